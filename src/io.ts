@@ -1,0 +1,99 @@
+/**
+ * The seam between the mailbox/VF protocol and whatever device sits underneath: a VFIO-mapped BAR0
+ * (`vfio/`), or the simulated device (`sim/`). `mbx/` and `vf/` see nothing else.
+ */
+
+/** 32-bit register access at byte offsets into BAR0. */
+export interface RegisterIo {
+  read32(offset: number): number;
+  write32(offset: number, value: number): void;
+}
+
+/**
+ * Interrupts from the device (for a VF: its MSI-X vectors, all of them, since which vector the
+ * mailbox cause lands on is not something to rely on under QEMU — see reference §10.4).
+ */
+export interface IrqSource {
+  /** Calls `listener(count)` for every interrupt delivery; returns the function that unsubscribes. */
+  on(listener: (count: number) => void): () => void;
+  /**
+   * Resolves with the interrupt count at the next delivery. When `signal` aborts first, resolves
+   * with 0 and leaves nothing subscribed.
+   */
+  wait(signal?: AbortSignal): Promise<number>;
+}
+
+/** Time as the mailbox sees it; injected so every timeout path is testable with a manual clock. */
+export interface Clock {
+  /** Milliseconds, monotonic. */
+  now(): number;
+  /** Resolves after `ms` milliseconds, or at once (without rejecting) when `signal` aborts. */
+  sleep(ms: number, signal?: AbortSignal): Promise<void>;
+}
+
+/** The real clock: `performance.now()` and timers; an aborted sleep clears its timer. */
+export const systemClock: Clock = {
+  now: () => performance.now(),
+  sleep: (ms: number, signal?: AbortSignal) =>
+    new Promise<void>((resolve) => {
+      if (signal?.aborted) return resolve();
+      const onAbort = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      }, Math.max(0, ms));
+      signal?.addEventListener('abort', onAbort, { once: true });
+    }),
+};
+
+/** An IrqSource that never fires: used with `--poll` and for devices without interrupts. */
+export const noIrqs: IrqSource = {
+  on: () => () => undefined,
+  wait: (signal?: AbortSignal) =>
+    new Promise<number>((resolve) => {
+      if (signal?.aborted) return resolve(0);
+      signal?.addEventListener('abort', () => resolve(0), { once: true });
+    }),
+};
+
+/**
+ * A simple fan-out IrqSource that any producer (the simulator, the VFIO eventfd watchers, tests) can
+ * drive with `fire(count)`.
+ */
+export class IrqEmitter implements IrqSource {
+  readonly #listeners = new Set<(count: number) => void>();
+
+  fire(count = 1): void {
+    for (const listener of [...this.#listeners]) listener(count);
+  }
+
+  on(listener: (count: number) => void): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  wait(signal?: AbortSignal): Promise<number> {
+    return new Promise<number>((resolve) => {
+      if (signal?.aborted) return resolve(0);
+      const onAbort = (): void => {
+        off();
+        resolve(0);
+      };
+      const off = this.on((count) => {
+        off();
+        signal?.removeEventListener('abort', onAbort);
+        resolve(count);
+      });
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  get listenerCount(): number {
+    return this.#listeners.size;
+  }
+}
