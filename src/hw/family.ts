@@ -1,0 +1,67 @@
+/**
+ * A family descriptor holds everything that differs between VF families: register offsets, reply sizes,
+ * which messages exist, and how the mailbox interrupt is routed (design.md, "Families").
+ */
+
+export type FamilyKind = 'ixgbevf' | 'igbvf';
+export type VfModel = '82599' | 'X540' | 'X550' | 'X550EM_x' | 'X550EM_a' | 'E610' | '82576' | 'I350';
+
+export interface VfRegisterMap {
+  /** VFCTRL / CTRL: software reset bit lives here. */
+  readonly ctrl: number;
+  /** VFSTATUS / STATUS: read to flush posted writes; on igb it also carries link. */
+  readonly status: number;
+  /** Register carrying link up/speed (ixgbe VFLINKS, igb STATUS). */
+  readonly links: number;
+  /** VFMAILBOX / V2PMAILBOX. */
+  readonly mailbox: number;
+  /** VFMBMEM / VMBMEM: first of the 16 shared words. */
+  readonly mailboxMemory: number;
+  readonly eicr: number;
+  readonly eics: number;
+  readonly eims: number;
+  readonly eimc: number;
+  readonly eiac: number;
+  readonly eiam: number;
+  /** IVAR for the "other" (mailbox) cause: bits 7:0 = vector | valid. */
+  readonly ivarMisc: number;
+}
+
+export interface LinkBits {
+  readonly up: number;
+  readonly speedMask: number;
+  /** speed code (register & speedMask) → Mb/s. */
+  readonly speeds: Readonly<Record<number, number>>;
+  /** X550-class: with the 10G code → 2.5G, with the 100M code → 5G (reference §1.4). */
+  readonly nonStandard?: number;
+}
+
+export interface FamilyDescriptor {
+  readonly kind: FamilyKind;
+  readonly model: VfModel;
+  readonly deviceId: number;
+  readonly regs: VfRegisterMap;
+  /** CTRL.RST, the VF software reset bit. */
+  readonly ctrlReset: number;
+  readonly link: LinkBits;
+  /** Words in the VF_RESET reply (ixgbe 4, igb 3). */
+  readonly resetReplyWords: number;
+  /** Words the PF writes in an ordinary reply (Linux ixgbe 16, igb 1). */
+  readonly replyWords: number;
+  /** Whether the PF speaks API_NEGOTIATE (igb NACKs 0x08: treat as API 1.0). */
+  readonly negotiatesApi: boolean;
+  /** Message IDs the family's PF dispatches. */
+  readonly messages: ReadonlySet<number>;
+  readonly irq: {
+    /** MSI-X vectors the VF has. */
+    readonly vectors: number;
+    /** The vector the mailbox cause is routed to; never 0 (QEMU igb bug, reference §10.4). */
+    readonly mailboxVector: number;
+    /** IVAR valid bit (IXGBE_IVAR_ALLOC_VAL / E1000_IVAR_VALID). */
+    readonly ivarValid: number;
+    /** Value masking every cause in EIMC. */
+    readonly maskAll: number;
+  };
+  /** ixgbevf mac-type ordering: true for X550 and later (VFRETA/VFRSSRK in registers, 10M code). */
+  readonly isX550Class: boolean;
+}

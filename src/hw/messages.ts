@@ -1,0 +1,89 @@
+/** Mailbox message IDs and payload constants (reference §5.2–§5.4). */
+
+/** ixgbe VF→PF message IDs (word 0 bits 15:0, reference §5.2). */
+export const MsgId = {
+  RESET: 0x01,
+  SET_MAC_ADDR: 0x02,
+  SET_MULTICAST: 0x03,
+  SET_VLAN: 0x04,
+  SET_LPE: 0x05,
+  SET_MACVLAN: 0x06,
+  API_NEGOTIATE: 0x08,
+  GET_QUEUES: 0x09,
+  GET_RETA: 0x0a,
+  GET_RSS_KEY: 0x0b,
+  UPDATE_XCAST_MODE: 0x0c,
+  IPSEC_ADD: 0x0d,
+  IPSEC_DEL: 0x0e,
+  GET_LINK_STATE: 0x10,
+  GET_PF_LINK_STATE: 0x11,
+  FEATURES_NEGOTIATE: 0x12,
+  /** igb only: 0x06 means SET_PROMISC in the igb namespace (reference §10.3). */
+  IGB_SET_PROMISC: 0x06,
+  /** PF→VF notification ("ping"), one word, CTS set when the VF is still clear-to-send (§5.1, §6.6). */
+  PF_CONTROL_MSG: 0x0100,
+} as const;
+export type MsgIdValue = (typeof MsgId)[keyof typeof MsgId];
+
+/** The VF_RESET request is exactly this word; the PF compares with `==` (reference §5.4). */
+export const VF_RESET_REQUEST_WORD = 0x00000001;
+
+/** VF_RESET reply words (ixgbe: 4 words; igb: 3, no mc_filter_type; reference §5.4, §10.3). */
+export const ResetReplyWord = { STATUS: 0, MAC_LO: 1, MAC_HI: 2, MC_FILTER_TYPE: 3 } as const;
+export const IXGBE_RESET_REPLY_WORDS = 4;
+export const IGB_RESET_REPLY_WORDS = 3;
+
+/** SET_MULTICAST: at most 30 hashes per message (IXGBE_MAX_VF_MC_ENTRIES, §5.4), 12-bit each. */
+export const MAX_MULTICAST_PER_MESSAGE = 30;
+export const MULTICAST_HASH_MASK = 0xfff;
+/** igb: a count above 30 makes the PF turn on multicast promiscuous (VMOLR.MPE) (§10.3). */
+export const IGB_MAX_MULTICAST = 30;
+
+/** SET_VLAN: MSGINFO ≠ 0 adds, 0 removes; the PF masks the id with 0xFFF (§5.4). */
+export const VLAN_ADD_MSGINFO = 1;
+export const VLAN_ID_MAX = 4095;
+
+/** SET_LPE payload is the max frame: MTU + Ethernet header (14) + FCS (4) (§5.4). */
+export const ETH_HEADER_BYTES = 14;
+export const ETH_FCS_BYTES = 4;
+export const LPE_MIN_FRAME = 68;
+export const LPE_MAX_FRAME = 9728;
+/** 82599: a non-jumbo PF's max frame (1500 + 14) and the largest VF frame a non-jumbo PF takes (§5.4). */
+export const STANDARD_PF_MAX_FRAME = 1514;
+export const STANDARD_VF_MAX_FRAME = 1518;
+
+/** GET_QUEUES reply word indexes (reference §5.4). */
+export const QueuesWord = { TX_QUEUES: 1, RX_QUEUES: 2, TRANS_VLAN: 3, DEF_QUEUE: 4 } as const;
+export const GET_QUEUES_WORDS = 5;
+export const VF_MAX_QUEUES = 8;
+
+/** GET_RETA: words 1..8, 16 two-bit entries each (128 entries); GET_RSS_KEY: words 1..10 (40 bytes). */
+export const RETA_REPLY_WORDS = 9;
+export const RETA_ENTRIES = 128;
+export const RETA_ENTRIES_PER_WORD = 16;
+export const RSS_KEY_REPLY_WORDS = 11;
+export const RSS_KEY_BYTES = 40;
+
+/** UPDATE_XCAST_MODE word 1 (reference §5.4). */
+export const XcastMode = { NONE: 0, MULTI: 1, ALLMULTI: 2, PROMISC: 3 } as const;
+export type XcastModeValue = (typeof XcastMode)[keyof typeof XcastMode];
+
+/** GET_PF_LINK_STATE word 1: IXGBE_LINK_SPEED_* bits (reference §5.4). */
+export const PfLinkSpeed: Record<number, number> = {
+  0x0002: 10,
+  0x0008: 100,
+  0x0020: 1000,
+  0x0080: 10000,
+  0x0400: 2500,
+  0x0800: 5000,
+};
+
+/** FEATURES_NEGOTIATE bits (reference §5.4). */
+export const PfFeature = { IPSEC: 1 << 0, ESX_MBX: 1 << 1 } as const;
+/** What the in-tree Linux PF supports (IXGBE_SUPPORTED_FEATURES, §5.4): IPsec only. */
+export const LINUX_PF_SUPPORTED_FEATURES = PfFeature.IPSEC;
+
+/** igb SET_PROMISC MSGINFO flags (reference §10.3). Linux igb supports only MULTICAST. */
+export const IgbPromisc = { UNICAST: 0x01 << 16, MULTICAST: 0x02 << 16 } as const;
+/** igb SET_MAC_ADDR MSGINFO: 0 primary, 1 clear filters, 2 add filter (§10.3). */
+export const IgbMacFilter = { PRIMARY: 0, CLEAR: 1, ADD: 2 } as const;
