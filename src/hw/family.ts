@@ -65,3 +65,31 @@ export interface FamilyDescriptor {
   /** ixgbevf mac-type ordering: true for X550 and later (VFRETA/VFRSSRK in registers, 10M code). */
   readonly isX550Class: boolean;
 }
+
+/**
+ * PF-side mailbox registers in the **PF's** BAR0 (reference §2 for ixgbe, §10.2 for igb). Only a
+ * software PF (the simulator) uses these; the VF driver never touches PF registers.
+ */
+export interface PfMailboxRegisterMap {
+  /** PF CTRL and its software-reset bit (a PF reset sets RSTI in every VF, §3.3). */
+  readonly ctrl: number;
+  readonly ctrlReset: number;
+  /** CTRL_EXT and PFRSTD ("PF reset done": clears RSTI, sets RSTD in every VF, §3.3). */
+  readonly ctrlExt: number;
+  readonly pfrstd: number;
+  /** PFMAILBOX(vf) / P2VMAILBOX(vf) = mailboxBase + mailboxStride·vf. */
+  readonly mailboxBase: number;
+  readonly mailboxStride: number;
+  /** PFMBMEM(vf) / VMBMEM(vf) = memoryBase + memoryStride·vf (16 words each). */
+  readonly memoryBase: number;
+  readonly memoryStride: number;
+  /** MBVFICR(i) = mbvficrBase + 4·i with i = vf / vfsPerMbvficr; VFREQ bit vf % n, VFACK bit vfackShift + vf % n (W1C). */
+  readonly mbvficrBase: number;
+  readonly vfsPerMbvficr: number;
+  readonly vfackShift: number;
+  /** VFLRE register read by the 82599-style PF, one per 32 VFs (ixgbe: 0x600, 0x1C0; igb: 0xC88). */
+  readonly vflre: readonly number[];
+  /** VFLREC (W1C, also readable) = vflrecBase + 4·(vf / 32); on igb the same register as VFLRE. */
+  readonly vflrecBase: number;
+  readonly maxVfs: number;
+}

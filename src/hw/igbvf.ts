@@ -1,5 +1,5 @@
 /** igb VF families: 82576 (QEMU's igb) and I350 (reference §10.1–§10.3). */
-import type { FamilyDescriptor, VfModel, VfRegisterMap } from './family.js';
+import type { FamilyDescriptor, PfMailboxRegisterMap, VfModel, VfRegisterMap } from './family.js';
 import { IgbVfDeviceId } from './ids.js';
 import { MsgId } from './messages.js';
 
@@ -51,3 +51,21 @@ function igbFamily(model: Extract<VfModel, '82576' | 'I350'>): FamilyDescriptor 
 }
 
 export const IGBVF_FAMILIES: readonly FamilyDescriptor[] = [igbFamily('82576'), igbFamily('I350')];
+
+/** igb PF-side mailbox registers (reference §10.2): P2VMAILBOX 0xC00, VMBMEM 0x800, MBVFICR 0xC80, VFLRE 0xC88 (W1C). */
+export const IGB_PF_REGS: PfMailboxRegisterMap = {
+  ctrl: 0x0000,
+  ctrlReset: 0x04000000,
+  ctrlExt: 0x0018,
+  pfrstd: 0x4000,
+  mailboxBase: 0x0c00,
+  mailboxStride: 4,
+  memoryBase: 0x0800,
+  memoryStride: 0x40,
+  mbvficrBase: 0x0c80,
+  vfsPerMbvficr: 16,
+  vfackShift: 16,
+  vflre: [0x0c88],
+  vflrecBase: 0x0c88,
+  maxVfs: 8,
+};

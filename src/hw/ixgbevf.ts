@@ -1,5 +1,5 @@
 /** ixgbe VF families: 82599, X540, X550, X550EM_x, X550EM_a, E610 (reference §1, §9.1). */
-import type { FamilyDescriptor, LinkBits, VfModel, VfRegisterMap } from './family.js';
+import type { FamilyDescriptor, LinkBits, PfMailboxRegisterMap, VfModel, VfRegisterMap } from './family.js';
 import { IxgbeVfDeviceId } from './ids.js';
 import { MAILBOX_WORDS } from './mailbox.js';
 import { MsgId } from './messages.js';
@@ -79,3 +79,21 @@ export const IXGBEVF_FAMILIES: readonly FamilyDescriptor[] = [
   ixgbeFamily('X550EM_a', true),
   ixgbeFamily('E610', true),
 ];
+
+/** ixgbe PF-side mailbox registers (reference §2): PFMAILBOX 0x4B00, PFMBMEM 0x13000, MBVFICR 0x710, VFLRE/VFLREC, CTRL_EXT.PFRSTD. */
+export const IXGBE_PF_REGS: PfMailboxRegisterMap = {
+  ctrl: 0x00000,
+  ctrlReset: 0x04000000,
+  ctrlExt: 0x00018,
+  pfrstd: 0x00004000,
+  mailboxBase: 0x04b00,
+  mailboxStride: 4,
+  memoryBase: 0x13000,
+  memoryStride: 0x40,
+  mbvficrBase: 0x00710,
+  vfsPerMbvficr: 16,
+  vfackShift: 16,
+  vflre: [0x00600, 0x001c0],
+  vflrecBase: 0x00700,
+  maxVfs: 64,
+};

@@ -87,3 +87,26 @@ export const LINUX_PF_SUPPORTED_FEATURES = PfFeature.IPSEC;
 export const IgbPromisc = { UNICAST: 0x01 << 16, MULTICAST: 0x02 << 16 } as const;
 /** igb SET_MAC_ADDR MSGINFO: 0 primary, 1 clear filters, 2 add filter (§10.3). */
 export const IgbMacFilter = { PRIMARY: 0, CLEAR: 1, ADD: 2 } as const;
+
+/** ETH_FRAME_LEN: a non-jumbo frame without FCS (PF MTU 1500 + 14). `STANDARD_PF_MAX_FRAME` is the same value. */
+export const ETH_FRAME_LEN = 1514;
+/** Linux ixgbe PF MTU range (ETH_MIN_MTU .. IXGBE_MAX_JUMBO_FRAME_SIZE − 18). */
+export const PF_MIN_MTU = 68;
+export const PF_MAX_MTU = LPE_MAX_FRAME - ETH_HEADER_BYTES - ETH_FCS_BYTES;
+
+/** ixgbe RAR table size on 82599/X540 and the PF's reserved MACVLAN entries (IXGBE_MAX_PF_MACVLANS = 15). */
+export const IXGBE_RAR_ENTRIES = 128;
+export const IXGBE_MAX_PF_MACVLANS = 15;
+/** VLVF pool-VLAN filter entries shared by all pools (ixgbe 64, igb 32). */
+export const IXGBE_VLVF_ENTRIES = 64;
+export const IGB_VLVF_ENTRIES = 32;
+
+/** igb PF policy (reference §10.3, igb_main.c/e1000_mbx.c): not-CTS NACK silence window, lock retries. */
+export const IGB_NACK_SILENCE_MS = 2000;
+export const IGB_PF_LOCK_ATTEMPTS = 11;
+export const IGB_PF_LOCK_DELAY_MS = 1;
+/** igb SET_LPE clamps to MAX_JUMBO_FRAME_SIZE (0x2600) and always ACKs (igb_set_vf_rlpml) [U exact value]. */
+export const IGB_MAX_JUMBO_FRAME = 0x2600;
+/** igb RAR entries (82576: 24) and PF-reserved unicast filters (IGB_PF_MAC_FILTERS_RESERVE = 3). */
+export const IGB_RAR_ENTRIES = 24;
+export const IGB_PF_MAC_FILTERS_RESERVE = 3;
