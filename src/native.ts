@@ -1,0 +1,211 @@
+/**
+ * The typed shape of the native addon (`native/*.cc`, built by node-gyp into
+ * `build/Release/ixgbevf_vfio.node`) and its loader. The addon is generic VFIO/PCI: it knows no
+ * register of any NIC. Only `src/vfio/` (and tests) use it.
+ *
+ * Argument rules enforced natively: numbers must be integers (TypeError for non-numbers including
+ * BigInt and missing arguments, RangeError for NaN/Infinity/fractions/out of range/unaligned), every
+ * method checks its `this` (TypeError when borrowed by another object), and any call on a closed
+ * object throws an Error with code `ERR_CLOSED`. OS failures throw Errors shaped like Node's fs
+ * errors: `code` (errno name), `errno`, `syscall`, `path`.
+ */
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { EnvironmentError } from './errors.js';
+
+/** An Error thrown by the addon. */
+export interface NativeError extends Error {
+  code: string;
+  errno?: number;
+  syscall?: string;
+  path?: string;
+}
+
+/**
+ * A window of bytes with bounds-checked 32-bit access: a mapped VFIO region (BAR), a region
+ * accessed with pread/pwrite when it cannot be mapped (`mapped === false`), or a file (tests).
+ */
+export interface NativeRegion {
+  /** Volatile 32-bit load. `offset`: integer, ≥ 0, 4-byte aligned, `offset + 4 <= size`. */
+  read32(offset: number): number;
+  /**
+   * Volatile 32-bit store. `value`: an integer in [-2^31, 2^32 - 1]; negative values (what JS
+   * bitwise operators produce) are stored as their two's complement.
+   */
+  write32(offset: number, value: number): void;
+  /** A read of `offset` whose value is discarded: pushes posted writes out (like IXGBE_WRITE_FLUSH). */
+  flush(offset: number): void;
+  /** munmap (and close the file, for mapFile regions). Idempotent. */
+  close(): void;
+  readonly size: number;
+  readonly mapped: boolean;
+  readonly closed: boolean;
+}
+
+/** `err` is set (and the watcher stopped) when polling or reading the eventfd failed. */
+export type WatchCallback = (err: NativeError | null, count: number) => void;
+
+/** A uv_poll on an eventfd, on this environment's own event loop. Ref'd (keeps the loop alive) by default. */
+export interface NativeWatcher {
+  ref(): this;
+  unref(): this;
+  hasRef(): boolean;
+  /** Stops polling. Idempotent; safe from inside the watcher's own callback. */
+  close(): void;
+  readonly closed: boolean;
+}
+
+/** A non-blocking close-on-exec eventfd (from `createEventFd()`, or one per interrupt vector of a device). */
+export interface NativeEventFd {
+  /** Adds `count` (default 1) to the counter, waking a watcher. */
+  signal(count?: number): void;
+  /** Watches the eventfd; one live watcher per eventfd (else ERR_ALREADY_WATCHED). */
+  watch(callback: WatchCallback): NativeWatcher;
+  /** Stops its watcher, closes the fd. Idempotent. */
+  close(): void;
+  readonly fd: number;
+  readonly closed: boolean;
+}
+
+export interface NativeRegionInfo {
+  index: number;
+  size: number;
+  offset: number;
+  flags: number;
+  readable: boolean;
+  writable: boolean;
+  mmap: boolean;
+  msixMappable: boolean;
+  sparseMmap: { offset: number; size: number }[];
+}
+
+export interface NativeIrqInfo {
+  index: number;
+  count: number;
+  flags: number;
+  eventfd: boolean;
+  maskable: boolean;
+  automasked: boolean;
+  noresize: boolean;
+}
+
+export interface NativeDeviceInfo {
+  bdf: string;
+  groupId: number;
+  groupPath: string;
+  noiommu: boolean;
+  iommuType: 'type1v2' | 'type1' | 'noiommu';
+  numRegions: number;
+  numIrqs: number;
+  flags: number;
+  resetSupported: boolean;
+  pci: boolean;
+}
+
+/** An open VFIO device (container + group + device fds). Stays open until `close()` or process exit. */
+export interface NativeDevice {
+  readonly info: NativeDeviceInfo;
+  readonly closed: boolean;
+  regionInfo(index: number): NativeRegionInfo;
+  /** Maps region `index` (mmap when the region allows it and `mmap !== false`, else pread/pwrite). */
+  mapRegion(index: number, options?: { mmap?: boolean }): NativeRegion;
+  /** PCI config space through the VFIO config region; width 1, 2 or 4, naturally aligned. */
+  configRead(offset: number, width: 1 | 2 | 4): number;
+  configWrite(offset: number, width: 1 | 2 | 4, value: number): void;
+  irqInfo(index: number): NativeIrqInfo;
+  /** VFIO_DEVICE_SET_IRQS with one new eventfd per vector 0..count-1 (replacing any earlier set). */
+  enableIrqs(index: number, count: number): NativeEventFd[];
+  /** Stops the watchers, disables the index in VFIO (DATA_NONE, count 0), closes its eventfds. */
+  disableIrqs(index: number): void;
+  /** VFIO_DEVICE_RESET; `{reset: false, code}` when the device cannot be reset (EINVAL/ENOTTY). */
+  reset(): { reset: boolean; code?: string };
+  /**
+   * Idempotent. Order: stop watchers → disable irqs → close eventfds → munmap → close device,
+   * group, container. Also run at environment teardown.
+   */
+  close(): void;
+}
+
+export interface OpenDeviceOptions {
+  /** Default `/sys`. */
+  sysfsRoot?: string;
+  /** Default `/dev/vfio` (group nodes `<root>/<N>` or `<root>/noiommu-<N>`, container `<root>/vfio`). */
+  devVfioRoot?: string;
+  /** VF token (UUID), only needed when the PF itself is bound to vfio-pci. */
+  vfToken?: string;
+}
+
+export interface VfioConstants {
+  VFIO_PCI_BAR0_REGION_INDEX: number;
+  VFIO_PCI_CONFIG_REGION_INDEX: number;
+  VFIO_PCI_INTX_IRQ_INDEX: number;
+  VFIO_PCI_MSI_IRQ_INDEX: number;
+  VFIO_PCI_MSIX_IRQ_INDEX: number;
+  VFIO_PCI_ERR_IRQ_INDEX: number;
+  VFIO_PCI_REQ_IRQ_INDEX: number;
+  VFIO_API_VERSION: number;
+}
+
+export interface NativeAddon {
+  /** A Region over a regular file or memfd (`size` defaults to, and may not exceed, the file size). */
+  mapFile(path: string, size?: number, options?: { mmap?: boolean }): NativeRegion;
+  createEventFd(): NativeEventFd;
+  openDevice(pciAddress: string, options?: OpenDeviceOptions): NativeDevice;
+  readonly constants: VfioConstants;
+  /** false for the non-Linux stub build, whose functions all throw ENOTSUP. */
+  readonly platformSupported: boolean;
+  /** The classes, for `instanceof`; not constructible from JS (TypeError). */
+  readonly Region: abstract new (...args: never[]) => NativeRegion;
+  readonly Watcher: abstract new (...args: never[]) => NativeWatcher;
+  readonly EventFd: abstract new (...args: never[]) => NativeEventFd;
+  readonly Device: abstract new (...args: never[]) => NativeDevice;
+}
+
+/** The package root: this file runs from `src/` (tsx) or `dist/` (tsc), both one level below it. */
+const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Where the loader looks, in order. `IXGBEVF_ADDON` (a path to the .node file) comes first when set. */
+export function addonCandidates(): string[] {
+  const list: string[] = [];
+  const override = process.env['IXGBEVF_ADDON'];
+  if (override !== undefined && override !== '') list.push(resolve(override));
+  list.push(join(packageRoot, 'build', 'Release', 'ixgbevf_vfio.node'));
+  list.push(join(packageRoot, 'build', 'Debug', 'ixgbevf_vfio.node'));
+  return list;
+}
+
+let cached: NativeAddon | undefined;
+
+/**
+ * Loads the addon once per environment (module instance). Throws EnvironmentError `ERR_ADDON_MISSING`
+ * listing every place it looked, or `ERR_ADDON_LOAD` when a candidate exists but cannot be loaded.
+ */
+export function loadNative(): NativeAddon {
+  if (cached !== undefined) return cached;
+  const require = createRequire(import.meta.url);
+  const tried = addonCandidates();
+  for (const file of tried) {
+    if (!existsSync(file)) continue;
+    try {
+      cached = require(file) as NativeAddon;
+      return cached;
+    } catch (cause) {
+      throw new EnvironmentError('ERR_ADDON_LOAD', `the native addon ${file} could not be loaded: ${(cause as Error).message}`, {
+        hint: 'npm rebuild ixgbevf-vfio (or npm run build in a checkout)',
+        cause,
+        details: { path: file },
+      });
+    }
+  }
+  throw new EnvironmentError('ERR_ADDON_MISSING', `the native addon is not built; looked in: ${tried.join(', ')}`, {
+    hint: 'npm run build (in a checkout) or npm rebuild ixgbevf-vfio',
+    details: { tried },
+  });
+}
+
+/** True when `err` looks like an Error thrown by the addon (a string `code`). */
+export function isNativeError(err: unknown): err is NativeError {
+  return err instanceof Error && typeof (err as { code?: unknown }).code === 'string';
+}

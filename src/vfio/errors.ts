@@ -1,0 +1,188 @@
+/**
+ * Maps errors from the native `openDevice` (fs-style: code/errno/syscall/path) to EnvironmentErrors
+ * with stable codes and the command that fixes them. Looks at sysfs (group members and their
+ * drivers) and /proc (who holds the group) to name the cause. The native error's facts are kept in
+ * `details`.
+ */
+import { promises as fsp } from 'node:fs';
+import { basename, join } from 'node:path';
+import { EnvironmentError, IxgbevfError } from '../errors.js';
+import type { NativeError } from '../native.js';
+
+export interface OpenErrorContext {
+  /** Normalised PCI address. */
+  address: string;
+  sysfsRoot: string;
+  devVfioRoot: string;
+  /** Default `/proc`. */
+  procRoot?: string;
+}
+
+export interface GroupMember {
+  address: string;
+  /** Bound driver name, or null when unbound. */
+  driver: string | null;
+}
+
+export interface GroupHolder {
+  pid: number;
+  command: string | null;
+}
+
+async function readlinkBase(path: string): Promise<string | null> {
+  try {
+    return basename(await fsp.readlink(path));
+  } catch {
+    return null;
+  }
+}
+
+/** The IOMMU group number of a device from sysfs, or null. */
+export async function readIommuGroup(sysfsRoot: string, address: string): Promise<number | null> {
+  const name = await readlinkBase(join(sysfsRoot, 'bus/pci/devices', address, 'iommu_group'));
+  return name !== null && /^\d+$/.test(name) ? Number(name) : null;
+}
+
+/** Every device in IOMMU group `group` with its driver (`<sysfs>/kernel/iommu_groups/<g>/devices/*`). */
+export async function listGroupMembers(sysfsRoot: string, group: number): Promise<GroupMember[]> {
+  const dir = join(sysfsRoot, 'kernel/iommu_groups', String(group), 'devices');
+  let names: string[];
+  try {
+    names = await fsp.readdir(dir);
+  } catch {
+    return [];
+  }
+  names.sort();
+  return Promise.all(
+    names.map(async (address) => ({ address, driver: await readlinkBase(join(dir, address, 'driver')) })),
+  );
+}
+
+/** Processes with `groupPath` open, found by scanning `<proc>/<pid>/fd/*` (those we may read). */
+export async function findGroupHolders(groupPath: string, procRoot = '/proc'): Promise<GroupHolder[]> {
+  const holders: GroupHolder[] = [];
+  let pids: string[];
+  try {
+    pids = (await fsp.readdir(procRoot)).filter((p) => /^\d+$/.test(p));
+  } catch {
+    return holders;
+  }
+  for (const pid of pids) {
+    if (Number(pid) === process.pid) continue;
+    let fds: string[];
+    try {
+      fds = await fsp.readdir(join(procRoot, pid, 'fd'));
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      let target: string;
+      try {
+        target = await fsp.readlink(join(procRoot, pid, 'fd', fd));
+      } catch {
+        continue;
+      }
+      if (target === groupPath) {
+        let command: string | null = null;
+        try {
+          command = (await fsp.readFile(join(procRoot, pid, 'comm'), 'utf8')).trim();
+        } catch {
+          command = null;
+        }
+        holders.push({ pid: Number(pid), command });
+        break;
+      }
+    }
+  }
+  return holders;
+}
+
+function nativeDetails(err: NativeError): Record<string, unknown> {
+  const d: Record<string, unknown> = { nativeCode: err.code };
+  if (err.errno !== undefined) d['errno'] = err.errno;
+  if (err.syscall !== undefined) d['syscall'] = err.syscall;
+  if (err.path !== undefined) d['path'] = err.path;
+  return d;
+}
+
+/** Turns an error from `openDevice` into a coded EnvironmentError (others pass through unchanged). */
+export async function mapOpenError(err: unknown, ctx: OpenErrorContext): Promise<unknown> {
+  if (err instanceof IxgbevfError || !(err instanceof Error)) return err;
+  const e = err as NativeError;
+  if (typeof e.code !== 'string') return err;
+  const { address } = ctx;
+  const syscall = e.syscall ?? '';
+  const path = e.path ?? '';
+  const details = { address, ...nativeDetails(e) };
+  const make = (code: string, message: string, hint: string, extra: Record<string, unknown> = {}): EnvironmentError =>
+    new EnvironmentError(code, message, { hint, cause: err, details: { ...details, ...extra } });
+  const group = await readIommuGroup(ctx.sysfsRoot, address);
+  const groupPath = path.startsWith(ctx.devVfioRoot) && /\/(noiommu-)?\d+$/.test(path) ? path : join(ctx.devVfioRoot, String(group ?? '<group>'));
+
+  if (syscall === 'stat' && e.code === 'ENOENT') {
+    return make('ERR_NO_DEVICE', `no PCI device ${address} (${path} does not exist)`, 'ixgbevf list');
+  }
+  if (syscall === 'readlink') {
+    return make(
+      'ERR_NO_IOMMU_GROUP',
+      `PCI device ${address} has no IOMMU group: the IOMMU is off or missing`,
+      'boot with intel_iommu=on iommu=pt (or amd_iommu=on); without an IOMMU: modprobe vfio enable_unsafe_noiommu_mode=1, then ixgbevf bind ' + address,
+    );
+  }
+  if (e.code === 'EACCES' || e.code === 'EPERM') {
+    return make(
+      'ERR_PERMISSION',
+      `permission denied opening ${path || groupPath}`,
+      `sudo chown $USER ${path || groupPath}  (or: ixgbevf bind ${address} --user $USER)`,
+      { group },
+    );
+  }
+  if (syscall === 'open' && e.code === 'ENOENT') {
+    if (basename(path) === 'vfio') {
+      return make('ERR_NO_VFIO', `the VFIO container ${path} does not exist: the vfio module is not loaded`, 'sudo modprobe vfio-pci');
+    }
+    return make(
+      'ERR_NOT_BOUND_VFIO',
+      `${address} is not bound to vfio-pci: ${path} (IOMMU group ${group ?? '?'}) does not exist`,
+      `ixgbevf bind ${address}`,
+      { group },
+    );
+  }
+  if (e.code === 'EBUSY') {
+    const holders = await findGroupHolders(groupPath, ctx.procRoot);
+    const who = holders.length > 0 ? holders.map((h) => `${h.command ?? '?'} (pid ${h.pid})`).join(', ') : 'another process';
+    return make(
+      'ERR_DEVICE_BUSY',
+      `${address} is busy: ${groupPath} is already open by ${who}`,
+      holders.length > 0 ? `stop it (kill ${holders.map((h) => h.pid).join(' ')}) or send the command through its daemon` : 'stop the other user of the device (ixgbevf daemon?)',
+      { group, holders },
+    );
+  }
+  if (e.code === 'ERR_GROUP_NOT_VIABLE') {
+    const members = group === null ? [] : await listGroupMembers(ctx.sysfsRoot, group);
+    const blockers = members.filter((m) => m.address !== address && m.driver !== null && m.driver !== 'vfio-pci');
+    const what = blockers.length > 0
+      ? blockers.map((m) => `${m.address} in the same group is bound to ${m.driver}`).join('; ')
+      : 'not every device in it is bound to vfio-pci or unbound';
+    const hint = blockers.length > 0
+      ? blockers.map((m) => `ixgbevf bind ${m.address}`).join(' && ') + '  (or unbind them from their drivers)'
+      : `ixgbevf doctor ${address}`;
+    return make('ERR_GROUP_NOT_VIABLE', `IOMMU group ${group ?? '?'} is not viable: ${what}`, hint, { group, members });
+  }
+  if (syscall === 'ioctl(VFIO_GROUP_GET_DEVICE_FD)' && e.code === 'EINVAL') {
+    const pfDriver = await readlinkBase(join(ctx.sysfsRoot, 'bus/pci/devices', address, 'physfn', 'driver'));
+    const tokenCase = pfDriver === 'vfio-pci';
+    return make(
+      'ERR_VFIO_DEVICE_FD',
+      tokenCase
+        ? `VFIO refused to hand out ${address}: its PF is bound to vfio-pci, which requires a VF token`
+        : `VFIO refused to hand out ${address} (VFIO_GROUP_GET_DEVICE_FD: invalid argument)`,
+      tokenCase ? 'pass the PF owner\'s VF token (vfToken option), or give the PF back to its kernel driver' : `ixgbevf doctor ${address}`,
+      { group, pfDriver },
+    );
+  }
+  if (e.code === 'ERR_VFIO_API_VERSION') {
+    return make('ERR_VFIO_API_VERSION', e.message, 'use a kernel with VFIO API version 0');
+  }
+  return make('ERR_VFIO', `opening ${address} through VFIO failed: ${e.message}`, `ixgbevf doctor ${address}`, { group });
+}
