@@ -1,0 +1,345 @@
+/**
+ * The mailbox: transactions on top of an ops table — one at a time (an async mutex, reference §7.1),
+ * reply matching by message ID with the PF's unsolicited words handled per §11.2, Linux-style counters,
+ * and the sticky "needs reset" state after a timeout or a loss of clear-to-send.
+ */
+import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
+import type { FamilyDescriptor } from '../hw/family.js';
+import { MAILBOX_WORDS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
+import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
+import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
+import type { MailboxCounters } from '../vf/types.js';
+import { classifyWord, hex32, isReplyWord, messageId } from './codec.js';
+import { createCounters } from './counters.js';
+import { AsyncMutex } from './mutex.js';
+import { legacyOps } from './ops-legacy.js';
+import type { MailboxDiscipline, MailboxOps, MailboxPort, WaitPhase } from './ops.js';
+import { MailboxControl, MailboxMemory } from './shadow.js';
+import type { MailboxTraceHook } from './trace.js';
+import { waitUntil } from './wait.js';
+
+/** Default poll interval between checks when no interrupt arrives: Linux's 500 µs (see wait.ts). */
+export const DEFAULT_POLL_INTERVAL_MS = MBX_POLL_DELAY_US / 1000;
+
+export interface MailboxOptions {
+  readonly regs: RegisterIo;
+  /** Offsets come from the family (ixgbe VFMAILBOX 0x2FC / VFMBMEM 0x200, igb 0xC40 / 0x800). */
+  readonly family: Pick<FamilyDescriptor, 'regs'>;
+  /** Interrupts that end a wait early; `noIrqs` in poll mode. Every delivery is counted. */
+  readonly irqs?: IrqSource;
+  readonly clock?: Clock;
+  /** Budget of one wait (lock, PFACK, reply), ms. Default MBX_TIMEOUT_MS (2000 × 500 µs). */
+  readonly timeoutMs?: number;
+  /** Timer interval between checks while waiting, ms. Default 0.5 (Node rounds to ~1 ms). */
+  readonly pollIntervalMs?: number;
+  readonly onTrace?: MailboxTraceHook;
+  /** Every unsolicited PF word the mailbox consumed (pings, bare NACKs, stray replies). */
+  readonly onUnsolicited?: (word: number) => void;
+  /** The PF said "reset required" (RSTI/RSTD, ping without CTS, bare NACK, reply without CTS). */
+  readonly onResetRequired?: (reason: string) => void;
+}
+
+export interface RequestOptions {
+  /** Sleep this long after the request before polling for the reply (VF_RESET: 10 ms, §7.2). */
+  readonly replyDelayMs?: number;
+}
+
+/** What code holding the mailbox (via `exclusive`) may do. Valid only inside the callback. */
+export interface MailboxSession {
+  readonly ops: MailboxOps;
+  /** A request/reply transaction (see Mailbox.writeMsgReadAck). */
+  writeMsgReadAck(words: readonly number[], replyWords: number, opts?: RequestOptions): Promise<number[]>;
+  /**
+   * If PFSTS shows, reads the PF's message (`count` words, ACKed) and handles it as unsolicited
+   * (callbacks, "needs reset" for a ping without CTS or a bare NACK). Returns the words, or null.
+   */
+  readPending(count?: number): Promise<number[] | null>;
+  /** check_for_rst: RSTI or RSTD shows (RSTD consumed). */
+  checkForRst(): boolean;
+  /** Timer-only wait for `check` (no state change, no timeout counted). False when the budget ran out. */
+  waitUntil(check: () => boolean, budgetMs: number): Promise<boolean>;
+}
+
+export class Mailbox {
+  readonly #control: MailboxControl;
+  readonly #memory: MailboxMemory;
+  readonly #counters: MailboxCounters = createCounters();
+  readonly #clock: Clock;
+  readonly #irqs: IrqSource;
+  readonly #pollIntervalMs: number;
+  readonly #mutex = new AsyncMutex();
+  readonly #opts: MailboxOptions;
+  readonly #port: MailboxPort;
+  readonly #unsubscribe: () => void;
+  #timeoutMs: number;
+  #ops: MailboxOps = legacyOps;
+  #needsReset = false;
+  /** While a non-RESET transaction runs: abort waits when the PF resets (RSTI/RSTD). */
+  #guardReset = false;
+
+  constructor(opts: MailboxOptions) {
+    this.#opts = opts;
+    this.#clock = opts.clock ?? systemClock;
+    this.#irqs = opts.irqs ?? noIrqs;
+    this.#timeoutMs = positive(opts.timeoutMs, MBX_TIMEOUT_MS, 'timeoutMs');
+    this.#pollIntervalMs = positive(opts.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
+    this.#control = new MailboxControl(opts.regs, opts.family.regs.mailbox, opts.onTrace);
+    this.#memory = new MailboxMemory(opts.regs, opts.family.regs.mailboxMemory, MAILBOX_WORDS);
+    this.#unsubscribe = this.#irqs.on(() => {
+      this.#counters.interrupts += 1;
+    });
+    const self = this;
+    this.#port = {
+      control: this.#control,
+      memory: this.#memory,
+      counters: this.#counters,
+      trace: opts.onTrace,
+      now: () => this.#clock.now(),
+      get timeoutMs() {
+        return self.#timeoutMs;
+      },
+      poll: (check, phase, deadline) => this.#poll(check, phase, deadline),
+    };
+  }
+
+  get counters(): Readonly<MailboxCounters> {
+    return { ...this.#counters };
+  }
+
+  get needsReset(): boolean {
+    return this.#needsReset;
+  }
+
+  /** A transaction is running (or queued). */
+  get busy(): boolean {
+    return this.#mutex.locked || this.#mutex.waiting > 0;
+  }
+
+  get ops(): MailboxOps {
+    return this.#ops;
+  }
+
+  get discipline(): MailboxDiscipline {
+    return this.#ops.name;
+  }
+
+  get timeoutMs(): number {
+    return this.#timeoutMs;
+  }
+
+  set timeoutMs(ms: number) {
+    this.#timeoutMs = positive(ms, MBX_TIMEOUT_MS, 'timeoutMs');
+  }
+
+  /** Read-to-clear bits seen but not consumed (for diagnostics and tests). */
+  get shadow(): number {
+    return this.#control.shadow;
+  }
+
+  /** Installs an ops table (legacy after every reset; locked only per reference §4.6). */
+  setOps(ops: MailboxOps): void {
+    this.#ops = ops;
+  }
+
+  /** PFSTS shows (register or shadow). Consumes nothing. */
+  hasPfMessage(): boolean {
+    return this.#control.test(MbxBit.PFSTS);
+  }
+
+  /** PFACK shows. Consumes nothing. */
+  hasPfAck(): boolean {
+    return this.#control.test(MbxBit.PFACK);
+  }
+
+  /** RSTI or RSTD shows. Consumes nothing. */
+  hasPfReset(): boolean {
+    return this.#control.test(MbxBit.RSTI | MbxBit.RSTD);
+  }
+
+  /** Enters "needs reset": every later request except VF_RESET fails fast until clearNeedsReset(). */
+  requireReset(reason: string, notify = true): void {
+    this.#needsReset = true;
+    if (notify) this.#opts.onResetRequired?.(reason);
+  }
+
+  /** Called by the VF reset once the VF is about to send VF_RESET. */
+  clearNeedsReset(): void {
+    this.#needsReset = false;
+  }
+
+  /** Runs `fn` holding the mailbox: nothing else touches it until `fn` settles. */
+  exclusive<T>(fn: (session: MailboxSession) => Promise<T>): Promise<T> {
+    return this.#mutex.run(async () => {
+      let open = true;
+      const live = (): void => {
+        if (!open) throw new Error('mailbox session used after its exclusive() callback returned');
+      };
+      const session: MailboxSession = {
+        ops: this.#ops,
+        writeMsgReadAck: (words, replyWords, opts) => {
+          live();
+          return this.#transact(words, replyWords, opts ?? {});
+        },
+        readPending: (count = 1) => {
+          live();
+          return this.#readPending(count);
+        },
+        checkForRst: () => {
+          live();
+          return this.#ops.checkForRst(this.#port);
+        },
+        waitUntil: (check, budgetMs) => {
+          live();
+          return waitUntil(check, this.#clock.now() + budgetMs, {
+            clock: this.#clock,
+            irqs: noIrqs,
+            pollIntervalMs: this.#pollIntervalMs,
+          });
+        },
+      };
+      try {
+        return await fn(session);
+      } finally {
+        open = false;
+      }
+    });
+  }
+
+  /**
+   * One request/reply transaction: posted write (message, REQ, wait for PFACK), then posted read until
+   * the reply with the request's message ID arrives, all within the timeout.
+   *
+   * While waiting (§11.2): a PF ping with CTS (0x20000100) is reported and skipped; a ping without CTS
+   * (0x00000100), the bare NACK 0x40000000, or a matching reply without CTS → ResetRequiredError and
+   * "needs reset". For VF_RESET itself (the only request the PF takes without CTS, whose reply never
+   * carries CTS) those are skipped too. A PF reset (RSTI/RSTD) during a wait aborts with
+   * ResetRequiredError. A timeout → MailboxTimeoutError and "needs reset".
+   */
+  writeMsgReadAck(words: readonly number[], replyWords: number, opts: RequestOptions = {}): Promise<number[]> {
+    return this.exclusive((session) => session.writeMsgReadAck(words, replyWords, opts));
+  }
+
+  /** Reads one pending PF message under the mutex (see MailboxSession.readPending). */
+  readPending(count = 1): Promise<number[] | null> {
+    return this.exclusive((session) => session.readPending(count));
+  }
+
+  /** Stops counting interrupts. Does not touch the device. */
+  close(): void {
+    this.#unsubscribe();
+  }
+
+  async #transact(words: readonly number[], replyWords: number, opts: RequestOptions): Promise<number[]> {
+    if (words.length === 0 || words.length > MAILBOX_WORDS) {
+      throw new RangeError(`a mailbox message has 1..${MAILBOX_WORDS} words, got ${words.length}`);
+    }
+    const word0 = words[0]! >>> 0;
+    if (isReplyWord(word0)) throw new RangeError(`request word 0 ${hex32(word0)} carries ACK/NACK; the PF would ignore it (§5.1)`);
+    const isReset = word0 === VF_RESET_REQUEST_WORD;
+    if (this.#needsReset && !isReset) {
+      throw new ResetRequiredError('the VF must be reset before it can talk to the PF again (an earlier timeout or loss of clear-to-send)', {
+        hint: 'reset the VF (the daemon does this by itself); the PF forgot the VF configuration',
+        details: { request: hex32(word0) },
+      });
+    }
+    const count = Math.max(1, Math.min(replyWords, MAILBOX_WORDS));
+    this.#guardReset = !isReset;
+    try {
+      if (!isReset) {
+        // A PF message waiting now would be overwritten by our request (Linux flushes it unseen).
+        await this.#readPending(1);
+      }
+      await this.#ops.writePosted(this.#port, words, this.#clock.now() + this.#timeoutMs);
+      if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
+      const deadline = this.#clock.now() + this.#timeoutMs;
+      for (;;) {
+        const reply = await this.#ops.readPosted(this.#port, count, deadline);
+        const w0 = reply[0]! >>> 0;
+        const kind = classifyWord(w0, word0);
+        if (kind.kind === 'reply') {
+          if (!kind.cts && !isReset) {
+            this.requireReset(`the PF answered ${hex32(w0)} without clear-to-send`);
+            throw this.#notCts(word0, w0);
+          }
+          return reply;
+        }
+        this.#opts.onUnsolicited?.(w0);
+        if (isReset) continue;
+        if ((kind.kind === 'control' && !kind.cts) || kind.kind === 'bare-nack') {
+          this.requireReset(describeLoss(w0));
+          throw this.#notCts(word0, w0);
+        }
+        // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
+      }
+    } catch (err) {
+      if (err instanceof MailboxTimeoutError) this.#needsReset = true;
+      throw err;
+    } finally {
+      this.#guardReset = false;
+    }
+  }
+
+  async #readPending(count: number): Promise<number[] | null> {
+    if (!this.#ops.checkForMsg(this.#port)) return null;
+    const reply = await this.#ops.read(this.#port, count, this.#clock.now() + this.#timeoutMs);
+    const w0 = reply[0]! >>> 0;
+    const kind = classifyWord(w0);
+    this.#opts.onUnsolicited?.(w0);
+    if ((kind.kind === 'control' && !kind.cts) || kind.kind === 'bare-nack') {
+      // The bare NACK is the PF's answer to our ACK of a message while not CTS: already reported.
+      const alreadyKnown = kind.kind === 'bare-nack' && this.#needsReset;
+      this.requireReset(describeLoss(w0), !alreadyKnown);
+      if (this.#guardReset) throw this.#notCts(undefined, w0);
+    }
+    return reply;
+  }
+
+  async #poll(check: () => boolean, phase: WaitPhase, deadline: number): Promise<void> {
+    const guarded = (): boolean => {
+      if (this.#guardReset && this.#ops.checkForRst(this.#port)) {
+        this.requireReset('the PF was reset (RSTI/RSTD) during a request');
+        throw new ResetRequiredError('the PF was reset while the VF waited for it; the VF must reset', {
+          hint: 'reset the VF and re-apply its configuration (the daemon does this by itself)',
+          details: { phase },
+        });
+      }
+      return check();
+    };
+    const ok = await waitUntil(guarded, deadline, {
+      clock: this.#clock,
+      irqs: this.#irqs,
+      pollIntervalMs: this.#pollIntervalMs,
+    });
+    if (ok) return;
+    this.#counters.timeouts += 1;
+    throw new MailboxTimeoutError(`the PF did not answer within ${this.#timeoutMs} ms (waiting for ${PHASE_TEXT[phase]})`, {
+      hint: 'is the PF driver loaded and its interface up (`ip link show <pf-netdev>`)? The VF must be reset before it is used again',
+      details: { phase, timeoutMs: this.#timeoutMs },
+    });
+  }
+
+  #notCts(request: number | undefined, word: number): ResetRequiredError {
+    return new ResetRequiredError(`the PF no longer considers the VF clear-to-send (${hex32(word)}): the VF must reset`, {
+      hint: 'reset the VF and re-apply its configuration (the daemon does this by itself); the PF dropped CTS after a PF reset, a trust change or a link-state change',
+      details: { word: hex32(word), ...(request === undefined ? {} : { request: hex32(request) }) },
+    });
+  }
+}
+
+const PHASE_TEXT: Record<WaitPhase, string> = {
+  lock: 'the mailbox lock (VFU)',
+  'pf-ack': 'the PF to take the message (PFACK)',
+  'pf-message': 'the reply (PFSTS)',
+};
+
+function describeLoss(word: number): string {
+  return messageId(word) === MsgId.PF_CONTROL_MSG
+    ? `PF control message ${hex32(word)} without clear-to-send`
+    : `PF NACK ${hex32(word)}: not clear-to-send`;
+}
+
+function positive(value: number | undefined, fallback: number, name: string): number {
+  if (value === undefined) return fallback;
+  if (!Number.isFinite(value) || value <= 0) throw new RangeError(`${name} must be a positive number of ms, got ${value}`);
+  return value;
+}
