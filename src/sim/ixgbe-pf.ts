@@ -1,0 +1,784 @@
+/**
+ * The stock Linux `ixgbe` PF's mailbox policy (reference §6; checked against ixgbe_sriov.c of 2026
+ * net-next): `ixgbe_msg_task`, `ixgbe_rcv_msg_from_vf` and its handlers, `ixgbe_rcv_ack_from_vf`,
+ * `ixgbe_vf_reset_event` / `ixgbe_vf_reset_msg`, and the admin paths that ping VFs or drop CTS.
+ * It talks to the VF only through the PF register view of the hardware model, as the Linux PF does.
+ */
+import { InvalidArgumentError, NotSupportedError } from '../errors.js';
+import type { Clock } from '../io.js';
+import { systemClock } from '../io.js';
+import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
+import { MAILBOX_WORDS, MsgFlag, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
+import {
+  ETH_FCS_BYTES,
+  ETH_FRAME_LEN,
+  ETH_HEADER_BYTES,
+  IXGBE_MAX_PF_MACVLANS,
+  IXGBE_RAR_ENTRIES,
+  IXGBE_RESET_REPLY_WORDS,
+  IXGBE_VLVF_ENTRIES,
+  LINUX_PF_SUPPORTED_FEATURES,
+  LPE_MAX_FRAME,
+  LPE_MIN_FRAME,
+  MAX_MULTICAST_PER_MESSAGE,
+  MsgId,
+  PF_MAX_MTU,
+  PF_MIN_MTU,
+  PfLinkSpeed,
+  QueuesWord,
+  RETA_ENTRIES,
+  RETA_ENTRIES_PER_WORD,
+  RSS_KEY_BYTES,
+  STANDARD_VF_MAX_FRAME,
+  VF_RESET_REQUEST_WORD,
+  VLAN_ID_MAX,
+  XcastMode,
+  type XcastModeValue,
+} from '../hw/messages.js';
+import { isValidUnicastMac, isZeroMac, macFromWords, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
+import type { MailboxHardware } from './mailbox-hw.js';
+import { SimPfBase } from './pf-base.js';
+
+export type VfLinkState = 'auto' | 'disable';
+
+/** The PF's per-VF state (`struct vf_data_storage`), observable by tests. */
+export interface IxgbeVfState {
+  /** clear_to_send. */
+  cts: boolean;
+  /** vf_api (wire value). */
+  api: ApiVersion;
+  /** vf_mac_addresses: the stored MAC ("00:00:00:00:00:00" when none). */
+  mac: string;
+  /** pf_set_mac: the MAC was set by the administrator (`ip link set PF vf N mac …`). */
+  adminMac: boolean;
+  /** The VF MAC's RAR (unicast filter) entry is installed. */
+  macFilterInstalled: boolean;
+  trusted: boolean;
+  /** pf_vlan / pf_qos (port VLAN), 0 = none. */
+  portVlan: number;
+  portQos: number;
+  /** VLVF entries of this pool (includes VLAN 0 or the port VLAN re-added at every VF reset). */
+  vlans: Set<number>;
+  /** vf_mc_hashes (12-bit hashes, at most 30). */
+  multicastHashes: number[];
+  /** Extra unicast (MACVLAN) filters. */
+  macvlans: string[];
+  xcastMode: XcastModeValue;
+  /** Last max frame accepted by SET_LPE (undefined = never). */
+  maxFrame: number | undefined;
+  /** VFRE / VFTE bits. */
+  rxEnabled: boolean;
+  txEnabled: boolean;
+  /** link_enable (GET_LINK_STATE answer) and the admin link_state. */
+  linkEnable: boolean;
+  linkState: VfLinkState;
+  rssQueryEnabled: boolean;
+  spoofchk: boolean;
+}
+
+export interface IxgbeVfConfig {
+  adminMac?: string;
+  trusted?: boolean;
+  portVlan?: number;
+  portQos?: number;
+  linkState?: VfLinkState;
+  rssQueryEnabled?: boolean;
+}
+
+export interface LinuxIxgbePfOptions {
+  clock?: Clock;
+  autoRun?: boolean;
+  /** Newest API the PF accepts (models older kernels: 1.3 → accepts 1.0–1.3). Default 1.7. */
+  newestApi?: ApiVersion;
+  /** PF netdev administratively up (default true). Down = RSTI stuck in every VF. */
+  pfUp?: boolean;
+  /** PF MTU (default 1500). */
+  pfMtu?: number;
+  /** PF in unicast promiscuous mode (FCTRL.UPE), prerequisite for VF PROMISC (default false). */
+  pfPromiscuous?: boolean;
+  /** q_per_pool (GET_QUEUES words 1–2). Default 4: Linux's 32-pool VMDq mode, used with ≤ 32 VFs. */
+  queuesPerPool?: number;
+  /** mc_filter_type in the RESET reply (default 0). */
+  mcFilterType?: number;
+  /** The PF's `vf-ipsec` private flag (default false). */
+  vfIpsec?: boolean;
+  /** The watchdog pings all VFs when it sees link up after `interfaceUp` (default true; a 2026 patch proposes removing it). */
+  pingOnLinkUp?: boolean;
+  /** PF RSS key (40 bytes) for GET_RSS_KEY; default a fixed pattern. */
+  rssKey?: Uint8Array;
+  /** Per-VF admin settings at start (index = VF). */
+  vfConfig?: readonly IxgbeVfConfig[];
+}
+
+const ACCEPTED_APIS: ReadonlySet<ApiVersion> = new Set([
+  ApiVersion.V1_0,
+  ApiVersion.V1_1,
+  ApiVersion.V1_2,
+  ApiVersion.V1_3,
+  ApiVersion.V1_4,
+  ApiVersion.V1_6,
+  ApiVersion.V1_7,
+]);
+const QUEUES_APIS: ReadonlySet<number> = new Set([
+  ApiVersion.V2_0,
+  ApiVersion.V1_1,
+  ApiVersion.V1_2,
+  ApiVersion.V1_3,
+  ApiVersion.V1_4,
+  ApiVersion.V1_6,
+  ApiVersion.V1_7,
+]);
+const API_12_PLUS: ReadonlySet<number> = new Set([
+  ApiVersion.V1_2,
+  ApiVersion.V1_3,
+  ApiVersion.V1_4,
+  ApiVersion.V1_6,
+  ApiVersion.V1_7,
+]);
+const JUMBO_APIS: ReadonlySet<number> = new Set([
+  ApiVersion.V1_1,
+  ApiVersion.V1_2,
+  ApiVersion.V1_3,
+  ApiVersion.V1_4,
+  ApiVersion.V1_6,
+  ApiVersion.V1_7,
+]);
+const PF_LINK_APIS: ReadonlySet<number> = new Set([ApiVersion.V1_6, ApiVersion.V1_7]);
+
+interface HandlerResult {
+  ok: boolean;
+  reason?: string;
+}
+
+const OK: HandlerResult = { ok: true };
+
+export class LinuxIxgbePf extends SimPfBase {
+  readonly dialect = 'ixgbe' as const;
+  newestApi: ApiVersion;
+  pfMtu: number;
+  pfPromiscuous: boolean;
+  queuesPerPool: number;
+  mcFilterType: number;
+  vfIpsec: boolean;
+  pingOnLinkUp: boolean;
+  /** MAXFRS.MFS: raised by SET_LPE, never lowered. */
+  maxFrs: number;
+  readonly rssKey: Uint8Array;
+  readonly #vfs: IxgbeVfState[] = [];
+  readonly #macvlanSlots: number;
+
+  constructor(hw: MailboxHardware, opts: LinuxIxgbePfOptions = {}) {
+    super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
+    if (hw.family.kind !== 'ixgbevf') throw new RangeError('LinuxIxgbePf needs an ixgbe VF family');
+    this.newestApi = opts.newestApi ?? ApiVersion.V1_7;
+    this.pfMtu = opts.pfMtu ?? 1500;
+    this.pfPromiscuous = opts.pfPromiscuous ?? false;
+    this.queuesPerPool = opts.queuesPerPool ?? 4;
+    this.mcFilterType = opts.mcFilterType ?? 0;
+    this.vfIpsec = opts.vfIpsec ?? false;
+    this.pingOnLinkUp = opts.pingOnLinkUp ?? true;
+    this.maxFrs = this.pfMtu + ETH_HEADER_BYTES + ETH_FCS_BYTES;
+    this.rssKey = opts.rssKey ?? Uint8Array.from({ length: RSS_KEY_BYTES }, (_, i) => (i * 29 + 7) & 0xff);
+    this.#macvlanSlots = IXGBE_RAR_ENTRIES - (IXGBE_MAX_PF_MACVLANS + 1 + hw.vfCount);
+    this.up = opts.pfUp ?? true;
+    for (let vf = 0; vf < hw.vfCount; vf++) {
+      const cfg = opts.vfConfig?.[vf] ?? {};
+      const state: IxgbeVfState = {
+        cts: false,
+        api: ApiVersion.V1_0,
+        mac: ZERO_MAC,
+        adminMac: false,
+        macFilterInstalled: false,
+        trusted: cfg.trusted ?? false,
+        portVlan: 0,
+        portQos: 0,
+        vlans: new Set([0]),
+        multicastHashes: [],
+        macvlans: [],
+        xcastMode: XcastMode.NONE,
+        maxFrame: undefined,
+        rxEnabled: false,
+        txEnabled: false,
+        linkEnable: this.up,
+        linkState: cfg.linkState ?? 'auto',
+        rssQueryEnabled: false,
+        spoofchk: true,
+      };
+      if (state.linkState === 'disable') state.linkEnable = false;
+      this.#vfs.push(state);
+      if (cfg.adminMac !== undefined) this.#setAdminMac(vf, cfg.adminMac);
+      if (cfg.portVlan !== undefined && cfg.portVlan !== 0) this.#setPortVlan(vf, cfg.portVlan, cfg.portQos ?? 0);
+      if (cfg.rssQueryEnabled === true) this.#setQueryRss(vf, true);
+    }
+    if (!this.up) this.hardwareReset();
+  }
+
+  /** Live per-VF state (mutating it is for tests that need an odd start state). */
+  vf(index = 0): IxgbeVfState {
+    const s = this.#vfs[index];
+    if (s === undefined) throw new RangeError(`no VF ${index}`);
+    return s;
+  }
+
+  /** VF 0's state. */
+  get state(): IxgbeVfState {
+    return this.vf(0);
+  }
+
+  /** 82599 PF (mac type ixgbe_mac_82599EB). */
+  get is82599(): boolean {
+    return this.hw.family.model === '82599';
+  }
+
+  protected override vflreReadOffset(vf: number): number {
+    // The 82599 PF reads VFLRE (0x600 / 0x1C0); X540 and later read VFLREC (§6.1).
+    if (this.is82599) return this.map.vflre[Math.floor(vf / 32)] ?? this.map.vflre[0] ?? 0;
+    return super.vflreReadOffset(vf);
+  }
+
+  /** Single-try lock (§6.1). */
+  protected obtainLock(vf: number): Promise<boolean> {
+    return Promise.resolve(this.tryLockOnce(vf));
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // msg_task (§6.2)
+
+  protected async msgTask(): Promise<void> {
+    for (let vf = 0; vf < this.vfCount; vf++) {
+      if (this.checkForRst(vf)) this.#vfResetEvent(vf);
+      if (this.checkForMsg(vf)) await this.#rcvMsg(vf);
+      if (this.checkForAck(vf)) await this.#rcvAck(vf);
+    }
+  }
+
+  async #rcvAck(vf: number): Promise<void> {
+    if (!this.vf(vf).cts) await this.writeMbx(vf, [MsgFlag.NACK], 'nack');
+  }
+
+  async #rcvMsg(vf: number): Promise<void> {
+    const words = await this.readMbx(vf, MAILBOX_WORDS);
+    if (words === undefined) {
+      this.record({ vf, word0: 0, id: 0, result: 'dropped', reason: 'Error receiving message from VF', reply: [] });
+      return;
+    }
+    const w0 = words[0] ?? 0;
+    const id = this.idOf(w0);
+    if (w0 & (MsgFlag.ACK | MsgFlag.NACK)) {
+      this.record({ vf, word0: w0, id, result: 'ignored', reason: 'message already processed (ACK/NACK set)', reply: [] });
+      return;
+    }
+    const fault = this.faults.takeResetMidTransaction();
+    if (fault !== undefined) {
+      this.record({ vf, word0: w0, id, result: 'dropped', reason: 'PF reset in the middle of the transaction (injected)', reply: [] });
+      await this.#down();
+      if (fault.upAfterMs !== undefined) {
+        const ms = fault.upAfterMs;
+        void this.clock.sleep(ms).then(() => this.interfaceUp());
+      }
+      return;
+    }
+    if (w0 === VF_RESET_REQUEST_WORD) {
+      await this.#resetMsg(vf);
+      return;
+    }
+    const st = this.vf(vf);
+    if (!st.cts) {
+      const reply = [(w0 | MsgFlag.NACK) >>> 0];
+      const delivered = await this.#reply(vf, reply);
+      this.record({ vf, word0: w0, id, result: delivered ? 'NACK' : 'dropped', reason: 'VF not clear to send', reply });
+      return;
+    }
+    const result = this.#dispatch(vf, words);
+    words[0] = (w0 | (result.ok ? MsgFlag.ACK : MsgFlag.NACK) | MsgFlag.CTS) >>> 0;
+    const reply = [...words];
+    const delivered = await this.#reply(vf, reply);
+    this.record({
+      vf,
+      word0: w0,
+      id,
+      result: delivered ? (result.ok ? 'ACK' : 'NACK') : 'dropped',
+      ...(result.reason === undefined ? {} : { reason: result.reason }),
+      reply,
+    });
+  }
+
+  async #reply(vf: number, words: readonly number[]): Promise<boolean> {
+    await this.injectedPing(vf, 'before-reply');
+    const delivered = await this.writeMbx(vf, words, 'reply');
+    await this.injectedPing(vf, 'after-reply');
+    return delivered;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // VF reset (§6.4, §6.5)
+
+  #vfResetEvent(vf: number): void {
+    const st = this.vf(vf);
+    st.vlans = new Set([st.portVlan]);
+    st.multicastHashes = [];
+    st.macFilterInstalled = false;
+    st.macvlans = [];
+    st.api = ApiVersion.V1_0;
+    this.dmesg.push(`VF ${vf}: reset event (filters dropped, API 1.0)`);
+  }
+
+  #setVfRxTx(vf: number): void {
+    const st = this.vf(vf);
+    st.txEnabled = st.linkEnable;
+    st.rxEnabled = st.linkEnable;
+    if (this.is82599 && this.pfMtu + ETH_HEADER_BYTES > ETH_FRAME_LEN) st.rxEnabled = false;
+  }
+
+  async #resetMsg(vf: number): Promise<void> {
+    const st = this.vf(vf);
+    this.dmesg.push(`VF Reset msg received from vf ${vf}`);
+    this.#vfResetEvent(vf);
+    this.clearMailboxMemory(vf, MAILBOX_WORDS);
+    if (!isZeroMac(st.mac)) st.macFilterInstalled = true;
+    this.#setVfRxTx(vf);
+    st.cts = true;
+    const reply = new Array<number>(IXGBE_RESET_REPLY_WORDS).fill(0);
+    if (!isZeroMac(st.mac) && st.adminMac) {
+      reply[0] = (MsgId.RESET | MsgFlag.ACK) >>> 0;
+      const [lo, hi] = macToWords(st.mac);
+      reply[1] = lo;
+      reply[2] = hi;
+    } else {
+      reply[0] = (MsgId.RESET | MsgFlag.NACK) >>> 0;
+    }
+    reply[3] = this.mcFilterType;
+    const delivered = await this.#reply(vf, reply);
+    this.record({
+      vf,
+      word0: VF_RESET_REQUEST_WORD,
+      id: MsgId.RESET,
+      result: delivered ? (reply[0]! & MsgFlag.ACK ? 'ACK' : 'NACK') : 'dropped',
+      ...(reply[0]! & MsgFlag.NACK ? { reason: 'no administrator MAC: RESET answered NACK (VF picks its own)' } : {}),
+      reply,
+    });
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // handlers (§6.3 table, §5.4)
+
+  #dispatch(vf: number, words: Uint32Array): HandlerResult {
+    const w0 = words[0] ?? 0;
+    switch (this.idOf(w0)) {
+      case MsgId.SET_MAC_ADDR:
+        return this.#setMacAddr(vf, words);
+      case MsgId.SET_MULTICAST:
+        return this.#setMulticast(vf, words);
+      case MsgId.SET_VLAN:
+        return this.#setVlan(vf, words);
+      case MsgId.SET_LPE:
+        return this.#setLpe(vf, words[1] ?? 0);
+      case MsgId.SET_MACVLAN:
+        return this.#setMacvlan(vf, words);
+      case MsgId.API_NEGOTIATE:
+        return this.#negotiateApi(vf, words[1] ?? 0);
+      case MsgId.GET_QUEUES:
+        return this.#getQueues(vf, words);
+      case MsgId.GET_RETA:
+        return this.#getReta(vf, words);
+      case MsgId.GET_RSS_KEY:
+        return this.#getRssKey(vf, words);
+      case MsgId.UPDATE_XCAST_MODE:
+        return this.#updateXcast(vf, words);
+      case MsgId.GET_LINK_STATE:
+        return this.#getLinkState(vf, words);
+      case MsgId.IPSEC_ADD:
+      case MsgId.IPSEC_DEL:
+        return this.#ipsec(vf);
+      case MsgId.GET_PF_LINK_STATE:
+        return this.#getPfLinkState(vf, words);
+      case MsgId.FEATURES_NEGOTIATE:
+        return this.#negotiateFeatures(vf, words);
+      default:
+        return { ok: false, reason: `Unhandled Msg ${(w0 >>> 0).toString(16).padStart(8, '0')}` };
+    }
+  }
+
+  #setMacAddr(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
+    if (!isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid mac` };
+    if (st.adminMac && !st.trusted && mac !== st.mac) {
+      return { ok: false, reason: `VF ${vf} attempted to override administratively set MAC address` };
+    }
+    st.mac = mac;
+    st.macFilterInstalled = true;
+    return OK;
+  }
+
+  #setMulticast(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    const entries = Math.min((( words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT, MAX_MULTICAST_PER_MESSAGE);
+    const hashes: number[] = [];
+    for (let i = 0; i < entries; i++) {
+      const word = words[1 + (i >> 1)] ?? 0;
+      hashes.push(i % 2 === 0 ? word & 0xffff : word >>> 16);
+    }
+    st.multicastHashes = hashes;
+    return OK;
+  }
+
+  #vlvfInUse(): Set<number> {
+    const all = new Set<number>();
+    for (const s of this.#vfs) for (const v of s.vlans) all.add(v);
+    return all;
+  }
+
+  #setVlan(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
+    const vid = (words[1] ?? 0) & VLAN_ID_MAX;
+    if (st.portVlan !== 0) {
+      return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN configuration` };
+    }
+    if (vid === 0 && !add) return OK;
+    if (add) {
+      if (!st.vlans.has(vid) && !this.#vlvfInUse().has(vid) && this.#vlvfInUse().size >= IXGBE_VLVF_ENTRIES) {
+        return { ok: false, reason: `VF ${vf}: no free VLVF entry for VLAN ${vid}` };
+      }
+      st.vlans.add(vid);
+    } else {
+      st.vlans.delete(vid);
+    }
+    return OK;
+  }
+
+  #setLpe(vf: number, maxFrame: number): HandlerResult {
+    const st = this.vf(vf);
+    if (maxFrame < LPE_MIN_FRAME || maxFrame > LPE_MAX_FRAME) {
+      return { ok: false, reason: `VF max_frame ${maxFrame} out of range` };
+    }
+    if (this.is82599) {
+      const pfMaxFrame = this.pfMtu + ETH_HEADER_BYTES;
+      let err = false;
+      if (JUMBO_APIS.has(st.api) && pfMaxFrame > ETH_FRAME_LEN) {
+        err = false;
+      } else if (pfMaxFrame > ETH_FRAME_LEN || maxFrame > STANDARD_VF_MAX_FRAME) {
+        err = true;
+      }
+      st.rxEnabled = !err;
+      if (err) return { ok: false, reason: `VF max_frame ${maxFrame} out of range (82599: PF MTU ${this.pfMtu}, VF API ${apiName(st.api)})` };
+    }
+    if (this.maxFrs < maxFrame) this.maxFrs = maxFrame;
+    st.maxFrame = maxFrame;
+    return OK;
+  }
+
+  #setMacvlan(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    const index = ((words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT;
+    const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
+    if (st.adminMac && !st.trusted && index > 0) {
+      return { ok: false, reason: `VF ${vf} requested MACVLAN filter but is administratively denied` };
+    }
+    if (index > 0 && !isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid mac` };
+    if (index <= 1) st.macvlans = [];
+    if (index === 0) return OK;
+    const used = this.#vfs.reduce((n, s) => n + s.macvlans.length, 0);
+    if (used >= this.#macvlanSlots) {
+      return { ok: false, reason: `VF ${vf} has requested a MACVLAN filter but there is no space for it` };
+    }
+    st.macvlans.push(mac);
+    return OK;
+  }
+
+  #negotiateApi(vf: number, api: number): HandlerResult {
+    const st = this.vf(vf);
+    const known = ACCEPTED_APIS.has(api as ApiVersion);
+    if (known && apiAtLeast(this.newestApi, api as ApiVersion)) {
+      st.api = api as ApiVersion;
+      return OK;
+    }
+    return { ok: false, reason: `VF ${vf} requested unsupported api version ${api}` };
+  }
+
+  #getQueues(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (!QUEUES_APIS.has(st.api)) return { ok: false, reason: `GET_QUEUES needs API >= 1.1 (VF at ${apiName(st.api)})` };
+    words[QueuesWord.TX_QUEUES] = this.queuesPerPool;
+    words[QueuesWord.RX_QUEUES] = this.queuesPerPool;
+    words[QueuesWord.TRANS_VLAN] = st.portVlan !== 0 || st.portQos !== 0 ? 1 : 0;
+    words[QueuesWord.DEF_QUEUE] = 0;
+    return OK;
+  }
+
+  #getReta(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
+    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_RETA needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    for (let i = 0; i < RETA_ENTRIES / RETA_ENTRIES_PER_WORD; i++) {
+      let w = 0;
+      for (let j = 0; j < RETA_ENTRIES_PER_WORD; j++) {
+        const entry = (RETA_ENTRIES_PER_WORD * i + j) % this.queuesPerPool;
+        w |= (entry & 0x3) << (2 * j);
+      }
+      words[1 + i] = w >>> 0;
+    }
+    return OK;
+  }
+
+  #getRssKey(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
+    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_RSS_KEY needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    const k = this.rssKey;
+    for (let i = 0; i < RSS_KEY_BYTES / 4; i++) {
+      words[1 + i] = ((k[4 * i] ?? 0) | ((k[4 * i + 1] ?? 0) << 8) | ((k[4 * i + 2] ?? 0) << 16) | ((k[4 * i + 3] ?? 0) << 24)) >>> 0;
+    }
+    return OK;
+  }
+
+  #updateXcast(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    let mode = words[1] ?? 0;
+    if (st.api === ApiVersion.V1_2) {
+      if (mode === XcastMode.PROMISC) return { ok: false, reason: 'XCAST PROMISC needs API >= 1.3' };
+    } else if (!API_12_PLUS.has(st.api)) {
+      return { ok: false, reason: `UPDATE_XCAST_MODE needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    }
+    let reason: string | undefined;
+    if (mode > XcastMode.MULTI && !st.trusted) {
+      reason = `VF ${vf} untrusted: xcast mode ${mode} downgraded to MULTI`;
+      mode = XcastMode.MULTI;
+    }
+    if (st.xcastMode !== mode) {
+      switch (mode) {
+        case XcastMode.NONE:
+        case XcastMode.MULTI:
+        case XcastMode.ALLMULTI:
+          break;
+        case XcastMode.PROMISC:
+          if (this.is82599) return { ok: false, reason: 'XCAST PROMISC not supported on 82599' };
+          if (!this.pfPromiscuous) return { ok: false, reason: 'Enabling VF promisc requires PF in promisc' };
+          break;
+        default:
+          return { ok: false, reason: `unknown xcast mode ${mode}` };
+      }
+      st.xcastMode = mode as XcastModeValue;
+    }
+    words[1] = mode;
+    return reason === undefined ? OK : { ok: true, reason };
+  }
+
+  #getLinkState(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_LINK_STATE needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    words[1] = st.linkEnable ? 1 : 0;
+    return OK;
+  }
+
+  #ipsec(vf: number): HandlerResult {
+    const st = this.vf(vf);
+    if (!st.trusted) return { ok: false, reason: `VF ${vf}: IPsec offload needs a trusted VF` };
+    if (!this.vfIpsec) return { ok: false, reason: `VF ${vf}: IPsec offload needs the PF vf-ipsec flag` };
+    return { ok: false, reason: `VF ${vf}: IPsec SA offload is not modelled by the simulator` };
+  }
+
+  #getPfLinkState(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (!PF_LINK_APIS.has(st.api)) return { ok: false, reason: `GET_PF_LINK_STATE needs API 1.6/1.7 (VF at ${apiName(st.api)})` };
+    if (this.hw.family.model !== 'E610') return { ok: false, reason: 'GET_PF_LINK_STATE is E610 only' };
+    const entry = Object.entries(PfLinkSpeed).find(([, mbps]) => mbps === this.hw.linkSpeedMbps);
+    words[1] = this.hw.linkUp && entry !== undefined ? Number(entry[0]) : 0;
+    words[2] = this.hw.linkUp ? 1 : 0;
+    return OK;
+  }
+
+  #negotiateFeatures(vf: number, words: Uint32Array): HandlerResult {
+    const st = this.vf(vf);
+    if (st.api !== ApiVersion.V1_7) return { ok: false, reason: `FEATURES_NEGOTIATE needs API 1.7 (VF at ${apiName(st.api)})` };
+    words[1] = ((words[1] ?? 0) & LINUX_PF_SUPPORTED_FEATURES) >>> 0;
+    return OK;
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // admin knobs (§6.6, §6.7). All serialised with msg_task, like vfs_lock/rtnl in Linux.
+
+  /** `ip link set PF vf N mac M` (null or zero = remove). No notification to the VF (§6.6). */
+  setAdminMac(mac: string | null, vf = 0): Promise<void> {
+    return this.serialize(() => this.#setAdminMac(vf, mac));
+  }
+
+  #setAdminMac(vf: number, mac: string | null): void {
+    const st = this.vf(vf);
+    if (mac === null || isZeroMac(mac)) {
+      if (isZeroMac(st.mac)) return;
+      st.macFilterInstalled = false;
+      st.adminMac = false;
+      st.mac = ZERO_MAC;
+      return;
+    }
+    if (!isValidUnicastMac(mac)) {
+      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${mac}`, {
+        hint: 'the first octet must be even and the address non-zero',
+      });
+    }
+    st.mac = normalizeMac(mac);
+    st.macFilterInstalled = true;
+    st.adminMac = true;
+    this.dmesg.push(`setting MAC ${st.mac} on VF ${vf}`);
+  }
+
+  /** `ip link set PF vf N trust on|off`: when it changes, CTS false and ping 0x100 (§6.6). */
+  setTrust(trusted: boolean, vf = 0): Promise<void> {
+    return this.serialize(async () => {
+      const st = this.vf(vf);
+      if (st.trusted === trusted) return;
+      st.trusted = trusted;
+      st.cts = false;
+      await this.ping(vf, this.pingWord(false));
+      this.dmesg.push(`VF ${vf} is ${trusted ? '' : 'not '}trusted`);
+    });
+  }
+
+  /** `ip link set PF vf N vlan V [qos Q]` (0 = remove). No ping. */
+  setPortVlan(vlan: number, qos = 0, vf = 0): Promise<void> {
+    return this.serialize(() => this.#setPortVlan(vf, vlan, qos));
+  }
+
+  #setPortVlan(vf: number, vlan: number, qos: number): void {
+    if (!Number.isInteger(vlan) || vlan < 0 || vlan > VLAN_ID_MAX || !Number.isInteger(qos) || qos < 0 || qos > 7) {
+      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: 'VLAN 0..4095, qos 0..7' });
+    }
+    const st = this.vf(vf);
+    if (st.portVlan !== 0) st.vlans.delete(st.portVlan);
+    if (vlan !== 0 || qos !== 0) {
+      st.vlans.add(vlan);
+      st.vlans.delete(0);
+      st.portVlan = vlan;
+      st.portQos = qos;
+    } else {
+      st.vlans.add(0);
+      st.portVlan = 0;
+      st.portQos = 0;
+    }
+  }
+
+  /** PF MTU change: `ixgbe_change_mtu` → reinit (down + up) when the PF is up. */
+  setMtu(mtu: number): Promise<void> {
+    if (!Number.isInteger(mtu) || mtu < PF_MIN_MTU || mtu > PF_MAX_MTU) {
+      return Promise.reject(
+        new InvalidArgumentError('ERR_INVALID_MTU', `PF MTU ${mtu} out of range`, { hint: `use ${PF_MIN_MTU}..${PF_MAX_MTU}` }),
+      );
+    }
+    return this.serialize(async () => {
+      if (this.is82599 && mtu > 1500) this.dmesg.push('Setting MTU > 1500 will disable legacy VFs');
+      this.pfMtu = mtu;
+      if (this.up) {
+        await this.#down();
+        await this.#up();
+      }
+    });
+  }
+
+  /** Physical link change seen by the watchdog: ping all VFs (0x20000100 if CTS, else 0x100), CTS unchanged. */
+  setLinkUp(linkUp: boolean): Promise<void> {
+    return this.serialize(async () => {
+      if (this.hw.linkUp === linkUp) return;
+      this.hw.linkUp = linkUp;
+      if (this.up) await this.#pingAll();
+    });
+  }
+
+  async #pingAll(): Promise<void> {
+    for (let vf = 0; vf < this.vfCount; vf++) await this.ping(vf, this.pingWord(this.vf(vf).cts));
+  }
+
+  /** `ip link set PF down` (`ixgbe_down`): CTS false + ping 0x100 for every VF, then PF hardware reset (RSTI). */
+  interfaceDown(): Promise<void> {
+    return this.serialize(() => this.#down());
+  }
+
+  async #down(): Promise<void> {
+    if (!this.up) return;
+    this.up = false;
+    for (let vf = 0; vf < this.vfCount; vf++) {
+      this.vf(vf).cts = false;
+      await this.#setVfLinkState(vf, this.vf(vf).linkState);
+    }
+    this.hardwareReset();
+    this.dmesg.push('PF down: hardware reset, RSTI set in every VF');
+  }
+
+  /** `ip link set PF up` (`ixgbe_up_complete`): PFRSTD (RSTI clear, RSTD set), then `ixgbe_set_all_vfs` (ping 0x100); then the watchdog's link-up ping. */
+  interfaceUp(): Promise<void> {
+    return this.serialize(() => this.#up());
+  }
+
+  async #up(): Promise<void> {
+    if (this.up) return;
+    this.up = true;
+    this.resetDone();
+    for (let vf = 0; vf < this.vfCount; vf++) await this.#setVfLinkState(vf, this.vf(vf).linkState);
+    if (this.pingOnLinkUp && this.hw.linkUp) await this.#pingAll();
+    this.dmesg.push('PF up: PFRSTD set');
+  }
+
+  /** `ixgbe_set_vf_link_state`: link_enable, VFRE/VFTE, CTS false, ping. */
+  async #setVfLinkState(vf: number, state: VfLinkState): Promise<void> {
+    const st = this.vf(vf);
+    st.linkState = state;
+    st.linkEnable = state === 'auto' ? this.up : false;
+    this.#setVfRxTx(vf);
+    st.cts = false;
+    await this.ping(vf, this.pingWord(false));
+  }
+
+  /** `ip link set PF vf N state auto|disable` ("enable" is not supported by ixgbe). */
+  setLinkState(state: VfLinkState | 'enable', vf = 0): Promise<void> {
+    return this.serialize(async () => {
+      if (state === 'enable') {
+        this.dmesg.push(`NDO set VF ${vf} link state enable - not supported`);
+        return;
+      }
+      await this.#setVfLinkState(vf, state);
+    });
+  }
+
+  /** Malicious-driver-detection event on a VF: CTS false, ping 0x20000100 (CTS bit set nonetheless, §6.6). */
+  mddEvent(vf = 0): Promise<void> {
+    return this.serialize(async () => {
+      this.vf(vf).cts = false;
+      await this.ping(vf, this.pingWord(true));
+      this.dmesg.push(`Malicious event on VF ${vf}`);
+    });
+  }
+
+  /** `ip link set PF vf N query_rss on|off` (82599/X540 only). */
+  setQueryRss(enabled: boolean, vf = 0): Promise<void> {
+    return this.serialize(() => this.#setQueryRss(vf, enabled));
+  }
+
+  #setQueryRss(vf: number, enabled: boolean): void {
+    if (this.hw.family.model !== '82599' && this.hw.family.model !== 'X540') {
+      throw new NotSupportedError(`query_rss is supported only on 82599/X540 PFs, not ${this.hw.family.model}`);
+    }
+    this.vf(vf).rssQueryEnabled = enabled;
+  }
+
+  /** PF unicast promiscuous (FCTRL.UPE). */
+  setPromiscuous(on: boolean): Promise<void> {
+    return this.serialize(() => {
+      this.pfPromiscuous = on;
+    });
+  }
+
+  /** `ethtool --set-priv-flags PF vf-ipsec on|off`. */
+  setVfIpsec(on: boolean): Promise<void> {
+    return this.serialize(() => {
+      this.vfIpsec = on;
+    });
+  }
+
+  /** `ip link set PF vf N spoofchk on|off` (no mailbox effect). */
+  setSpoofCheck(on: boolean, vf = 0): Promise<void> {
+    return this.serialize(() => {
+      this.vf(vf).spoofchk = on;
+    });
+  }
+}

@@ -1,0 +1,537 @@
+/**
+ * Model of the SR-IOV mailbox **hardware**, both sides (reference §1.2, §2, §3, §10.4, §11.3):
+ *
+ * - per VF: VFMAILBOX bits {VFU, PFU, PFSTS, PFACK, RSTI, RSTD}, the 16-word shared memory (no lock
+ *   protection in hardware, §3.2), PF-side VFREQ/VFACK (MBVFICR, W1C) and VFLRE;
+ * - the VF's view (`vf(n).regs`, a `RegisterIo` at the family's VF BAR0 offsets) and the PF's view
+ *   (`pfRegs`, a `RegisterIo` at the family's PF BAR0 offsets, `PfMailboxRegisterMap`);
+ * - the VF "other" interrupt through EIMS/EIMC/EIAC/EIAM/EICR/IVAR_MISC, delivered on `vf(n).irqs`.
+ *
+ * Rules, where the hardware is not documented publicly, follow QEMU's igb model [Q]: REQ/ACK and STS/ACK
+ * are write-triggers (never latched, read back 0); a VF read clears PFSTS, PFACK and RSTD; a write
+ * without VFU (PFU) releases that side's lock; VFU (PFU) is granted only while the other lock is clear;
+ * RVFU clears VFU and the VF's MBVFICR bits; a PF reset leaves every VF mailbox at exactly RSTI and zeroes
+ * the memory; PFRSTD clears RSTI and sets RSTD; a VF CTRL.RST (or FLR) sets VFLRE and interrupts the PF
+ * but does not touch the mailbox bits (QEMU ≥ 8.1; unconfirmed on ixgbe silicon, §12).
+ */
+import { IrqEmitter, type IrqSource, type RegisterIo } from '../io.js';
+import type { FamilyDescriptor, PfMailboxRegisterMap } from '../hw/family.js';
+import { IGB_PF_REGS } from '../hw/igbvf.js';
+import { IXGBE_PF_REGS } from '../hw/ixgbevf.js';
+import { MAILBOX_WORDS, MbxBit, PfMbxBit, REMOVED_REGISTER_VALUE } from '../hw/mailbox.js';
+import { SimFaults } from './faults.js';
+
+export interface TraceEntry {
+  readonly side: 'vf' | 'pf';
+  readonly op: 'r' | 'w';
+  readonly offset: number;
+  readonly value: number;
+  /** VF index for VF-side accesses; -1 for PF-side accesses. */
+  readonly vf: number;
+}
+
+/** Per-VF hardware state (exposed read-only for assertions). */
+export interface VfMailboxState {
+  vfu: boolean;
+  pfu: boolean;
+  pfsts: boolean;
+  pfack: boolean;
+  rsti: boolean;
+  rstd: boolean;
+  vfreq: boolean;
+  vfack: boolean;
+  vflre: boolean;
+  readonly mem: Uint32Array;
+  /** VF interrupt registers. */
+  eims: number;
+  eicr: number;
+  eiac: number;
+  eiam: number;
+  ivarMisc: number;
+}
+
+export interface MailboxHardwareOptions {
+  family: FamilyDescriptor;
+  /** Number of VFs behind the PF (default 1). */
+  vfCount?: number;
+  /** Deliver the VF mailbox interrupt whenever a cause is raised, ignoring IVAR_MISC/EIMS (default false). */
+  deliverIrqAlways?: boolean;
+  /** Initial physical link (default up) and speed in Mb/s (default: the family's fastest). */
+  linkUp?: boolean;
+  linkSpeedMbps?: number;
+  /** Start with RSTI set in every VF (PF not yet up). Default false. */
+  pfInReset?: boolean;
+  faults?: SimFaults;
+}
+
+/** PF-side register map for a VF family. */
+export function pfRegsFor(family: FamilyDescriptor): PfMailboxRegisterMap {
+  return family.kind === 'igbvf' ? IGB_PF_REGS : IXGBE_PF_REGS;
+}
+
+const ALL_ONES = REMOVED_REGISTER_VALUE;
+
+function u32(v: number): number {
+  return v >>> 0;
+}
+
+export class SimVfPort {
+  readonly irqs: IrqEmitter = new IrqEmitter();
+  readonly regs: RegisterIo;
+  /** Number of interrupts delivered on `irqs`. */
+  delivered = 0;
+  /** Vector of the last delivered mailbox interrupt (-1 = none or "always" mode). */
+  lastVector = -1;
+
+  constructor(
+    readonly index: number,
+    readonly state: VfMailboxState,
+    hw: MailboxHardware,
+  ) {
+    this.regs = {
+      read32: (offset) => hw.vfRead(this, offset),
+      write32: (offset, value) => hw.vfWrite(this, offset, value),
+    };
+  }
+
+  get irqSource(): IrqSource {
+    return this.irqs;
+  }
+}
+
+export class MailboxHardware {
+  readonly family: FamilyDescriptor;
+  readonly pfMap: PfMailboxRegisterMap;
+  readonly faults: SimFaults;
+  readonly vfCount: number;
+  /** The PF's register view (PF BAR0 offsets). */
+  readonly pfRegs: RegisterIo;
+  /** Access trace; recorded only while `tracing` is true. */
+  readonly trace: TraceEntry[] = [];
+  tracing = false;
+  deliverIrqAlways: boolean;
+  /** Surprise removal: every read returns 0xFFFFFFFF, writes are dropped (both sides). */
+  removed = false;
+  linkUp: boolean;
+  linkSpeedMbps: number;
+
+  readonly #ports: SimVfPort[] = [];
+  readonly #pfIrqListeners = new Set<() => void>();
+  #ctrlExt = 0;
+  /** VF whose PFU is held by an injected fault until that VF's next mailbox read. */
+  readonly #faultPfuHeld = new Set<number>();
+
+  constructor(opts: MailboxHardwareOptions) {
+    this.family = opts.family;
+    this.pfMap = pfRegsFor(opts.family);
+    this.faults = opts.faults ?? new SimFaults();
+    this.vfCount = opts.vfCount ?? 1;
+    if (!Number.isInteger(this.vfCount) || this.vfCount < 1 || this.vfCount > this.pfMap.maxVfs) {
+      throw new RangeError(`vfCount must be 1..${this.pfMap.maxVfs}`);
+    }
+    this.deliverIrqAlways = opts.deliverIrqAlways ?? false;
+    this.linkUp = opts.linkUp ?? true;
+    const speeds = Object.values(opts.family.link.speeds);
+    this.linkSpeedMbps = opts.linkSpeedMbps ?? Math.max(...speeds);
+    for (let i = 0; i < this.vfCount; i++) {
+      const state: VfMailboxState = {
+        vfu: false,
+        pfu: false,
+        pfsts: false,
+        pfack: false,
+        rsti: opts.pfInReset ?? false,
+        rstd: false,
+        vfreq: false,
+        vfack: false,
+        vflre: false,
+        mem: new Uint32Array(MAILBOX_WORDS),
+        eims: 0,
+        eicr: 0,
+        eiac: 0,
+        eiam: 0,
+        ivarMisc: 0,
+      };
+      this.#ports.push(new SimVfPort(i, state, this));
+    }
+    this.pfRegs = {
+      read32: (offset) => this.#pfRead(offset),
+      write32: (offset, value) => this.#pfWrite(offset, value),
+    };
+  }
+
+  vf(index = 0): SimVfPort {
+    const port = this.#ports[index];
+    if (port === undefined) throw new RangeError(`no VF ${index} (vfCount ${this.vfCount})`);
+    return port;
+  }
+
+  /** Subscribes to the PF mailbox interrupt (EICR.MAILBOX / ICR.VMMB); MBVFIMR is ignored, as QEMU does. */
+  onPfInterrupt(listener: () => void): () => void {
+    this.#pfIrqListeners.add(listener);
+    return () => {
+      this.#pfIrqListeners.delete(listener);
+    };
+  }
+
+  /** Decoded VFMAILBOX bits as the VF would read them, **without** the read-to-clear side effect. */
+  peekVfMailbox(vf = 0): number {
+    return this.#mailboxBits(this.vf(vf).state);
+  }
+
+  /** PF hardware reset (power-up, PF FLR, CTRL.RST): every VF mailbox becomes exactly RSTI, memory zeroed. */
+  pfHardwareReset(): void {
+    for (const port of this.#ports) {
+      const s = port.state;
+      s.vfu = s.pfu = s.pfsts = s.pfack = s.rstd = false;
+      s.rsti = true;
+      s.vfreq = s.vfack = s.vflre = false;
+      s.mem.fill(0);
+      this.#faultPfuHeld.delete(port.index);
+    }
+    this.#ctrlExt = 0;
+  }
+
+  /** Physical function-level reset of one VF (what vfio-pci does on release): VFLRE + PF interrupt. */
+  vfFlr(vf = 0): void {
+    this.vf(vf).state.vflre = true;
+    this.#raisePf();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // VF side
+
+  /** @internal */
+  vfRead(port: SimVfPort, offset: number): number {
+    const value = this.removed ? ALL_ONES : this.#vfReadInner(port, offset);
+    if (this.tracing) this.trace.push({ side: 'vf', op: 'r', offset, value, vf: port.index });
+    return value;
+  }
+
+  /** @internal */
+  vfWrite(port: SimVfPort, offset: number, value: number): void {
+    value = u32(value);
+    if (this.tracing) this.trace.push({ side: 'vf', op: 'w', offset, value, vf: port.index });
+    if (this.removed) return;
+    this.#vfWriteInner(port, offset, value);
+  }
+
+  #vfReadInner(port: SimVfPort, offset: number): number {
+    const regs = this.family.regs;
+    const s = port.state;
+    if (offset === regs.mailbox) {
+      const value = this.#mailboxBits(s);
+      s.pfsts = s.pfack = s.rstd = false;
+      if (this.#faultPfuHeld.delete(port.index)) s.pfu = false;
+      return value;
+    }
+    const mem = offset - regs.mailboxMemory;
+    if (mem >= 0 && mem < MAILBOX_WORDS * 4 && mem % 4 === 0) return s.mem[mem / 4] ?? 0;
+    if (offset === regs.links) return this.#linkValue();
+    if (offset === regs.status) return 0;
+    if (offset === regs.eicr) {
+      const v = s.eicr;
+      s.eicr = 0;
+      return v;
+    }
+    if (offset === regs.eims) return s.eims;
+    if (offset === regs.eiac) return s.eiac;
+    if (offset === regs.eiam) return s.eiam;
+    if (offset === regs.ivarMisc) return s.ivarMisc;
+    // CTRL (RST self-clears), EICS, EIMC and every unknown offset read 0.
+    return 0;
+  }
+
+  #vfWriteInner(port: SimVfPort, offset: number, value: number): void {
+    const regs = this.family.regs;
+    const s = port.state;
+    if (offset === regs.mailbox) {
+      if (value & MbxBit.VFU) {
+        if (this.faults.takePfHoldsLock()) {
+          s.pfu = true;
+          this.#faultPfuHeld.add(port.index);
+        }
+        if (!s.pfu) s.vfu = true;
+      } else {
+        s.vfu = false;
+      }
+      let doorbell = false;
+      if (value & MbxBit.REQ) {
+        s.vfreq = true;
+        doorbell = true;
+      }
+      if (value & MbxBit.ACK) {
+        s.vfack = true;
+        doorbell = true;
+      }
+      if (doorbell) this.#raisePf();
+      return;
+    }
+    const mem = offset - regs.mailboxMemory;
+    if (mem >= 0 && mem < MAILBOX_WORDS * 4 && mem % 4 === 0) {
+      s.mem[mem / 4] = value;
+      return;
+    }
+    if (offset === regs.ctrl) {
+      if (value & this.family.ctrlReset) {
+        // VF software reset: VFLRE + PF interrupt; the mailbox bits are not touched [Q].
+        s.vflre = true;
+        this.#raisePf();
+      }
+      return;
+    }
+    if (offset === regs.eims) {
+      s.eims |= value;
+      // A cause pending while masked is delivered when unmasked.
+      if (s.eicr & value) this.#deliver(port, s.eicr & value);
+      return;
+    }
+    if (offset === regs.eimc) {
+      s.eims &= ~value;
+      return;
+    }
+    if (offset === regs.eiac) {
+      s.eiac = value;
+      return;
+    }
+    if (offset === regs.eiam) {
+      s.eiam = value;
+      return;
+    }
+    if (offset === regs.eicr) {
+      s.eicr &= ~value;
+      return;
+    }
+    if (offset === regs.eics) {
+      this.#raiseCauses(port, value & this.family.irq.maskAll);
+      return;
+    }
+    if (offset === regs.ivarMisc) {
+      s.ivarMisc = value;
+      return;
+    }
+    // Unknown offsets (queues, STATUS, …): writes ignored.
+  }
+
+  #mailboxBits(s: VfMailboxState): number {
+    return (
+      (s.vfu ? MbxBit.VFU : 0) |
+      (s.pfu ? MbxBit.PFU : 0) |
+      (s.pfsts ? MbxBit.PFSTS : 0) |
+      (s.pfack ? MbxBit.PFACK : 0) |
+      (s.rsti ? MbxBit.RSTI : 0) |
+      (s.rstd ? MbxBit.RSTD : 0)
+    );
+  }
+
+  #linkValue(): number {
+    if (!this.linkUp) return 0;
+    const link = this.family.link;
+    const entry = Object.entries(link.speeds).find(([, mbps]) => mbps === this.linkSpeedMbps);
+    const code = entry === undefined ? 0 : Number(entry[0]);
+    return u32(link.up | code);
+  }
+
+  /** The mailbox ("other") cause was raised for this VF: route it through IVAR_MISC/EIMS. */
+  #raiseVf(port: SimVfPort): void {
+    if (this.deliverIrqAlways) {
+      port.lastVector = -1;
+      port.delivered++;
+      port.irqs.fire(1);
+      return;
+    }
+    const s = port.state;
+    const valid = this.family.irq.ivarValid;
+    if ((s.ivarMisc & valid) === 0) return;
+    const vector = s.ivarMisc & (valid - 1);
+    if (vector >= this.family.irq.vectors) return;
+    this.#raiseCauses(port, 1 << vector);
+  }
+
+  #raiseCauses(port: SimVfPort, causes: number): void {
+    if (causes === 0) return;
+    const s = port.state;
+    s.eicr |= causes;
+    const deliverable = s.eicr & s.eims & causes;
+    if (deliverable) this.#deliver(port, deliverable);
+  }
+
+  #deliver(port: SimVfPort, causes: number): void {
+    const s = port.state;
+    // MSI-X delivery: auto-clear (EIAC) and auto-mask (EIAM) per cause.
+    s.eicr &= ~(causes & s.eiac);
+    s.eims &= ~(causes & s.eiam);
+    for (let v = 0; v < this.family.irq.vectors; v++) {
+      if (causes & (1 << v)) {
+        port.lastVector = v;
+        port.delivered++;
+        port.irqs.fire(1);
+      }
+    }
+  }
+
+  #raisePf(): void {
+    for (const listener of [...this.#pfIrqListeners]) listener();
+  }
+
+  // ------------------------------------------------------------------------------------------------
+  // PF side
+
+  #pfVfOf(offset: number, base: number, stride: number, count: number): number {
+    const rel = offset - base;
+    if (rel < 0 || rel % stride !== 0) return -1;
+    const vf = rel / stride;
+    return vf < count ? vf : -1;
+  }
+
+  #pfRead(offset: number): number {
+    const value = this.removed ? ALL_ONES : this.#pfReadInner(offset);
+    if (this.tracing) this.trace.push({ side: 'pf', op: 'r', offset, value, vf: -1 });
+    return value;
+  }
+
+  #pfWrite(offset: number, value: number): void {
+    value = u32(value);
+    if (this.tracing) this.trace.push({ side: 'pf', op: 'w', offset, value, vf: -1 });
+    if (this.removed) return;
+    this.#pfWriteInner(offset, value);
+  }
+
+  #pfReadInner(offset: number): number {
+    const m = this.pfMap;
+    const mbx = this.#pfVfOf(offset, m.mailboxBase, m.mailboxStride, this.vfCount);
+    if (mbx >= 0) {
+      const s = this.vf(mbx).state;
+      return (s.vfu ? PfMbxBit.VFU : 0) | (s.pfu ? PfMbxBit.PFU : 0);
+    }
+    const memRel = offset - m.memoryBase;
+    if (memRel >= 0 && memRel % 4 === 0) {
+      const vf = Math.floor(memRel / m.memoryStride);
+      const word = (memRel % m.memoryStride) / 4;
+      if (vf < this.vfCount && word < MAILBOX_WORDS) return this.vf(vf).state.mem[word] ?? 0;
+    }
+    const icr = this.#mbvficrIndex(offset);
+    if (icr >= 0) return this.#mbvficrValue(icr);
+    const lre = this.#vflreIndex(offset);
+    if (lre >= 0) return this.#vflreValue(lre);
+    if (offset === m.ctrlExt) return this.#ctrlExt;
+    return 0;
+  }
+
+  #pfWriteInner(offset: number, value: number): void {
+    const m = this.pfMap;
+    const mbx = this.#pfVfOf(offset, m.mailboxBase, m.mailboxStride, this.vfCount);
+    if (mbx >= 0) {
+      this.#pfMailboxWrite(this.vf(mbx), value);
+      return;
+    }
+    const memRel = offset - m.memoryBase;
+    if (memRel >= 0 && memRel % 4 === 0) {
+      const vf = Math.floor(memRel / m.memoryStride);
+      const word = (memRel % m.memoryStride) / 4;
+      if (vf < this.vfCount && word < MAILBOX_WORDS) {
+        this.vf(vf).state.mem[word] = value;
+        return;
+      }
+    }
+    const icr = this.#mbvficrIndex(offset);
+    if (icr >= 0) {
+      this.#forVfsInGroup(icr, m.vfsPerMbvficr, (port, bit) => {
+        if (value & (1 << bit)) port.state.vfreq = false;
+        if (value & (1 << (m.vfackShift + bit))) port.state.vfack = false;
+      });
+      return;
+    }
+    const lrec = this.#vflrecIndex(offset);
+    if (lrec >= 0) {
+      this.#forVfsInGroup(lrec, 32, (port, bit) => {
+        if (value & (1 << bit)) port.state.vflre = false;
+      });
+      return;
+    }
+    if (offset === m.ctrlExt) {
+      this.#ctrlExt = value;
+      if (value & m.pfrstd) {
+        // PF reset done: RSTI → 0, RSTD → 1 in every VF (repeated writes re-raise RSTD [Q]).
+        for (const port of this.#ports) {
+          port.state.rsti = false;
+          port.state.rstd = true;
+          this.#raiseVf(port);
+        }
+      }
+      return;
+    }
+    if (offset === m.ctrl && value & m.ctrlReset) {
+      this.pfHardwareReset();
+    }
+  }
+
+  #pfMailboxWrite(port: SimVfPort, value: number): void {
+    const s = port.state;
+    if (value & PfMbxBit.PFU) {
+      // Only a lock attempt (exactly PFU, as both Linux PFs write it) can be made to fail by a fault.
+      if (value === PfMbxBit.PFU && this.faults.takePfLockFailure()) {
+        // Injected: as if the VF held VFU at this instant.
+      } else if (!s.vfu) {
+        s.pfu = true;
+      }
+    } else {
+      s.pfu = false;
+      this.#faultPfuHeld.delete(port.index);
+    }
+    if (value & PfMbxBit.RVFU) {
+      s.vfu = false;
+      s.vfreq = s.vfack = false;
+    }
+    let irq = false;
+    if (value & PfMbxBit.STS) {
+      s.pfsts = true;
+      irq = true;
+    }
+    if (value & PfMbxBit.ACK) {
+      s.pfack = true;
+      irq = true;
+    }
+    if (irq) this.#raiseVf(port);
+  }
+
+  #mbvficrIndex(offset: number): number {
+    const m = this.pfMap;
+    const groups = Math.ceil(this.vfCount / m.vfsPerMbvficr);
+    return this.#pfVfOf(offset, m.mbvficrBase, 4, groups);
+  }
+
+  #mbvficrValue(index: number): number {
+    const m = this.pfMap;
+    let v = 0;
+    this.#forVfsInGroup(index, m.vfsPerMbvficr, (port, bit) => {
+      if (port.state.vfreq) v |= 1 << bit;
+      if (port.state.vfack) v |= 1 << (m.vfackShift + bit);
+    });
+    return u32(v);
+  }
+
+  #vflreIndex(offset: number): number {
+    const i = this.pfMap.vflre.indexOf(offset);
+    if (i >= 0 && i * 32 < this.vfCount) return i;
+    return this.#vflrecIndex(offset);
+  }
+
+  #vflrecIndex(offset: number): number {
+    return this.#pfVfOf(offset, this.pfMap.vflrecBase, 4, Math.ceil(this.vfCount / 32));
+  }
+
+  #vflreValue(index: number): number {
+    let v = 0;
+    this.#forVfsInGroup(index, 32, (port, bit) => {
+      if (port.state.vflre) v |= 1 << bit;
+    });
+    return u32(v);
+  }
+
+  #forVfsInGroup(group: number, size: number, fn: (port: SimVfPort, bit: number) => void): void {
+    for (let bit = 0; bit < size; bit++) {
+      const port = this.#ports[group * size + bit];
+      if (port !== undefined) fn(port, bit);
+    }
+  }
+}
