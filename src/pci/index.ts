@@ -8,3 +8,4 @@ export * from './users.js';
 export * from './iplink.js';
 export * from './classify.js';
 export * from './doctor.js';
+export * from './inventory.js';
