@@ -3,6 +3,7 @@
  * `sim[:k=v,...]` — into a ready-to-use `VfApi` plus the device that backs it.
  */
 import type { FamilyDescriptor } from './hw/family.js';
+import type { RegisterIo } from './io.js';
 import type { VfApi } from './vf/types.js';
 
 export interface MailboxTraceEvent {
@@ -37,6 +38,36 @@ export interface VfHandle {
   /** Let the process exit while the handle is open (interrupt watchers unref'd) / keep it alive. */
   unref(): void;
   ref(): void;
+  /**
+   * The VF's BAR0 registers, for debugging (`ixgbevf mailbox --dump`). Optional. Reading the mailbox
+   * register here bypasses the driver's read-to-clear shadow: only use it on a VF nobody else drives.
+   */
+  readonly regs?: RegisterIo;
+  /** sim only: the simulated PF's admin knobs (CLI/daemon tests, the daemon's `sim` socket op). */
+  readonly sim?: SimPfControl;
   /** Releases the VF. For VFIO this resets the VF (vfio-pci FLR on release): the PF drops its filters. */
   close(): Promise<void>;
+}
+
+/** The PF's view of a simulated VF, as `ip -d link show <pf>` would print it. */
+export interface SimVfView {
+  /** The MAC the PF holds for the VF (admin MAC, or the one the VF set), null when none. */
+  mac: string | null;
+  trust: boolean;
+  /** PF interface up (not holding the VF in reset). */
+  pfUp: boolean;
+  [key: string]: unknown;
+}
+
+/** Admin actions on the simulated PF (what `ip link set <pf> …` does on a host). */
+export interface SimPfControl {
+  /** `ip link set <pf> down`: CTS cleared, ping 0x100 to the VF, RSTI held until interfaceUp(). */
+  interfaceDown(): void;
+  /** `ip link set <pf> up`: PFRSTD (RSTI → RSTD), ping 0x100. */
+  interfaceUp(): void;
+  /** `ip link set <pf> vf N trust on|off` (ping without CTS when it changes). */
+  setTrust(on: boolean): void;
+  /** `ip link set <pf> vf N mac M`; null clears it. No notification to the VF (as ixgbe). */
+  setAdminMac(mac: string | null): void;
+  vfInfo(): SimVfView;
 }

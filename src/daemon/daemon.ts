@@ -1,0 +1,338 @@
+/**
+ * `ixgbevf daemon`: owns VFs for as long as it runs. Opens each VF, brings it up (reset, negotiate,
+ * apply), re-applies the desired state after every PF reset, serves the CLI on a Unix socket, releases a
+ * VF the kernel asks for, and lets everything go on stop().
+ */
+import { EventEmitter } from 'node:events';
+import { apiName } from '../hw/api.js';
+import { EnvironmentError, InvalidArgumentError, NotSupportedError } from '../errors.js';
+import type { OpenOptions, VfHandle } from '../open-types.js';
+import type { Logger } from './log.js';
+import { OwnedVf, type DaemonEvent } from './owned.js';
+import type { PeerCredentials } from './peercred.js';
+import type { Request } from './protocol.js';
+import { ControlServer } from './server.js';
+import { emptyState, StateStore, type DesiredState } from './state.js';
+import { parseVfSpec } from './validate.js';
+
+export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
+
+export interface DaemonOptions {
+  specs: readonly string[];
+  socketPath: string;
+  openVf: OpenVfFn;
+  logger: Logger;
+  stateDir?: string;
+  /** Group (name or gid) allowed to use the socket (mode 0660). */
+  group?: string;
+  poll?: boolean;
+  pollIntervalMs?: number;
+  timeoutMs?: number;
+  /** Mailbox tracing (`--verbose`). */
+  onTrace?: OpenOptions['onTrace'];
+  sysfsRoot?: string;
+  /** /etc/group (tests). */
+  groupFile?: string;
+  /** Override of SO_PEERCRED (tests without the native addon). Default: the native addon. */
+  peerCredentials?: (socket: import('node:net').Socket) => Promise<PeerCredentials | null>;
+  retryMinMs?: number;
+  retryMaxMs?: number;
+  requestWaitMs?: number;
+}
+
+export interface VfStatus {
+  id: string;
+  kind: 'sim' | 'vfio';
+  family: string;
+  pfName: string | null;
+  vfIndex: number | null;
+  state: OwnedVf['state'];
+  api: string;
+  permanentMac: string | null;
+  desired: DesiredState;
+  recoveries: number;
+  lastError: { code: string; message: string; hint?: string } | null;
+  releaseReason: string | null;
+}
+
+export class Daemon extends EventEmitter {
+  readonly vfs = new Map<string, OwnedVf>();
+  readonly #store: StateStore | null;
+  #server: ControlServer | null = null;
+  #pollTimer: NodeJS.Timeout | null = null;
+  #stopping: Promise<void> | null = null;
+
+  constructor(readonly options: DaemonOptions) {
+    super();
+    this.#store = options.stateDir === undefined ? null : new StateStore(options.stateDir);
+  }
+
+  get socketPath(): string {
+    return this.options.socketPath;
+  }
+
+  #emitEvent(event: DaemonEvent): void {
+    this.emit('event', event);
+  }
+
+  /** Opens every VF, starts their bring-up and the control socket. Throws (and releases what it opened) on failure. */
+  async start(): Promise<void> {
+    const { logger } = this.options;
+    const specs = this.options.specs.map(parseVfSpec);
+    if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
+    if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
+    await this.#store?.init();
+    // The socket first: a second daemon must fail before it touches (and resets) any VF.
+    this.#server = new ControlServer(this, {
+      socketPath: this.options.socketPath,
+      logger,
+      ...(this.options.group === undefined ? {} : { group: this.options.group }),
+      ...(this.options.groupFile === undefined ? {} : { groupFile: this.options.groupFile }),
+      ...(this.options.peerCredentials === undefined ? {} : { peerCredentials: this.options.peerCredentials }),
+    });
+    await this.#server.listen();
+    try {
+      for (const spec of specs) await this.#open(spec);
+    } catch (err) {
+      await this.stop('start failed');
+      throw err;
+    }
+    logger.log('info', 'started', {
+      socket: this.options.socketPath,
+      vfs: [...this.vfs.keys()].join(','),
+      mode: this.options.poll === true ? 'poll' : 'interrupt',
+      stateDir: this.options.stateDir,
+      pid: process.pid,
+    });
+    for (const owned of this.vfs.values()) owned.start().catch(() => undefined);
+    if (this.options.poll === true) {
+      const tick = (): void => {
+        for (const owned of this.vfs.values()) {
+          owned.poll().catch((err: unknown) => logger.log('warn', 'poll-failed', { vf: owned.id, error: (err as Error).message }));
+        }
+      };
+      this.#pollTimer = setInterval(tick, this.options.pollIntervalMs ?? 1000);
+    }
+  }
+
+  async #open(spec: string): Promise<void> {
+    const { logger } = this.options;
+    let owned: OwnedVf | null = null;
+    const opts: OpenOptions = {
+      onTrace: (ev) => {
+        owned?.traced(ev.direction, ev.words);
+        this.options.onTrace?.(ev);
+      },
+      ...(this.options.poll === true ? { poll: true } : {}),
+      ...(this.options.timeoutMs === undefined ? {} : { timeoutMs: this.options.timeoutMs }),
+      ...(this.options.sysfsRoot === undefined ? {} : { sysfsRoot: this.options.sysfsRoot }),
+    };
+    const handle = await this.options.openVf(spec, opts);
+    let desired = emptyState();
+    if (this.#store !== null) {
+      try {
+        const loaded = await this.#store.load(handle.id);
+        if (loaded !== null) {
+          desired = loaded;
+          logger.log('info', 'state-loaded', { vf: handle.id, file: this.#store.fileFor(handle.id), desired });
+        }
+      } catch (err) {
+        logger.log('warn', 'state-ignored', { vf: handle.id, file: this.#store.fileFor(handle.id), error: (err as Error).message });
+      }
+    }
+    owned = new OwnedVf(handle, desired, {
+      logger,
+      emit: (e) => this.#emitEvent(e),
+      save: async (vf, d) => {
+        await this.#store?.save(vf, d);
+      },
+      retryMinMs: this.options.retryMinMs ?? 1000,
+      retryMaxMs: this.options.retryMaxMs ?? 2000,
+      requestWaitMs: this.options.requestWaitMs ?? 3000,
+    });
+    this.vfs.set(handle.id, owned);
+    logger.log('info', 'opened', { vf: handle.id, kind: handle.kind, family: handle.family.model, pf: handle.pfName ?? undefined, vfIndex: handle.vfIndex ?? undefined });
+  }
+
+  /** The owned VF for a (validated) spec; throws ERR_NOT_OWNED. */
+  owned(spec: string): OwnedVf {
+    const owned = this.vfs.get(spec);
+    if (owned === undefined) {
+      throw new EnvironmentError('ERR_NOT_OWNED', `this daemon does not own ${spec} (it owns ${[...this.vfs.keys()].join(', ') || 'nothing'})`, {
+        hint: `ixgbevf daemon ${spec}`,
+      });
+    }
+    return owned;
+  }
+
+  statusOf(owned: OwnedVf): VfStatus {
+    const h = owned.handle;
+    return {
+      id: h.id,
+      kind: h.kind,
+      family: h.family.model,
+      pfName: h.pfName,
+      vfIndex: h.vfIndex,
+      state: owned.state,
+      api: apiName(h.vf.api),
+      permanentMac: h.vf.lastReset?.permanentMac ?? null,
+      desired: owned.desired,
+      recoveries: owned.recoveries,
+      lastError: owned.lastError === null ? null : { code: owned.lastError.code, message: owned.lastError.message, ...(owned.lastError.hint === undefined ? {} : { hint: owned.lastError.hint }) },
+      releaseReason: owned.releaseReason,
+    };
+  }
+
+  /** Handles one validated request (everything but `watch`, which the server streams). */
+  async handle(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
+    const hex = (w: number): string => `0x${w.toString(16).padStart(8, '0')}`;
+    const replyOf = (replies: number[]): string | null => (replies.length === 0 ? null : hex(replies[replies.length - 1]!));
+    switch (req.op) {
+      case 'status':
+        return { pid: process.pid, socket: this.options.socketPath, mode: this.options.poll === true ? 'poll' : 'interrupt', stateDir: this.options.stateDir ?? null, vfs: [...this.vfs.values()].map((o) => this.statusOf(o)) };
+      case 'info': {
+        const o = this.owned(req.vf);
+        const { value } = await o.request(async (vf) => {
+          let queues = null;
+          try {
+            queues = await vf.getQueues();
+          } catch (err) {
+            if (!(err instanceof NotSupportedError)) throw err;
+          }
+          return { queues, link: vf.link(), counters: { ...vf.counters }, mcFilterType: vf.lastReset?.mcFilterType ?? null };
+        });
+        return { ...this.statusOf(o), ...value };
+      }
+      case 'link': {
+        const o = this.owned(req.vf);
+        const { value } = await o.request(async (vf) => linkReport(vf));
+        return { vf: o.id, ...value };
+      }
+      case 'mailbox': {
+        const o = this.owned(req.vf);
+        const { value } = await o.request(async (vf) => {
+          const regs = o.handle.regs;
+          const words = regs === undefined ? null : Array.from({ length: 16 }, (_, i) => regs.read32(vf.family.regs.mailboxMemory + 4 * i) >>> 0);
+          return { api: apiName(vf.api), needsReset: vf.needsReset, counters: { ...vf.counters }, words, register: null };
+        });
+        return { vf: o.id, ...value, note: 'through the daemon the mailbox register is not read (reading it would clear PFSTS/PFACK/RSTD behind the driver)' };
+      }
+      case 'set-mac': {
+        const o = this.owned(req.vf);
+        const { replies } = await o.request((vf) => vf.setMac(req.mac));
+        const persisted = await o.commit((d) => (d.mac = req.mac));
+        return { vf: o.id, mac: req.mac, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+      }
+      case 'mtu': {
+        const o = this.owned(req.vf);
+        const { replies } = await o.request((vf) => vf.setMtu(req.mtu));
+        const persisted = await o.commit((d) => (d.mtu = req.mtu));
+        return { vf: o.id, mtu: req.mtu, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+      }
+      case 'vlan': {
+        const o = this.owned(req.vf);
+        const on = req.action === 'add';
+        const { replies } = await o.request((vf) => vf.setVlan(req.vlan, on));
+        const persisted = await o.commit((d) => {
+          const set = new Set(d.vlans);
+          if (on) set.add(req.vlan);
+          else set.delete(req.vlan);
+          d.vlans = [...set].sort((a, b) => a - b);
+        });
+        return { vf: o.id, vlan: req.vlan, action: req.action, vlans: o.desired.vlans, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+      }
+      case 'multicast': {
+        const o = this.owned(req.vf);
+        const { value, replies } = await o.request((vf) => vf.setMulticast(req.macs));
+        const persisted = await o.commit((d) => (d.multicast = [...req.macs]));
+        return { vf: o.id, macs: req.macs, ...value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+      }
+      case 'xcast': {
+        const o = this.owned(req.vf);
+        const { value, replies } = await o.request((vf) => vf.setXcastMode(req.mode));
+        const persisted = await o.commit((d) => (d.xcast = req.mode));
+        return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+      }
+      case 'sim':
+        return this.#sim(req);
+    }
+  }
+
+  #stateFile(vf: string): string | null {
+    return this.#store?.fileFor(vf) ?? null;
+  }
+
+  /** Admin actions on a simulated PF (tests and demos): only for `sim` VFs. */
+  #sim(req: Extract<Request, { op: 'sim' }>): unknown {
+    const o = this.owned(req.vf);
+    const sim = o.handle.kind === 'sim' ? o.handle.sim : undefined;
+    if (sim === undefined) {
+      throw new InvalidArgumentError('ERR_NOT_SIM', `${o.id} is not a simulated VF: sim actions act on the simulated PF only`, {
+        hint: `on hardware use ip link set ${o.handle.pfName ?? '<pf>'} ...`,
+      });
+    }
+    this.options.logger.log('info', 'sim-action', { vf: o.id, action: req.action, mac: req.mac ?? undefined });
+    switch (req.action) {
+      case 'pf-down':
+        sim.interfaceDown();
+        break;
+      case 'pf-up':
+        sim.interfaceUp();
+        break;
+      case 'pf-reset':
+        sim.interfaceDown();
+        sim.interfaceUp();
+        break;
+      case 'trust-on':
+      case 'trust-off':
+        sim.setTrust(req.action === 'trust-on');
+        break;
+      case 'admin-mac':
+        sim.setAdminMac(req.mac ?? null);
+        break;
+      case 'show':
+        break;
+    }
+    return { vf: o.id, action: req.action, pf: sim.vfInfo() };
+  }
+
+  /** Releases everything, closes the socket (and removes it). Idempotent. */
+  stop(reason = 'stopped'): Promise<void> {
+    this.#stopping ??= (async () => {
+      if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
+      for (const owned of this.vfs.values()) {
+        try {
+          await owned.close();
+          this.options.logger.log('info', 'closed', { vf: owned.id });
+        } catch (err) {
+          this.options.logger.log('warn', 'close-failed', { vf: owned.id, error: (err as Error).message });
+        }
+      }
+      await this.#server?.close();
+      this.options.logger.log('info', 'stopped', { reason });
+      this.emit('stopped');
+    })();
+    return this.#stopping;
+  }
+}
+
+/** Link as the VF sees it (VFLINKS / STATUS), plus the admin state and the PF's link when the API allows. */
+export async function linkReport(vf: import('../vf/types.js').VfApi): Promise<Record<string, unknown>> {
+  const link = vf.link();
+  let adminEnabled: boolean | null = null;
+  let pfLink = null;
+  try {
+    adminEnabled = await vf.getLinkState();
+  } catch (err) {
+    if (!(err instanceof NotSupportedError)) throw err;
+  }
+  if (vf.family.model === 'E610') {
+    try {
+      pfLink = await vf.getPfLinkState();
+    } catch (err) {
+      if (!(err instanceof NotSupportedError)) throw err;
+    }
+  }
+  return { link, adminEnabled, pfLink, api: apiName(vf.api) };
+}
+

@@ -1,0 +1,358 @@
+/**
+ * One VF held by the daemon: its handle, its desired state, the serialised mailbox queue, and the
+ * recovery loop (reset → negotiate → re-apply) that runs after every PF reset or CTS loss.
+ */
+import { apiName } from '../hw/api.js';
+import {
+  DeviceGoneError,
+  ExitCode,
+  MailboxTimeoutError,
+  PfResetTimeoutError,
+  ResetRequiredError,
+  type IxgbevfError,
+} from '../errors.js';
+import type { VfHandle } from '../open-types.js';
+import type { LinkInfo, VfApi } from '../vf/types.js';
+import { asIxgbevfError, DaemonError } from './errors.js';
+import type { Logger } from './log.js';
+import { cloneState, type DesiredState } from './state.js';
+
+export type OwnedState = 'starting' | 'ready' | 'recovering' | 'released';
+
+export interface DaemonEvent {
+  type: 'pf-message' | 'pf-reset' | 'link' | 'recovering' | 'recovered' | 'recovery-failed' | 'released' | 'reapply-failed';
+  vf: string;
+  time: string;
+  [key: string]: unknown;
+}
+
+export interface OwnedContext {
+  logger: Logger;
+  emit(event: DaemonEvent): void;
+  /** Persists the desired state (no-op without --state-dir). */
+  save(vf: string, desired: DesiredState): Promise<void>;
+  retryMinMs: number;
+  retryMaxMs: number;
+  /** How long a request waits for a running recovery before it fails. */
+  requestWaitMs: number;
+}
+
+export interface ApplyFailure {
+  item: string;
+  code: string;
+  message: string;
+}
+
+/** Errors that say "try again later" (the PF is away), as opposed to a refusal. */
+function isTransient(err: unknown): boolean {
+  return err instanceof ResetRequiredError || err instanceof PfResetTimeoutError || err instanceof MailboxTimeoutError;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+export class OwnedVf {
+  state: OwnedState = 'starting';
+  desired: DesiredState;
+  lastError: IxgbevfError | null = null;
+  lastFailures: ApplyFailure[] = [];
+  recoveries = 0;
+  releaseReason: string | null = null;
+  /** Word 0 of every PF→VF message while an operation runs (the PF's answers). */
+  #replies: number[] | null = null;
+  #chain: Promise<unknown> = Promise.resolve();
+  #recovering: Promise<void> | null = null;
+  #again = false;
+  #inReset = false;
+  readonly #abort = new AbortController();
+  readonly #unsubscribe: (() => void)[] = [];
+
+  constructor(
+    readonly handle: VfHandle,
+    desired: DesiredState,
+    private readonly ctx: OwnedContext,
+  ) {
+    this.desired = cloneState(desired);
+    const vf = handle.vf;
+    const onReset = (reason: string): void => {
+      if (this.#inReset) return; // our own reset's RSTD
+      this.#event('pf-reset', { reason });
+      this.ctx.logger.log('warn', 'pf-reset', { vf: this.id, reason });
+      this.startRecovery(`PF reset: ${reason}`);
+    };
+    const onLink = (link: LinkInfo): void => {
+      this.#event('link', { up: link.up, speedMbps: link.speedMbps });
+      this.ctx.logger.log('info', 'link', { vf: this.id, up: link.up, speedMbps: link.speedMbps });
+    };
+    const onMessage = (word: number): void => {
+      this.#event('pf-message', { word: `0x${(word >>> 0).toString(16).padStart(8, '0')}` });
+    };
+    vf.on('pf-reset', onReset).on('link', onLink).on('pf-message', onMessage);
+    this.#unsubscribe.push(
+      () => vf.off('pf-reset', onReset),
+      () => vf.off('link', onLink),
+      () => vf.off('pf-message', onMessage),
+    );
+    this.#unsubscribe.push(handle.onReleaseRequested(() => void this.release('the kernel asked for the device back (unbind or sriov_numvfs change)')));
+  }
+
+  get id(): string {
+    return this.handle.id;
+  }
+
+  /** Called by the daemon's trace hook for every mailbox message of this VF. */
+  traced(direction: 'vf-to-pf' | 'pf-to-vf', words: readonly number[]): void {
+    if (direction === 'pf-to-vf' && this.#replies !== null && words.length > 0) this.#replies.push(words[0]! >>> 0);
+  }
+
+  #event(type: DaemonEvent['type'], fields: Record<string, unknown> = {}): void {
+    this.ctx.emit({ type, vf: this.id, time: new Date().toISOString(), ...fields });
+  }
+
+  /** Runs `fn` with the mailbox to itself (one transaction at a time, as Linux's mbx_lock). */
+  exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#chain.then(fn, fn);
+    this.#chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** reset → negotiate → apply the desired state in Linux's order. Call inside exclusive(). */
+  async bringUp(): Promise<ApplyFailure[]> {
+    const vf = this.handle.vf;
+    this.#inReset = true;
+    try {
+      await vf.reset();
+    } finally {
+      this.#inReset = false;
+    }
+    await vf.negotiateApi();
+    return this.#apply(vf);
+  }
+
+  async #apply(vf: VfApi): Promise<ApplyFailure[]> {
+    const d = this.desired;
+    const failures: ApplyFailure[] = [];
+    const step = async (item: string, fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (err) {
+        if (isTransient(err) || err instanceof DeviceGoneError) throw err;
+        const e = asIxgbevfError(err);
+        failures.push({ item, code: e.code, message: e.message });
+      }
+    };
+    // reference §7.1 step 5: XCAST → MULTICAST → VLANs → LPE, then MAC.
+    if (d.xcast !== undefined) await step(`xcast ${d.xcast}`, () => vf.setXcastMode(d.xcast!));
+    if (d.multicast.length > 0) await step('multicast', () => vf.setMulticast(d.multicast));
+    for (const id of d.vlans) await step(`vlan ${id}`, () => vf.setVlan(id, true));
+    if (d.mtu !== undefined) await step(`mtu ${d.mtu}`, () => vf.setMtu(d.mtu!));
+    if (d.mac !== undefined) await step(`mac ${d.mac}`, () => vf.setMac(d.mac!));
+    this.lastFailures = failures;
+    for (const f of failures) {
+      this.ctx.logger.log('warn', 'reapply-failed', { vf: this.id, item: f.item, code: f.code, error: f.message });
+      this.#event('reapply-failed', { ...f });
+    }
+    return failures;
+  }
+
+  /** First bring-up at daemon start; failures turn into the recovery loop. */
+  start(): Promise<void> {
+    this.startRecovery('start');
+    return this.#recovering ?? Promise.resolve();
+  }
+
+  /** Starts the recovery loop unless it runs already (then it goes round once more). */
+  startRecovery(reason: string): void {
+    if (this.state === 'released' || this.#abort.signal.aborted) return;
+    if (this.#recovering !== null) {
+      this.#again = true;
+      return;
+    }
+    this.#recovering = this.#recover(reason).finally(() => {
+      this.#recovering = null;
+    });
+  }
+
+  async #recover(reason: string): Promise<void> {
+    const first = this.state === 'starting';
+    this.state = first ? 'starting' : 'recovering';
+    if (!first) {
+      this.ctx.logger.log('info', 'recovering', { vf: this.id, reason });
+      this.#event('recovering', { reason });
+    }
+    let delay = this.ctx.retryMinMs;
+    let lastCode: string | null = null;
+    let attempts = 0;
+    for (;;) {
+      if (this.#abort.signal.aborted || (this.state as OwnedState) === 'released') return;
+      this.#again = false;
+      attempts += 1;
+      try {
+        const failures = await this.exclusive(() => this.bringUp());
+        if (this.#again) continue;
+        this.state = 'ready';
+        this.lastError = null;
+        if (!first) this.recoveries += 1;
+        const api = apiName(this.handle.vf.api);
+        this.ctx.logger.log('info', first ? 'ready' : 'recovered', {
+          vf: this.id,
+          api,
+          attempts,
+          mac: this.handle.vf.lastReset?.permanentMac ?? undefined,
+          failed: failures.length > 0 ? failures.map((f) => f.item) : undefined,
+        });
+        this.#event('recovered', { api, attempts, initial: first, failed: failures.map((f) => f.item) });
+        return;
+      } catch (err) {
+        if (err instanceof DeviceGoneError) {
+          await this.release(`device gone: ${err.message}`);
+          return;
+        }
+        const e = asIxgbevfError(err);
+        this.lastError = e;
+        if (e.code !== lastCode) {
+          lastCode = e.code;
+          this.ctx.logger.log(e.exitCode === ExitCode.bug ? 'error' : 'warn', 'recovery-failed', {
+            vf: this.id,
+            code: e.code,
+            error: e.message,
+            hint: e.hint,
+            retry: `every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms until it works (logged again when the cause changes)`,
+            stack: e.exitCode === ExitCode.bug ? (e.cause as Error | undefined)?.stack : undefined,
+          });
+          this.#event('recovery-failed', { code: e.code, message: e.message, hint: e.hint });
+        }
+        await sleep(delay, this.#abort.signal);
+        delay = Math.min(this.ctx.retryMaxMs, delay * 2);
+      }
+    }
+  }
+
+  #unusable(): IxgbevfError | null {
+    if (this.state === 'released') {
+      return new DeviceGoneError('ERR_RELEASED', `${this.id} was released by the daemon: ${this.releaseReason ?? 'released'}`, {
+        hint: `ixgbevf doctor ${this.id}`,
+      });
+    }
+    return null;
+  }
+
+  /** Waits (bounded) for a running bring-up/recovery; throws its last error if the VF is still not ready. */
+  async #whenReady(): Promise<void> {
+    const gone = this.#unusable();
+    if (gone !== null) throw gone;
+    if (this.state === 'ready' || this.#recovering === null) return;
+    const recovering = this.#recovering;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([recovering, new Promise<void>((r) => (timer = setTimeout(r, this.ctx.requestWaitMs)))]);
+    clearTimeout(timer);
+    const again = this.#unusable();
+    if (again !== null) throw again;
+    if ((this.state as OwnedState) !== 'ready') {
+      const last = this.lastError;
+      throw new DaemonError(
+        last?.code ?? 'ERR_RECOVERING',
+        `${this.id} is being reset by the daemon and is not ready${last === null ? '' : `: ${last.message}`}`,
+        last?.exitCode ?? ExitCode.pfNotAnswering,
+        { hint: last?.hint ?? `ixgbevf watch ${this.id}` },
+      );
+    }
+  }
+
+  /**
+   * Runs one mailbox operation for a client. A reset-required answer triggers bring-up (which re-applies the
+   * desired state) and one retry. Returns the operation's result and the PF's reply words.
+   */
+  async request<T>(fn: (vf: VfApi) => Promise<T>): Promise<{ value: T; replies: number[] }> {
+    await this.#whenReady();
+    return this.exclusive(async () => {
+      const gone = this.#unusable();
+      if (gone !== null) throw gone;
+      const vf = this.handle.vf;
+      const replies: number[] = [];
+      this.#replies = replies;
+      try {
+        try {
+          if (vf.needsReset) throw new ResetRequiredError('the mailbox needs a reset');
+          return { value: await fn(vf), replies };
+        } catch (err) {
+          if (!(err instanceof ResetRequiredError)) throw err;
+          this.ctx.logger.log('warn', 'reset-required', { vf: this.id, reason: err.message });
+          try {
+            await this.bringUp();
+          } catch (bringUpError) {
+            if (bringUpError instanceof DeviceGoneError) void this.release(`device gone: ${bringUpError.message}`);
+            else queueMicrotask(() => this.startRecovery(`reset required: ${err.message}`));
+            throw bringUpError;
+          }
+          this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
+          this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
+          replies.length = 0;
+          return { value: await fn(vf), replies };
+        }
+      } finally {
+        this.#replies = null;
+      }
+    });
+  }
+
+  /** Changes the desired state after a successful operation and persists it. Returns whether it was saved. */
+  async commit(change: (d: DesiredState) => void): Promise<boolean> {
+    const next = cloneState(this.desired);
+    change(next);
+    this.desired = next;
+    try {
+      await this.ctx.save(this.id, next);
+      return true;
+    } catch (err) {
+      this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
+      return false;
+    }
+  }
+
+  /** Lets the VF go now (kernel request, device gone). Keeps the desired state on disk. */
+  async release(reason: string): Promise<void> {
+    if (this.state === 'released') return;
+    this.state = 'released';
+    this.releaseReason = reason;
+    this.#abort.abort();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    this.ctx.logger.log('warn', 'released', { vf: this.id, reason });
+    this.#event('released', { reason });
+    try {
+      await this.handle.close();
+    } catch (err) {
+      this.ctx.logger.log('warn', 'close-failed', { vf: this.id, error: (err as Error).message });
+    }
+  }
+
+  /** Daemon shutdown: stop recovering, close the handle. */
+  async close(): Promise<void> {
+    this.#abort.abort();
+    for (const off of this.#unsubscribe.splice(0)) off();
+    if (this.state === 'released') return;
+    this.state = 'released';
+    this.releaseReason = 'daemon stopped';
+    await this.handle.close();
+  }
+
+  /** Poll mode: look at the mailbox for PF messages (the interrupt does this otherwise). */
+  async poll(): Promise<void> {
+    if (this.state !== 'ready' && this.state !== 'recovering') return;
+    const vf = this.handle.vf as VfApi & { checkPfEvents?: () => unknown };
+    if (typeof vf.checkPfEvents !== 'function') return;
+    await this.exclusive(async () => {
+      await vf.checkPfEvents!();
+    });
+  }
+}
