@@ -16,7 +16,8 @@ export const VFIO_PCI = 'vfio-pci';
 
 export const NO_IOMMU_HINT =
   'enable the IOMMU: add intel_iommu=on (AMD: amd_iommu=on) to the kernel command line and reboot; ' +
-  'or, with no IOMMU, allow VFIO without one (no DMA here, so it works): echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode';
+  'or, with no IOMMU, allow VFIO without one (no DMA here, so it works): ' +
+  'echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode (vfio not loaded yet: modprobe vfio enable_unsafe_noiommu_mode=1)';
 
 export type ChownFn = (file: string, uid: number, gid: number) => Promise<void>;
 
