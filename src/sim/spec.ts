@@ -1,0 +1,133 @@
+/**
+ * `sim:` device specs (design.md "No hardware at hand"): `sim` or `sim:key=value,...` with keys
+ * mac, trust, api, pf, mtu, family, vlan, link. Errors are `InvalidArgumentError` with code
+ * `ERR_INVALID_SIM_SPEC`, a one-line message naming the key and a hint listing the valid keys.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { ApiVersion, parseApiVersion } from '../hw/api.js';
+import type { VfModel } from '../hw/family.js';
+import { familyByName } from '../hw/index.js';
+import { PF_MAX_MTU, PF_MIN_MTU, VLAN_ID_MAX } from '../hw/messages.js';
+import { isValidUnicastMac, normalizeMac } from './mac.js';
+
+export const SIM_SPEC_KEYS = ['mac', 'trust', 'api', 'pf', 'mtu', 'family', 'vlan', 'link'] as const;
+export type SimSpecKey = (typeof SIM_SPEC_KEYS)[number];
+
+export const SIM_FAMILY_NAMES = ['82599', 'x540', 'x550', 'x550em_x', 'x550em_a', 'e610', '82576', 'i350'] as const;
+
+/** What a `sim:` spec describes (every field filled with its default). */
+export interface SimSpec {
+  family: VfModel;
+  /** Administrator-set MAC on the PF (`ip link set PF vf 0 mac …`), or null. */
+  adminMac: string | null;
+  trusted: boolean;
+  /** Newest mailbox API the simulated PF speaks (ixgbe families). */
+  newestApi: ApiVersion;
+  pfUp: boolean;
+  pfMtu: number;
+  /** Port VLAN (0 = none). */
+  portVlan: number;
+  linkUp: boolean;
+}
+
+export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
+  family: '82599',
+  adminMac: null,
+  trusted: false,
+  newestApi: ApiVersion.V1_7,
+  pfUp: true,
+  pfMtu: 1500,
+  portVlan: 0,
+  linkUp: true,
+};
+
+const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up)`;
+const SPEAKABLE_APIS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.6', '1.7'];
+
+function fail(message: string): never {
+  throw new InvalidArgumentError('ERR_INVALID_SIM_SPEC', message, { hint: HINT });
+}
+
+function onOff(key: string, value: string, on: string, off: string): boolean {
+  if (value === on) return true;
+  if (value === off) return false;
+  return fail(`sim spec: ${key}=${value} is not ${on} or ${off}`);
+}
+
+function intIn(key: string, value: string, min: number, max: number): number {
+  if (!/^\d+$/.test(value)) fail(`sim spec: ${key}=${value} is not a number`);
+  const n = Number(value);
+  if (n < min || n > max) fail(`sim spec: ${key}=${value} is out of range ${min}..${max}`);
+  return n;
+}
+
+/** True for `sim` and `sim:...` device names. */
+export function isSimSpec(text: string): boolean {
+  return text === 'sim' || text.startsWith('sim:');
+}
+
+export function parseSimSpec(text: string): SimSpec {
+  if (!isSimSpec(text)) fail(`not a sim spec: "${text}" (expected "sim" or "sim:key=value,...")`);
+  const spec: SimSpec = { ...DEFAULT_SIM_SPEC };
+  const body = text === 'sim' ? '' : text.slice('sim:'.length);
+  if (body === '') return spec;
+  const seen = new Set<string>();
+  let apiGiven = false;
+  for (const item of body.split(',')) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) fail(`sim spec: "${item}" is not key=value`);
+    const key = item.slice(0, eq).trim().toLowerCase();
+    const value = item.slice(eq + 1).trim();
+    if (!(SIM_SPEC_KEYS as readonly string[]).includes(key)) fail(`sim spec: unknown key "${key}"`);
+    if (seen.has(key)) fail(`sim spec: duplicate key "${key}"`);
+    seen.add(key);
+    if (value === '') fail(`sim spec: ${key}= has no value`);
+    switch (key as SimSpecKey) {
+      case 'mac': {
+        let ok = false;
+        try {
+          ok = isValidUnicastMac(value);
+        } catch {
+          ok = false;
+        }
+        if (!ok) fail(`sim spec: mac=${value} is not a unicast MAC address`);
+        spec.adminMac = normalizeMac(value);
+        break;
+      }
+      case 'trust':
+        spec.trusted = onOff(key, value.toLowerCase(), 'on', 'off');
+        break;
+      case 'api': {
+        const api = parseApiVersion(value);
+        if (api === undefined || !SPEAKABLE_APIS.includes(value)) {
+          fail(`sim spec: api=${value} is not one of ${SPEAKABLE_APIS.join(', ')}`);
+        }
+        spec.newestApi = api;
+        apiGiven = true;
+        break;
+      }
+      case 'pf':
+        spec.pfUp = onOff(key, value.toLowerCase(), 'up', 'down');
+        break;
+      case 'link':
+        spec.linkUp = onOff(key, value.toLowerCase(), 'up', 'down');
+        break;
+      case 'mtu':
+        spec.pfMtu = intIn(key, value, PF_MIN_MTU, PF_MAX_MTU);
+        break;
+      case 'vlan':
+        spec.portVlan = intIn(key, value, 0, VLAN_ID_MAX);
+        break;
+      case 'family': {
+        const family = familyByName(value);
+        if (family === undefined) fail(`sim spec: family=${value} is not one of ${SIM_FAMILY_NAMES.join(', ')}`);
+        spec.family = family.model;
+        break;
+      }
+    }
+  }
+  if (apiGiven && (spec.family === '82576' || spec.family === 'I350')) {
+    fail(`sim spec: api= applies to ixgbe families only (the igb PF has no API negotiation)`);
+  }
+  return spec;
+}
