@@ -151,7 +151,13 @@ void AddonData::TeardownAll() {
   tearingDown = true;
   std::vector<Closeable*> all(live.begin(), live.end());
   std::stable_sort(all.begin(), all.end(), [](Closeable* a, Closeable* b) { return a->rank() < b->rank(); });
-  for (Closeable* c : all) c->Teardown();
+  for (Closeable* c : all) {
+    try {
+      c->Teardown();
+    } catch (...) {
+      // Teardown must not throw; never let anything escape into Node's cleanup queue.
+    }
+  }
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
@@ -167,7 +173,10 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   data->deviceCtor = Napi::Persistent(device);
   // Environment teardown (process exit, Worker termination): release every fd, mapping and poll
   // handle in the documented order, before any finalizer runs.
-  env.AddCleanupHook([data]() { data->TeardownAll(); });
+  env.AddCleanupHook([data, env]() {
+    Napi::HandleScope scope(env);
+    data->TeardownAll();
+  });
 
   exports.Set("Region", region);
   exports.Set("Watcher", watcher);

@@ -37,6 +37,15 @@ struct AddonData {
   void TeardownAll();
 };
 
+// A strong reference to a child object plus its C++ pointer. Teardown paths use the pointer:
+// napi_unwrap is not allowed once the environment is shutting down (cleanup hooks).
+template <typename T>
+struct Owned {
+  Napi::ObjectReference ref;
+  T* ptr;
+  Owned(Napi::Object obj, T* p) : ref(Napi::Persistent(obj)), ptr(p) {}
+};
+
 // Only native code can construct our classes: the constructor wants this External as its argument.
 extern int kConstructToken;
 inline bool IsInternalConstruct(const Napi::CallbackInfo& info) {

@@ -72,8 +72,7 @@ Device::~Device() {
 void Device::TeardownIrqs(uint32_t index, bool disableInKernel) {
   auto it = irqs_.find(index);
   if (it == irqs_.end()) return;
-  for (auto& ref : it->second)
-    if (!ref.IsEmpty()) EventFd::Unwrap(ref.Value())->StopWatchers();  // 1. stop watchers
+  for (auto& e : it->second) e.ptr->StopWatchers();  // 1. stop watchers
   if (disableInKernel && device_ >= 0) {                                    // 2. disable in VFIO
     vfio_irq_set set = {};
     set.argsz = sizeof set;
@@ -83,8 +82,7 @@ void Device::TeardownIrqs(uint32_t index, bool disableInKernel) {
     set.count = 0;
     HANDLE_EINTR(ioctl(device_, VFIO_DEVICE_SET_IRQS, &set));
   }
-  for (auto& ref : it->second)
-    if (!ref.IsEmpty()) EventFd::Unwrap(ref.Value())->Teardown();  // 3. close eventfds
+  for (auto& e : it->second) e.ptr->Teardown();  // 3. close eventfds
   irqs_.erase(it);
 }
 
@@ -95,11 +93,9 @@ void Device::Teardown() {
     // Children are alive (we hold strong references) unless the environment is being torn down,
     // in which case the cleanup hook already ran this before any finalizer.
     for (auto& [index, fds] : irqs_)
-      for (auto& ref : fds)
-        if (!ref.IsEmpty()) EventFd::Unwrap(ref.Value())->StopWatchers();
+      for (auto& e : fds) e.ptr->StopWatchers();
     while (!irqs_.empty()) TeardownIrqs(irqs_.begin()->first, true);
-    for (auto& ref : regions_)
-      if (!ref.IsEmpty()) Region::Unwrap(ref.Value())->Teardown();  // 4. munmap
+    for (auto& r : regions_) r.ptr->Teardown();  // 4. munmap
   }
   irqs_.clear();
   regions_.clear();
@@ -109,7 +105,10 @@ void Device::Teardown() {
   device_ = group_ = container_ = -1;
   if (selfRef_ && !destroying_) {
     selfRef_ = false;
-    Unref();
+    try {
+      Unref();
+    } catch (...) {  // environment shutting down
+    }
   }
 }
 
@@ -222,7 +221,7 @@ Napi::Value Device::MapRegion(const Napi::CallbackInfo& info) {
                                   (ri->flags & VFIO_REGION_INFO_FLAG_READ) != 0,
                                   (ri->flags & VFIO_REGION_INFO_FLAG_WRITE) != 0,
                                   bdf_ + " region " + std::to_string(index));
-  regions_.push_back(Napi::Persistent(r));
+  regions_.emplace_back(r, Region::Unwrap(r));
   return r;
 }
 
@@ -283,7 +282,7 @@ Napi::Value Device::EnableIrqs(const Napi::CallbackInfo& info) {
   CheckOpen(env, "enableIrqs");
   // Re-enabling replaces the previous set (needed anyway when the kernel reports NORESIZE).
   TeardownIrqs(index, true);
-  std::vector<Napi::ObjectReference> fds;
+  std::vector<Owned<EventFd>> fds;
   size_t bytes = sizeof(vfio_irq_set) + sizeof(int32_t) * count;
   std::unique_ptr<uint8_t[]> mem(new uint8_t[bytes]());
   auto* set = reinterpret_cast<vfio_irq_set*>(mem.get());
@@ -296,21 +295,22 @@ Napi::Value Device::EnableIrqs(const Napi::CallbackInfo& info) {
   try {
     for (uint32_t i = 0; i < count; ++i) {
       Napi::Object efd = EventFd::Create(env);
-      data[i] = EventFd::Unwrap(efd)->fd();
-      fds.push_back(Napi::Persistent(efd));
+      EventFd* p = EventFd::Unwrap(efd);
+      data[i] = p->fd();
+      fds.emplace_back(efd, p);
     }
   } catch (...) {
-    for (auto& ref : fds) EventFd::Unwrap(ref.Value())->Teardown();
+    for (auto& e : fds) e.ptr->Teardown();
     throw;
   }
   if (HANDLE_EINTR(ioctl(device_, VFIO_DEVICE_SET_IRQS, set)) != 0) {
     int e = errno;
-    for (auto& ref : fds) EventFd::Unwrap(ref.Value())->Teardown();
+    for (auto& e : fds) e.ptr->Teardown();
     ThrowErrno(env, e, "ioctl(VFIO_DEVICE_SET_IRQS)", bdf_,
                "cannot enable " + std::to_string(count) + " interrupt(s) on irq index " + std::to_string(index));
   }
   Napi::Array out = Napi::Array::New(env, count);
-  for (uint32_t i = 0; i < count; ++i) out.Set(i, fds[i].Value());
+  for (uint32_t i = 0; i < count; ++i) out.Set(i, fds[i].ref.Value());
   irqs_[index] = std::move(fds);
   return out;
 }

@@ -13,6 +13,9 @@
 
 namespace ixv {
 
+class Region;
+class EventFd;
+
 class Device : public Napi::ObjectWrap<Device>, public Closeable {
  public:
   static constexpr const char* kClassName = "Device";
@@ -52,8 +55,8 @@ class Device : public Napi::ObjectWrap<Device>, public Closeable {
   bool noiommu_ = false;
   uint32_t numRegions_ = 0, numIrqs_ = 0, flags_ = 0;
   uint64_t cfgOffset_ = 0, cfgSize_ = 0;
-  std::vector<Napi::ObjectReference> regions_;
-  std::map<uint32_t, std::vector<Napi::ObjectReference>> irqs_;  // irq index -> eventfds
+  std::vector<Owned<Region>> regions_;
+  std::map<uint32_t, std::vector<Owned<EventFd>>> irqs_;  // irq index -> eventfds
 };
 
 // openDevice(bdf, {sysfsRoot?, devVfioRoot?, vfToken?}) -> Device

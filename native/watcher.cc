@@ -82,7 +82,10 @@ void Watcher::Teardown() {
   if (!inCallback_) ctx_.reset();
   if (selfRef_) {
     selfRef_ = false;
-    Unref();
+    try {
+      Unref();
+    } catch (...) {  // environment shutting down: nothing left to keep alive
+    }
   }
 }
 
@@ -186,14 +189,12 @@ Napi::Object EventFd::Create(Napi::Env env) {
     close(fd);
     throw;
   }
-  Unwrap(obj)->fd_ = fd;
+  Unwrap(obj)->fd_ = fd;  // fine: called from JS, not from a teardown path
   return obj;
 }
 
 void EventFd::StopWatchers() {
-  for (auto& ref : watchers_) {
-    if (!ref.IsEmpty()) Watcher::Unwrap(ref.Value())->Teardown();
-  }
+  for (auto& w : watchers_) w.ptr->Teardown();
 }
 
 void EventFd::Teardown() {
@@ -219,15 +220,13 @@ Napi::Value EventFd::Watch(const Napi::CallbackInfo& info) {
   Napi::Function cb = ArgFunction(info, 0, "callback");
   if (fd_ < 0) ThrowCoded(env, "ERR_CLOSED", "EventFd.watch: eventfd is closed");
   // Forget watchers closed meanwhile; refuse a second live one (libuv allows one poll per fd).
-  std::vector<Napi::ObjectReference> kept;
-  for (auto& ref : watchers_) {
-    if (Watcher::Unwrap(ref.Value())->closed()) continue;
-    kept.push_back(std::move(ref));
-  }
+  std::vector<Owned<Watcher>> kept;
+  for (auto& w : watchers_)
+    if (!w.ptr->closed()) kept.push_back(std::move(w));
   watchers_ = std::move(kept);
   if (!watchers_.empty()) ThrowCoded(env, "ERR_ALREADY_WATCHED", "EventFd.watch: this eventfd already has a live watcher; close it first");
   Napi::Object w = Watcher::Create(env, fd_, cb, "eventfd " + std::to_string(fd_));
-  watchers_.push_back(Napi::Persistent(w));
+  watchers_.emplace_back(w, Watcher::Unwrap(w));
   return w;
 }
 

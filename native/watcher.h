@@ -75,7 +75,7 @@ class EventFd : public Napi::ObjectWrap<EventFd>, public Closeable {
 
  private:
   int fd_ = -1;
-  std::vector<Napi::ObjectReference> watchers_;
+  std::vector<Owned<Watcher>> watchers_;
 };
 
 Napi::Value CreateEventFd(const Napi::CallbackInfo& info);
