@@ -142,3 +142,4 @@ export function createSimulatedVf(opts: SimulatedPfOptions | string = {}): Simul
   const o = typeof opts === 'string' ? { spec: opts } : opts;
   return createSimulatedPf(o).vf();
 }
+export { RawVfMailbox } from './raw-vf.js';
