@@ -110,3 +110,9 @@ export const IGB_MAX_JUMBO_FRAME = 0x2600;
 /** igb RAR entries (82576: 24) and PF-reserved unicast filters (IGB_PF_MAC_FILTERS_RESERVE = 3). */
 export const IGB_RAR_ENTRIES = 24;
 export const IGB_PF_MAC_FILTERS_RESERVE = 3;
+
+/**
+ * ixgbevf's max MTU for an 82599 VF at API 1.0 (ETH_DATA_LEN + FCS, reference §5.4); with API ≥ 1.1 or on
+ * later MACs it is LPE_MAX_FRAME − 18.
+ */
+export const IXGBEVF_82599_API10_MAX_MTU = 1504;

@@ -174,8 +174,11 @@ export class Mailbox {
       const live = (): void => {
         if (!open) throw new Error('mailbox session used after its exclusive() callback returned');
       };
+      const mailbox = this;
       const session: MailboxSession = {
-        ops: this.#ops,
+        get ops() {
+          return mailbox.#ops;
+        },
         writeMsgReadAck: (words, replyWords, opts) => {
           live();
           return this.#transact(words, replyWords, opts ?? {});

@@ -1,0 +1,8 @@
+/** The VF protocol layer. */
+export { Vf } from './vf.js';
+export type { VfOptions, PfEventCheck } from './vf.js';
+export * from './types.js';
+export { parseMac, parseUnicastMac, parseMulticastMac, formatMac, macToWords, macFromWords, isMulticastMac, isZeroMac } from './mac.js';
+export { multicastHash, packHashes, unpackHashes } from './multicast.js';
+export { decodeLinkRegister, decodePfLinkState } from './link.js';
+export { Requirements, requireSupported } from './requirements.js';

@@ -1,0 +1,63 @@
+/**
+ * MAC address text ⇄ bytes ⇄ mailbox words. Words use the kernel's byte order (reference §5.4): byte 0 is
+ * bits 7:0 of word 1 … byte 3 bits 31:24 of word 1, byte 4 bits 7:0 of word 2, byte 5 bits 15:8 of word 2
+ * (a memcpy into little-endian u32s).
+ */
+import { InvalidArgumentError } from '../errors.js';
+import type { MacBytes } from './types.js';
+
+const MAC_RE = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
+const MAC_BYTES = 6;
+const MULTICAST_BIT = 0x01;
+
+function invalid(text: string, why: string): InvalidArgumentError {
+  return new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${JSON.stringify(text)}: ${why}`, {
+    hint: 'write six hex bytes separated by ":" or "-", e.g. 02:11:22:33:44:55',
+    details: { mac: text },
+  });
+}
+
+/** Parses `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` (one separator style). Syntax only. */
+export function parseMac(text: string): MacBytes {
+  if (typeof text !== 'string' || !MAC_RE.test(text)) throw invalid(String(text), 'expected 6 hex bytes separated by ":" or "-"');
+  return text.split(/[:-]/).map((b) => Number.parseInt(b, 16)) as unknown as MacBytes;
+}
+
+export function formatMac(bytes: readonly number[]): string {
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
+export function isMulticastMac(bytes: readonly number[]): boolean {
+  return ((bytes[0] ?? 0) & MULTICAST_BIT) !== 0;
+}
+
+export function isZeroMac(bytes: readonly number[]): boolean {
+  return bytes.every((b) => b === 0);
+}
+
+/** A unicast station address: valid syntax, not multicast (bit 0 of byte 0), not all zero. */
+export function parseUnicastMac(text: string): MacBytes {
+  const bytes = parseMac(text);
+  if (isMulticastMac(bytes)) throw invalid(text, 'it is a multicast address (bit 0 of the first byte is set)');
+  if (isZeroMac(bytes)) throw invalid(text, 'it is all zero');
+  return bytes;
+}
+
+/** A multicast group address (bit 0 of byte 0 set). */
+export function parseMulticastMac(text: string): MacBytes {
+  const bytes = parseMac(text);
+  if (!isMulticastMac(bytes)) throw invalid(text, 'not a multicast address (bit 0 of the first byte is clear)');
+  return bytes;
+}
+
+/** [word 1, word 2] of SET_MAC_ADDR / SET_MACVLAN / the RESET reply. */
+export function macToWords(bytes: readonly number[]): [number, number] {
+  if (bytes.length !== MAC_BYTES) throw new RangeError('a MAC has 6 bytes');
+  const lo = (bytes[0]! | (bytes[1]! << 8) | (bytes[2]! << 16) | (bytes[3]! << 24)) >>> 0;
+  const hi = (bytes[4]! | (bytes[5]! << 8)) >>> 0;
+  return [lo, hi];
+}
+
+export function macFromWords(lo: number, hi: number): MacBytes {
+  return [lo & 0xff, (lo >>> 8) & 0xff, (lo >>> 16) & 0xff, (lo >>> 24) & 0xff, hi & 0xff, (hi >>> 8) & 0xff];
+}
