@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { apiName } from '../hw/api.js';
 import { EnvironmentError, InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { OpenOptions, VfHandle } from '../open-types.js';
+import { explainError } from './explain.js';
 import type { Logger } from './log.js';
 import { OwnedVf, type DaemonEvent } from './owned.js';
 import type { PeerCredentials } from './peercred.js';
@@ -185,6 +186,17 @@ export class Daemon extends EventEmitter {
 
   /** Handles one validated request (everything but `watch`, which the server streams). */
   async handle(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
+    try {
+      return await this.#handle(req);
+    } catch (err) {
+      const owned = 'vf' in req ? this.vfs.get(req.vf) : undefined;
+      if (owned === undefined || req.op === 'sim') throw err;
+      const arg = req.op === 'set-mac' ? req.mac : req.op === 'mtu' ? req.mtu : req.op === 'vlan' ? req.vlan : req.op === 'xcast' ? req.mode : undefined;
+      throw explainError(err, owned.handle, req.op, arg);
+    }
+  }
+
+  async #handle(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
     const hex = (w: number): string => `0x${w.toString(16).padStart(8, '0')}`;
     const replyOf = (replies: number[]): string | null => (replies.length === 0 ? null : hex(replies[replies.length - 1]!));
     switch (req.op) {
@@ -263,7 +275,7 @@ export class Daemon extends EventEmitter {
   }
 
   /** Admin actions on a simulated PF (tests and demos): only for `sim` VFs. */
-  #sim(req: Extract<Request, { op: 'sim' }>): unknown {
+  async #sim(req: Extract<Request, { op: 'sim' }>): Promise<unknown> {
     const o = this.owned(req.vf);
     const sim = o.handle.kind === 'sim' ? o.handle.sim : undefined;
     if (sim === undefined) {
@@ -274,21 +286,21 @@ export class Daemon extends EventEmitter {
     this.options.logger.log('info', 'sim-action', { vf: o.id, action: req.action, mac: req.mac ?? undefined });
     switch (req.action) {
       case 'pf-down':
-        sim.interfaceDown();
+        await sim.interfaceDown();
         break;
       case 'pf-up':
-        sim.interfaceUp();
+        await sim.interfaceUp();
         break;
       case 'pf-reset':
         sim.interfaceDown();
-        sim.interfaceUp();
+        await sim.interfaceUp();
         break;
       case 'trust-on':
       case 'trust-off':
-        sim.setTrust(req.action === 'trust-on');
+        await sim.setTrust(req.action === 'trust-on');
         break;
       case 'admin-mac':
-        sim.setAdminMac(req.mac ?? null);
+        await sim.setAdminMac(req.mac ?? null);
         break;
       case 'show':
         break;

@@ -1,0 +1,135 @@
+/**
+ * The CLI side of the control socket: connect (or learn that no daemon runs), send requests, stream
+ * watch events. Replies with `ok:false` become errors carrying the daemon's code, hint and exit code.
+ */
+import net from 'node:net';
+import { EnvironmentError } from '../errors.js';
+import { DaemonError } from '../daemon/errors.js';
+import type { DaemonEvent } from '../daemon/owned.js';
+import type { WireError } from '../daemon/protocol.js';
+
+export const DEFAULT_SOCKET = '/run/ixgbevf/ixgbevf.sock';
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(err: Error): void;
+  onEvent?: (event: DaemonEvent) => void;
+}
+
+export function wireToError(e: WireError | undefined): DaemonError {
+  return new DaemonError(e?.code ?? 'ERR_DAEMON', e?.message ?? 'the daemon answered with an error', typeof e?.exitCode === 'number' ? e.exitCode : 1, e?.hint === undefined ? undefined : { hint: e.hint });
+}
+
+export class DaemonClient {
+  #nextId = 1;
+  readonly #pending = new Map<number, Pending>();
+  readonly #watchers = new Map<number, (event: DaemonEvent) => void>();
+  #buffer = '';
+  #closed = false;
+  #closeError: Error | null = null;
+  readonly #closedPromise: Promise<void>;
+
+  private constructor(
+    private readonly socket: net.Socket,
+    readonly path: string,
+  ) {
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => this.#onData(chunk));
+    this.#closedPromise = new Promise((resolve) => {
+      socket.on('close', () => {
+        this.#closed = true;
+        const err = this.#closeError ?? new EnvironmentError('ERR_DAEMON_GONE', `the daemon closed the connection (${path})`, { hint: 'journalctl -u ixgbevf (or the daemon log)' });
+        for (const p of this.#pending.values()) p.reject(err);
+        this.#pending.clear();
+        resolve();
+      });
+    });
+    socket.on('error', (err) => {
+      this.#closeError ??= err;
+    });
+  }
+
+  /**
+   * Connects to a daemon. Returns null when none runs (no socket file, or nothing listening). A socket
+   * we may not open is an error that says so.
+   */
+  static connect(path: string): Promise<DaemonClient | null> {
+    return new Promise((resolve, reject) => {
+      const socket = net.createConnection(path);
+      socket.once('connect', () => {
+        socket.removeAllListeners('error');
+        resolve(new DaemonClient(socket, path));
+      });
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR') return resolve(null);
+        if (err.code === 'EACCES' || err.code === 'EPERM') {
+          return reject(
+            new EnvironmentError('ERR_DAEMON_ACCESS', `a daemon socket exists at ${path} but you may not connect to it (${err.code})`, {
+              hint: 'run as root (sudo), or start the daemon with --group <group> and join that group',
+              cause: err,
+            }),
+          );
+        }
+        reject(new EnvironmentError('ERR_DAEMON_CONNECT', `cannot connect to the daemon at ${path} (${err.code ?? err.message})`, { hint: `ls -l ${path}`, cause: err }));
+      });
+    });
+  }
+
+  #onData(chunk: string): void {
+    this.#buffer += chunk;
+    let nl: number;
+    while ((nl = this.#buffer.indexOf('\n')) !== -1) {
+      const line = this.#buffer.slice(0, nl);
+      this.#buffer = this.#buffer.slice(nl + 1);
+      let msg: { id?: unknown; ok?: boolean; result?: unknown; error?: WireError; event?: DaemonEvent };
+      try {
+        msg = JSON.parse(line) as typeof msg;
+      } catch {
+        continue;
+      }
+      if (msg.event !== undefined && typeof msg.id === 'number') {
+        this.#watchers.get(msg.id)?.(msg.event);
+        continue;
+      }
+      if (msg.id === null && msg.ok === false) {
+        // A connection-level refusal (peer check, limits): fails everything.
+        this.#closeError = wireToError(msg.error);
+        for (const p of this.#pending.values()) p.reject(this.#closeError);
+        this.#pending.clear();
+        continue;
+      }
+      if (typeof msg.id !== 'number') continue;
+      const p = this.#pending.get(msg.id);
+      if (p === undefined) continue;
+      this.#pending.delete(msg.id);
+      if (msg.ok === true) p.resolve(msg.result);
+      else p.reject(wireToError(msg.error));
+    }
+  }
+
+  request<T = unknown>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
+    if (this.#closed) return Promise.reject(this.#closeError ?? new EnvironmentError('ERR_DAEMON_GONE', 'the daemon connection is closed'));
+    const id = this.#nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.socket.write(`${JSON.stringify({ id, op, ...fields })}\n`);
+    });
+  }
+
+  /** Subscribes to events (of one VF); resolves once the daemon accepted. Events arrive until close(). */
+  async watch(vf: string | undefined, onEvent: (event: DaemonEvent) => void): Promise<unknown> {
+    const id = this.#nextId;
+    this.#watchers.set(id, onEvent);
+    return this.request('watch', vf === undefined ? {} : { vf });
+  }
+
+  /** Resolves when the daemon closes the connection. */
+  closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+
+  close(): void {
+    this.socket.end();
+    this.socket.destroy();
+  }
+}

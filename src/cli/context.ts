@@ -1,0 +1,108 @@
+/**
+ * What every command shares: injected I/O (so tests run the CLI in-process), the common options, output
+ * in human or `--json` form, the mailbox trace for `--verbose`, and finding a daemon.
+ */
+import type net from 'node:net';
+import type { Daemon, OpenVfFn } from '../daemon/daemon.js';
+import type { PeerCredentials } from '../daemon/peercred.js';
+import { parseTimeoutMs } from '../daemon/validate.js';
+import type { MailboxTraceEvent } from '../open-types.js';
+import type { SysfsOptions } from '../pci/sysfs.js';
+import { DaemonClient, DEFAULT_SOCKET } from './client.js';
+import { describeWord } from './format.js';
+
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  env: NodeJS.ProcessEnv;
+  /** Aborted on Ctrl-C / SIGTERM: ends `watch`, `--hold` and the daemon cleanly. */
+  signal: AbortSignal;
+  /** Opens a VF (default: `openVf` from src/open.ts). */
+  openVf?: OpenVfFn;
+  /** Fake /sys, /dev, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT. */
+  sysfs?: SysfsOptions;
+  /** Daemon tests: SO_PEERCRED override and a hook that sees the running daemon. */
+  daemon?: {
+    peerCredentials?: (socket: net.Socket) => Promise<PeerCredentials | null>;
+    onStarted?: (daemon: Daemon) => void;
+    retryMinMs?: number;
+    retryMaxMs?: number;
+  };
+}
+
+export interface CommonOptions {
+  json?: boolean;
+  timeout?: string;
+  poll?: boolean;
+  verbose?: boolean;
+  socket?: string;
+}
+
+let defaultOpenVf: Promise<OpenVfFn> | undefined;
+
+/** src/open.ts, loaded on first use (list/doctor/bind never need it). */
+function loadOpenVf(): Promise<OpenVfFn> {
+  defaultOpenVf ??= (async () => {
+    const spec = '../open.js';
+    const mod = (await import(spec)) as { openVf: OpenVfFn };
+    return mod.openVf;
+  })();
+  return defaultOpenVf;
+}
+
+export class Ctx {
+  readonly json: boolean;
+  readonly verbose: boolean;
+  readonly poll: boolean;
+  readonly timeoutMs: number | undefined;
+  readonly socketPath: string;
+
+  constructor(
+    readonly io: CliIo,
+    opts: CommonOptions,
+  ) {
+    this.json = opts.json === true;
+    this.verbose = opts.verbose === true;
+    this.poll = opts.poll === true;
+    this.timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
+    this.socketPath = opts.socket ?? io.env.IXGBEVF_SOCKET ?? DEFAULT_SOCKET;
+  }
+
+  get sysfs(): SysfsOptions {
+    const env = this.io.env;
+    return {
+      ...(env.IXGBEVF_SYSFS_ROOT ? { sysRoot: env.IXGBEVF_SYSFS_ROOT } : {}),
+      ...(env.IXGBEVF_DEV_ROOT ? { devRoot: env.IXGBEVF_DEV_ROOT } : {}),
+      ...this.io.sysfs,
+    };
+  }
+
+  openVf(): Promise<OpenVfFn> {
+    return this.io.openVf !== undefined ? Promise.resolve(this.io.openVf) : loadOpenVf();
+  }
+
+  /** Prints the result: the JSON document, or the human lines. */
+  print(doc: unknown, human: readonly string[]): void {
+    if (this.json) this.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+    else if (human.length > 0) this.io.stdout(`${human.join('\n')}\n`);
+  }
+
+  /** A remark for people (stderr, never in --json mode). */
+  note(text: string): void {
+    if (!this.json) this.io.stderr(`${text}\n`);
+  }
+
+  /** `--verbose`: every mailbox word on stderr. */
+  trace(ev: MailboxTraceEvent): void {
+    if (!this.verbose) return;
+    const arrow = ev.direction === 'vf-to-pf' ? 'VF→PF' : 'PF→VF';
+    const first = ev.words[0];
+    const words = ev.words.map((w) => `0x${(w >>> 0).toString(16).padStart(8, '0')}`).join(' ');
+    this.io.stderr(`mbx ${arrow} ${first === undefined ? '' : describeWord(first)}  [${words}]\n`);
+  }
+
+  /** The running daemon, or null (no socket / nothing listening). */
+  connectDaemon(): Promise<DaemonClient | null> {
+    return DaemonClient.connect(this.socketPath);
+  }
+}

@@ -1,0 +1,175 @@
+/** Host-side commands over sysfs and `ip`: list, doctor, bind, unbind. Presentation over src/pci. */
+import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { bindToVfio, unbindDevice } from '../pci/bind.js';
+import { readNetdevState, readPciDevice } from '../pci/discovery.js';
+import { diagnose } from '../pci/doctor.js';
+import { inventory, type PfInventory } from '../pci/inventory.js';
+import { describeMembers } from '../pci/iommu.js';
+import { parsePciAddress } from '../pci/address.js';
+import type { Ctx } from './context.js';
+import { table } from './format.js';
+
+interface DaemonInfo {
+  pid: number;
+  socket: string;
+  vfs: { id: string; state: string }[];
+}
+
+/** The running daemon's status, or null (no daemon, or we may not ask it). */
+async function daemonStatus(ctx: Ctx): Promise<{ status: DaemonInfo | null; error: string | null }> {
+  try {
+    const client = await ctx.connectDaemon();
+    if (client === null) return { status: null, error: null };
+    try {
+      return { status: await client.request<DaemonInfo>('status'), error: null };
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    return { status: null, error: (err as Error).message };
+  }
+}
+
+const onOff = (v: boolean | null | undefined): string => (v === true ? 'on' : v === false ? 'off' : '-');
+
+export async function listCommand(ctx: Ctx): Promise<void> {
+  const pfs = await inventory({ ...ctx.sysfs, ip: { env: ctx.io.env } });
+  const { status, error } = await daemonStatus(ctx);
+  const ownedState = new Map((status?.vfs ?? []).map((v) => [v.id, v.state]));
+  const doc = {
+    daemon: status === null ? null : { pid: status.pid, socket: status.socket, vfs: status.vfs.map((v) => ({ id: v.id, state: v.state })) },
+    ...(error === null ? {} : { daemonError: error }),
+    pfs: pfs.map((pf) => pfJson(pf, ownedState)),
+  };
+  const lines: string[] = [];
+  if (pfs.length === 0) lines.push('no SR-IOV capable PF found (ixgbevf doctor explains what is missing)');
+  for (const pf of pfs) {
+    const d = pf.device;
+    const netdevs = pf.netdevs.map((n) => `${n.ifname} ${n.adminUp === true ? 'up' : n.adminUp === false ? 'DOWN' : '?'}${n.operstate ? `/${n.operstate}` : ''}`).join(', ');
+    lines.push(`PF ${d.address}  driver ${d.driver ?? 'none'}  ${netdevs || 'no netdev'}  VFs ${d.sriov?.numVfs ?? 0}/${d.sriov?.totalVfs ?? 0}`);
+    if (pf.netdevs.some((n) => n.adminUp === false)) lines.push(`  the PF interface is down: its VFs stay in reset (ip link set ${pf.netdevs[0]!.ifname} up)`);
+    if (pf.ipError !== null) lines.push(`  PF view unavailable: ${pf.ipError}`);
+    if (pf.vfs.length === 0) {
+      lines.push('  no VFs (create some: echo 0 > .../sriov_drivers_autoprobe; echo 2 > .../sriov_numvfs)');
+      continue;
+    }
+    const rows = pf.vfs.map((vf) => {
+      const v = vf.pfView;
+      const group = vf.device.iommuGroup === null ? 'none' : `${vf.device.iommuGroup}${vf.groupViable === true ? '' : vf.groupViable === false ? ' NOT viable' : ''}`;
+      return [
+        String(vf.index),
+        vf.device.address,
+        vf.class.kind === 'hyperv' ? 'Hyper-V' : (vf.class.model ?? 'unknown'),
+        vf.device.driver ?? 'none',
+        group,
+        v?.mac ?? '-',
+        onOff(v?.trust),
+        onOff(v?.spoofchk),
+        v?.linkState ?? '-',
+        ownedState.has(vf.device.address) ? `daemon${ownedState.get(vf.device.address) === 'ready' ? '' : ` (${ownedState.get(vf.device.address)})`}` : '-',
+      ];
+    });
+    for (const l of table(['VF', 'ADDRESS', 'FAMILY', 'DRIVER', 'GROUP', 'MAC (PF view)', 'TRUST', 'SPOOFCHK', 'LINK', 'OWNER'], rows)) lines.push(`  ${l}`);
+    for (const vf of pf.vfs) {
+      if (vf.groupViable === false) lines.push(`  group ${vf.device.iommuGroup} of ${vf.device.address} is not viable: ${describeMembers(vf.groupOffenders)}`);
+    }
+  }
+  if (status !== null) lines.push(`daemon pid ${status.pid} on ${status.socket} owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}`);
+  else if (error !== null) lines.push(`daemon: ${error}`);
+  ctx.print(doc, lines);
+}
+
+function pfJson(pf: PfInventory, owned: Map<string, string>): Record<string, unknown> {
+  const d = pf.device;
+  return {
+    address: d.address,
+    driver: d.driver,
+    netdevs: pf.netdevs,
+    numVfs: d.sriov?.numVfs ?? 0,
+    totalVfs: d.sriov?.totalVfs ?? 0,
+    ipError: pf.ipError,
+    vfs: pf.vfs.map((vf) => ({
+      index: vf.index,
+      address: vf.device.address,
+      kind: vf.class.kind,
+      family: vf.class.model,
+      driver: vf.device.driver,
+      iommuGroup: vf.device.iommuGroup,
+      groupViable: vf.groupViable,
+      groupOffenders: vf.groupOffenders.map((m) => ({ address: m.address, driver: m.driver })),
+      vfioNode: vf.vfioNode,
+      pfView: vf.pfView,
+      owner: owned.has(vf.device.address) ? { daemon: true, state: owned.get(vf.device.address) } : null,
+    })),
+  };
+}
+
+export async function doctorCommand(ctx: Ctx, vf: string | undefined): Promise<boolean> {
+  if (vf !== undefined && (vf === 'sim' || vf.startsWith('sim:'))) {
+    throw new InvalidArgumentError('ERR_INVALID_VF', 'doctor checks a real VF: the simulated VF needs nothing', { hint: 'ixgbevf info sim' });
+  }
+  const report = await diagnose(vf, ctx.sysfs);
+  const mark = { pass: 'ok  ', warn: 'warn', fail: 'FAIL' } as const;
+  const lines: string[] = [];
+  for (const c of report.checks) {
+    lines.push(`[${mark[c.status]}] ${c.message}`);
+    if (c.fix !== undefined && c.status !== 'pass') lines.push(`       fix: ${c.fix}`);
+  }
+  const fails = report.checks.filter((c) => c.status === 'fail').length;
+  const warns = report.checks.filter((c) => c.status === 'warn').length;
+  lines.push(fails === 0 ? `ready${warns > 0 ? ` (${warns} warning${warns === 1 ? '' : 's'})` : ''}` : `${fails} check${fails === 1 ? '' : 's'} failed`);
+  ctx.print(report, lines);
+  return report.ok;
+}
+
+function driverctlNote(addr: string, driver: string | null): string {
+  return driver === 'vfio-pci'
+    ? `not persistent: a reboot or re-creating the VFs forgets it. To make it stick: driverctl set-override ${addr} vfio-pci`
+    : `not persistent. If an override was saved with driverctl, remove it: driverctl unset-override ${addr}`;
+}
+
+export async function bindCommand(ctx: Ctx, vfArg: string, opts: { user?: string; force?: boolean }): Promise<void> {
+  const addr = parsePciAddress(vfArg);
+  const dev = await readPciDevice(addr, ctx.sysfs);
+  if (opts.force !== true && dev.driver !== 'vfio-pci') {
+    for (const ifname of dev.netdevs) {
+      const st = await readNetdevState(ifname, ctx.sysfs);
+      if (st.adminUp === true) {
+        throw new EnvironmentError('ERR_NETDEV_UP', `${addr} is in use: its interface ${ifname} (driver ${dev.driver ?? '?'}) is up`, {
+          hint: `ip link set ${ifname} down, then retry (or pass --force)`,
+          details: { address: addr, ifname },
+        });
+      }
+    }
+  }
+  const r = await bindToVfio(addr, {
+    ...ctx.sysfs,
+    ...(opts.user === undefined ? {} : { user: opts.user }),
+    ...(opts.force === true ? { force: true } : {}),
+  });
+  const note = driverctlNote(addr, 'vfio-pci');
+  const lines = [
+    r.changed ? `${addr}: bound to vfio-pci (was ${r.previousDriver ?? 'unbound'})` : `${addr}: already bound to vfio-pci`,
+  ];
+  if (r.iommuGroup !== null) {
+    lines.push(`IOMMU group ${r.iommuGroup}: ${r.group?.viable === false ? `NOT viable (${describeMembers(r.group.offenders)}): bind those to vfio-pci too or move them` : 'viable'}`);
+  }
+  if (r.vfioNode !== null) {
+    const n = r.vfioNode;
+    lines.push(`${n.path}: ${n.exists ? `owner ${n.uid}:${n.gid} mode ${(n.mode ?? 0).toString(8)}` : 'missing'}`);
+  }
+  if (r.chowned !== null) lines.push(`chowned ${r.chowned.path} to uid ${r.chowned.uid}`);
+  lines.push(note);
+  ctx.print({ ...r, persistent: false, note }, lines);
+}
+
+export async function unbindCommand(ctx: Ctx, vfArg: string, opts: { driver?: string }): Promise<void> {
+  const addr = parsePciAddress(vfArg);
+  const r = await unbindDevice(addr, { ...ctx.sysfs, restore: opts.driver ?? true });
+  const note = driverctlNote(addr, null);
+  const lines = [
+    `${addr}: unbound from ${r.previousDriver ?? 'no driver'}; now ${r.driver === null ? 'unbound' : `bound to ${r.driver}`}`,
+    note,
+  ];
+  ctx.print({ ...r, persistent: false, note }, lines);
+}

@@ -1,0 +1,257 @@
+/**
+ * The `ixgbevf` program. `run(argv, io)` parses, runs one command and returns the exit code; all output
+ * goes through `io` (tests run it in-process). Exit codes as in design.md; `--json` prints one JSON
+ * document on stdout, errors included (`watch --json` prints one JSON object per event line).
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { Daemon } from '../daemon/daemon.js';
+import { asIxgbevfError } from '../daemon/errors.js';
+import { createLogger, type LogFormat } from '../daemon/log.js';
+import {
+  parseMtu,
+  parseMulticastMac,
+  parseUnicastMac,
+  parseVfSpec,
+  parseVlanAction,
+  parseVlanId,
+  parseXcastMode,
+} from '../daemon/validate.js';
+import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
+import { DEFAULT_SOCKET } from './client.js';
+import { Ctx, type CliIo, type CommonOptions } from './context.js';
+import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
+import {
+  infoOp,
+  linkOp,
+  mailboxOp,
+  mtuOp,
+  multicastOp,
+  runVfOp,
+  setMacOp,
+  vlanOp,
+  watchVf,
+  xcastOp,
+} from './vf-commands.js';
+
+export type { CliIo } from './context.js';
+
+const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, trust=on|off, api=1.3, pf=up|down, mtu=, family=, vlan=)';
+
+function examples(...lines: string[]): string {
+  return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
+}
+
+function addCommon(cmd: Command): Command {
+  return cmd
+    .option('--json', 'print one JSON document on stdout (errors too)')
+    .option('--timeout <ms>', 'mailbox wait budget in ms (default 1000, as Linux)')
+    .option('--poll', 'no interrupts: poll the mailbox')
+    .option('--verbose', 'trace every mailbox word on stderr; stack traces for bugs')
+    .option('--socket <path>', `daemon control socket (default ${DEFAULT_SOCKET}, or $IXGBEVF_SOCKET)`);
+}
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const wantsJson = argv.includes('--json');
+  const verbose = argv.includes('--verbose');
+  const program = new Command('ixgbevf');
+  program
+    .description('Userspace control path for Intel ixgbe/igb SR-IOV VFs over VFIO: talk to the PF through the VF mailbox')
+    .version('0.1.0')
+    .exitOverride()
+    .showSuggestionAfterError(true)
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+      outputError: (s, write) => {
+        if (!wantsJson) write(s);
+      },
+    })
+    .addHelpText(
+      'after',
+      `\n${VF_HELP}\n\nWithout a daemon a VF is opened by the command and released when it exits; vfio-pci then resets it\nand the PF drops its filters. \`ixgbevf daemon <vf>\` holds VFs and re-applies their configuration.\nExit codes: 0 ok, 2 bad input, 3 environment, 4 PF not answering, 5 PF refused, 6 not supported, 7 device gone, 1 bug.` +
+        examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf list', 'ixgbevf doctor 0000:03:10.0', 'sudo ixgbevf daemon 0000:03:10.0 --state-dir /var/lib/ixgbevf'),
+    );
+
+  const ctxOf = (cmd: Command): Ctx => new Ctx(io, cmd.opts<CommonOptions>());
+
+  addCommon(program.command('list'))
+    .description('PFs with SR-IOV and their VFs: family, driver, IOMMU group, the PF\'s view (ip -j -d link), daemon ownership')
+    .addHelpText('after', examples('ixgbevf list', 'ixgbevf list --json | jq \'.pfs[].vfs[] | {address, driver, pfView}\''))
+    .action(async (_opts, cmd: Command) => {
+      await listCommand(ctxOf(cmd));
+    });
+
+  addCommon(program.command('doctor').argument('[vf]', 'PCI address of a VF to check as well'))
+    .description('check IOMMU, vfio modules, group viability, /dev/vfio permissions, PF state; each with its fixing command')
+    .addHelpText('after', examples('ixgbevf doctor', 'ixgbevf doctor 0000:03:10.0 --json'))
+    .action(async (vf: string | undefined, _opts, cmd: Command) => {
+      const ok = await doctorCommand(ctxOf(cmd), vf);
+      if (!ok) exitCode = ExitCode.environment;
+    });
+
+  addCommon(program.command('bind').argument('<vf>', 'PCI address'))
+    .description('hand the VF to vfio-pci (driver_override + drivers_probe); not persistent')
+    .option('--user <user>', 'chown /dev/vfio/<group> to this user')
+    .option('--force', 'bind even when the VF\'s interface is up')
+    .addHelpText('after', examples('sudo ixgbevf bind 0000:03:10.0', 'sudo ixgbevf bind 0000:03:10.0 --user alice'))
+    .action(async (vf: string, opts: { user?: string; force?: boolean }, cmd: Command) => {
+      await bindCommand(ctxOf(cmd), vf, opts);
+    });
+
+  addCommon(program.command('unbind').argument('<vf>', 'PCI address'))
+    .description('take the VF from vfio-pci and give it back to the kernel (clears driver_override)')
+    .option('--driver <name>', 'bind to this driver (default: let the kernel probe, usually ixgbevf)')
+    .addHelpText('after', examples('sudo ixgbevf unbind 0000:03:10.0', 'sudo ixgbevf unbind 0000:03:10.0 --driver ixgbevf'))
+    .action(async (vf: string, opts: { driver?: string }, cmd: Command) => {
+      await unbindCommand(ctxOf(cmd), vf, opts);
+    });
+
+  addCommon(program.command('info').argument('<vf>', VF_HELP))
+    .description('reset + negotiate: permanent MAC, API version, queues, link, multicast filter type, mailbox counters')
+    .addHelpText('after', examples('ixgbevf info sim', 'ixgbevf info sim:api=1.1 --json', 'ixgbevf info 0000:03:10.0'))
+    .action(async (vf: string, _opts, cmd: Command) => {
+      await runVfOp(ctxOf(cmd), parseVfSpec(vf), infoOp(), false);
+    });
+
+  const hold = (cmd: Command): Command => cmd.option('--hold', 'keep the VF (and its configuration) until Ctrl-C');
+
+  addCommon(hold(program.command('set-mac').argument('<vf>', VF_HELP).argument('<mac>', 'unicast MAC, e.g. 02:00:00:00:00:01')))
+    .description('ask the PF to set the VF\'s MAC address')
+    .addHelpText(
+      'after',
+      examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf set-mac sim:mac=02:00:00:00:00:aa,trust=off 02:00:00:00:00:01   # PF refuses: admin MAC, not trusted', 'ixgbevf set-mac 0000:03:10.0 02:00:00:00:00:01 --hold'),
+    )
+    .action(async (vf: string, mac: string, opts: { hold?: boolean }, cmd: Command) => {
+      const spec = parseVfSpec(vf);
+      await runVfOp(ctxOf(cmd), spec, setMacOp(parseUnicastMac(mac)), opts.hold === true);
+    });
+
+  addCommon(hold(program.command('mtu').argument('<vf>', VF_HELP).argument('<mtu>', 'MTU, 68–9710')))
+    .description('set the VF\'s MTU (SET_LPE with MTU + 18)')
+    .addHelpText('after', examples('ixgbevf mtu sim 9000', 'ixgbevf mtu 0000:03:10.0 1500'))
+    .action(async (vf: string, mtu: string, opts: { hold?: boolean }, cmd: Command) => {
+      const spec = parseVfSpec(vf);
+      await runVfOp(ctxOf(cmd), spec, mtuOp(parseMtu(mtu)), opts.hold === true);
+    });
+
+  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).argument('<action>', 'add or del').argument('<id>', 'VLAN id, 0–4095')))
+    .description('add or remove a VLAN filter for the VF')
+    .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
+    .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
+      const spec = parseVfSpec(vf);
+      await runVfOp(ctxOf(cmd), spec, vlanOp(parseVlanAction(action), parseVlanId(id)), opts.hold === true);
+    });
+
+  addCommon(hold(program.command('multicast').argument('<vf>', VF_HELP).argument('[macs...]', 'multicast MACs (none: clear the list)')))
+    .description('set the VF\'s multicast filter list (at most 30 reach the PF)')
+    .addHelpText('after', examples('ixgbevf multicast sim 01:00:5e:00:00:01 33:33:00:00:00:01', 'ixgbevf multicast sim   # clears the list'))
+    .action(async (vf: string, macs: string[], opts: { hold?: boolean }, cmd: Command) => {
+      const spec = parseVfSpec(vf);
+      await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map(parseMulticastMac)), opts.hold === true);
+    });
+
+  addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).argument('<mode>', 'none | multi | allmulti | promisc')))
+    .description('set the VF\'s multicast/promiscuous mode (API ≥ 1.2; allmulti and promisc need trust)')
+    .addHelpText('after', examples('ixgbevf xcast sim allmulti', 'ixgbevf xcast 0000:03:10.0 multi'))
+    .action(async (vf: string, mode: string, opts: { hold?: boolean }, cmd: Command) => {
+      const spec = parseVfSpec(vf);
+      await runVfOp(ctxOf(cmd), spec, xcastOp(parseXcastMode(mode)), opts.hold === true);
+    });
+
+  addCommon(program.command('link').argument('<vf>', VF_HELP))
+    .description('link state as the VF sees it, and whether the PF lets it have link')
+    .addHelpText('after', examples('ixgbevf link sim', 'ixgbevf link sim:pf=down'))
+    .action(async (vf: string, _opts, cmd: Command) => {
+      await runVfOp(ctxOf(cmd), parseVfSpec(vf), linkOp(), false);
+    });
+
+  addCommon(program.command('watch').argument('<vf>', VF_HELP))
+    .description('stream PF events (pings, resets, link changes, recoveries) until Ctrl-C; --json: one JSON object per line')
+    .addHelpText('after', examples('ixgbevf watch 0000:03:10.0', 'ixgbevf watch sim --json'))
+    .action(async (vf: string, _opts, cmd: Command) => {
+      await watchVf(ctxOf(cmd), parseVfSpec(vf));
+    });
+
+  addCommon(program.command('mailbox').argument('<vf>', VF_HELP))
+    .description('debugging: the raw mailbox register and its bits, the 16 mailbox words, counters')
+    .option('--dump', 'also print the 16 mailbox words')
+    .addHelpText('after', examples('ixgbevf mailbox sim --dump', 'ixgbevf mailbox 0000:03:10.0 --json'))
+    .action(async (vf: string, opts: { dump?: boolean }, cmd: Command) => {
+      await runVfOp(ctxOf(cmd), parseVfSpec(vf), mailboxOp(opts.dump === true), false);
+    });
+
+  addCommon(program.command('daemon').argument('<vfs...>', VF_HELP))
+    .description('own VFs: reset, negotiate, apply and re-apply the desired configuration after every PF reset; serve the CLI on a Unix socket')
+    .option('--state-dir <dir>', 'keep the desired configuration on disk (restored at start)')
+    .option('--group <group>', 'let this group use the socket (mode 0660)')
+    .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
+    .addHelpText(
+      'after',
+      examples(
+        'sudo ixgbevf daemon 0000:03:10.0 0000:03:10.2 --state-dir /var/lib/ixgbevf',
+        'ixgbevf daemon sim --socket /tmp/ixgbevf.sock   # then: IXGBEVF_SOCKET=/tmp/ixgbevf.sock ixgbevf set-mac sim 02:00:00:00:00:01',
+      ) + '\nSIGTERM / SIGINT release every VF and remove the socket. See scripts/ixgbevf.service for systemd.\n',
+    )
+    .action(async (vfs: string[], opts: CommonOptions & { stateDir?: string; group?: string; logFormat: LogFormat }, cmd: Command) => {
+      const ctx = ctxOf(cmd);
+      const logger = createLogger(opts.logFormat, (line) => io.stderr(line));
+      const daemon = new Daemon({
+        specs: vfs.map(parseVfSpec),
+        socketPath: ctx.socketPath,
+        openVf: await ctx.openVf(),
+        logger,
+        ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
+        ...(opts.group === undefined ? {} : { group: opts.group }),
+        ...(ctx.poll ? { poll: true } : {}),
+        ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+        ...(ctx.verbose ? { onTrace: (ev) => ctx.trace(ev) } : {}),
+        ...(ctx.sysfs.sysRoot === undefined ? {} : { sysfsRoot: ctx.sysfs.sysRoot }),
+        ...(io.daemon?.peerCredentials === undefined ? {} : { peerCredentials: io.daemon.peerCredentials }),
+        ...(io.daemon?.retryMinMs === undefined ? {} : { retryMinMs: io.daemon.retryMinMs }),
+        ...(io.daemon?.retryMaxMs === undefined ? {} : { retryMaxMs: io.daemon.retryMaxMs }),
+      });
+      if (io.signal.aborted) return;
+      await daemon.start();
+      io.daemon?.onStarted?.(daemon);
+      await new Promise<void>((resolve) => {
+        if (io.signal.aborted) return resolve();
+        io.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+      await daemon.stop('signal');
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
+      if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
+      const message = err.message.replace(/^error: /, '');
+      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help' } })}\n`);
+      return ExitCode.badInput;
+    }
+    return reportError(err, io, wantsJson, verbose);
+  }
+  return exitCode;
+}
+
+/** Prints an error (cause, fix; a stack only for bugs with --verbose) and returns its exit code. */
+export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boolean): number {
+  const e = asIxgbevfError(err);
+  if (json) {
+    io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) } })}\n`);
+  } else if (e instanceof InvalidArgumentError) {
+    io.stderr(`ixgbevf: ${e.message}${e.hint === undefined ? '' : ` (try: ${e.hint})`}\n`);
+  } else {
+    io.stderr(`ixgbevf: error: ${e.message}\n`);
+    if (e.hint !== undefined) io.stderr(`  fix: ${e.hint}\n`);
+  }
+  if (!isIxgbevfError(err)) {
+    if (verbose && err instanceof Error && err.stack !== undefined) io.stderr(`${err.stack}\n`);
+    else if (!json) io.stderr('  (this is a bug; run again with --verbose for the stack trace)\n');
+  } else if (verbose && e.cause instanceof Error && e.cause.stack !== undefined) {
+    io.stderr(`  cause: ${e.cause.stack}\n`);
+  }
+  return e.exitCode;
+}

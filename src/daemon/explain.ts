@@ -1,0 +1,70 @@
+/**
+ * Turns a PF's refusal or silence into cause + fix for this VF: which `ip link set <pf> …` command helps
+ * depends on what was asked and what the reset told us (admin MAC or not). Used by the CLI (direct mode)
+ * and the daemon alike.
+ */
+import { IxgbevfError, PfNackError, PfResetTimeoutError } from '../errors.js';
+import type { VfHandle } from '../open-types.js';
+
+export type OpName = 'status' | 'reset' | 'set-mac' | 'mtu' | 'vlan' | 'multicast' | 'xcast' | 'info' | 'link' | 'mailbox' | 'watch';
+
+export function pfRef(handle: Pick<VfHandle, 'pfName' | 'vfIndex' | 'kind'>): { pf: string; n: string } {
+  return { pf: handle.pfName ?? '<pf>', n: handle.vfIndex === null ? '<n>' : String(handle.vfIndex) };
+}
+
+/** Returns a better-worded error of the same class when we know more than the VF layer did; else `err`. */
+export function explainError(err: unknown, handle: VfHandle, op: OpName, arg?: string | number): unknown {
+  if (!(err instanceof IxgbevfError)) return err;
+  const { pf, n } = pfRef(handle);
+  const sim = handle.kind === 'sim';
+  const simNote = (knob: string): string => (sim ? ` (simulated PF: ${knob})` : '');
+  if (err instanceof PfResetTimeoutError) {
+    return new PfResetTimeoutError(`the PF keeps ${handle.id} in reset (RSTI never cleared): is the PF interface ${pf} down?`, {
+      hint: `ip link set ${pf} up${simNote('drop pf=down from the sim spec')}`,
+      cause: err,
+      details: { ...err.details, vf: handle.id },
+    });
+  }
+  if (!(err instanceof PfNackError)) return err;
+  const admin = handle.vf.lastReset?.permanentMac ?? null;
+  switch (op) {
+    case 'set-mac': {
+      const mac = String(arg);
+      if (admin !== null && admin !== mac) {
+        return new PfNackError(
+          `the PF refused MAC ${mac} for ${handle.id}: the administrator set MAC ${admin} for VF ${n} on ${pf} and the VF is not trusted`,
+          {
+            hint: `ip link set ${pf} vf ${n} trust on   (or make it the admin MAC: ip link set ${pf} vf ${n} mac ${mac})${simNote('use sim:mac=…,trust=on')}`,
+            cause: err,
+            details: { ...err.details, vf: handle.id, adminMac: admin, requested: mac },
+          },
+        );
+      }
+      return new PfNackError(`the PF refused MAC ${mac} for ${handle.id} (invalid address, or the PF's policy for VF ${n})`, {
+        hint: `dmesg | grep -i 'vf ${n}' (on the host), and ip -d link show ${pf}`,
+        cause: err,
+        details: { ...err.details, vf: handle.id, requested: mac },
+      });
+    }
+    case 'vlan':
+      return new PfNackError(`the PF refused VLAN ${String(arg)} for ${handle.id}: a port VLAN is set for VF ${n} on ${pf}, or the PF's VLAN filter table is full`, {
+        hint: `ip -d link show ${pf} (port VLAN: ip link set ${pf} vf ${n} vlan 0 removes it)`,
+        cause: err,
+        details: { ...err.details, vf: handle.id },
+      });
+    case 'mtu':
+      return new PfNackError(`the PF refused MTU ${String(arg)} for ${handle.id} (out of range for the PF; on 82599 a jumbo VF needs a jumbo PF MTU and API ≥ 1.1)`, {
+        hint: `ip link set ${pf} mtu 9000 (then retry), or choose a smaller MTU`,
+        cause: err,
+        details: { ...err.details, vf: handle.id },
+      });
+    case 'xcast':
+      return new PfNackError(`the PF refused xcast mode ${String(arg)} for ${handle.id}`, {
+        hint: `ip link set ${pf} vf ${n} trust on (allmulti and promisc need trust; promisc also needs ip link set ${pf} promisc on and an X540 or newer)`,
+        cause: err,
+        details: { ...err.details, vf: handle.id },
+      });
+    default:
+      return err;
+  }
+}
