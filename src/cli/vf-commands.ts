@@ -335,7 +335,7 @@ export function mailboxOp(dump: boolean): VfOp {
       if (dump && Array.isArray(words)) {
         words.forEach((w, i) => {
           const n = typeof w === 'number' ? w : parseInt(w, 16);
-          lines.push(`  word ${String(i).padStart(2)}  ${hex32(n)}${i === 0 ? `  ${describeWord(n)}` : ''}`);
+          lines.push(`  word ${String(i).padStart(2)}  ${hex32(n)}${i === 0 && n !== 0 ? `  ${describeWord(n)}` : ''}`);
         });
       } else if (dump) {
         lines.push('  (no register access: words not available)');

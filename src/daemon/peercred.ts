@@ -4,6 +4,7 @@
  * (fail closed).
  */
 import type net from 'node:net';
+import { loadNative } from '../native.js';
 
 export interface PeerCredentials {
   pid: number;
@@ -13,21 +14,20 @@ export interface PeerCredentials {
 
 type PeerCredFn = (fd: number) => PeerCredentials;
 
-let loaded: Promise<PeerCredFn | null> | undefined;
+let loaded: PeerCredFn | null | undefined;
 
-/** Loads `peerCredentials` from the native addon once; null when the addon or the function is missing. */
-export function loadPeerCredentials(): Promise<PeerCredFn | null> {
-  loaded ??= (async () => {
-    try {
-      const spec = '../native.js'; // not a literal: the module may not be built yet
-      const mod = (await import(spec)) as Record<string, unknown>;
-      const native = (mod.native ?? mod.default ?? mod) as Record<string, unknown>;
-      const fn = typeof native.peerCredentials === 'function' ? native.peerCredentials : mod.peerCredentials;
-      return typeof fn === 'function' ? (fn as PeerCredFn) : null;
-    } catch {
-      return null;
-    }
-  })();
+/**
+ * `peerCredentials` from the native addon, or null when the addon is not built or has no such function
+ * (looked up once).
+ */
+export function loadPeerCredentials(): PeerCredFn | null {
+  if (loaded !== undefined) return loaded;
+  try {
+    const fn = (loadNative() as unknown as { peerCredentials?: unknown }).peerCredentials;
+    loaded = typeof fn === 'function' ? (fn as PeerCredFn) : null;
+  } catch {
+    loaded = null;
+  }
   return loaded;
 }
 
@@ -38,7 +38,7 @@ export function socketFd(socket: net.Socket): number | null {
 }
 
 export async function getPeerCredentials(socket: net.Socket): Promise<PeerCredentials | null> {
-  const fn = await loadPeerCredentials();
+  const fn = loadPeerCredentials();
   const fd = socketFd(socket);
   if (fn === null || fd === null) return null;
   try {

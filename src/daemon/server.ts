@@ -170,7 +170,7 @@ export class ControlServer {
     const creds = await (this.opts.peerCredentials ?? getPeerCredentials)(socket);
     if (creds === null) {
       this.opts.logger.log('warn', 'peer-refused', { reason: 'peer credentials unavailable (SO_PEERCRED needs the native addon): refusing' });
-      this.#refuse(socket, 'ERR_PEER_UNVERIFIED', 'the daemon cannot verify who you are (SO_PEERCRED unavailable), so it refuses the connection', 'rebuild the native addon: npm run build');
+      this.#refuse(socket, 'ERR_PEER_UNVERIFIED', 'the daemon cannot verify who you are (SO_PEERCRED unavailable: native addon missing or too old), so it refuses the connection', 'rebuild the native addon: npm run build (or npm rebuild ixgbevf-vfio)');
       return;
     }
     if (!(await this.#allowed(creds))) {
