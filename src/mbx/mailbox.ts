@@ -216,7 +216,9 @@ export class Mailbox {
    * (0x00000100), the bare NACK 0x40000000, or a matching reply without CTS → ResetRequiredError and
    * "needs reset". For VF_RESET itself (the only request the PF takes without CTS, whose reply never
    * carries CTS) those are skipped too. A PF reset (RSTI/RSTD) during a wait aborts with
-   * ResetRequiredError. A timeout → MailboxTimeoutError and "needs reset".
+   * ResetRequiredError. A timeout → MailboxTimeoutError and "needs reset" — except once: when a ping
+   * with CTS was read in place of the reply and then nothing came, the ping probably overwrote the
+   * reply in the shared buffer, so the request is sent again (one retry, same rules).
    */
   writeMsgReadAck(words: readonly number[], replyWords: number, opts: RequestOptions = {}): Promise<number[]> {
     return this.exclusive((session) => session.writeMsgReadAck(words, replyWords, opts));
@@ -252,27 +254,39 @@ export class Mailbox {
         // A PF message waiting now would be overwritten by our request (Linux flushes it unseen).
         await this.#readPending(1);
       }
-      await this.#ops.writePosted(this.#port, words, this.#clock.now() + this.#timeoutMs);
-      if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
-      const deadline = this.#clock.now() + this.#timeoutMs;
-      for (;;) {
-        const reply = await this.#ops.readPosted(this.#port, count, deadline);
-        const w0 = reply[0]! >>> 0;
-        const kind = classifyWord(w0, word0);
-        if (kind.kind === 'reply') {
-          if (!kind.cts && !isReset) {
-            this.requireReset(`the PF answered ${hex32(w0)} without clear-to-send`);
-            throw this.#notCts(word0, w0);
+      for (let attempt = 0; ; attempt += 1) {
+        await this.#ops.writePosted(this.#port, words, this.#clock.now() + this.#timeoutMs);
+        if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
+        const deadline = this.#clock.now() + this.#timeoutMs;
+        let sawPing = false;
+        try {
+          for (;;) {
+            const reply = await this.#ops.readPosted(this.#port, count, deadline);
+            const w0 = reply[0]! >>> 0;
+            const kind = classifyWord(w0, word0);
+            if (kind.kind === 'reply') {
+              if (!kind.cts && !isReset) {
+                this.requireReset(`the PF answered ${hex32(w0)} without clear-to-send`);
+                throw this.#notCts(word0, w0);
+              }
+              return reply;
+            }
+            this.#opts.onUnsolicited?.(w0);
+            if (isReset) continue;
+            if ((kind.kind === 'control' && !kind.cts) || kind.kind === 'bare-nack') {
+              this.requireReset(describeLoss(w0));
+              throw this.#notCts(word0, w0);
+            }
+            // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
+            if (kind.kind === 'control') sawPing = true;
           }
-          return reply;
+        } catch (err) {
+          // The PF writes pings without waiting for us: one written right after our reply overwrites
+          // it in the shared buffer (§6.6, §11.4 #8). Then no reply ever comes: send the request once
+          // more (every request we send is idempotent at the PF).
+          if (err instanceof MailboxTimeoutError && sawPing && attempt === 0 && !isReset) continue;
+          throw err;
         }
-        this.#opts.onUnsolicited?.(w0);
-        if (isReset) continue;
-        if ((kind.kind === 'control' && !kind.cts) || kind.kind === 'bare-nack') {
-          this.requireReset(describeLoss(w0));
-          throw this.#notCts(word0, w0);
-        }
-        // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
       }
     } catch (err) {
       if (err instanceof MailboxTimeoutError) this.#needsReset = true;

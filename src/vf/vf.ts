@@ -508,6 +508,11 @@ export class Vf implements VfApi {
       result.messages.push(words[0]!);
       if (this.#mbx.needsReset && !needed) result.pfReset = true;
     }
+    // The PF may have gone into reset while we read (its down path pings, then resets the hardware).
+    if (!result.pfReset && s.checkForRst()) {
+      result.pfReset = true;
+      this.#mbx.requireReset('the PF was reset (RSTI/RSTD)');
+    }
     return result;
   }
 
