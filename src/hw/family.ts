@@ -61,6 +61,12 @@ export interface FamilyDescriptor {
     readonly ivarValid: number;
     /** Value masking every cause in EIMC. */
     readonly maskAll: number;
+    /**
+     * Vectors unmasked (EIMS) and auto-cleared (EIAC) when the mailbox interrupt is enabled. ixgbe: only
+     * the mailbox vector. igb: all three, as igbvf does — QEMU's igb delivers the mailbox cause on another
+     * vector than the one programmed (reference §10.4), and a masked vector would swallow it.
+     */
+    readonly enableMask: number;
   };
   /** ixgbevf mac-type ordering: true for X550 and later (VFRETA/VFRSSRK in registers, 10M code). */
   readonly isX550Class: boolean;

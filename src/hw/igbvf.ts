@@ -45,7 +45,7 @@ function igbFamily(model: Extract<VfModel, '82576' | 'I350'>): FamilyDescriptor 
     negotiatesApi: false,
     messages: IGB_MESSAGES,
     // igbvf: 0 = Tx, 1 = Rx, 2 = other/mailbox (reference §10.1). Vector 2 also avoids QEMU's vector-0 bug.
-    irq: { vectors: 3, mailboxVector: 2, ivarValid: 0x80, maskAll: 0x7 },
+    irq: { vectors: 3, mailboxVector: 2, ivarValid: 0x80, maskAll: 0x7, enableMask: 0x7 },
     isX550Class: false,
   };
 }

@@ -32,7 +32,7 @@ export const IXGBEVF_LINK: LinkBits = {
 };
 
 /** 3 MSI-X vectors (IXGBE_VF_IRQ_CLEAR_MASK = 7, reference §1.1). Mailbox on the last one, as ixgbevf. */
-const IXGBEVF_IRQ = { vectors: 3, mailboxVector: 1, ivarValid: 0x80, maskAll: 0x7 } as const;
+const IXGBEVF_IRQ = { vectors: 3, mailboxVector: 1, ivarValid: 0x80, maskAll: 0x7, enableMask: 1 << 1 } as const;
 
 /** Messages the Linux ixgbe PF dispatches (reference §6.3), newest set. */
 const IXGBE_MESSAGES: ReadonlySet<number> = new Set([

@@ -16,9 +16,10 @@ export function maskInterrupts(regs: RegisterIo, family: FamilyDescriptor): void
   regs.read32(family.regs.eicr);
 }
 
+/** Routes the mailbox cause to its vector and unmasks `family.irq.enableMask` (see its doc for igb). */
 export function enableMailboxInterrupt(regs: RegisterIo, family: FamilyDescriptor): void {
-  const bit = mailboxVectorBit(family);
+  const vectors = (family.irq.enableMask | mailboxVectorBit(family)) >>> 0;
   regs.write32(family.regs.ivarMisc, (family.irq.mailboxVector | family.irq.ivarValid) >>> 0);
-  regs.write32(family.regs.eiac, bit);
-  regs.write32(family.regs.eims, bit);
+  regs.write32(family.regs.eiac, vectors);
+  regs.write32(family.regs.eims, vectors);
 }
