@@ -172,10 +172,9 @@ EventFd::EventFd(const Napi::CallbackInfo& info) : Napi::ObjectWrap<EventFd>(inf
 }
 
 EventFd::~EventFd() {
-  // Watchers are owned through strong references, so they are alive here unless the whole
-  // environment is going away (then the cleanup hook has already stopped them).
-  if (fd_ >= 0) close(fd_);
-  fd_ = -1;
+  // Garbage-collected while watched: stop the watchers before the fd goes away (they are alive:
+  // we hold strong references). At environment teardown the cleanup hook already emptied the list.
+  Teardown();
   if (AddonData* d = AddonData::Get(Env())) d->Remove(this);
 }
 

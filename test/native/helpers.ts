@@ -65,12 +65,12 @@ export interface ChildResult {
  * Runs `source` (an ES module, with `addon` preloaded from the built .node file) in a child Node
  * process. `limitMs` only stops a hung child; it is not a timing assertion.
  */
-export function runChild(source: string, limitMs = 15000): Promise<ChildResult> {
+export function runChild(source: string, limitMs = 15000, nodeArgs: string[] = []): Promise<ChildResult> {
   const prelude =
     `import { createRequire } from 'node:module';\n` +
     `const addon = createRequire(import.meta.url)(${JSON.stringify(join(repoRoot, 'build/Release/ixgbevf_vfio.node'))});\n`;
   return new Promise((resolvePromise) => {
-    const child = spawn(process.execPath, ['--input-type=module', '-e', prelude + source], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', prelude + source], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let timedOut = false;
