@@ -305,7 +305,8 @@ export class Daemon extends EventEmitter {
       case 'show':
         break;
     }
-    return { vf: o.id, action: req.action, pf: sim.vfInfo() };
+    const view = Object.fromEntries(Object.entries(sim.vfInfo()).map(([k, v]) => [k, v instanceof Set ? [...(v as Set<unknown>)] : v]));
+    return { vf: o.id, action: req.action, pf: view };
   }
 
   /** Releases everything, closes the socket (and removes it). Idempotent. */

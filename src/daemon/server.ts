@@ -69,6 +69,8 @@ function probe(socketPath: string): Promise<boolean> {
 export class ControlServer {
   readonly #server: net.Server;
   readonly #connections = new Set<net.Socket>();
+  /** Every accepted socket, served or being refused (all destroyed on close). */
+  readonly #all = new Set<net.Socket>();
   #gid: number | null = null;
   #listening = false;
 
@@ -155,14 +157,16 @@ export class ControlServer {
   }
 
   #refuse(socket: net.Socket, code: string, message: string, hint: string): void {
-    this.#send(socket, { id: null, ok: false, error: { code, message, hint, exitCode: 3 } });
-    socket.end();
-    setTimeout(() => socket.destroy(), 1000).unref();
+    const reply: Reply = { id: null, ok: false, error: { code, message, hint, exitCode: 3 } };
+    // Say why, then close without reading anything the peer sent.
+    socket.end(`${JSON.stringify(reply)}\n`, () => socket.destroy());
   }
 
   async #accept(socket: net.Socket): Promise<void> {
     socket.on('error', () => undefined);
     socket.pause();
+    this.#all.add(socket);
+    socket.once('close', () => this.#all.delete(socket));
     if (this.#connections.size >= MAX_CONNECTIONS) {
       this.#refuse(socket, 'ERR_TOO_MANY_CONNECTIONS', `the daemon already serves ${MAX_CONNECTIONS} connections`, 'close idle ixgbevf watch sessions');
       return;
@@ -260,7 +264,7 @@ export class ControlServer {
   }
 
   async close(): Promise<void> {
-    for (const s of this.#connections) s.destroy();
+    for (const s of this.#all) s.destroy();
     if (!this.#listening) return;
     this.#listening = false;
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -25,7 +25,7 @@ async function fallbackOpen(spec: string, options: OpenOptions = {}): Promise<Vf
     interfaceUp(): Promise<void>;
     setTrust(on: boolean, vf?: number): Promise<void>;
     setAdminMac(mac: string | null, vf?: number): Promise<void>;
-    vf(i?: number): { mac: string; trusted: boolean };
+    vf(i?: number): { mac: string; trusted: boolean } & Record<string, unknown>;
   };
   const vf = new Vf({
     regs: sim.regs,
@@ -49,7 +49,7 @@ async function fallbackOpen(spec: string, options: OpenOptions = {}): Promise<Vf
     interfaceUp: () => pf.interfaceUp(),
     setTrust: (on) => pf.setTrust(on, 0),
     setAdminMac: (mac) => pf.setAdminMac(mac, 0),
-    vfInfo: () => ({ mac: pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
+    vfInfo: () => ({ ...pf.vf(0), mac: pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
   };
   let closed = false;
   const handle: VfHandle = {
