@@ -53,9 +53,11 @@ export async function listCommand(ctx: Ctx): Promise<void> {
       lines.push('  no VFs (create some: echo 0 > .../sriov_drivers_autoprobe; echo 2 > .../sriov_numvfs)');
       continue;
     }
+    // A VF still on its kernel driver makes its own group "not viable"; that is the DRIVER column's news.
+    const others = (vf: (typeof pf.vfs)[number]) => vf.groupOffenders.filter((m) => m.address !== vf.device.address);
     const rows = pf.vfs.map((vf) => {
       const v = vf.pfView;
-      const group = vf.device.iommuGroup === null ? 'none' : `${vf.device.iommuGroup}${vf.groupViable === true ? '' : vf.groupViable === false ? ' NOT viable' : ''}`;
+      const group = vf.device.iommuGroup === null ? 'none' : `${vf.device.iommuGroup}${others(vf).length > 0 ? ' NOT viable' : ''}`;
       return [
         String(vf.index),
         vf.device.address,
@@ -71,7 +73,9 @@ export async function listCommand(ctx: Ctx): Promise<void> {
     });
     for (const l of table(['VF', 'ADDRESS', 'FAMILY', 'DRIVER', 'GROUP', 'MAC (PF view)', 'TRUST', 'SPOOFCHK', 'LINK', 'OWNER'], rows)) lines.push(`  ${l}`);
     for (const vf of pf.vfs) {
-      if (vf.groupViable === false) lines.push(`  group ${vf.device.iommuGroup} of ${vf.device.address} is not viable: ${describeMembers(vf.groupOffenders)}`);
+      if (others(vf).length > 0) {
+        lines.push(`  group ${vf.device.iommuGroup} of ${vf.device.address} is not viable: ${describeMembers(others(vf))} (bind them to vfio-pci too, or separate the group)`);
+      }
     }
   }
   if (status !== null) lines.push(`daemon pid ${status.pid} on ${status.socket} owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}`);
