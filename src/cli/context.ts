@@ -43,8 +43,7 @@ let defaultOpenVf: Promise<OpenVfFn> | undefined;
 /** src/open.ts, loaded on first use (list/doctor/bind never need it). */
 function loadOpenVf(): Promise<OpenVfFn> {
   defaultOpenVf ??= (async () => {
-    const spec = '../open.js';
-    const mod = (await import(spec)) as { openVf: OpenVfFn };
+    const mod = await import('../open.js');
     return mod.openVf;
   })();
   return defaultOpenVf;

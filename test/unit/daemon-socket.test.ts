@@ -244,3 +244,68 @@ test('without peer credentials the daemon refuses (fail closed)', async () => {
     await d.stop();
   }
 });
+
+test('--poll: the daemon notices a PF reset without interrupts and re-applies', async () => {
+  const d = await startDaemon(['sim', '--poll']);
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, 'sim');
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 7 })).ok, true);
+    assert.equal((await conn.request<Reply>({ id: 2, op: 'watch' })).ok, true);
+    assert.equal((await conn.request<Reply>({ id: 3, op: 'sim', vf: 'sim', action: 'pf-reset' })).ok, true);
+    await conn.waitFor<EventLine>((l) => l.id === 2 && l.event?.type === 'recovered' && l.event.initial === false);
+    const show = await conn.request<Reply>({ id: 4, op: 'sim', vf: 'sim', action: 'show' });
+    assert.ok((show.result!.pf as { vlans: number[] }).vlans.includes(7));
+    assert.match(d.log(), /mode=poll/);
+  } finally {
+    conn.close();
+    await d.stop();
+  }
+});
+
+test('release-requested: the daemon lets that VF go promptly, logs why, and keeps serving the others', async () => {
+  const { testOpenVf } = await import('../helpers/cli-sim.js');
+  const release = new Map<string, () => void>();
+  const openVf = async (spec: string, opts?: Parameters<typeof testOpenVf>[1]) => {
+    const h = await testOpenVf(spec, opts);
+    let closed = false;
+    return {
+      ...h,
+      onReleaseRequested: (l: () => void) => {
+        release.set(spec, l);
+        return () => release.delete(spec);
+      },
+      close: async () => {
+        closed = true;
+        await h.close();
+      },
+      get closedForTest() {
+        return closed;
+      },
+    };
+  };
+  const d = await startDaemon(['sim', 'sim:api=1.4'], { io: { openVf } });
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, 'sim');
+    await waitReady(conn, 'sim:api=1.4', 9500);
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'watch' })).ok, true);
+    release.get('sim')!();
+    const ev = await conn.waitFor<EventLine & { event: { reason?: string } }>((l) => l.id === 1 && l.event?.type === 'released');
+    assert.match(String(ev.event.reason), /kernel asked/);
+    assert.equal((d.daemon.vfs.get('sim')!.handle as unknown as { closedForTest: boolean }).closedForTest, true);
+    const gone = await conn.request<Reply>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:01' });
+    assert.equal(gone.ok, false);
+    assert.equal(gone.error!.code, 'ERR_RELEASED');
+    assert.equal(gone.error!.exitCode, 7);
+    const other = await conn.request<Reply>({ id: 3, op: 'set-mac', vf: 'sim:api=1.4', mac: '02:00:00:00:00:02' });
+    assert.equal(other.ok, true);
+    assert.match(d.log(), /released vf=sim reason=/);
+    // The CLI no longer routes the released VF to the daemon.
+    const direct = await runCli(['set-mac', 'sim', '02:00:00:00:00:03', '--json'], { env: { IXGBEVF_SOCKET: d.socket } });
+    assert.equal(JSON.parse(direct.stdout).via, 'direct');
+  } finally {
+    conn.close();
+    await d.stop();
+  }
+});
