@@ -62,12 +62,12 @@ export interface SimVfView {
 /** Admin actions on the simulated PF (what `ip link set <pf> …` does on a host). */
 export interface SimPfControl {
   /** `ip link set <pf> down`: CTS cleared, ping 0x100 to the VF, RSTI held until interfaceUp(). */
-  interfaceDown(): void;
+  interfaceDown(): void | Promise<void>;
   /** `ip link set <pf> up`: PFRSTD (RSTI → RSTD), ping 0x100. */
-  interfaceUp(): void;
+  interfaceUp(): void | Promise<void>;
   /** `ip link set <pf> vf N trust on|off` (ping without CTS when it changes). */
-  setTrust(on: boolean): void;
+  setTrust(on: boolean): void | Promise<void>;
   /** `ip link set <pf> vf N mac M`; null clears it. No notification to the VF (as ixgbe). */
-  setAdminMac(mac: string | null): void;
+  setAdminMac(mac: string | null): void | Promise<void>;
   vfInfo(): SimVfView;
 }
