@@ -486,8 +486,9 @@ export class Vf implements VfApi {
    * Addition: the interrupt handler's mailbox check, on demand (poll mode, the daemon's poll loop).
    * RSTI/RSTD → "needs reset" + `pf-reset`. A waiting PF message is read (1 word, ACKed):
    * 0x20000100 → `pf-message` + `link`; 0x00000100 or 0x40000000 → `pf-message` + `pf-reset` ("needs
-   * reset"; the bare NACK that answers our own ACK of a no-CTS ping is not reported twice). While RSTI
-   * is set the mailbox memory is left alone. Runs under the mailbox mutex, after any running request.
+   * reset"). While RSTI is set, or once a reset is needed, no PF message is read: every ACK of ours
+   * would make a Linux PF send another bare NACK (§6.2); VF_RESET flushes what is pending. Runs under
+   * the mailbox mutex, after any running request.
    */
   checkPfEvents(): Promise<PfEventCheck> {
     this.#assertOpen();
@@ -502,6 +503,9 @@ export class Vf implements VfApi {
       if (this.#mbx.hasPfReset()) return result; // RSTI still set: touch nothing but VFMAILBOX
     }
     for (let i = 0; i < MAX_DRAIN_PER_CHECK; i += 1) {
+      // Once a reset is needed, reading (ACKing) more PF words only makes a Linux PF answer each ACK
+      // with another bare NACK (rcv_ack, §6.2) — an endless ping-pong. Leave PFSTS for VF_RESET to flush.
+      if (this.#mbx.needsReset) break;
       const needed = this.#mbx.needsReset;
       const words = await s.readPending(1);
       if (words === null) break;

@@ -357,6 +357,20 @@ describe('vf CTS loss, pings and recovery', () => {
     assert.equal(ixgbe(rig.sim.pf).state.mac, '02:aa:bb:cc:dd:ee');
   });
 
+  it('no ACK/NACK ping-pong once a reset is needed (a Linux PF answers every ACK with a bare NACK)', async () => {
+    const rig = await ready(vfRig('sim'));
+    const pf = ixgbe(rig.sim.pf);
+    await pf.mddEvent(); // CTS dropped (the ping even carries CTS)
+    await rig.settle();
+    await assert.rejects(rig.vf.getQueues(), ResetRequiredError); // NACK without CTS
+    await rig.settle(200);
+    const bareNacks = pf.sent.filter((m) => m.words[0] === 0x40000000).length;
+    assert.ok(bareNacks <= 2, `PF sent ${bareNacks} bare NACKs`);
+    await rig.vf.reset();
+    await rig.vf.negotiateApi();
+    await rig.vf.getQueues();
+  });
+
   it('poll mode: checkPfEvents() finds the ping without CTS', async () => {
     const rig = await ready(vfRig('sim', { interrupts: false }));
     await ixgbe(rig.sim.pf).setTrust(true);
