@@ -14,6 +14,7 @@
         ["OS=='linux'", {
           "sources": [
             "native/addon.cc",
+            "native/peercred.cc",
             "native/region.cc",
             "native/watcher.cc",
             "native/vfio_device.cc"

@@ -8,6 +8,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "peercred.h"
 #include "region.h"
 #include "vfio_device.h"
 #include "watcher.h"
@@ -22,7 +23,7 @@ const char* ErrnoName(int err) {
     X(EPERM) X(ENOENT) X(ESRCH) X(EINTR) X(EIO) X(ENXIO) X(E2BIG) X(EBADF) X(EAGAIN) X(ENOMEM)
     X(EACCES) X(EFAULT) X(EBUSY) X(EEXIST) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE)
     X(EMFILE) X(ENOTTY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(ERANGE) X(ENOSYS) X(ELOOP)
-    X(ENAMETOOLONG) X(EOPNOTSUPP) X(ETIMEDOUT) X(EOVERFLOW) X(EPIPE) X(ENOTEMPTY) X(EXDEV) X(ECANCELED)
+    X(ENAMETOOLONG) X(ENOTSOCK) X(EOPNOTSUPP) X(ETIMEDOUT) X(EOVERFLOW) X(EPIPE) X(ENOTEMPTY) X(EXDEV) X(ECANCELED)
 #undef X
     default: {
       static thread_local char buf[16];
@@ -185,6 +186,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mapFile", Napi::Function::New<MapFile>(env, "mapFile"));
   exports.Set("createEventFd", Napi::Function::New<CreateEventFd>(env, "createEventFd"));
   exports.Set("openDevice", Napi::Function::New<OpenDevice>(env, "openDevice"));
+  exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
   exports.Set("constants", VfioConstants(env));
   exports.Set("platformSupported", true);
   return exports;

@@ -153,6 +153,8 @@ export interface NativeAddon {
   mapFile(path: string, size?: number, options?: { mmap?: boolean }): NativeRegion;
   createEventFd(): NativeEventFd;
   openDevice(pciAddress: string, options?: OpenDeviceOptions): NativeDevice;
+  /** SO_PEERCRED of a connected Unix socket fd (the daemon's access check). */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
   readonly constants: VfioConstants;
   /** false for the non-Linux stub build, whose functions all throw ENOTSUP. */
   readonly platformSupported: boolean;

@@ -23,8 +23,8 @@ let loaded: PeerCredFn | null | undefined;
 export function loadPeerCredentials(): PeerCredFn | null {
   if (loaded !== undefined) return loaded;
   try {
-    const fn = (loadNative() as unknown as { peerCredentials?: unknown }).peerCredentials;
-    loaded = typeof fn === 'function' ? (fn as PeerCredFn) : null;
+    const addon = loadNative();
+    loaded = (fd: number) => addon.peerCredentials(fd);
   } catch {
     loaded = null;
   }
