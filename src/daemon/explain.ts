@@ -30,21 +30,27 @@ export function explainError(err: unknown, handle: VfHandle, op: OpName, arg?: s
   switch (op) {
     case 'set-mac': {
       const mac = String(arg);
-      if (admin !== null && admin !== mac) {
+      if (admin !== null) {
+        const same = admin === mac;
         return new PfNackError(
-          `the PF refused MAC ${mac} for ${handle.id}: the administrator set MAC ${admin} for VF ${n} on ${pf} and the VF is not trusted`,
+          `the PF refused MAC ${mac} for ${handle.id}: the administrator set MAC ${admin} for VF ${n} on ${pf} and the VF is not trusted${same ? ' (igb refuses even the same MAC from an untrusted VF)' : ''}`,
           {
-            hint: `ip link set ${pf} vf ${n} trust on   (or make it the admin MAC: ip link set ${pf} vf ${n} mac ${mac})${simNote('use sim:mac=…,trust=on')}`,
+            hint: `ip link set ${pf} vf ${n} trust on${same ? '' : `   (or make it the admin MAC: ip link set ${pf} vf ${n} mac ${mac})`}${simNote('use sim:mac=…,trust=on')}`,
             cause: err,
             details: { ...err.details, vf: handle.id, adminMac: admin, requested: mac },
           },
         );
       }
-      return new PfNackError(`the PF refused MAC ${mac} for ${handle.id} (invalid address, or the PF's policy for VF ${n})`, {
-        hint: `dmesg | grep -i 'vf ${n}' (on the host), and ip -d link show ${pf}`,
-        cause: err,
-        details: { ...err.details, vf: handle.id, requested: mac },
-      });
+      // No admin MAC at the last reset does not mean there is none now: the PF does not tell the VF when
+      // the administrator sets one later (igb never does; found by the rig's e2e test 6), so name that first.
+      return new PfNackError(
+        `the PF refused MAC ${mac} for ${handle.id}: most likely an administrator MAC was set for VF ${n} on ${pf} since the VF's last reset and the VF is not trusted (otherwise: an invalid address, or the PF's policy)`,
+        {
+          hint: `ip -d link show ${pf} shows VF ${n}'s MAC and trust; then ip link set ${pf} vf ${n} trust on   (or make it the admin MAC: ip link set ${pf} vf ${n} mac ${mac}); dmesg | grep -i 'vf ${n}' gives the PF's reason`,
+          cause: err,
+          details: { ...err.details, vf: handle.id, requested: mac },
+        },
+      );
     }
     case 'vlan':
       return new PfNackError(`the PF refused VLAN ${String(arg)} for ${handle.id}: a port VLAN is set for VF ${n} on ${pf}, or the PF's VLAN filter table is full`, {

@@ -89,6 +89,26 @@ test('a PF NACK through the daemon is an error reply with the trust hint, and is
   }
 });
 
+test('igb: an admin MAC set after the daemon\'s reset (the PF does not tell the VF) still gets the trust/admin hint (found in the rig, e2e test 6)', async () => {
+  const spec = 'sim:family=82576';
+  const d = await startDaemon([spec]);
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, spec);
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'sim', vf: spec, action: 'admin-mac', mac: '02:ad:00:00:00:01' })).ok, true);
+    const r = await runCli(['set-mac', spec, '02:00:00:00:00:66'], { env: { IXGBEVF_SOCKET: d.socket } });
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, /administrator MAC was set for VF 0 .* since the VF's last reset and the VF is not trusted/);
+    assert.match(r.stderr, /fix: ip -d link show \S+ shows VF 0's MAC and trust; then ip link set \S+ vf 0 trust on/);
+    assert.match(r.stderr, /vf 0 mac 02:00:00:00:00:66/);
+    const status = await conn.request<Reply>({ id: 2, op: 'status' });
+    assert.equal((status.result!.vfs as { state: string }[])[0]!.state, 'ready', 'the daemon keeps the VF');
+  } finally {
+    conn.close();
+    await d.stop();
+  }
+});
+
 test('--state-dir: the desired state survives a daemon restart and is applied at start', async () => {
   const dir = tempDir();
   const stateDir = path.join(dir, 'state');
