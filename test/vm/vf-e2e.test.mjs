@@ -1,0 +1,299 @@
+// End-to-end tests of the real CLI, daemon and native addon against the real Linux igb PF and vfio-pci,
+// INSIDE the emulated rig (issue 5):   npm run test:vm   (= tsc, then scripts/vm/test-rig)
+// Outside the rig (no PF in the environment) everything is skipped.
+//
+// One file so the order is fixed: host commands, direct (one-shot) VF commands, then the daemon, and
+// last `sriov_numvfs=0` (it destroys the VFs). Needs dist/ (npx tsc -p .).
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  Background,
+  carrierOn,
+  CLI,
+  cli,
+  cliJson,
+  dev,
+  driverOf,
+  exec,
+  groupOf,
+  ip,
+  kernelLog,
+  PF,
+  pfMacOf,
+  PFNET,
+  show,
+  skipReason,
+  sysAttr,
+  VF0,
+  VF1,
+  waitFor,
+  ZERO_MAC,
+} from './helpers.mjs';
+
+const SOCKET = '/tmp/ixgbevf-e2e.sock';
+const MAC_ONESHOT = '02:00:00:e2:e0:01';
+const MAC_HOLD = '02:00:00:e2:e0:09';
+const MAC_DAEMON = '02:11:22:33:44:55';
+const MAC_ADMIN = '02:ad:00:00:00:01';
+const MAC_OTHER = '02:00:00:e2:e0:66';
+
+describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipReason }, () => {
+  before(() => {
+    assert.ok(existsSync(CLI), `${CLI} missing: compile first (npx tsc -p .)`);
+    assert.equal(driverOf(VF0), 'vfio-pci', 'the rig hands over VF0 on vfio-pci');
+  });
+
+  describe('1. list and doctor', () => {
+    test('list shows the PF, both VFs, family 82576, VF0 on vfio-pci', async () => {
+      const r = await cliJson(['list']);
+      assert.equal(r.code, 0, show(r));
+      const pf = r.doc.pfs.find((p) => p.address === PF);
+      assert.ok(pf, `PF ${PF} listed: ${r.stdout}`);
+      assert.equal(pf.driver, 'igb');
+      assert.equal(pf.numVfs, 2);
+      assert.deepEqual(pf.netdevs.map((n) => n.ifname), [PFNET]);
+      const vfs = Object.fromEntries(pf.vfs.map((v) => [v.address, v]));
+      assert.equal(vfs[VF0]?.family, '82576');
+      assert.equal(vfs[VF1]?.family, '82576');
+      assert.equal(vfs[VF0].driver, 'vfio-pci');
+      assert.equal(vfs[VF0].index, 0);
+      assert.equal(vfs[VF1].index, 1);
+      assert.equal(vfs[VF1].driver, null);
+      assert.equal(vfs[VF0].pfView?.mac, ZERO_MAC, 'the PF has no MAC for VF0 yet');
+
+      const human = await cli(['list']);
+      assert.equal(human.code, 0, show(human));
+      assert.match(human.stdout, new RegExp(`PF ${PF}\\s+driver igb\\s+${PFNET}`));
+      assert.match(human.stdout, new RegExp(`${VF0}\\s+82576\\s+vfio-pci`));
+      assert.match(human.stdout, new RegExp(`${VF1}\\s+82576\\s+none`));
+    });
+
+    test('doctor VF0 passes', async () => {
+      const r = await cli(['doctor', VF0]);
+      assert.equal(r.code, 0, show(r));
+      assert.doesNotMatch(r.stdout, /\[FAIL\]/);
+      assert.match(r.stdout, /bound to vfio-pci/);
+      assert.match(r.stdout, /ready/);
+    });
+
+    test('doctor VF1 explains what is missing (not bound to vfio-pci) with the fix, exit 3', async () => {
+      const r = await cli(['doctor', VF1]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stdout, /\[FAIL\] not bound to any driver/);
+      assert.match(r.stdout, new RegExp(`fix: ixgbevf bind ${VF1}`));
+    });
+  });
+
+  describe('2. bind / unbind VF1', () => {
+    const original = { driver: null, override: null };
+    before(() => {
+      original.driver = driverOf(VF1);
+      original.override = sysAttr(VF1, 'driver_override');
+    });
+    after(() => {
+      // Leave VF1 as found, even if a test failed half way.
+      if (driverOf(VF1) !== original.driver) {
+        if (driverOf(VF1) !== null) writeFileSync(join(dev(VF1), 'driver', 'unbind'), VF1);
+        writeFileSync(join(dev(VF1), 'driver_override'), original.override === '(null)' ? '\n' : original.override);
+        if (original.driver !== null) writeFileSync('/sys/bus/pci/drivers_probe', VF1);
+      }
+    });
+
+    test('bind VF1 hands it to vfio-pci (sysfs), unbind gives it back (unbound: no igbvf loaded)', async () => {
+      assert.equal(original.driver, null, 'the rig leaves VF1 unbound');
+      const b = await cli(['bind', VF1]);
+      assert.equal(b.code, 0, show(b));
+      assert.equal(driverOf(VF1), 'vfio-pci');
+      assert.equal(sysAttr(VF1, 'driver_override'), 'vfio-pci');
+      assert.ok(existsSync(`/dev/vfio/${groupOf(VF1)}`), `/dev/vfio/${groupOf(VF1)} appears`);
+      const d = await cli(['doctor', VF1]);
+      assert.equal(d.code, 0, `doctor after bind: ${show(d)}`);
+
+      const u = await cli(['unbind', VF1]);
+      assert.equal(u.code, 0, show(u));
+      assert.equal(driverOf(VF1), original.driver);
+      assert.equal(sysAttr(VF1, 'driver_override'), '(null)');
+      assert.ok(!existsSync(`/dev/vfio/${groupOf(VF1)}`), 'the VFIO group node is gone');
+    });
+  });
+
+  describe('3. info VF0 (direct)', () => {
+    const checkInfo = (r) => {
+      assert.equal(r.code, 0, show(r));
+      const doc = JSON.parse(r.stdout);
+      assert.equal(doc.vf, VF0);
+      assert.equal(doc.kind, 'vfio');
+      assert.equal(doc.family, '82576');
+      assert.equal(doc.pfName, PFNET);
+      assert.equal(doc.vfIndex, 0);
+      assert.equal(doc.via, 'direct');
+      // RESET answered with NACK: igb has no (admin) MAC for the VF → no permanent MAC.
+      assert.equal(doc.permanentMac, null);
+      assert.match(r.stderr, /mbx VF→PF .*\[0x00000001\]/, 'RESET sent (--verbose trace)');
+      assert.match(r.stderr, /mbx PF→VF .*\[0x40000001/, 'RESET answered NACK (0x40000001)');
+      assert.deepEqual(doc.link, { up: true, speedMbps: 1000, source: 'STATUS' });
+      for (const k of ['msgsTx', 'msgsRx', 'acks', 'reqs', 'rsts', 'interrupts', 'timeouts']) assert.equal(typeof doc.counters[k], 'number', `counter ${k}`);
+      assert.ok(doc.counters.msgsTx >= 1 && doc.counters.msgsRx >= 1, JSON.stringify(doc.counters));
+      assert.equal(doc.counters.timeouts, 0);
+      return doc;
+    };
+
+    test('info VF0: reset answered NACK (no admin MAC), link and counters printed', async () => {
+      const r = await cli(['info', VF0, '--json', '--verbose']);
+      checkInfo(r);
+      const human = await cli(['info', VF0]);
+      assert.equal(human.code, 0, show(human));
+      assert.match(human.stdout, /permanent MAC none/);
+      assert.match(human.stdout, /link\s+up 1 Gb\/s/);
+      assert.match(human.stdout, /mailbox\s+msgsTx \d+, msgsRx \d+, .*interrupts \d+/);
+    });
+
+    test('info VF0 --poll: the same without interrupts (counter stays 0)', async () => {
+      const r = await cli(['info', VF0, '--json', '--verbose', '--poll']);
+      const doc = checkInfo(r);
+      assert.equal(doc.counters.interrupts, 0, 'poll mode listens to no interrupt');
+    });
+
+    // Known limit, see the report: on igb (API 1.0, no negotiation) `info` sends only VF_RESET, and the
+    // reset runs with the VF's interrupts masked (as Linux: the mailbox vector is enabled after the reset
+    // reply). No message is exchanged with the interrupt enabled, so the counter is 0 by construction.
+    // The interrupt path IS asserted through the daemon (test 4: the SET_MAC reply).
+    test('info VF0 (interrupt mode): a reply arrived through an MSI-X interrupt (counter)', {
+      todo: 'igb: info exchanges only VF_RESET, which runs with interrupts masked; interrupts asserted in test 4 via the daemon',
+    }, async () => {
+      const r = await cli(['info', VF0, '--json', '--verbose']);
+      const doc = checkInfo(r);
+      assert.ok(doc.counters.interrupts > 0, `interrupts counted: ${JSON.stringify(doc.counters)}`);
+    });
+  });
+
+  describe('8. environment errors', () => {
+    test('set-mac on a PCI address that does not exist: exit 3 with a hint', async () => {
+      const r = await cli(['set-mac', '0000:99:00.0', MAC_ONESHOT]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stderr, /no PCI device 0000:99:00\.0/);
+      assert.match(r.stderr, /fix: ixgbevf list/);
+      const j = await cliJson(['set-mac', '0000:99:00.0', MAC_ONESHOT]);
+      assert.equal(j.code, 3, show(j));
+      assert.ok(j.doc?.error?.code && j.doc.error.hint, `JSON error with code and hint: ${j.stdout}`);
+    });
+
+    test('set-mac on a VF bound to no driver: exit 3, hint to bind it', async () => {
+      assert.equal(driverOf(VF1), null);
+      const r = await cli(['set-mac', VF1, MAC_ONESHOT]);
+      assert.equal(r.code, 3, show(r));
+      assert.match(r.stderr, /not bound to vfio-pci/);
+      assert.match(r.stderr, new RegExp(`fix: ixgbevf bind ${VF1}`));
+    });
+  });
+
+  describe('9. one-shot (no daemon)', () => {
+    let hold = null;
+    after(async () => {
+      if (hold?.alive) await hold.stop('SIGINT');
+    });
+
+    test('set-mac without --hold: PF ACKs, the CLI warns, and igb forgets the MAC once the CLI exits', async () => {
+      const r = await cli(['set-mac', VF0, MAC_ONESHOT]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /PF answered: .*ACK/);
+      assert.match(r.stderr, /no daemon owns .*vfio-pci resets the VF/);
+      // Documented behaviour: vfio-pci resets the VF on release, igb then clears a MAC the admin did not set.
+      await waitFor('the PF to forget the MAC after the CLI exited', async () => (await pfMacOf(0)) === ZERO_MAC, { timeoutMs: 5_000 });
+    });
+
+    test('set-mac --hold keeps the MAC while it runs; SIGINT releases it and igb forgets the MAC', async () => {
+      hold = new Background(['set-mac', VF0, MAC_HOLD, '--hold']);
+      await waitFor('the --hold process to hold VF0', () => {
+        if (!hold.alive) throw new Error(`exited early: ${JSON.stringify(hold.exit)}\n${hold.stdout}\n${hold.stderr}`);
+        return /holding /.test(hold.stderr);
+      }, { timeoutMs: 30_000 });
+      assert.match(hold.stdout, /PF answered: .*ACK/);
+      assert.equal(await pfMacOf(0), MAC_HOLD, 'the PF shows the MAC while the CLI holds the VF');
+      const exit = await hold.stop('SIGINT');
+      assert.deepEqual(exit, { code: 0, signal: null }, hold.stderr);
+      await waitFor('the PF to forget the MAC after release', async () => (await pfMacOf(0)) === ZERO_MAC, { timeoutMs: 5_000 });
+    });
+  });
+
+  describe('daemon owns VF0 (tests 4–7)', () => {
+    let daemon = null;
+    const env = { IXGBEVF_SOCKET: SOCKET };
+    const viaDaemon = (args) => cli(args, { env });
+
+    before(async () => {
+      daemon = new Background(['daemon', VF0, '--socket', SOCKET, '--log-format', 'json']);
+      await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
+    });
+    after(async () => {
+      if (daemon !== null) {
+        const exit = await daemon.stop('SIGTERM');
+        assert.equal(exit.code, 0, `daemon exit: ${JSON.stringify(exit)}\n${daemon.stderr}`);
+      }
+    });
+
+    test('4. set-mac through the daemon: exit 0, the PF shows the MAC after the CLI exited', async () => {
+      const r = await viaDaemon(['set-mac', VF0, MAC_DAEMON]);
+      assert.equal(r.code, 0, show(r));
+      assert.match(r.stdout, /through the daemon/);
+      assert.equal(await pfMacOf(0), MAC_DAEMON, 'vf 0 MAC in ip -j link show after the CLI exited');
+
+      // The SET_MAC reply came with the VF's mailbox interrupt enabled: the interrupt was counted.
+      const info = await cliJson(['info', VF0], { env });
+      assert.equal(info.code, 0, show(info));
+      assert.equal(info.doc.via, 'daemon');
+      assert.equal(info.doc.state, 'ready');
+      assert.ok(info.doc.counters.msgsRx >= 2, JSON.stringify(info.doc.counters));
+      assert.ok(info.doc.counters.interrupts > 0, `MSI-X interrupts counted by the daemon's VF: ${JSON.stringify(info.doc.counters)}`);
+      assert.ok(daemon.alive);
+    });
+
+    test('5. PF down/up: the daemon logs the PF reset, recovers, the PF shows the MAC again', async () => {
+      const from = daemon.logs.length;
+      await ip('link', 'set', PFNET, 'down');
+      await ip('link', 'set', PFNET, 'up');
+      await daemon.waitLog('pf-reset', (l) => l.event === 'pf-reset' && l.vf === VF0, { from, timeoutMs: 20_000 });
+      const rec = await daemon.waitLog('recovered', (l) => l.event === 'recovered' && l.vf === VF0, { from, timeoutMs: 30_000 });
+      assert.equal(rec.failed, undefined, `re-applied everything: ${JSON.stringify(rec)}`);
+      await waitFor(`vf 0 MAC ${MAC_DAEMON} on the PF again`, async () => (await pfMacOf(0)) === MAC_DAEMON, { timeoutMs: 10_000 });
+      await waitFor('PF carrier', carrierOn, { timeoutMs: 10_000 });
+      const st = await cliJson(['info', VF0], { env });
+      assert.equal(st.code, 0, show(st));
+      assert.equal(st.doc.state, 'ready');
+      assert.ok(st.doc.recoveries >= 1);
+    });
+
+    test('6. admin MAC set on the PF: set-mac exits 5 with the trust/admin hint, igb logs its refusal, the daemon keeps running', async () => {
+      await ip('link', 'set', PFNET, 'vf', '0', 'mac', MAC_ADMIN);
+      await waitFor('the admin MAC on the PF', async () => (await pfMacOf(0)) === MAC_ADMIN, { timeoutMs: 5_000 });
+      const r = await viaDaemon(['set-mac', VF0, MAC_OTHER]);
+      assert.equal(r.code, 5, show(r));
+      assert.match(r.stderr, /refused MAC .*administrator MAC/);
+      assert.match(r.stderr, new RegExp(`fix: .*ip link set ${PFNET} vf 0 trust on`));
+      await waitFor('igb\'s refusal in dmesg', async () => /VF 0 attempted to override administratively set MAC address/.test(await kernelLog()), { timeoutMs: 5_000 });
+      assert.equal(await pfMacOf(0), MAC_ADMIN, 'the admin MAC stays');
+      assert.ok(daemon.alive, 'daemon still running');
+      const st = await cliJson(['info', VF0], { env });
+      assert.equal(st.code, 0, `the daemon still answers: ${show(st)}`);
+      assert.equal(st.doc.via, 'daemon');
+    });
+
+    test('7. sriov_numvfs=0 while the daemon owns VF0 completes (the daemon releases VF0) and the daemon stays healthy', async () => {
+      const from = daemon.logs.length;
+      const r = await exec('bash', ['-c', `echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs`], { timeoutMs: 30_000 });
+      assert.ok(!r.timedOut, `writing sriov_numvfs=0 hung: ${show(r)}\ndaemon:\n${daemon.stderr}`);
+      assert.equal(r.code, 0, show(r));
+      assert.ok(r.ms < 15_000, `sriov_numvfs=0 took ${r.ms} ms`);
+      assert.equal(sysAttr(PF, 'sriov_numvfs'), '0');
+      assert.ok(!existsSync(dev(VF0)), 'VF0 is gone');
+      await daemon.waitLog('released', (l) => l.event === 'released' && l.vf === VF0, { from, timeoutMs: 10_000 });
+      assert.ok(daemon.alive, 'daemon still running');
+      const list = await cliJson(['list'], { env });
+      assert.equal(list.code, 0, show(list));
+      assert.equal(list.doc.daemon?.pid, daemon.pid, `the daemon answers status: ${list.stdout}`);
+      assert.deepEqual(list.doc.daemon.vfs, [{ id: VF0, state: 'released' }]);
+    });
+  });
+});
