@@ -20,6 +20,7 @@ import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
+import { addSmokeCommand } from './smoke.js';
 import {
   infoOp,
   linkOp,
@@ -180,6 +181,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .action(async (vf: string, opts: { dump?: boolean }, cmd: Command) => {
       await runVfOp(ctxOf(cmd), parseVfSpec(vf), mailboxOp(opts.dump === true), false);
     });
+
+  addSmokeCommand(program, { addCommon, ctxOf, setExit: (code) => void (exitCode = code), vfHelp: VF_HELP });
 
   addCommon(program.command('daemon').argument('<vfs...>', VF_HELP))
     .description('own VFs: reset, negotiate, apply and re-apply the desired configuration after every PF reset; serve the CLI on a Unix socket')

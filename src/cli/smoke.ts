@@ -1,0 +1,95 @@
+/**
+ * `ixgbevf smoke <vf> [--pf IFNAME]`: the hardware smoke test (issue 6). The checks live in src/smoke;
+ * this file wires options, the daemon-ownership guard and output. Exit 0 only when no check failed;
+ * otherwise the exit code of the first failed check (3 environment, 4 PF not answering, 5 PF refused,
+ * 7 device gone; 1 when a value was wrong).
+ */
+import type { Command } from 'commander';
+import { parseVfSpec } from '../daemon/validate.js';
+import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { validateIfname } from '../pci/iplink.js';
+import { formatCheckLine, formatSmokeReport, runSmoke } from '../smoke/index.js';
+import type { Ctx } from './context.js';
+
+export interface SmokeCliOptions {
+  pf?: string;
+  bind?: boolean;
+  allowPfChanges?: boolean;
+  allowPfReset?: boolean;
+  resetBound?: string;
+}
+
+function parseBound(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^\d+$/.test(text) || Number(text) < 100 || Number(text) > 600_000) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid --reset-bound ${JSON.stringify(text)}: expected milliseconds, 100..600000`);
+  }
+  return Number(text);
+}
+
+/** Refuses a VF a running daemon owns: VFIO allows one owner, and the smoke test resets the VF. */
+async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
+  let client;
+  try {
+    client = await ctx.connectDaemon();
+  } catch {
+    return;
+  }
+  if (client === null) return;
+  try {
+    const status = await client.request<{ vfs: { id: string; state: string }[] }>('status');
+    if (status.vfs.some((v) => v.id === vf && v.state !== 'released')) {
+      throw new EnvironmentError('ERR_OWNED_BY_DAEMON', `${vf} is owned by the daemon at ${ctx.socketPath}: the smoke test needs the VF for itself`, {
+        hint: 'stop the daemon (systemctl stop ixgbevf, or SIGTERM it), run the smoke test, start the daemon again',
+      });
+    }
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+  } finally {
+    client.close();
+  }
+}
+
+export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOptions): Promise<number> {
+  const vf = parseVfSpec(vfArg);
+  if (opts.pf !== undefined) validateIfname(opts.pf);
+  const resetBoundMs = parseBound(opts.resetBound);
+  const isSim = vf === 'sim' || vf.startsWith('sim:');
+  if (!isSim) await guardDaemon(ctx, vf);
+  const report = await runSmoke({
+    spec: vf,
+    openVf: await ctx.openVf(),
+    ...(opts.pf === undefined ? {} : { pf: opts.pf }),
+    ...(ctx.poll ? { poll: true } : {}),
+    ...(opts.bind === true ? { bind: true } : {}),
+    ...(opts.allowPfChanges === true ? { allowPfChanges: true } : {}),
+    ...(opts.allowPfReset === true ? { allowPfReset: true } : {}),
+    ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+    ...(resetBoundMs === undefined ? {} : { resetBoundMs }),
+    sysfs: ctx.sysfs,
+    env: ctx.io.env,
+    onTrace: (ev) => ctx.trace(ev),
+    ...(ctx.verbose && !ctx.json ? { onCheck: (c) => ctx.io.stderr(`${formatCheckLine(c)}\n`) } : {}),
+  });
+  ctx.print(report, formatSmokeReport(report));
+  return report.exitCode;
+}
+
+/** Registers `smoke` on the program (program.ts passes its common-option helper and exit-code setter). */
+export function addSmokeCommand(program: Command, deps: { addCommon: (cmd: Command) => Command; ctxOf: (cmd: Command) => Ctx; setExit: (code: number) => void; vfHelp: string }): void {
+  deps
+    .addCommon(program.command('smoke').argument('<vf>', deps.vfHelp))
+    .description('hardware smoke test: check by check (pass/fail/skip with the reason) whether this driver works against the VF\'s PF')
+    .option('--pf <ifname>', 'the PF netdev (default: from sysfs); its `ip -j -d link show` is the PF view the checks compare with')
+    .option('--bind', 'move the VF to vfio-pci for the test and put it back afterwards')
+    .option('--allow-pf-changes', 'opt-in: set an admin MAC and toggle trust on the PF (restored afterwards)')
+    .option('--allow-pf-reset', 'opt-in: take the PF interface down and up (traffic on the PF stops for seconds)')
+    .option('--reset-bound <ms>', 'bound for re-applying the configuration after the PF comes back (default 20000)')
+    .addHelpText(
+      'after',
+      `\nSafe by default: only what a VF may ask for itself (MAC, MTU, VLAN, multicast, xcast), each put back;\nthe VF is reset when the test releases it. Exit 0 only when no check failed.\nSee docs/hardware.md.\n\nExamples:\n  $ ixgbevf smoke sim\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0 --bind --json > smoke.json\n  $ sudo ixgbevf smoke 0000:03:10.0 --allow-pf-changes --allow-pf-reset   # maintenance window only\n`,
+    )
+    .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
+      deps.setExit(await smokeCommand(deps.ctxOf(cmd), vf, opts));
+    });
+}
