@@ -9,7 +9,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { IxgbevfError, NotSupportedError, PfNackError, isIxgbevfError } from '../errors.js';
+import { ExitCode, IxgbevfError, NotSupportedError, PfNackError, isIxgbevfError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER, apiAtLeast, apiName } from '../hw/api.js';
 import { messageId } from '../mbx/codec.js';
 import type { VfHandle } from '../open-types.js';
@@ -57,7 +57,7 @@ const TEST_VLAN = 3990;
 const TEST_MTU = 1500;
 const TEST_MULTICAST = ['01:00:5e:00:00:fb', '33:33:00:00:00:fb'];
 
-type Outcome = { status: SmokeStatus; reason: string; hint?: string; details?: Record<string, unknown> };
+type Outcome = { status: SmokeStatus; reason: string; hint?: string; details?: Record<string, unknown>; exitCode?: number };
 
 const pass = (reason: string, details?: Record<string, unknown>): Outcome => ({ status: 'pass', reason, ...(details ? { details } : {}) });
 const fail = (reason: string, hint?: string, details?: Record<string, unknown>): Outcome => ({
@@ -119,7 +119,11 @@ class Table {
       status: outcome.status,
       reason: outcome.reason,
       ...(outcome.hint === undefined ? {} : { hint: outcome.hint }),
-      ...(err === undefined ? {} : { error: { code: err.code, message: err.message, exitCode: err.exitCode } }),
+      ...(err !== undefined
+        ? { error: { code: err.code, message: err.message, exitCode: err.exitCode } }
+        : outcome.exitCode !== undefined
+          ? { error: { code: 'ERR_ENVIRONMENT', message: outcome.reason, exitCode: outcome.exitCode } }
+          : {}),
       ...(outcome.details === undefined ? {} : { details: outcome.details }),
       ms: Math.round(ms),
     };
@@ -235,7 +239,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       const driver = await host.readDriver(opts.spec);
       if (driver === 'vfio-pci') return pass('on vfio-pci');
       if (opts.bind !== true) {
-        return fail(`the VF is on ${driver ?? 'no driver'}, not vfio-pci`, `ixgbevf bind ${opts.spec} (or pass --bind: moved there for the test and back afterwards)`);
+        return { ...fail(`the VF is on ${driver ?? 'no driver'}, not vfio-pci`, `ixgbevf bind ${opts.spec} (or pass --bind: moved there for the test and back afterwards)`), exitCode: ExitCode.environment };
       }
       const r = await host.bind(opts.spec);
       st.rebind = { previous: r.previousDriver };
@@ -246,7 +250,10 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       const failed = r.checks.filter((c) => c.status === 'fail');
       const warned = r.checks.filter((c) => c.status === 'warn');
       if (failed.length > 0) {
-        return fail(failed.map((c) => c.message).join('; '), failed.map((c) => c.fix).filter((f) => f !== undefined).join('; ') || undefined, { checks: r.checks });
+        return {
+          ...fail(failed.map((c) => c.message).join('; '), failed.map((c) => c.fix).filter((f) => f !== undefined).join('; ') || undefined, { checks: r.checks }),
+          exitCode: ExitCode.environment,
+        };
       }
       return pass(`${r.checks.length} doctor checks passed${warned.length > 0 ? `, warnings: ${warned.map((c) => c.message).join('; ')}` : ''}`, { checks: r.checks });
     });
@@ -735,16 +742,13 @@ async function releaseView(handle: VfHandle, pf: PfSide | null, view0: PfVfView 
   if (handle.kind === 'vfio') await sleep(300);
   const v = await pf.view();
   const admin = reset?.permanentMac ?? null;
-  const expected =
-    handle.kind === 'sim'
-      ? null
-      : handle.family.kind === 'igbvf'
-        ? admin // igb forgets a MAC the VF chose; keeps the administrator's
-        : undefined; // ixgbe keeps the stored MAC (whatever the VF last set)
   let verdict: string;
-  if (expected === null) verdict = 'simulated VF: close() does not reset it';
-  else if (expected === undefined) verdict = `ixgbe keeps the stored MAC across the VF reset (view: ${show(v.mac)})`;
-  else verdict = sameMac(v.mac, expected) ? `as igb does on VF reset (MAC ${show(expected)})` : `igb usually shows ${show(expected)} here; it shows ${show(v.mac)}`;
+  if (handle.kind === 'sim') verdict = 'simulated VF: close() does not reset it';
+  else if (handle.family.kind === 'ixgbevf') verdict = `ixgbe keeps the stored MAC across the VF reset (view: ${show(v.mac)})`;
+  else {
+    // igb forgets a MAC the VF chose on VF reset, and keeps the administrator's.
+    verdict = sameMac(v.mac, admin) ? `as igb does on VF reset (MAC ${show(admin)})` : `igb usually shows ${show(admin)} after a VF reset; it shows ${show(v.mac)}`;
+  }
   return pass(`reported (not judged): mac ${show(v.mac)}, trust ${fmtBool(v.trust)} (before: mac ${show(view0?.mac ?? null)}, trust ${fmtBool(view0?.trust ?? null)}); ${verdict}`, { before: view0, after: v });
 }
 
