@@ -25,7 +25,7 @@ export function formatSmokeReport(r: SmokeReport): string[] {
     lines.push(`  ${formatCheckLine(c, width)}`);
     if (c.status === 'fail' && c.hint !== undefined) lines.push(`  ${' '.repeat(7 + width)} fix: ${c.hint}`);
   }
-  lines.push(summaryLine(r.summary));
   if (!r.ok) lines.push('a check failed: send the --json output and the PF\'s kernel log (dmesg) with the report (docs/hardware.md)');
+  lines.push(summaryLine(r.summary));
   return lines;
 }
