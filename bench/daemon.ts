@@ -1,0 +1,88 @@
+/** Starting the real daemon (`node dist/cli/main.js daemon …`) for parts 3 and 5, and reading its /proc. */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DaemonClient } from '../src/cli/client.js';
+import { ROOT, sleep } from './lib.js';
+
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+export interface RunningDaemon {
+  child: ChildProcess;
+  pid: number;
+  socket: string;
+  stop(): Promise<void>;
+}
+
+/** Spawns a daemon owning `specs` and waits until every VF is `ready` (status op over the socket). */
+export async function startDaemon(specs: string[], socket: string, extra: string[] = [], timeoutMs = 120_000): Promise<RunningDaemon> {
+  const child = spawn(process.execPath, [CLI, 'daemon', ...specs, '--socket', socket, ...extra], { cwd: ROOT, stdio: 'ignore' });
+  const pid = child.pid!;
+  let exited = false;
+  const exit = new Promise<void>((r) => child.on('exit', () => { exited = true; r(); }));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited) throw new Error(`daemon exited during start (${specs.length} VFs)`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error('daemon did not get ready in time');
+    }
+    let client: DaemonClient | null = null;
+    try {
+      client = await DaemonClient.connect(socket);
+    } catch {
+      client = null;
+    }
+    if (client !== null) {
+      const st = await client.request<{ vfs: { state: string }[] }>('status');
+      client.close();
+      if (st.vfs.length === specs.length && st.vfs.every((v) => v.state === 'ready')) break;
+    }
+    await sleep(100);
+  }
+  return {
+    child,
+    pid,
+    socket,
+    stop: async () => {
+      if (!exited) child.kill('SIGTERM');
+      await exit;
+    },
+  };
+}
+
+/** CPU of every thread of `pid`: utime+stime in clock ticks (/proc/pid/stat) and ns on CPU (schedstat). */
+export function procCpu(pid: number): { ticks: number; ns: number; switches: number } {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(f[11]) + Number(f[12]); // fields 14, 15 (utime, stime), counted from field 3
+  let ns = 0;
+  let switches = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const st = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      switches += Number(/^voluntary_ctxt_switches:\s*(\d+)/m.exec(st)?.[1] ?? 0) + Number(/^nonvoluntary_ctxt_switches:\s*(\d+)/m.exec(st)?.[1] ?? 0);
+    } catch {
+      /* thread went away */
+    }
+  }
+  return { ticks, ns, switches };
+}
+
+/** VmRSS / VmHWM in KiB. */
+export function procMem(pid: number): { rssKiB: number; hwmKiB: number } {
+  const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return { rssKiB: Number(/^VmRSS:\s*(\d+)/m.exec(st)?.[1]), hwmKiB: Number(/^VmHWM:\s*(\d+)/m.exec(st)?.[1]) };
+}
+
+/** USER_HZ (clock ticks per second of /proc/<pid>/stat): `getconf CLK_TCK`, 100 on Linux. */
+export function clockTicks(): number {
+  try {
+    const out = execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim();
+    const n = Number(out);
+    return Number.isInteger(n) && n > 0 ? n : 100;
+  } catch {
+    return 100;
+  }
+}

@@ -1,0 +1,65 @@
+/**
+ * Part 5: wall time of the real command (`node dist/cli/main.js set-mac sim <mac>`), spawned from here
+ * and timed around spawnSync (process start → exit):
+ *   - cold: no daemon (IXGBEVF_SOCKET names a socket that does not exist): opens the simulated VF,
+ *     reset + negotiate + set-mac, exits;
+ *   - through a running daemon that owns `sim`: connect, one request, print, exit;
+ *   - floors: `node -e 0` (Node's own start-up) and `ixgbevf --version` (loading the CLI);
+ *   - the daemon request alone, from a process that is already running (DaemonClient over the socket).
+ * N runs each, interleaved (one of each per round) so that machine noise hits all alike.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { DaemonClient } from '../../src/cli/client.js';
+import { CLI, startDaemon } from '../daemon.js';
+import { ROOT, emit, stats } from '../lib.js';
+
+const N = Number(process.env.BENCH_CLI_RUNS ?? 10);
+const dir = mkdtempSync(join(tmpdir(), 'ixgbevf-bench-cli-'));
+const socket = join(dir, 'd.sock');
+const MACS = ['02:00:00:00:00:01', '02:00:00:00:00:02'];
+
+function timed(args: string[], env: NodeJS.ProcessEnv, expect?: RegExp): number {
+  const t0 = performance.now();
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, encoding: 'utf8' });
+  const ms = performance.now() - t0;
+  if (r.status !== 0 || (expect !== undefined && !expect.test(r.stdout))) {
+    throw new Error(`${args.join(' ')} failed (exit ${r.status}): ${r.stdout}${r.stderr}`);
+  }
+  return ms;
+}
+
+const d = await startDaemon(['sim'], socket);
+try {
+  const cold = { ...process.env, IXGBEVF_SOCKET: join(dir, 'none.sock') };
+  const viaDaemon = { ...process.env, IXGBEVF_SOCKET: socket };
+  const s = { node: [] as number[], version: [] as number[], cold: [] as number[], daemon: [] as number[] };
+  timed([CLI, '--version'], cold); // warm the page cache
+  for (let i = 0; i < N; i++) {
+    s.node.push(timed(['-e', '0'], cold));
+    s.version.push(timed([CLI, '--version'], cold));
+    s.cold.push(timed([CLI, 'set-mac', 'sim', MACS[i & 1]!], cold, /MAC set to/));
+    s.daemon.push(timed([CLI, 'set-mac', 'sim', MACS[i & 1]!], viaDaemon, /through the daemon/));
+  }
+  const client = (await DaemonClient.connect(socket))!;
+  const req: number[] = [];
+  for (let i = 0; i < 20 + 200; i++) {
+    const t0 = performance.now();
+    await client.request('set-mac', { vf: 'sim', mac: MACS[i & 1]! });
+    if (i >= 20) req.push(performance.now() - t0);
+  }
+  client.close();
+  emit([
+    stats(5, 'CLI set-mac sim, cold (no daemon)', 'ms wall', s.cold, { note: `${N} runs: spawn → exit` }),
+    stats(5, 'CLI set-mac sim, through a running daemon', 'ms wall', s.daemon, { note: `${N} runs: spawn → exit` }),
+    stats(5, 'floor: node -e 0', 'ms wall', s.node, { note: `${N} runs` }),
+    stats(5, 'floor: ixgbevf --version', 'ms wall', s.version, { note: `${N} runs` }),
+    stats(5, 'daemon set-mac request from a running client', 'ms', req, { percentiles: true, note: '200 requests over one connection (after 20 warm-up)' }),
+  ]);
+} finally {
+  await d.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
