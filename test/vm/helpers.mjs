@@ -143,11 +143,15 @@ export class Background {
   }
 
   /** Waits for a JSON log line matching `pred` among those after index `from`; returns it. */
-  waitLog(what, pred, { from = 0, timeoutMs = 20_000 } = {}) {
-    return waitFor(`daemon log: ${what}`, () => {
-      if (!this.alive) throw new Error(`the process exited (${JSON.stringify(this.exit)}); stderr:\n${this.stderr}`);
-      return this.logs.slice(from).find(pred);
-    }, { timeoutMs });
+  async waitLog(what, pred, { from = 0, timeoutMs = 20_000 } = {}) {
+    try {
+      return await waitFor(`daemon log: ${what}`, () => {
+        if (!this.alive) throw new Error(`the process exited (${JSON.stringify(this.exit)})`);
+        return this.logs.slice(from).find(pred);
+      }, { timeoutMs });
+    } catch (err) {
+      throw new Error(`${err.message}\n--- its stderr (last 3000 chars)\n${this.stderr.slice(-3000)}`);
+    }
   }
 
   async stop(signal = 'SIGTERM', timeoutMs = 15_000) {
