@@ -66,6 +66,16 @@ export const MBX_POLL_DELAY_US = 500;
 export const MBX_TIMEOUT_MS = (MBX_POLL_COUNT * MBX_POLL_DELAY_US) / 1000;
 
 /**
+ * Fallback timer between mailbox checks while waiting in interrupt mode, ms. With interrupts the timer is
+ * only a safety net against a lost edge (the check runs before the wait subscribes): at Linux's 500 µs
+ * (≈1 ms in Node) it always won the race against the MSI-X eventfd callback in the emulated rig (QEMU igb,
+ * real Linux PF), so the interrupt path never mattered and every wait was a 1 ms poll. 10 ms lets the
+ * interrupt do the waking and still bounds the cost of a lost interrupt to 10 ms per wait. Poll mode
+ * (no interrupts) keeps MBX_POLL_DELAY_US.
+ */
+export const MBX_IRQ_FALLBACK_POLL_MS = 10;
+
+/**
  * Waiting for RSTI/RSTD to clear after VFCTRL.RST: Linux uses 200 × 5 µs (§4.1, §7.2), DPDK sleeps 50 ms
  * first. Under emulation and on a busy PF that is far too short, so the default budget is 1 s of short
  * timer waits; a PF whose interface is down keeps RSTI set forever (§3.3) and this budget runs out.

@@ -5,7 +5,7 @@
  */
 import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
 import type { FamilyDescriptor } from '../hw/family.js';
-import { MAILBOX_WORDS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
+import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
 import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
 import type { MailboxCounters } from '../vf/types.js';
@@ -18,19 +18,32 @@ import { MailboxControl, MailboxMemory } from './shadow.js';
 import type { MailboxTraceHook } from './trace.js';
 import { waitUntil } from './wait.js';
 
-/** Default poll interval between checks when no interrupt arrives: Linux's 500 µs (see wait.ts). */
+/** Default poll interval between checks in poll mode (`noIrqs`): Linux's 500 µs (see wait.ts). */
 export const DEFAULT_POLL_INTERVAL_MS = MBX_POLL_DELAY_US / 1000;
+/** Default fallback timer in interrupt mode (a real IrqSource): the interrupt wakes waits (src/hw/mailbox.ts). */
+export const DEFAULT_IRQ_POLL_INTERVAL_MS = MBX_IRQ_FALLBACK_POLL_MS;
+/**
+ * Unsolicited words (pings with CTS, stray words) one transaction attempt skips while waiting for its
+ * reply. Each one is ACKed; a PF that keeps answering must not keep a request alive forever.
+ */
+export const MAX_UNSOLICITED_PER_REQUEST = 16;
 
 export interface MailboxOptions {
   readonly regs: RegisterIo;
   /** Offsets come from the family (ixgbe VFMAILBOX 0x2FC / VFMBMEM 0x200, igb 0xC40 / 0x800). */
   readonly family: Pick<FamilyDescriptor, 'regs'>;
-  /** Interrupts that end a wait early; `noIrqs` in poll mode. Every delivery is counted. */
+  /**
+   * Interrupts that end a wait early; `noIrqs` (the default) in poll mode. Every delivery is counted.
+   * A real source puts the mailbox in interrupt mode (longer default fallback timer, see pollIntervalMs).
+   */
   readonly irqs?: IrqSource;
   readonly clock?: Clock;
   /** Budget of one wait (lock, PFACK, reply), ms. Default MBX_TIMEOUT_MS (2000 × 500 µs). */
   readonly timeoutMs?: number;
-  /** Timer interval between checks while waiting, ms. Default 0.5 (Node rounds to ~1 ms). */
+  /**
+   * Timer interval between checks while waiting, ms. Default: poll mode 0.5 (Node rounds to ~1 ms);
+   * interrupt mode MBX_IRQ_FALLBACK_POLL_MS (10), a safety net against a lost interrupt.
+   */
   readonly pollIntervalMs?: number;
   readonly onTrace?: MailboxTraceHook;
   /** Every unsolicited PF word the mailbox consumed (pings, bare NACKs, stray replies). */
@@ -67,6 +80,8 @@ export class Mailbox {
   readonly #clock: Clock;
   readonly #irqs: IrqSource;
   readonly #pollIntervalMs: number;
+  /** Timer-only waits (the lock, session waits): no interrupt ends them, so the poll-mode interval. */
+  readonly #timerPollIntervalMs: number;
   readonly #mutex = new AsyncMutex();
   readonly #opts: MailboxOptions;
   readonly #port: MailboxPort;
@@ -76,13 +91,17 @@ export class Mailbox {
   #needsReset = false;
   /** While a non-RESET transaction runs: abort waits when the PF resets (RSTI/RSTD). */
   #guardReset = false;
+  /** While VF_RESET runs: the VF's interrupts are masked (reset path), so waits poll on the timer. */
+  #timerOnly = false;
 
   constructor(opts: MailboxOptions) {
     this.#opts = opts;
     this.#clock = opts.clock ?? systemClock;
     this.#irqs = opts.irqs ?? noIrqs;
     this.#timeoutMs = positive(opts.timeoutMs, MBX_TIMEOUT_MS, 'timeoutMs');
-    this.#pollIntervalMs = positive(opts.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
+    const interruptMode = this.#irqs !== noIrqs;
+    this.#pollIntervalMs = positive(opts.pollIntervalMs, interruptMode ? DEFAULT_IRQ_POLL_INTERVAL_MS : DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
+    this.#timerPollIntervalMs = positive(opts.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
     this.#control = new MailboxControl(opts.regs, opts.family.regs.mailbox, opts.onTrace);
     this.#memory = new MailboxMemory(opts.regs, opts.family.regs.mailboxMemory, MAILBOX_WORDS);
     this.#unsubscribe = this.#irqs.on(() => {
@@ -125,6 +144,11 @@ export class Mailbox {
 
   get timeoutMs(): number {
     return this.#timeoutMs;
+  }
+
+  /** Timer interval between checks while waiting (in interrupt mode: the fallback), ms. */
+  get pollIntervalMs(): number {
+    return this.#pollIntervalMs;
   }
 
   set timeoutMs(ms: number) {
@@ -196,7 +220,7 @@ export class Mailbox {
           return waitUntil(check, this.#clock.now() + budgetMs, {
             clock: this.#clock,
             irqs: noIrqs,
-            pollIntervalMs: this.#pollIntervalMs,
+            pollIntervalMs: this.#timerPollIntervalMs,
           });
         },
       };
@@ -249,6 +273,7 @@ export class Mailbox {
     }
     const count = Math.max(1, Math.min(replyWords, MAILBOX_WORDS));
     this.#guardReset = !isReset;
+    this.#timerOnly = isReset;
     try {
       if (!isReset) {
         // A PF message waiting now would be overwritten by our request (Linux flushes it unseen).
@@ -259,6 +284,7 @@ export class Mailbox {
         if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
         const deadline = this.#clock.now() + this.#timeoutMs;
         let sawPing = false;
+        let skipped = 0;
         try {
           for (;;) {
             const reply = await this.#ops.readPosted(this.#port, count, deadline);
@@ -272,11 +298,24 @@ export class Mailbox {
               return reply;
             }
             this.#opts.onUnsolicited?.(w0);
-            if (isReset) continue;
-            if ((kind.kind === 'control' && !kind.cts) || kind.kind === 'bare-nack') {
-              this.requireReset(describeLoss(w0));
+            // The bare NACK is the PF's answer to an ACK of ours while it does not consider us
+            // clear-to-send (rcv_ack, §6.2). During VF_RESET it means the PF dropped CTS again after
+            // taking our reset (or never took it): our reply is gone, and ACKing this word would only
+            // draw the next bare NACK — an ACK/NACK ping-pong until the deadline (forever on a clock
+            // that does not move while interrupts keep waking us). The reset must be redone.
+            if (kind.kind === 'bare-nack' || (!isReset && kind.kind === 'control' && !kind.cts)) {
+              this.requireReset(describeLoss(w0), !isReset);
               throw this.#notCts(word0, w0);
             }
+            skipped += 1;
+            if (skipped > MAX_UNSOLICITED_PER_REQUEST) {
+              this.requireReset(`the PF sent ${skipped} unsolicited words in place of the reply to ${hex32(word0)}`);
+              throw new ResetRequiredError(`the PF kept sending unsolicited words instead of answering ${hex32(word0)}: the VF must reset`, {
+                hint: 'reset the VF; if it persists, check the PF kernel log (`dmesg`)',
+                details: { request: hex32(word0), last: hex32(w0), skipped },
+              });
+            }
+            if (isReset) continue;
             // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
             if (kind.kind === 'control') sawPing = true;
           }
@@ -293,6 +332,7 @@ export class Mailbox {
       throw err;
     } finally {
       this.#guardReset = false;
+      this.#timerOnly = false;
     }
   }
 
@@ -322,10 +362,17 @@ export class Mailbox {
       }
       return check();
     };
+    // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
+    // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
+    const byTimer = phase === 'lock' || this.#timerOnly;
     const ok = await waitUntil(guarded, deadline, {
       clock: this.#clock,
-      irqs: this.#irqs,
-      pollIntervalMs: this.#pollIntervalMs,
+      irqs: byTimer ? noIrqs : this.#irqs,
+      pollIntervalMs: byTimer ? this.#timerPollIntervalMs : this.#pollIntervalMs,
+      onWakeup: (byInterrupt) => {
+        if (byInterrupt) this.#counters.irqWakeups += 1;
+        else this.#counters.timerWakeups += 1;
+      },
     });
     if (ok) return;
     this.#counters.timeouts += 1;

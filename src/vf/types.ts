@@ -40,9 +40,16 @@ export interface MailboxCounters {
   acks: number;
   reqs: number;
   rsts: number;
-  /** Interrupt deliveries seen while waiting. */
+  /**
+   * Every interrupt delivery on the mailbox's IrqSource while the mailbox is open (waiting or not; 0 in
+   * poll mode). See irqWakeups for the ones that actually ended a wait.
+   */
   interrupts: number;
   timeouts: number;
+  /** Waits (lock, PFACK, reply) woken by an interrupt before the fallback timer fired. */
+  irqWakeups: number;
+  /** Waits woken by the timer (poll mode: every round; interrupt mode: the fallback). */
+  timerWakeups: number;
 }
 
 export interface VfEvents {

@@ -65,7 +65,10 @@ export interface VfOptions {
   readonly clock?: Clock;
   /** Budget of each mailbox wait, ms (default MBX_TIMEOUT_MS = 2000 × 500 µs; the CLI's --timeout). */
   readonly timeoutMs?: number;
-  /** Timer interval between mailbox checks when no interrupt comes, ms (default 0.5 → ~1 ms in Node). */
+  /**
+   * Timer interval between mailbox checks when no interrupt comes, ms. Default: interrupt mode 10
+   * (MBX_IRQ_FALLBACK_POLL_MS, a safety net: the interrupt wakes the wait), poll mode 0.5 (→ ~1 ms in Node).
+   */
   readonly pollIntervalMs?: number;
   /** Budget for RSTI to clear after VFCTRL.RST, ms (default VF_RESET_RSTI_TIMEOUT_MS). */
   readonly resetTimeoutMs?: number;

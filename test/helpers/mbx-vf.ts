@@ -13,15 +13,25 @@ export interface VfRig {
   pfMessages: number[];
   pfResets: string[];
   links: LinkInfo[];
+  /**
+   * Watchdog that needs no timer: once the VF has written + read more than this many messages, every
+   * further mailbox trace throws, which ends any runaway loop (a microtask loop starves setTimeout
+   * guards). Default Infinity.
+   */
+  trafficLimit: number;
   /** Lets queued microtasks / setImmediate work (PF tasks, events) run. */
   settle(n?: number): Promise<void>;
 }
+
+/** Thrown from the trace hook once a rig's `trafficLimit` is exceeded. */
+export class RunawayTrafficError extends Error {}
 
 export function vfRig(simOpts: SimulatedPfOptions | string = {}, vfOpts: Partial<VfOptions> = {}): VfRig {
   const clock = new VirtualClock();
   const sim = createSimulatedVf(typeof simOpts === 'string' ? { spec: simOpts, clock } : { clock, ...simOpts });
   const tx: number[][] = [];
   const rx: number[][] = [];
+  let rig: VfRig | undefined;
   const vf = new Vf({
     regs: sim.regs,
     irqs: sim.irqs,
@@ -30,6 +40,9 @@ export function vfRig(simOpts: SimulatedPfOptions | string = {}, vfOpts: Partial
     onTrace: (e) => {
       if (e.kind === 'tx') tx.push([...e.words]);
       if (e.kind === 'rx') rx.push([...e.words]);
+      if (rig !== undefined && tx.length + rx.length > rig.trafficLimit) {
+        throw new RunawayTrafficError(`runaway mailbox traffic: ${tx.length} messages written, ${rx.length} read`);
+      }
     },
     ...vfOpts,
   });
@@ -42,7 +55,8 @@ export function vfRig(simOpts: SimulatedPfOptions | string = {}, vfOpts: Partial
   const settle = async (n = 20): Promise<void> => {
     for (let i = 0; i < n; i += 1) await new Promise<void>((r) => setImmediate(r));
   };
-  return { sim, vf, clock, tx, rx, pfMessages, pfResets, links, settle };
+  rig = { sim, vf, clock, tx, rx, pfMessages, pfResets, links, trafficLimit: Infinity, settle };
+  return rig;
 }
 
 /** reset() + negotiateApi(), clearing the recorded traffic afterwards. */

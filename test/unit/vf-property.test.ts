@@ -59,7 +59,11 @@ interface Desired {
   xcast: XcastModeName | null;
 }
 
-/** Settles or fails the test: a call that never settles (in real time) is a hang. */
+/**
+ * Settles or fails the test: a call that never settles (in real time) is a hang. This timer guard works
+ * only while the event loop still reaches its timers phase; a runaway microtask loop starves it, so every
+ * rig also has a timer-free watchdog (`trafficLimit`, checked at each mailbox message).
+ */
 async function noHang<T>(p: Promise<T>, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const hang = new Promise<never>((_, reject) => {
@@ -98,15 +102,15 @@ async function recover(rig: VfRig, desired: Desired): Promise<void> {
     try {
       await noHang(rig.vf.reset(), 'reset');
       await noHang(rig.vf.negotiateApi(), 'negotiate');
-      if (desired.mac !== null) await rig.vf.setMac(desired.mac);
-      for (const id of desired.vlans) await rig.vf.setVlan(id, true);
-      if (desired.mtu !== null) await rig.vf.setMtu(desired.mtu);
-      await rig.vf.setMulticast(desired.mc);
-      if (desired.xcast !== null) await rig.vf.setXcastMode(desired.xcast);
+      if (desired.mac !== null) await noHang(rig.vf.setMac(desired.mac), 'setMac');
+      for (const id of desired.vlans) await noHang(rig.vf.setVlan(id, true), 'setVlan');
+      if (desired.mtu !== null) await noHang(rig.vf.setMtu(desired.mtu), 'setMtu');
+      await noHang(rig.vf.setMulticast(desired.mc), 'setMulticast');
+      if (desired.xcast !== null) await noHang(rig.vf.setXcastMode(desired.xcast), 'setXcastMode');
       return;
     } catch (err) {
       if (!(err instanceof IxgbevfError) || err instanceof PfNackError) throw err;
-      await pf.idle();
+      await noHang(pf.idle(), 'pf idle');
       await rig.settle();
     }
   }
@@ -120,84 +124,96 @@ describe('vf property: random PF events never break the protocol', () => {
         // Short budgets (virtual time) keep timeout paths cheap; the PF answers within a few ticks.
         const rig = vfRig({ spec: 'sim:family=x540,trust=on,mtu=9000' }, { interrupts, timeoutMs: 40, resetTimeoutMs: 40 });
         const pf = rig.sim.pf as LinuxIxgbePf;
+        // Timer-free watchdog: a run takes a few hundred messages; a ping-pong takes unbounded many.
+        rig.trafficLimit = 20_000;
         const desired: Desired = { mac: null, vlans: new Set(), mtu: null, mc: [], xcast: null };
-        await recover(rig, desired);
-        for (const s of steps) {
-          if (process.env["VF_PROPERTY_DEBUG"]) console.error(new Date().toISOString(), "step", JSON.stringify(s));
-          switch (s.t) {
-            case 'mac':
-              desired.mac = s.mac;
-              await attempt(rig, 'setMac', () => rig.vf.setMac(s.mac));
-              break;
-            case 'vlan':
-              if (s.on) desired.vlans.add(s.id);
-              else desired.vlans.delete(s.id);
-              await attempt(rig, 'setVlan', () => rig.vf.setVlan(s.id, s.on));
-              break;
-            case 'mtu':
-              desired.mtu = s.mtu;
-              await attempt(rig, 'setMtu', () => rig.vf.setMtu(s.mtu));
-              break;
-            case 'mc':
-              desired.mc = s.groups;
-              await attempt(rig, 'setMulticast', () => rig.vf.setMulticast(s.groups));
-              break;
-            case 'xcast':
-              desired.xcast = s.mode;
-              await attempt(rig, 'setXcastMode', () => rig.vf.setXcastMode(s.mode));
-              break;
-            case 'queues':
-              await attempt(rig, 'getQueues', async () => assert.equal((await rig.vf.getQueues()).txQueues, 4));
-              break;
-            case 'ping':
-              rig.sim.faults.injectPing(s.cts ? 0x20000100 : 0x00000100, s.when);
-              break;
-            case 'link-flap':
-              await pf.setLinkUp(false);
-              await pf.setLinkUp(true);
-              break;
-            case 'pf-down-up':
-              await pf.interfaceDown();
-              await rig.settle();
-              await attempt(rig, 'reset while PF down', () => rig.vf.reset());
-              await pf.interfaceUp();
-              break;
-            case 'reset-mid':
-              rig.sim.faults.resetMidTransaction = { upAfterMs: s.upAfterMs };
-              break;
-            case 'mdd':
-              await pf.mddEvent();
-              break;
-            case 'vf-lock-contention':
-              rig.sim.faults.pfHoldsLockOnVfLock = s.n;
-              break;
-            case 'pf-lock-failure':
-              rig.sim.faults.pfLockFailures = 1;
-              break;
-            case 'poll':
-              await attempt(rig, 'checkPfEvents', () => rig.vf.checkPfEvents());
-              break;
+        try {
+          await recover(rig, desired);
+          for (const s of steps) {
+            if (process.env["VF_PROPERTY_DEBUG"]) console.error(new Date().toISOString(), "step", JSON.stringify(s));
+            switch (s.t) {
+              case 'mac':
+                desired.mac = s.mac;
+                await attempt(rig, 'setMac', () => rig.vf.setMac(s.mac));
+                break;
+              case 'vlan':
+                if (s.on) desired.vlans.add(s.id);
+                else desired.vlans.delete(s.id);
+                await attempt(rig, 'setVlan', () => rig.vf.setVlan(s.id, s.on));
+                break;
+              case 'mtu':
+                desired.mtu = s.mtu;
+                await attempt(rig, 'setMtu', () => rig.vf.setMtu(s.mtu));
+                break;
+              case 'mc':
+                desired.mc = s.groups;
+                await attempt(rig, 'setMulticast', () => rig.vf.setMulticast(s.groups));
+                break;
+              case 'xcast':
+                desired.xcast = s.mode;
+                await attempt(rig, 'setXcastMode', () => rig.vf.setXcastMode(s.mode));
+                break;
+              case 'queues':
+                await attempt(rig, 'getQueues', async () => assert.equal((await rig.vf.getQueues()).txQueues, 4));
+                break;
+              case 'ping':
+                rig.sim.faults.injectPing(s.cts ? 0x20000100 : 0x00000100, s.when);
+                break;
+              case 'link-flap':
+                await noHang(pf.setLinkUp(false), 'link down');
+                await noHang(pf.setLinkUp(true), 'link up');
+                break;
+              case 'pf-down-up':
+                await noHang(pf.interfaceDown(), 'PF down');
+                await rig.settle();
+                await attempt(rig, 'reset while PF down', () => rig.vf.reset());
+                await noHang(pf.interfaceUp(), 'PF up');
+                break;
+              case 'reset-mid':
+                rig.sim.faults.resetMidTransaction = { upAfterMs: s.upAfterMs };
+                break;
+              case 'mdd':
+                await noHang(pf.mddEvent(), 'MDD event');
+                break;
+              case 'vf-lock-contention':
+                rig.sim.faults.pfHoldsLockOnVfLock = s.n;
+                break;
+              case 'pf-lock-failure':
+                rig.sim.faults.pfLockFailures = 1;
+                break;
+              case 'poll':
+                await attempt(rig, 'checkPfEvents', () => rig.vf.checkPfEvents());
+                break;
+            }
           }
+          // Final: faults off, PF up, reset + re-apply; the PF holds exactly what the VF asked for.
+          rig.sim.faults.clear();
+          await rig.clock.sleep(100);
+          await noHang(pf.idle(), 'pf idle');
+          if (!pf.up) await noHang(pf.interfaceUp(), 'PF up');
+          await rig.settle();
+          await recover(rig, desired);
+          const st = pf.state;
+          if (desired.mac !== null) assert.equal(st.mac, desired.mac);
+          assert.deepEqual([...st.vlans].filter((v) => v !== 0).sort((a, b) => a - b), [...desired.vlans].sort((a, b) => a - b));
+          if (desired.mtu !== null) assert.equal(st.maxFrame, desired.mtu + 18);
+          const hashes = desired.mc.map((g) => multicastHash(parseMac(g), rig.vf.lastReset!.mcFilterType));
+          assert.deepEqual([...st.multicastHashes].sort((a, b) => a - b), hashes.sort((a, b) => a - b));
+          if (desired.xcast !== null) assert.equal(st.xcastMode, { none: 0, multi: 1, allmulti: 2, promisc: 3 }[desired.xcast]);
+          assert.equal(st.cts, true);
+          assert.equal(rig.vf.needsReset, false);
+        } finally {
+          // A failed run must not leave a VF or PF loop running while fast-check shrinks.
+          rig.vf.close();
+          pf.autoRun = false;
+          rig.sim.faults.pfSilent = true;
         }
-        // Final: faults off, PF up, reset + re-apply; the PF holds exactly what the VF asked for.
-        rig.sim.faults.clear();
-        await rig.clock.sleep(100);
-        await pf.idle();
-        if (!pf.up) await pf.interfaceUp();
-        await rig.settle();
-        await recover(rig, desired);
-        const st = pf.state;
-        if (desired.mac !== null) assert.equal(st.mac, desired.mac);
-        assert.deepEqual([...st.vlans].filter((v) => v !== 0).sort((a, b) => a - b), [...desired.vlans].sort((a, b) => a - b));
-        if (desired.mtu !== null) assert.equal(st.maxFrame, desired.mtu + 18);
-        const hashes = desired.mc.map((g) => multicastHash(parseMac(g), rig.vf.lastReset!.mcFilterType));
-        assert.deepEqual([...st.multicastHashes].sort((a, b) => a - b), hashes.sort((a, b) => a - b));
-        if (desired.xcast !== null) assert.equal(st.xcastMode, { none: 0, multi: 1, allmulti: 2, promisc: 3 }[desired.xcast]);
-        assert.equal(st.cts, true);
-        assert.equal(rig.vf.needsReset, false);
-        rig.vf.close();
       }),
-      { numRuns: Number(process.env['VF_PROPERTY_RUNS'] ?? 25) },
+      {
+        numRuns: Number(process.env['VF_PROPERTY_RUNS'] ?? 25),
+        ...(process.env['VF_PROPERTY_SEED'] ? { seed: Number(process.env['VF_PROPERTY_SEED']) } : {}),
+        ...(process.env['VF_PROPERTY_PATH'] ? { path: process.env['VF_PROPERTY_PATH'] } : {}),
+      },
     );
   });
 });

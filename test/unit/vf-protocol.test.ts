@@ -457,3 +457,27 @@ describe('vf igb dialect', () => {
     assert.equal(rig.vf.link().source, 'STATUS');
   });
 });
+
+describe('vf mailbox waits: interrupt vs timer wakeups', () => {
+  it('interrupt mode: replies wake the waits by interrupt, the 10 ms fallback timer never runs', async () => {
+    const rig = await ready(vfRig('sim:family=x540'));
+    const before = rig.vf.counters;
+    await rig.vf.setMac('02:00:00:00:00:42');
+    await rig.vf.getQueues();
+    const c = rig.vf.counters;
+    assert.ok(c.irqWakeups > before.irqWakeups, `irqWakeups ${c.irqWakeups}`);
+    assert.equal(c.timerWakeups, before.timerWakeups);
+    assert.ok(c.interrupts >= c.irqWakeups);
+    rig.vf.close();
+  });
+
+  it('poll mode: every wakeup is a timer round and no interrupt is counted', async () => {
+    const rig = await ready(vfRig('sim:family=x540', { interrupts: false }));
+    await rig.vf.setMac('02:00:00:00:00:42');
+    const c = rig.vf.counters;
+    assert.equal(c.irqWakeups, 0);
+    assert.equal(c.interrupts, 0);
+    assert.ok(c.timerWakeups > 0);
+    rig.vf.close();
+  });
+});
