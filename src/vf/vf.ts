@@ -177,6 +177,10 @@ export class Vf implements VfApi {
    * VF reset (reference §7.2): mask interrupts, VFCTRL.RST, wait for RSTI to clear (RSTD drained), then
    * VF_RESET (exactly 0x00000001) and its reply: ACK → the admin MAC, NACK → no admin MAC (null).
    * Afterwards the API is 1.0 and the mailbox legacy: call negotiateApi() next.
+   * Interrupts: masked across CTRL.RST (as Linux), then the mailbox vector is programmed as soon as the
+   * PF has finished its reset (RSTI clear), before VF_RESET is sent — so the reset reply itself already
+   * comes with an MSI-X interrupt (on igb, whose PF speaks no negotiation, it is the only reply `info`
+   * gets). CTRL.RST is what can clear the interrupt registers, so programming after it is safe.
    */
   async reset(): Promise<ResetResult> {
     this.#assertOpen();
@@ -197,6 +201,7 @@ export class Vf implements VfApi {
         });
       }
       this.#mbx.clearNeedsReset();
+      if (this.#interrupts) enableMailboxInterrupt(this.#regs, family);
       const reply = await s.writeMsgReadAck([VF_RESET_REQUEST_WORD], family.resetReplyWords, { replyDelayMs: VF_RESET_REPLY_DELAY_MS });
       const status = withoutCts(reply[ResetReplyWord.STATUS]!);
       let permanentMac: string | null;
@@ -212,7 +217,6 @@ export class Vf implements VfApi {
         });
       }
       const mcFilterType = family.resetReplyWords > ResetReplyWord.MC_FILTER_TYPE ? (reply[ResetReplyWord.MC_FILTER_TYPE] ?? 0) : 0;
-      if (this.#interrupts) enableMailboxInterrupt(this.#regs, family);
       this.#lastReset = { permanentMac, mcFilterType };
       return { ...this.#lastReset };
     });

@@ -157,13 +157,9 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipReason }, () 
       if (typeof doc.counters.irqWakeups === 'number') assert.equal(doc.counters.irqWakeups, 0);
     });
 
-    // Known limit, see the report: on igb (API 1.0, no negotiation) `info` sends only VF_RESET, and the
-    // reset runs with the VF's interrupts masked (as Linux: the mailbox vector is enabled after the reset
-    // reply). No message is exchanged with the interrupt enabled, so the counter is 0 by construction.
-    // The interrupt path IS asserted through the daemon (test 4: the SET_MAC reply).
-    test('info VF0 (interrupt mode): a reply arrived through an MSI-X interrupt (counter)', {
-      todo: 'igb: info exchanges only VF_RESET, which runs with interrupts masked; interrupts asserted in test 4 via the daemon',
-    }, async () => {
+    // On igb (API 1.0, no negotiation) `info` exchanges only VF_RESET: the VF programs its mailbox
+    // vector once the PF's RSTI clears and before it sends VF_RESET, so the reset reply raises MSI-X.
+    test('info VF0 (interrupt mode): a reply arrived through an MSI-X interrupt (counter)', async () => {
       const r = await cli(['info', VF0, '--json', '--verbose']);
       const doc = checkInfo(r);
       assert.ok(doc.counters.interrupts > 0, `interrupts counted: ${JSON.stringify(doc.counters)}`);
