@@ -30,5 +30,12 @@ if (files.length === 0) {
   console.error(`run-tests: no test files found for ${(args.length > 0 ? args : DEFAULT_SUITES).join(', ')}`);
   process.exit(1);
 }
+// The tests and sources type-check first (tsx only strips types): a type error fails `npm test`.
+const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
+const typecheck = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.test.json'], { cwd: root, stdio: 'inherit' });
+if (typecheck.status !== 0) {
+  console.error('run-tests: type errors (tsc -p tsconfig.test.json)');
+  process.exit(typecheck.status ?? 1);
+}
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...files], { cwd: root, stdio: 'inherit' });
 process.exit(result.status ?? 1);

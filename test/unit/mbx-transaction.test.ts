@@ -145,7 +145,7 @@ describe('mbx legacy discipline (exact doorbells)', () => {
   });
 
   it('device removal during a wait → DeviceGoneError, no endless polling', async () => {
-    const { hw, mbx } = mbxRig({
+    const { mbx } = mbxRig({
       handler: (_w, p) => {
         p.hw.removed = true;
         return null;
