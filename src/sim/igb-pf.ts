@@ -202,28 +202,12 @@ export class LinuxIgbPf extends SimPfBase {
         return;
       }
       const reply = [(w0 | MsgFlag.NACK) >>> 0];
-      const delivered = await this.#reply(vf, reply);
-      this.record({ vf, word0: w0, id, result: delivered ? 'NACK' : 'dropped', reason: 'VF not clear to send', reply });
+      await this.answer(vf, w0, reply, 'VF not clear to send');
       return;
     }
     const result = this.#dispatch(vf, words);
     const reply = [((words[0] ?? 0) | MsgFlag.CTS | (result.ok ? MsgFlag.ACK : MsgFlag.NACK)) >>> 0];
-    const delivered = await this.#reply(vf, reply);
-    this.record({
-      vf,
-      word0: w0,
-      id,
-      result: delivered ? (result.ok ? 'ACK' : 'NACK') : 'dropped',
-      ...(result.reason === undefined ? {} : { reason: result.reason }),
-      reply,
-    });
-  }
-
-  async #reply(vf: number, words: readonly number[]): Promise<boolean> {
-    await this.injectedPing(vf, 'before-reply');
-    const delivered = await this.writeMbx(vf, words, 'reply');
-    await this.injectedPing(vf, 'after-reply');
-    return delivered;
+    await this.answer(vf, w0, reply, result.reason);
   }
 
   /** igb_vf_reset: flags except PF_SET_MAC cleared (CTS too), last_nack = now, VLANs/multicast reset. */
@@ -261,15 +245,7 @@ export class LinuxIgbPf extends SimPfBase {
     } else {
       reply[0] = (MsgId.RESET | MsgFlag.NACK) >>> 0;
     }
-    const delivered = await this.#reply(vf, reply);
-    this.record({
-      vf,
-      word0: VF_RESET_REQUEST_WORD,
-      id: MsgId.RESET,
-      result: delivered ? (reply[0]! & MsgFlag.ACK ? 'ACK' : 'NACK') : 'dropped',
-      ...(reply[0]! & MsgFlag.NACK ? { reason: 'no MAC stored: RESET answered NACK' } : {}),
-      reply,
-    });
+    await this.answer(vf, VF_RESET_REQUEST_WORD, reply, reply[0]! & MsgFlag.NACK ? 'no MAC stored: RESET answered NACK' : undefined);
   }
 
   #dispatch(vf: number, words: Uint32Array): HandlerResult {

@@ -285,29 +285,13 @@ export class LinuxIxgbePf extends SimPfBase {
     const st = this.vf(vf);
     if (!st.cts) {
       const reply = [(w0 | MsgFlag.NACK) >>> 0];
-      const delivered = await this.#reply(vf, reply);
-      this.record({ vf, word0: w0, id, result: delivered ? 'NACK' : 'dropped', reason: 'VF not clear to send', reply });
+      await this.answer(vf, w0, reply, 'VF not clear to send');
       return;
     }
     const result = this.#dispatch(vf, words);
     words[0] = (w0 | (result.ok ? MsgFlag.ACK : MsgFlag.NACK) | MsgFlag.CTS) >>> 0;
     const reply = [...words];
-    const delivered = await this.#reply(vf, reply);
-    this.record({
-      vf,
-      word0: w0,
-      id,
-      result: delivered ? (result.ok ? 'ACK' : 'NACK') : 'dropped',
-      ...(result.reason === undefined ? {} : { reason: result.reason }),
-      reply,
-    });
-  }
-
-  async #reply(vf: number, words: readonly number[]): Promise<boolean> {
-    await this.injectedPing(vf, 'before-reply');
-    const delivered = await this.writeMbx(vf, words, 'reply');
-    await this.injectedPing(vf, 'after-reply');
-    return delivered;
+    await this.answer(vf, w0, reply, result.reason);
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -348,15 +332,7 @@ export class LinuxIxgbePf extends SimPfBase {
       reply[0] = (MsgId.RESET | MsgFlag.NACK) >>> 0;
     }
     reply[3] = this.mcFilterType;
-    const delivered = await this.#reply(vf, reply);
-    this.record({
-      vf,
-      word0: VF_RESET_REQUEST_WORD,
-      id: MsgId.RESET,
-      result: delivered ? (reply[0]! & MsgFlag.ACK ? 'ACK' : 'NACK') : 'dropped',
-      ...(reply[0]! & MsgFlag.NACK ? { reason: 'no administrator MAC: RESET answered NACK (VF picks its own)' } : {}),
-      reply,
-    });
+    await this.answer(vf, VF_RESET_REQUEST_WORD, reply, reply[0]! & MsgFlag.NACK ? 'no administrator MAC: RESET answered NACK (VF picks its own)' : undefined);
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -272,6 +272,28 @@ export abstract class SimPfBase {
     return word0 & MSG_ID_MASK;
   }
 
+  /** Writes a reply to the VF, with any injected pings around it (faults); false when it was lost. */
+  protected async reply(vf: number, words: readonly number[]): Promise<boolean> {
+    await this.injectedPing(vf, 'before-reply');
+    const delivered = await this.writeMbx(vf, words, 'reply');
+    await this.injectedPing(vf, 'after-reply');
+    return delivered;
+  }
+
+  /** Replies to the VF's message `word0` and logs the outcome (ACK/NACK from the reply, or dropped). */
+  protected async answer(vf: number, word0: number, reply: number[], reason?: string): Promise<void> {
+    const delivered = await this.reply(vf, reply);
+    const acked = ((reply[0] ?? 0) & MsgFlag.ACK) !== 0;
+    this.record({
+      vf,
+      word0,
+      id: this.idOf(word0),
+      result: delivered ? (acked ? 'ACK' : 'NACK') : 'dropped',
+      ...(reason === undefined ? {} : { reason }),
+      reply,
+    });
+  }
+
   /** Injected pings around a reply (faults). */
   protected async injectedPing(vf: number, when: 'before-reply' | 'after-reply'): Promise<void> {
     const next = this.faults.pings[0];
