@@ -390,19 +390,6 @@ export class LinuxIgbPf extends SimPfBase {
     st.portQos = vlan === 0 ? 0 : qos;
   }
 
-  /** Watchdog link change: igb_ping_all_vfs (CTS bit per VF). */
-  setLinkUp(linkUp: boolean): Promise<void> {
-    return this.serialize(async () => {
-      if (this.hw.linkUp === linkUp) return;
-      this.hw.linkUp = linkUp;
-      if (this.up) await this.#pingAll();
-    });
-  }
-
-  async #pingAll(): Promise<void> {
-    for (let vf = 0; vf < this.vfCount; vf++) await this.ping(vf, this.pingWord(this.vf(vf).cts));
-  }
-
   /** igb_down → igb_reset: VF flags cleared (CTS false), ping all (0x100), VFRE/VFTE off, hardware reset (RSTI). */
   interfaceDown(): Promise<void> {
     return this.serialize(() => this.#down());
@@ -415,7 +402,7 @@ export class LinuxIgbPf extends SimPfBase {
       st.cts = false;
       st.multicastPromiscFlag = false;
     }
-    await this.#pingAll();
+    await this.pingAll();
     for (const st of this.#vfs) st.rxEnabled = st.txEnabled = false;
     this.hardwareReset();
     this.dmesg.push('PF down: hardware reset, RSTI set in every VF');
@@ -427,7 +414,7 @@ export class LinuxIgbPf extends SimPfBase {
       if (this.up) return;
       this.up = true;
       this.resetDone();
-      if (this.hw.linkUp) await this.#pingAll();
+      if (this.hw.linkUp) await this.pingAll();
       this.dmesg.push('PF up: PFRSTD set');
     });
   }
@@ -439,7 +426,7 @@ export class LinuxIgbPf extends SimPfBase {
         await this.#down();
         this.up = true;
         this.resetDone();
-        if (this.hw.linkUp) await this.#pingAll();
+        if (this.hw.linkUp) await this.pingAll();
       }
     });
   }

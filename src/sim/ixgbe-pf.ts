@@ -652,19 +652,6 @@ export class LinuxIxgbePf extends SimPfBase {
     });
   }
 
-  /** Physical link change seen by the watchdog: ping all VFs (0x20000100 if CTS, else 0x100), CTS unchanged. */
-  setLinkUp(linkUp: boolean): Promise<void> {
-    return this.serialize(async () => {
-      if (this.hw.linkUp === linkUp) return;
-      this.hw.linkUp = linkUp;
-      if (this.up) await this.#pingAll();
-    });
-  }
-
-  async #pingAll(): Promise<void> {
-    for (let vf = 0; vf < this.vfCount; vf++) await this.ping(vf, this.pingWord(this.vf(vf).cts));
-  }
-
   /** `ip link set PF down` (`ixgbe_down`): CTS false + ping 0x100 for every VF, then PF hardware reset (RSTI). */
   interfaceDown(): Promise<void> {
     return this.serialize(() => this.#down());
@@ -691,7 +678,7 @@ export class LinuxIxgbePf extends SimPfBase {
     this.up = true;
     this.resetDone();
     for (let vf = 0; vf < this.vfCount; vf++) await this.#setVfLinkState(vf, this.vf(vf).linkState);
-    if (this.pingOnLinkUp && this.hw.linkUp) await this.#pingAll();
+    if (this.pingOnLinkUp && this.hw.linkUp) await this.pingAll();
     this.dmesg.push('PF up: PFRSTD set');
   }
 

@@ -175,6 +175,22 @@ export abstract class SimPfBase {
 
   protected abstract obtainLock(vf: number): Promise<boolean>;
 
+  /** The PF's state of VF `index` (each dialect has its own shape; CTS is common). */
+  abstract vf(index?: number): { cts: boolean };
+
+  /** Watchdog link change: ping every VF (0x20000100 to CTS VFs, 0x100 to the others), CTS unchanged (§6.6). */
+  setLinkUp(linkUp: boolean): Promise<void> {
+    return this.serialize(async () => {
+      if (this.hw.linkUp === linkUp) return;
+      this.hw.linkUp = linkUp;
+      if (this.up) await this.pingAll();
+    });
+  }
+
+  protected async pingAll(): Promise<void> {
+    for (let vf = 0; vf < this.vfCount; vf++) await this.ping(vf, this.pingWord(this.vf(vf).cts));
+  }
+
   #checkMbvficr(vf: number, shift: number): boolean {
     const regs = this.hw.pfRegs;
     const per = this.map.vfsPerMbvficr;
