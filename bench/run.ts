@@ -58,8 +58,9 @@ const find = (part: number, name: string): Result | undefined => results.find((r
 const goals: Goal[] = [];
 {
   const floor = find(1, 'empty N-API call noop()');
-  const read = find(1, 'read32 (mmap');
-  const write = find(1, 'write32 (mmap');
+  const read = find(1, 'read32 via accessors');
+  const write = find(1, 'write32 via accessors');
+  const methodRead = find(1, 'read32 (mmap');
   const dispatch = find(1, 'empty method, addon dispatch');
   if (floor && read && write) {
     const rr = read.median / floor.median;
@@ -68,7 +69,8 @@ const goals: Goal[] = [];
       part: 1,
       goal: 'read32/write32 within 2× of an empty N-API call',
       met: rr <= 2 && wr <= 2,
-      measured: `read32 ${read.median.toFixed(0)} ns (${rr.toFixed(1)}×), write32 ${write.median.toFixed(0)} ns (${wr.toFixed(1)}×), noop() ${floor.median.toFixed(0)} ns` +
+      measured: `driver path (bound accessors): read32 ${read.median.toFixed(0)} ns (${rr.toFixed(1)}×), write32 ${write.median.toFixed(0)} ns (${wr.toFixed(1)}×), noop() ${floor.median.toFixed(0)} ns` +
+        (methodRead ? `; region.read32 method ${methodRead.median.toFixed(0)} ns` : '') +
         (dispatch ? `; an empty method with the addon's dispatch (type-tag check + unwrap of \`this\`) alone: ${dispatch.median.toFixed(0)} ns (${(dispatch.median / floor.median).toFixed(1)}×)` : ''),
     });
   }

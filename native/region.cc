@@ -17,6 +17,7 @@ Napi::Function Region::Init(Napi::Env env) {
       Method<Region, &Region::Write32>(env, "write32"),
       Method<Region, &Region::Flush>(env, "flush"),
       Method<Region, &Region::Close>(env, "close"),
+      Method<Region, &Region::Accessors>(env, "accessors"),
       Getter<Region, &Region::GetSize>("size"),
       Getter<Region, &Region::GetMapped>("mapped"),
       Getter<Region, &Region::GetClosed>("closed"),
@@ -122,6 +123,28 @@ Napi::Value Region::Write32(const Napi::CallbackInfo& info) {
     if (n != 4) ThrowErrno(env, EIO, "pwrite", path_, "short write");
   }
   return env.Undefined();
+}
+
+template <Napi::Value (Region::*M)(const Napi::CallbackInfo&)>
+static Napi::Value BoundCall(const Napi::CallbackInfo& info) {
+  return (static_cast<Region*>(info.Data())->*M)(info);
+}
+
+template <Napi::Value (Region::*M)(const Napi::CallbackInfo&)>
+static Napi::Function Bound(Napi::Env env, const char* name, Region* region, Napi::Object owner) {
+  Napi::Function fn = Napi::Function::New(env, BoundCall<M>, name, region);
+  fn.DefineProperty(Napi::PropertyDescriptor::Value("region", owner, napi_default));
+  return fn;
+}
+
+Napi::Value Region::Accessors(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Object self = info.This().As<Napi::Object>();
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("read32", Bound<&Region::Read32>(env, "read32", this, self));
+  out.Set("write32", Bound<&Region::Write32>(env, "write32", this, self));
+  out.Set("flush", Bound<&Region::Flush>(env, "flush", this, self));
+  return out;
 }
 
 Napi::Value Region::Close(const Napi::CallbackInfo& info) {

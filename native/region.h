@@ -36,6 +36,12 @@ class Region : public Napi::ObjectWrap<Region>, public Closeable {
   Napi::Value GetSize(const Napi::CallbackInfo& info);
   Napi::Value GetMapped(const Napi::CallbackInfo& info);
   Napi::Value GetClosed(const Napi::CallbackInfo& info);
+  // accessors() -> { read32, write32, flush }: the same operations as plain functions bound to this
+  // region through their N-API `data` pointer, so a call skips the type-tag check and unwrap of `this`
+  // (the fast path for a driver's register I/O). Each function keeps the region object alive through a
+  // non-configurable property, so the pointer it carries cannot outlive the region; a closed region
+  // still throws ERR_CLOSED.
+  Napi::Value Accessors(const Napi::CallbackInfo& info);
 
  private:
   uint64_t CheckOffset(const Napi::CallbackInfo& info, const char* method);

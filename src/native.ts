@@ -39,9 +39,21 @@ export interface NativeRegion {
   flush(offset: number): void;
   /** munmap (and close the file, for mapFile regions). Idempotent. */
   close(): void;
+  /**
+   * The same read32/write32/flush as plain functions bound to this region (no per-call check of
+   * `this`: the driver's fast path, ~4× cheaper per call). They keep the region alive; after close()
+   * they throw ERR_CLOSED like the methods.
+   */
+  accessors(): NativeRegionAccessors;
   readonly size: number;
   readonly mapped: boolean;
   readonly closed: boolean;
+}
+
+export interface NativeRegionAccessors {
+  read32(offset: number): number;
+  write32(offset: number, value: number): void;
+  flush(offset: number): void;
 }
 
 /** `err` is set (and the watcher stopped) when polling or reading the eventfd failed. */

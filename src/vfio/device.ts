@@ -117,13 +117,14 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
     this.info = native.info;
     this.#bar = native.mapRegion(k.VFIO_PCI_BAR0_REGION_INDEX, { mmap: opts.mmap !== false });
     const bar = this.#bar;
+    const io = bar.accessors();
     const gone = (what: string): never => {
       throw new DeviceGoneError('ERR_CLOSED', `${what}: VFIO device ${address} is closed`);
     };
     this.regs = {
-      read32: (offset) => (this.#closed ? gone('read32') : bar.read32(offset)),
-      write32: (offset, value) => (this.#closed ? gone('write32') : bar.write32(offset, value)),
-      flush: (offset) => (this.#closed ? gone('flush') : bar.flush(offset)),
+      read32: (offset) => (this.#closed ? gone('read32') : io.read32(offset)),
+      write32: (offset, value) => (this.#closed ? gone('write32') : io.write32(offset, value)),
+      flush: (offset) => (this.#closed ? gone('flush') : io.flush(offset)),
       get size() {
         return bar.size;
       },

@@ -235,3 +235,47 @@ describe('process survival under abuse (child process)', () => {
     assert.match(res.stdout, /^ok \d+/);
   });
 });
+
+describe('region accessors (bound fast path)', () => {
+  for (const mmap of [true, false]) {
+    test(`read32/write32/flush bound to the region, same bounds and values (mmap: ${mmap})`, (t) => {
+      const path = wordFile(tempDir(t), 64, (i) => 0xabc00000 + i);
+      const r = addon.mapFile(path, undefined, { mmap });
+      const { read32, write32, flush } = r.accessors();
+      assert.equal(read32(8), 0xabc00002);
+      write32(60, 0xdeadbeef);
+      assert.equal(r.read32(60), 0xdeadbeef, 'a bound write is seen by the method');
+      assert.equal(readFileSync(path).readUInt32LE(60), 0xdeadbeef, 'and by the file');
+      flush(0);
+      assert.throws(() => read32(64), RangeError, 'size is the bound, as for the method');
+      assert.throws(() => read32(2), RangeError);
+      assert.throws(() => read32(-4), RangeError);
+      assert.throws(() => (read32 as (x?: unknown) => number)(), TypeError);
+      assert.throws(() => write32(0, 2 ** 32), RangeError);
+      assert.throws(() => write32(0, '1' as unknown as number), TypeError);
+      r.close();
+      assert.throws(() => read32(0), (e: NodeJS.ErrnoException) => e.code === 'ERR_CLOSED');
+      assert.throws(() => write32(0, 1), (e: NodeJS.ErrnoException) => e.code === 'ERR_CLOSED');
+    });
+  }
+
+  test('the bound functions keep the region alive after every other reference is gone (GC)', async (t) => {
+    const path = wordFile(tempDir(t), 64, (i) => i * 3);
+    const res = await runChild(`
+      let read32;
+      { const r = addon.mapFile(${JSON.stringify(path)}); read32 = r.accessors().read32; }
+      for (let i = 0; i < 20; i++) { globalThis.gc(); await new Promise((s) => setImmediate(s)); new Array(1e5).fill({}); }
+      console.log('value', read32(12));
+    `, 15000, ['--expose-gc']);
+    assert.equal(res.code, 0, res.stderr);
+    assert.match(res.stdout, /value 9/);
+  });
+
+  test('a bound function ignores this: called detached or on another object it still reads its own region', (t) => {
+    const r = addon.mapFile(wordFile(tempDir(t), 16, () => 7));
+    const { read32 } = r.accessors();
+    assert.equal(read32.call({}, 0), 7);
+    assert.equal(read32.call(undefined, 4), 7);
+    r.close();
+  });
+});
