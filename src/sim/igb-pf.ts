@@ -181,16 +181,7 @@ export class LinuxIgbPf extends SimPfBase {
       this.record({ vf, word0: w0, id, result: 'ignored', reason: 'message already processed (ACK/NACK set)', reply: [] });
       return;
     }
-    const fault = this.faults.takeResetMidTransaction();
-    if (fault !== undefined) {
-      this.record({ vf, word0: w0, id, result: 'dropped', reason: 'PF reset in the middle of the transaction (injected)', reply: [] });
-      await this.#down();
-      if (fault.upAfterMs !== undefined) {
-        const ms = fault.upAfterMs;
-        void this.clock.sleep(ms).then(() => this.interfaceUp());
-      }
-      return;
-    }
+    if (await this.injectedResetMidTransaction(vf, w0)) return;
     if (w0 === VF_RESET_REQUEST_WORD) {
       await this.#resetMsg(vf);
       return;
@@ -392,10 +383,10 @@ export class LinuxIgbPf extends SimPfBase {
 
   /** igb_down → igb_reset: VF flags cleared (CTS false), ping all (0x100), VFRE/VFTE off, hardware reset (RSTI). */
   interfaceDown(): Promise<void> {
-    return this.serialize(() => this.#down());
+    return this.serialize(() => this.down());
   }
 
-  async #down(): Promise<void> {
+  protected async down(): Promise<void> {
     if (!this.up) return;
     this.up = false;
     for (const st of this.#vfs) {
@@ -423,7 +414,7 @@ export class LinuxIgbPf extends SimPfBase {
     return this.serialize(async () => {
       this.pfMtu = mtu;
       if (this.up) {
-        await this.#down();
+        await this.down();
         this.up = true;
         this.resetDone();
         if (this.hw.linkUp) await this.pingAll();

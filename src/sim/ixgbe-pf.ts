@@ -268,16 +268,7 @@ export class LinuxIxgbePf extends SimPfBase {
       this.record({ vf, word0: w0, id, result: 'ignored', reason: 'message already processed (ACK/NACK set)', reply: [] });
       return;
     }
-    const fault = this.faults.takeResetMidTransaction();
-    if (fault !== undefined) {
-      this.record({ vf, word0: w0, id, result: 'dropped', reason: 'PF reset in the middle of the transaction (injected)', reply: [] });
-      await this.#down();
-      if (fault.upAfterMs !== undefined) {
-        const ms = fault.upAfterMs;
-        void this.clock.sleep(ms).then(() => this.interfaceUp());
-      }
-      return;
-    }
+    if (await this.injectedResetMidTransaction(vf, w0)) return;
     if (w0 === VF_RESET_REQUEST_WORD) {
       await this.#resetMsg(vf);
       return;
@@ -646,7 +637,7 @@ export class LinuxIxgbePf extends SimPfBase {
       if (this.is82599 && mtu > 1500) this.dmesg.push('Setting MTU > 1500 will disable legacy VFs');
       this.pfMtu = mtu;
       if (this.up) {
-        await this.#down();
+        await this.down();
         await this.#up();
       }
     });
@@ -654,10 +645,10 @@ export class LinuxIxgbePf extends SimPfBase {
 
   /** `ip link set PF down` (`ixgbe_down`): CTS false + ping 0x100 for every VF, then PF hardware reset (RSTI). */
   interfaceDown(): Promise<void> {
-    return this.serialize(() => this.#down());
+    return this.serialize(() => this.down());
   }
 
-  async #down(): Promise<void> {
+  protected async down(): Promise<void> {
     if (!this.up) return;
     this.up = false;
     for (let vf = 0; vf < this.vfCount; vf++) {

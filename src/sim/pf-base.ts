@@ -175,6 +175,24 @@ export abstract class SimPfBase {
 
   protected abstract obtainLock(vf: number): Promise<boolean>;
 
+  /** The PF's interface going down (`ixgbe_down` / `igb_down`), already inside serialize(). */
+  protected abstract down(): Promise<void>;
+  /** `ip link set <pf> up`. */
+  abstract interfaceUp(): Promise<void>;
+
+  /**
+   * Fault injection: a PF reset between reading a VF message and answering it. The message is lost, the
+   * interface goes down, and (when asked) comes back up `upAfterMs` later. True when it happened.
+   */
+  protected async injectedResetMidTransaction(vf: number, word0: number): Promise<boolean> {
+    const fault = this.faults.takeResetMidTransaction();
+    if (fault === undefined) return false;
+    this.record({ vf, word0, id: this.idOf(word0), result: 'dropped', reason: 'PF reset in the middle of the transaction (injected)', reply: [] });
+    await this.down();
+    if (fault.upAfterMs !== undefined) void this.clock.sleep(fault.upAfterMs).then(() => this.interfaceUp());
+    return true;
+  }
+
   /** The PF's state of VF `index` (each dialect has its own shape; CTS is common). */
   abstract vf(index?: number): { cts: boolean };
 
