@@ -3,6 +3,7 @@
  * Through the daemon when it owns the VF (the change then persists and is re-applied after PF resets);
  * otherwise the VF is opened here, used, and released when the command exits — which resets it.
  */
+import { resetAndNegotiate } from '../vf/bring-up.js';
 import { apiName } from '../hw/api.js';
 import { NotSupportedError } from '../errors.js';
 import { linkReport } from '../daemon/daemon.js';
@@ -75,18 +76,13 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
   const session = { handle, replies };
   if (reset && handle.vf.lastReset === null) {
     try {
-      await bringUp(handle.vf);
+      await resetAndNegotiate(handle.vf);
     } catch (err) {
       await handle.close().catch(() => undefined);
       throw explainError(err, handle, 'reset');
     }
   }
   return session;
-}
-
-async function bringUp(vf: VfApi): Promise<void> {
-  await vf.reset();
-  await vf.negotiateApi();
 }
 
 function lastReply(session: Session): string | null {
@@ -385,7 +381,7 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
     let lastCode = '';
     while (!ctx.io.signal.aborted) {
       try {
-        await bringUp(v);
+        await resetAndNegotiate(v);
         emit('recovered', { api: apiName(v.api) });
         break;
       } catch (err) {

@@ -7,6 +7,7 @@
  * ask for itself (MAC, MTU, VLAN, multicast, xcast), and each of those is put back. Every opt-in change
  * is undone in a `finally`.
  */
+import { resetAndNegotiate } from '../vf/bring-up.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { ExitCode, IxgbevfError, NotSupportedError, PfNackError, isIxgbevfError } from '../errors.js';
@@ -532,12 +533,6 @@ async function setMacCheck(vf: VfApi, handle: VfHandle, pf: PfSide | null, view0
   return pass(`${test} appeared in the PF's view while held; ${original} restored`, { test, original });
 }
 
-async function bringUp(vf: VfApi): Promise<ResetResult> {
-  const r = await vf.reset();
-  await vf.negotiateApi();
-  return r;
-}
-
 async function pfChangeChecks(
   table: Table,
   opts: SmokeOptions,
@@ -563,7 +558,7 @@ async function pfChangeChecks(
       touched = true;
       await pf.setAdminMac(macs.admin);
       await pf.setTrust(false);
-      const r = await bringUp(vf);
+      const r = await resetAndNegotiate(vf);
       if (!sameMac(r.permanentMac, macs.admin)) return fail(`after \`ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${macs.admin}\` the reset gave ${show(r.permanentMac)}`);
       try {
         await vf.setMac(macs.other);
@@ -583,7 +578,7 @@ async function pfChangeChecks(
         if (err instanceof NotSupportedError) return skip(`the PF does not support trust: ${err.message}`);
         throw err;
       }
-      await bringUp(vf); // a trust change drops clear-to-send on ixgbe
+      await resetAndNegotiate(vf); // a trust change drops clear-to-send on ixgbe
       await vf.setMac(macs.other);
       const v = await waitForView(pf, (x) => sameMac(x.mac, macs.other));
       if (!sameMac(v.mac, macs.other)) return fail(`trusted set-mac ${macs.other} ACKed but the view shows ${show(v.mac)}`);
@@ -606,7 +601,7 @@ async function restorePf(vf: VfApi, pf: PfSide, original: { adminMac: string | n
   await pf.setAdminMac(original.adminMac).catch((e: unknown) => errors.push((e as Error).message));
   let r: ResetResult | null = null;
   try {
-    r = await bringUp(vf);
+    r = await resetAndNegotiate(vf);
     // Put back a MAC the VF (not the admin) had chosen.
     if (original.adminMac === null && original.viewMac !== null) await vf.setMac(original.viewMac);
   } catch (e) {
@@ -657,7 +652,7 @@ async function pfResetCheck(
       const original = reset0.permanentMac ?? view0.mac;
       if (canSetMac && original !== null) await vf.setMac(original).catch(() => undefined);
     };
-    await bringUp(vf);
+    await resetAndNegotiate(vf);
     await apply();
     let seen = false;
     const onReset = (): void => {
@@ -695,7 +690,7 @@ async function pfResetCheck(
       while (performance.now() - tUp < boundMs) {
         attempts += 1;
         try {
-          await bringUp(vf);
+          await resetAndNegotiate(vf);
           await apply();
           recovered = true;
           break;
