@@ -253,6 +253,27 @@ test('a peer with another uid is refused', { skip: process.getuid?.() !== 0 ? 'n
   }
 });
 
+test('--group: the socket is 0660 and owned by the group, and a member of that group is served', { skip: process.getuid?.() !== 0 ? 'needs root to chown the socket and spawn a client as uid 65534' : false }, async () => {
+  const dir = tempDir();
+  chmodSync(dir, 0o755);
+  const d = await startDaemon(['sim', '--group', 'nogroup'], { dir, io: { daemon: { peerCredentials: getPeerCredentials } } });
+  try {
+    const st = statSync(d.socket);
+    assert.equal(st.mode & 0o777, 0o660, 'group read/write, nothing for others');
+    assert.equal(st.gid, 65534, 'owned by the group nogroup');
+    // uid 65534 is neither root nor the daemon's uid: only its group (nogroup, 65534) lets it in.
+    const script = `const s=require('net').createConnection(${JSON.stringify(d.socket)});let b='';s.on('data',d=>{b+=d;if(b.includes('\\n'))s.end()});s.on('connect',()=>s.write('{"id":1,"op":"status"}\\n'));s.on('close',()=>{process.stdout.write(b);});s.on('error',e=>{process.stderr.write('client error '+e.code+'\\n')})`;
+    const child = spawn(process.execPath, ['-e', script], { uid: 65534, gid: 65534, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    await new Promise((r) => child.on('close', r));
+    const first = JSON.parse(out.split('\n')[0]!) as Reply;
+    assert.equal(first.ok, true, out);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('without peer credentials the daemon refuses (fail closed)', async () => {
   const d = await startDaemon(['sim'], { io: { daemon: { peerCredentials: async () => null } } });
   try {
