@@ -3,14 +3,11 @@
  * MTUs, xcast modes, timeouts. Lives in daemon/ because the CLI sits above the daemon and both need it. Every failure is an `InvalidArgumentError` (exit 2) with a one-line message.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { ETH_FCS_BYTES, ETH_HEADER_BYTES, LPE_MAX_FRAME, VLAN_ID_MAX } from '../hw/messages.js';
+import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { parsePciAddress } from '../pci/address.js';
 import type { XcastModeName } from '../vf/types.js';
 
-/** Linux's ETH_MIN_MTU (the PF refuses frames below LPE_MIN_FRAME anyway). */
-export const MTU_MIN = 68;
-/** 9728-byte max frame − 14 − 4 = 9710 (ixgbe's IXGBE_MAX_JUMBO_FRAME_SIZE for a VF). */
-export const MTU_MAX = LPE_MAX_FRAME - ETH_HEADER_BYTES - ETH_FCS_BYTES;
+export { MTU_MAX, MTU_MIN };
 export const XCAST_MODES: readonly XcastModeName[] = ['none', 'multi', 'allmulti', 'promisc'];
 
 function shown(input: unknown): string {

@@ -41,13 +41,22 @@ export const IGB_MAX_MULTICAST = 30;
 
 /** SET_VLAN: MSGINFO ≠ 0 adds, 0 removes; the PF masks the id with 0xFFF (§5.4). */
 export const VLAN_ADD_MSGINFO = 1;
-export const VLAN_ID_MAX = 4095;
+/** The 12-bit VLAN id field of SET_VLAN's word 1 (the PF masks with it). */
+export const VLAN_ID_MASK = 0xfff;
+/** Largest usable VLAN id: 802.1Q reserves 4095 and Linux refuses it (VLAN_N_VID − 1 is never valid). */
+export const VLAN_ID_MAX = 4094;
 
 /** SET_LPE payload is the max frame: MTU + Ethernet header (14) + FCS (4) (§5.4). */
 export const ETH_HEADER_BYTES = 14;
 export const ETH_FCS_BYTES = 4;
 export const LPE_MIN_FRAME = 68;
 export const LPE_MAX_FRAME = 9728;
+/**
+ * The one source of truth for a VF's MTU range: ixgbevf's min_mtu is ETH_MIN_MTU (68) and its max is
+ * IXGBE_MAX_JUMBO_FRAME_SIZE (9728) − ETH_HLEN − ETH_FCS_LEN = 9710 (ixgbevf_probe).
+ */
+export const MTU_MIN = 68;
+export const MTU_MAX = LPE_MAX_FRAME - ETH_HEADER_BYTES - ETH_FCS_BYTES;
 /** 82599: a non-jumbo PF's max frame (1500 + 14) and the largest VF frame a non-jumbo PF takes (§5.4). */
 export const STANDARD_PF_MAX_FRAME = 1514;
 export const STANDARD_VF_MAX_FRAME = 1518;

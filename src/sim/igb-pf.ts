@@ -22,6 +22,7 @@ import {
   IgbPromisc,
   MsgId,
   VF_RESET_REQUEST_WORD,
+  VLAN_ID_MASK,
   VLAN_ID_MAX,
 } from '../hw/messages.js';
 import { isValidUnicastMac, isZeroMac, macFromWords, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
@@ -322,7 +323,7 @@ export class LinuxIgbPf extends SimPfBase {
     const st = this.vf(vf);
     if (st.portVlan !== 0) return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN tag` };
     const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
-    const vid = (words[1] ?? 0) & VLAN_ID_MAX;
+    const vid = (words[1] ?? 0) & VLAN_ID_MASK;
     if (vid === 0 && !add) return OK;
     if (add) {
       const all = new Set<number>();

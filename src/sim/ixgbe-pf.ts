@@ -31,6 +31,7 @@ import {
   RSS_KEY_BYTES,
   STANDARD_VF_MAX_FRAME,
   VF_RESET_REQUEST_WORD,
+  VLAN_ID_MASK,
   VLAN_ID_MAX,
   XcastMode,
   type XcastModeValue,
@@ -399,7 +400,7 @@ export class LinuxIxgbePf extends SimPfBase {
   #setVlan(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
     const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
-    const vid = (words[1] ?? 0) & VLAN_ID_MAX;
+    const vid = (words[1] ?? 0) & VLAN_ID_MASK;
     if (st.portVlan !== 0) {
       return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN configuration` };
     }
