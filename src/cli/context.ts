@@ -19,7 +19,7 @@ export interface CliIo {
   signal: AbortSignal;
   /** Opens a VF (default: `openVf` from src/open.ts). */
   openVf?: OpenVfFn;
-  /** Fake /sys, /dev, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT. */
+  /** Fake /sys, /dev, /proc, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT / IXGBEVF_PROC_ROOT. */
   sysfs?: SysfsOptions;
   /** Daemon tests: SO_PEERCRED override and a hook that sees the running daemon. */
   daemon?: {
@@ -72,6 +72,7 @@ export class Ctx {
     return {
       ...(env.IXGBEVF_SYSFS_ROOT ? { sysRoot: env.IXGBEVF_SYSFS_ROOT } : {}),
       ...(env.IXGBEVF_DEV_ROOT ? { devRoot: env.IXGBEVF_DEV_ROOT } : {}),
+      ...(env.IXGBEVF_PROC_ROOT ? { procRoot: env.IXGBEVF_PROC_ROOT } : {}),
       ...this.io.sysfs,
     };
   }

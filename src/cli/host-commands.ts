@@ -1,7 +1,6 @@
 /** Host-side commands over sysfs and `ip`: list, doctor, bind, unbind. Presentation over src/pci. */
-import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
-import { readNetdevState, readPciDevice } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
 import { inventory, type PfInventory } from '../pci/inventory.js';
 import { describeMembers } from '../pci/iommu.js';
@@ -134,18 +133,6 @@ function driverctlNote(addr: string, driver: string | null): string {
 
 export async function bindCommand(ctx: Ctx, vfArg: string, opts: { user?: string; force?: boolean }): Promise<void> {
   const addr = parsePciAddress(vfArg);
-  const dev = await readPciDevice(addr, ctx.sysfs);
-  if (opts.force !== true && dev.driver !== 'vfio-pci') {
-    for (const ifname of dev.netdevs) {
-      const st = await readNetdevState(ifname, ctx.sysfs);
-      if (st.adminUp === true) {
-        throw new EnvironmentError('ERR_NETDEV_UP', `${addr} is in use: its interface ${ifname} (driver ${dev.driver ?? '?'}) is up`, {
-          hint: `ip link set ${ifname} down, then retry (or pass --force)`,
-          details: { address: addr, ifname },
-        });
-      }
-    }
-  }
   const r = await bindToVfio(addr, {
     ...ctx.sysfs,
     ...(opts.user === undefined ? {} : { user: opts.user }),
@@ -167,9 +154,14 @@ export async function bindCommand(ctx: Ctx, vfArg: string, opts: { user?: string
   ctx.print({ ...r, persistent: false, note }, lines);
 }
 
-export async function unbindCommand(ctx: Ctx, vfArg: string, opts: { driver?: string }): Promise<void> {
+export async function unbindCommand(ctx: Ctx, vfArg: string, opts: { driver?: string; from?: string; force?: boolean }): Promise<void> {
   const addr = parsePciAddress(vfArg);
-  const r = await unbindDevice(addr, { ...ctx.sysfs, restore: opts.driver ?? true });
+  const r = await unbindDevice(addr, {
+    ...ctx.sysfs,
+    restore: opts.driver ?? true,
+    ...(opts.from === undefined ? {} : { from: opts.from }),
+    ...(opts.force === true ? { force: true } : {}),
+  });
   const note = driverctlNote(addr, null);
   const lines = [
     `${addr}: unbound from ${r.previousDriver ?? 'no driver'}; now ${r.driver === null ? 'unbound' : `bound to ${r.driver}`}`,

@@ -38,6 +38,11 @@ export type { CliIo } from './context.js';
 
 const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, trust=on|off, api=1.3, pf=up|down, mtu=, family=, vlan=)';
 
+const BIND_SAFETY = `Safety: bind and unbind act only on Intel ixgbe/igb-family VFs (by PCI ID); any other device, and every PF
+(--force or not), is refused with exit 2. unbind takes a VF only from vfio-pci (or from the driver named with
+--from) and refuses (exit 3) while a process holds the VF's VFIO group open (/proc/*/fd → /dev/vfio/<group>).
+A VF whose network interface is up is refused (exit 3); --force overrides exactly that check and no other.`;
+
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
@@ -93,18 +98,20 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 
   addCommon(program.command('bind').argument('<vf>', 'PCI address'))
     .description('hand the VF to vfio-pci (driver_override + drivers_probe); not persistent')
-    .option('--user <user>', 'chown /dev/vfio/<group> to this user')
-    .option('--force', 'bind even when the VF\'s interface is up')
-    .addHelpText('after', examples('sudo ixgbevf bind 0000:03:10.0', 'sudo ixgbevf bind 0000:03:10.0 --user alice'))
+    .option('--user <user>', 'chown /dev/vfio/<group> to this user (a name from the name service, or a numeric uid)')
+    .option('--force', 'take the VF even when its network interface is up (and nothing else: see below)')
+    .addHelpText('after', `\n${BIND_SAFETY}\n` + examples('sudo ixgbevf bind 0000:03:10.0', 'sudo ixgbevf bind 0000:03:10.0 --user alice'))
     .action(async (vf: string, opts: { user?: string; force?: boolean }, cmd: Command) => {
       await bindCommand(ctxOf(cmd), vf, opts);
     });
 
   addCommon(program.command('unbind').argument('<vf>', 'PCI address'))
     .description('take the VF from vfio-pci and give it back to the kernel (clears driver_override)')
-    .option('--driver <name>', 'bind to this driver (default: let the kernel probe, usually ixgbevf)')
-    .addHelpText('after', examples('sudo ixgbevf unbind 0000:03:10.0', 'sudo ixgbevf unbind 0000:03:10.0 --driver ixgbevf'))
-    .action(async (vf: string, opts: { driver?: string }, cmd: Command) => {
+    .option('--driver <name>', 'bind to this driver afterwards (default: let the kernel probe, usually ixgbevf)')
+    .option('--from <name>', 'take the VF from this driver instead of vfio-pci (you name it: the VF is on it)')
+    .option('--force', 'with --from: take the VF even when its network interface is up (and nothing else: see below)')
+    .addHelpText('after', `\n${BIND_SAFETY}\n` + examples('sudo ixgbevf unbind 0000:03:10.0', 'sudo ixgbevf unbind 0000:03:10.0 --driver ixgbevf', 'sudo ixgbevf unbind 0000:03:10.2 --from ixgbevf --driver vfio-pci'))
+    .action(async (vf: string, opts: { driver?: string; from?: string; force?: boolean }, cmd: Command) => {
       await unbindCommand(ctxOf(cmd), vf, opts);
     });
 
@@ -245,7 +252,7 @@ export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boo
   if (json) {
     io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) } })}\n`);
   } else if (e instanceof InvalidArgumentError) {
-    io.stderr(`ixgbevf: ${e.message}${e.hint === undefined ? '' : ` (try: ${e.hint})`}\n`);
+    io.stderr(`ixgbevf: error: ${e.message}${e.hint === undefined ? '' : ` (try: ${e.hint})`}\n`);
   } else {
     io.stderr(`ixgbevf: error: ${e.message}\n`);
     if (e.hint !== undefined) io.stderr(`  fix: ${e.hint}\n`);

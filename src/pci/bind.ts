@@ -7,7 +7,8 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { PciAddress } from './address.js';
-import { readDriver, readDriverOverride, readSriov, requirePciDevice } from './discovery.js';
+import { readDriver, readDriverOverride, requirePciDevice } from './discovery.js';
+import { refuseGroupHeld, refuseNetdevUp, requireFamilyVf } from './guard.js';
 import { assessGroupViability, inspectVfioNode, readIommuGroup, readVfioEnvironment, type GroupViability, type VfioNode } from './iommu.js';
 import { exists, resolveSysfs, sysPaths, writeAttr, type ResolvedSysfs, type SysfsOptions } from './sysfs.js';
 import { resolveUser } from './users.js';
@@ -28,7 +29,10 @@ export interface BindOptions extends SysfsOptions {
   gid?: number;
   /** Write 1 to `enable_unsafe_noiommu_mode` when there is no IOMMU (dpdk-devbind `--noiommu-mode`). */
   enableNoiommu?: boolean;
-  /** Bind even a PF with VFs enabled (its VFs disappear when it leaves its driver). */
+  /**
+   * Take the VF even when its network interface is up. Covers nothing else: a PF, a device that is not an
+   * ixgbe/igb VF, or a VF whose VFIO group a process holds are refused whatever this says.
+   */
   force?: boolean;
   chown?: ChownFn;
   /** How long to wait for the `/dev/vfio` node to appear before a chown. Default 2000 ms. */
@@ -124,21 +128,15 @@ export async function chownVfioNode(group: number, user: string, opts: BindOptio
 export async function bindToVfio(address: string, opts: BindOptions = {}): Promise<BindResult> {
   const s = resolveSysfs(opts);
   const addr = await requirePciDevice(address, opts);
+  const dev = await requireFamilyVf(addr, 'bind', opts);
   if (opts.user !== undefined) await resolveUser(opts.user, opts); // fail on a bad --user before touching anything
-  const previousDriver = await readDriver(addr, opts);
+  const previousDriver = dev.driver;
   let changed = false;
   if (previousDriver !== VFIO_PCI) {
-    const sriov = await readSriov(addr, opts);
-    if (sriov !== null && sriov.numVfs > 0 && opts.force !== true) {
-      throw new EnvironmentError(
-        'ERR_DEVICE_IS_PF',
-        `${addr} is an SR-IOV PF with ${sriov.numVfs} VFs enabled; unbinding it from ${previousDriver ?? 'its driver'} destroys them. Bind a VF instead`,
-        { hint: `ixgbevf list`, details: { address: addr, numVfs: sriov.numVfs } },
-      );
-    }
+    await refuseNetdevUp(dev, 'bind', opts.force === true, opts);
     await preflightVfio(s, opts);
-    const dev = sysPaths.pciDevice(s, addr);
-    await writeAttr(s, path.join(dev, 'driver_override'), VFIO_PCI, `set driver_override of ${addr}`);
+    const dir = sysPaths.pciDevice(s, addr);
+    await writeAttr(s, path.join(dir, 'driver_override'), VFIO_PCI, `set driver_override of ${addr}`);
     if (previousDriver !== null) await unbindCurrent(s, addr, previousDriver);
     let probeError: unknown;
     try {
@@ -156,7 +154,7 @@ export async function bindToVfio(address: string, opts: BindOptions = {}): Promi
         {
           hint: noGroup
             ? NO_IOMMU_HINT
-            : `dmesg | tail; to give it back: ixgbevf unbind ${addr} --restore${previousDriver !== null ? ` (was ${previousDriver})` : ''}`,
+            : `dmesg | tail; to give it back: ${giveBackCommand(addr, previousDriver, now)}`,
           cause: probeError,
           details: { address: addr, previousDriver, driver: now, iommuGroup: group },
         },
@@ -172,12 +170,25 @@ export async function bindToVfio(address: string, opts: BindOptions = {}): Promi
   return { address: addr, previousDriver, driver: VFIO_PCI, changed, iommuGroup, group, vfioNode, chowned };
 }
 
+/** The `ixgbevf unbind` command that returns a device left on `now` to `previous` (a hint; it parses). */
+export function giveBackCommand(addr: PciAddress, previous: string | null, now: string | null): string {
+  const from = now !== null && now !== VFIO_PCI ? ` --from ${now}` : '';
+  return `ixgbevf unbind ${addr}${from}${previous !== null && previous !== VFIO_PCI ? ` --driver ${previous}` : ''}`;
+}
+
 export interface UnbindOptions extends SysfsOptions {
   /**
    * After unbinding: `true` → write the address to `drivers_probe` (the kernel picks the native driver,
    * e.g. ixgbevf); a driver name → write it to `/sys/bus/pci/drivers/<name>/bind` and require that it took.
    */
   restore?: boolean | string;
+  /**
+   * The driver the user named to take the VF from. Without it only a VF on vfio-pci (or on no driver) is
+   * taken: unbinding a VF from ixgbevf would pull an interface from under its users.
+   */
+  from?: string;
+  /** Take the VF even when its network interface is up (only with `from`: a VF on vfio-pci has none). */
+  force?: boolean;
 }
 
 export interface UnbindResult {
@@ -189,12 +200,26 @@ export interface UnbindResult {
 
 /**
  * Clears `driver_override` (writes "\n"), unbinds from the current driver, and optionally probes the device
- * back to its native driver (`restore`).
+ * back to its native driver (`restore`). Only an ixgbe/igb VF, only from vfio-pci or the driver named in
+ * `from`, never while a process holds its VFIO group, and (unless `force`) never while its interface is up.
  */
 export async function unbindDevice(address: string, opts: UnbindOptions = {}): Promise<UnbindResult> {
   const s = resolveSysfs(opts);
   const addr = await requirePciDevice(address, opts);
   const restoreTo = typeof opts.restore === 'string' ? validateDriverName(opts.restore) : null;
+  const from = opts.from === undefined ? VFIO_PCI : validateDriverName(opts.from);
+  const vf = await requireFamilyVf(addr, 'unbind', opts);
+  if (vf.driver !== null && vf.driver !== from) {
+    throw new EnvironmentError(
+      'ERR_NOT_ON_VFIO',
+      opts.from === undefined
+        ? `${addr} is bound to ${vf.driver}, not vfio-pci: unbind takes a VF only from vfio-pci unless you name its driver`
+        : `${addr} is bound to ${vf.driver}, not ${from}: nothing was changed`,
+      { hint: `ixgbevf unbind ${addr} --from ${vf.driver}`, details: { address: addr, driver: vf.driver, from } },
+    );
+  }
+  await refuseGroupHeld(vf, opts);
+  await refuseNetdevUp(vf, 'unbind', opts.force === true, opts);
   if (restoreTo !== null && !(await exists(sysPaths.pciDriver(s, restoreTo)))) {
     throw new EnvironmentError('ERR_DRIVER_NOT_LOADED', `driver ${restoreTo} is not loaded (/sys/bus/pci/drivers/${restoreTo} is missing)`, {
       hint: `modprobe ${restoreTo}`,

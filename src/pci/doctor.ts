@@ -96,7 +96,8 @@ async function pfChecks(vf: PciDeviceInfo, opts: DoctorOptions): Promise<DoctorC
       id: 'pf-up',
       status: 'warn',
       message: `the PF ${pf.address} is bound to vfio-pci: no Linux PF driver answers the mailbox (and opening the VF needs the PF's vf_token)`,
-      fix: `ixgbevf unbind ${pf.address} --restore`,
+      // ixgbevf never unbinds a PF (bind.ts): give it back to its kernel driver through sysfs.
+      fix: `echo > /sys/bus/pci/devices/${pf.address}/driver_override; echo ${pf.address} > /sys/bus/pci/drivers/vfio-pci/unbind; echo ${pf.address} > /sys/bus/pci/drivers_probe`,
     });
   } else if (pf.netdevs.length === 0) {
     checks.push({

@@ -1,5 +1,5 @@
 /**
- * The low-level sysfs seam: where `/sys`, `/dev` and `/etc/passwd` are (injectable so tests run over fake
+ * The low-level sysfs seam: where `/sys`, `/dev`, `/proc` and `/etc/passwd` are (injectable so tests run over fake
  * trees in a temp dir), small tolerant readers, and the writer through which every sysfs write goes (so a
  * test can record the write sequence or simulate the kernel's reaction).
  */
@@ -20,8 +20,10 @@ export interface SysfsOptions {
   sysRoot?: string;
   /** Where devtmpfs is mounted. Default `/dev`. */
   devRoot?: string;
-  /** Used to resolve `--user NAME`. Default `/etc/passwd`. */
+  /** Used to resolve `--user NAME` when `getent` is unavailable. Default `/etc/passwd`. */
   passwdPath?: string;
+  /** Where procfs is mounted (who holds a VFIO group open). Default `/proc`. */
+  procRoot?: string;
   writer?: SysfsWriter;
   access?: AccessCheck;
 }

@@ -125,6 +125,8 @@ export class FakeSys {
   readonly sysRoot: string;
   readonly devRoot: string;
   readonly passwdPath: string;
+  /** A fake /proc: empty until `holdGroup` adds a process. */
+  readonly procRoot: string;
   readonly kernel: FakeKernel;
 
   constructor(readonly spec: FakeSysSpec) {
@@ -132,13 +134,14 @@ export class FakeSys {
     this.sysRoot = path.join(this.root, 'sys');
     this.devRoot = path.join(this.root, 'dev');
     this.passwdPath = path.join(this.root, 'etc/passwd');
+    this.procRoot = path.join(this.root, 'proc');
     this.kernel = new FakeKernel(this);
     this.build();
   }
 
   /** Options for src/pci with plain-file writes (no simulated kernel). */
   get plainOpts(): SysfsOptions {
-    return { sysRoot: this.sysRoot, devRoot: this.devRoot, passwdPath: this.passwdPath };
+    return { sysRoot: this.sysRoot, devRoot: this.devRoot, passwdPath: this.passwdPath, procRoot: this.procRoot };
   }
 
   /** Options for src/pci whose writes go through the simulated kernel. */
@@ -193,6 +196,15 @@ export class FakeSys {
       chmodSync(file, node.mode ?? 0o600);
     }
     return file;
+  }
+
+  /** A process `pid` (command `comm`) with `/dev/vfio/<group>` open as fd 3, as /proc shows it. */
+  holdGroup(pid: number, group: number, comm = 'qemu-system-x86'): void {
+    const dir = path.join(this.procRoot, String(pid));
+    mkdirSync(path.join(dir, 'fd'), { recursive: true });
+    writeFileSync(path.join(dir, 'comm'), `${comm}\n`);
+    symlinkSync('/dev/null', path.join(dir, 'fd', '0'));
+    symlinkSync(path.join(this.devRoot, 'vfio', String(group)), path.join(dir, 'fd', '3'));
   }
 
   private hasIommu(): boolean {
@@ -260,6 +272,7 @@ export class FakeSys {
       }
     }
     mkdirSync(path.join(this.devRoot, 'vfio'), { recursive: true });
+    mkdirSync(this.procRoot, { recursive: true });
     if (modules.includes('vfio')) {
       writeFileSync(path.join(this.devRoot, 'vfio/vfio'), '');
       chmodSync(path.join(this.devRoot, 'vfio/vfio'), 0o666);

@@ -19,7 +19,7 @@ test('bind: driver_override, unbind from ixgbevf, drivers_probe — in that orde
   const { spec, vf1 } = sriov82599();
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    const r = await bindToVfio('01:10.2', sys.opts);
+    const r = await bindToVfio('01:10.2', { ...sys.opts, force: true });
     assert.deepEqual(sys.kernel.writes, [
       { path: `bus/pci/devices/${vf1}/driver_override`, data: 'vfio-pci' },
       { path: 'bus/pci/drivers/ixgbevf/unbind', data: vf1 },
@@ -40,7 +40,7 @@ test('bind an unbound device: no unbind write', async () => {
   const { spec, vf1 } = sriov82599({ vfDrivers: ['vfio-pci', null] });
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await bindToVfio(vf1, sys.opts);
+    await bindToVfio(vf1, { ...sys.opts, force: true });
     assert.deepEqual(sys.kernel.writes.map((w) => w.path), [`bus/pci/devices/${vf1}/driver_override`, 'bus/pci/drivers_probe']);
     assert.equal(sys.driverOf(vf1), 'vfio-pci');
   });
@@ -61,11 +61,12 @@ test('bind over plain files (no simulated kernel): the same values land in the f
   const sys = new FakeSys(spec);
   await using(sys, async () => {
     // Nothing moves the driver link, so the bind "did not take": the error says so and how to recover.
-    await assert.rejects(bindToVfio(vf1, sys.plainOpts), (err: unknown) => {
+    await assert.rejects(bindToVfio(vf1, { ...sys.plainOpts, force: true }), (err: unknown) => {
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.code, 'ERR_BIND_FAILED');
       assert.match(err.message, /did not bind to vfio-pci \(driver now: ixgbevf\)/);
-      assert.match(err.hint ?? '', new RegExp(`ixgbevf unbind ${vf1} --restore`));
+      assert.match(err.hint ?? '', new RegExp(`ixgbevf unbind ${vf1} --from ixgbevf --driver ixgbevf`));
+      assert.doesNotMatch(err.hint ?? '', /--restore/);
       return true;
     });
     assert.equal(sys.readOverride(vf1), 'vfio-pci');
@@ -78,7 +79,7 @@ test('bind fails before touching anything when vfio-pci is not loaded', async ()
   const { spec, vf1 } = sriov82599({ modules: ['vfio'], vfDrivers: [null, 'ixgbevf'] });
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await assert.rejects(bindToVfio(vf1, sys.opts), (err: unknown) => {
+    await assert.rejects(bindToVfio(vf1, { ...sys.opts, force: true }), (err: unknown) => {
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.exitCode, ExitCode.environment);
       assert.equal(err.code, 'ERR_VFIO_PCI_NOT_LOADED');
@@ -94,7 +95,7 @@ test('bind fails before touching anything with no IOMMU and noiommu off', async 
   const { spec, vf1 } = sriov82599({ iommu: false, groups: 'none' });
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await assert.rejects(bindToVfio(vf1, sys.opts), (err: unknown) => {
+    await assert.rejects(bindToVfio(vf1, { ...sys.opts, force: true }), (err: unknown) => {
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.code, 'ERR_NO_IOMMU');
       assert.match(err.hint ?? '', /intel_iommu=on/);
@@ -109,7 +110,7 @@ test('bind with enableNoiommu writes the module parameter first', async () => {
   const { spec, vf1 } = sriov82599({ iommu: false });
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await bindToVfio(vf1, { ...sys.opts, enableNoiommu: true });
+    await bindToVfio(vf1, { ...sys.opts, enableNoiommu: true, force: true });
     assert.deepEqual(sys.kernel.writes[0], { path: 'module/vfio/parameters/enable_unsafe_noiommu_mode', data: '1' });
     assert.equal(sys.driverOf(vf1), 'vfio-pci');
   });
@@ -120,7 +121,7 @@ test('a probe that does not take leaves a precise error (no IOMMU group → IOMM
   const { spec, vf1 } = sriov82599({ iommu: false, noiommu: true, groups: 'none' });
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await assert.rejects(bindToVfio(vf1, sys.opts), (err: unknown) => {
+    await assert.rejects(bindToVfio(vf1, { ...sys.opts, force: true }), (err: unknown) => {
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.code, 'ERR_BIND_FAILED');
       assert.match(err.message, /driver now: none; the device has no IOMMU group/);
@@ -137,7 +138,7 @@ test('a write error (EACCES) becomes ERR_PERMISSION_DENIED naming the file', asy
     sys.kernel.onWrite = () => {
       throw Object.assign(new Error('EACCES'), { code: 'EACCES' });
     };
-    await assert.rejects(bindToVfio(vf1, sys.opts), (err: unknown) => {
+    await assert.rejects(bindToVfio(vf1, { ...sys.opts, force: true }), (err: unknown) => {
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.code, 'ERR_PERMISSION_DENIED');
       assert.match(err.message, /driver_override/);
@@ -159,7 +160,7 @@ test('bind --user resolves the name from passwd and chowns /dev/vfio/<g>', async
   const { spec, vf1 } = sriov82599();
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    const r = await bindToVfio(vf1, { ...sys.opts, user: 'alice' });
+    const r = await bindToVfio(vf1, { ...sys.opts, user: 'alice', force: true });
     const node = path.join(sys.devRoot, 'vfio/21');
     assert.deepEqual(r.chowned, { path: node, uid: 1000, gid: -1 });
     assert.equal(statSync(node).uid, 1000);
@@ -171,7 +172,7 @@ test('a bad --user fails before any write', async () => {
   const { spec, vf1 } = sriov82599();
   const sys = new FakeSys(spec);
   await using(sys, async () => {
-    await assert.rejects(bindToVfio(vf1, { ...sys.opts, user: 'mallory' }), (err: unknown) => err instanceof InvalidArgumentError && err.code === 'ERR_UNKNOWN_USER');
+    await assert.rejects(bindToVfio(vf1, { ...sys.opts, user: 'mallory', force: true }), (err: unknown) => err instanceof InvalidArgumentError && err.code === 'ERR_UNKNOWN_USER');
     assert.deepEqual(sys.kernel.writes, []);
   });
 });
