@@ -1,25 +1,54 @@
 #!/usr/bin/env node
-// Builds the native VFIO addon with node-gyp. Node's headers are taken from the running Node's own
-// install prefix when present (Debian's nodejs puts them in /usr/include/node), so the build never
-// needs to download anything.
+// Builds the native VFIO addon from source with node-gyp (`npm run build`), or, as the package's
+// `install` script (`--prefer-prebuild`), first looks for a prebuilt binary under prebuilds/ that
+// loads on this Node (what node-gyp-build picks at run time) and builds only when none does.
+// `npm_config_build_from_source=true` (npm install --build-from-source) always builds.
+// Node's headers come from the running Node's install prefix when present, so a build never needs
+// to download anything.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { localNodeDir } from './node-headers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(root, 'package.json'));
-const prefix = resolve(dirname(process.execPath), '..');
+
+/** The prebuilt addon for this platform/arch/libc that really loads, or undefined. */
+function loadablePrebuild() {
+  process.env['PREBUILDS_ONLY'] = '1'; // read by node-gyp-build when it loads: ignore build/
+  try {
+    const file = require('node-gyp-build').path(root);
+    require(file);
+    return file;
+  } catch {
+    return undefined;
+  } finally {
+    delete process.env['PREBUILDS_ONLY'];
+  }
+}
+
+const fromSource = /^(true|1)$/.test(process.env['npm_config_build_from_source'] ?? '');
+if (process.argv.includes('--prefer-prebuild') && !fromSource) {
+  const prebuild = loadablePrebuild();
+  if (prebuild !== undefined) {
+    console.log(`ixgbevf-vfio: using the prebuilt addon ${relative(root, prebuild)}`);
+    process.exit(0);
+  }
+  console.log('ixgbevf-vfio: no prebuilt addon for this platform; building from source');
+}
+
 const args = ['rebuild'];
-if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
+const nodedir = localNodeDir();
+if (nodedir !== undefined) args.push(`--nodedir=${nodedir}`);
 
 let nodeGyp;
 try {
   nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
 } catch {
-  // Installed as a dependency without devDependencies: fall back to npm's bundled node-gyp.
-  nodeGyp = join(dirname(process.env.npm_execpath ?? ''), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+  // Installed as a dependency without devDependencies: npm's bundled node-gyp.
+  nodeGyp = process.env['npm_config_node_gyp'] ??
+    join(dirname(process.env['npm_execpath'] ?? ''), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
 }
 const result = spawnSync(process.execPath, [nodeGyp, ...args], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {

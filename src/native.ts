@@ -1,6 +1,7 @@
 /**
  * The typed shape of the native addon (`native/*.cc`, built by node-gyp into
- * `build/Release/ixgbevf_vfio.node`) and its loader. The addon is generic VFIO/PCI: it knows no
+ * `build/Release/ixgbevf_vfio.node`, or prebuilt by scripts/prebuild.mjs into `prebuilds/`) and its
+ * loader (node-gyp-build). The addon is generic VFIO/PCI: it knows no
  * register of any NIC. Only `src/vfio/` (and tests) use it.
  *
  * Argument rules enforced natively: numbers must be integers (TypeError for non-numbers including
@@ -180,14 +181,42 @@ export interface NativeAddon {
 /** The package root: this file runs from `src/` (tsx) or `dist/` (tsc), both one level below it. */
 const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Where the loader looks, in order. `IXGBEVF_ADDON` (a path to the .node file) comes first when set. */
+/** node-gyp-build's resolver: build/Release, build/Debug, then the best-matching prebuilds/<platform>-<arch>/ file. */
+interface NodeGypBuild {
+  path(dir: string): string;
+}
+
+/**
+ * Where the loader looks, in order: `IXGBEVF_ADDON` (a path to a .node file) when set, then what
+ * node-gyp-build resolves under the package root: a source build (build/Release, build/Debug), then the
+ * prebuilt binary shipped in the npm tarball (prebuilds/linux-x64/node.napi.glibc.node; one Node-API
+ * binary per platform serves every Node version).
+ */
 export function addonCandidates(): string[] {
   const list: string[] = [];
   const override = process.env['IXGBEVF_ADDON'];
   if (override !== undefined && override !== '') list.push(resolve(override));
   list.push(join(packageRoot, 'build', 'Release', 'ixgbevf_vfio.node'));
   list.push(join(packageRoot, 'build', 'Debug', 'ixgbevf_vfio.node'));
+  list.push(join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'node.napi.*.node'));
   return list;
+}
+
+const REBUILD_HINT = 'npm rebuild ixgbevf-vfio --build-from-source --allow-scripts=ixgbevf-vfio (needs python3, make, g++), ' +
+  'or npm run build in a checkout';
+
+/** The file to load: the override when set, else node-gyp-build's pick; undefined when nothing matches. */
+function resolveAddon(require: NodeRequire): string | undefined {
+  const override = process.env['IXGBEVF_ADDON'];
+  if (override !== undefined && override !== '') {
+    const file = resolve(override);
+    return existsSync(file) ? file : undefined;
+  }
+  try {
+    return (require('node-gyp-build') as NodeGypBuild).path(packageRoot);
+  } catch {
+    return undefined; // "No native build was found for platform=… arch=… libc=…"
+  }
 }
 
 let cached: NativeAddon | undefined;
@@ -199,24 +228,25 @@ let cached: NativeAddon | undefined;
 export function loadNative(): NativeAddon {
   if (cached !== undefined) return cached;
   const require = createRequire(import.meta.url);
-  const tried = addonCandidates();
-  for (const file of tried) {
-    if (!existsSync(file)) continue;
-    try {
-      cached = require(file) as NativeAddon;
-      return cached;
-    } catch (cause) {
-      throw new EnvironmentError('ERR_ADDON_LOAD', `the native addon ${file} could not be loaded: ${(cause as Error).message}`, {
-        hint: 'npm rebuild ixgbevf-vfio (or npm run build in a checkout)',
-        cause,
-        details: { path: file },
+  const file = resolveAddon(require);
+  if (file === undefined) {
+    const tried = addonCandidates();
+    throw new EnvironmentError('ERR_ADDON_MISSING',
+      `the native addon is not built and no prebuilt one matches ${process.platform}-${process.arch}; looked in: ${tried.join(', ')}`, {
+        hint: REBUILD_HINT,
+        details: { tried },
       });
-    }
   }
-  throw new EnvironmentError('ERR_ADDON_MISSING', `the native addon is not built; looked in: ${tried.join(', ')}`, {
-    hint: 'npm run build (in a checkout) or npm rebuild ixgbevf-vfio',
-    details: { tried },
-  });
+  try {
+    cached = require(file) as NativeAddon;
+    return cached;
+  } catch (cause) {
+    throw new EnvironmentError('ERR_ADDON_LOAD', `the native addon ${file} could not be loaded: ${(cause as Error).message}`, {
+      hint: REBUILD_HINT,
+      cause,
+      details: { path: file },
+    });
+  }
 }
 
 /** True when `err` looks like an Error thrown by the addon (a string `code`). */

@@ -7,13 +7,14 @@ import { addonCandidates } from '../../src/native.js';
 import { addon, repoRoot, tempDir } from './helpers.js';
 
 describe('addon loader', () => {
-  test('looks in build/Release then build/Debug under the package root; IXGBEVF_ADDON first', () => {
+  test('looks in build/Release, build/Debug, then prebuilds/<platform>-<arch> under the package root; IXGBEVF_ADDON first', () => {
     const saved = process.env['IXGBEVF_ADDON'];
     try {
       delete process.env['IXGBEVF_ADDON'];
       assert.deepEqual(addonCandidates(), [
         join(repoRoot, 'build/Release/ixgbevf_vfio.node'),
         join(repoRoot, 'build/Debug/ixgbevf_vfio.node'),
+        join(repoRoot, `prebuilds/${process.platform}-${process.arch}/node.napi.*.node`),
       ]);
       process.env['IXGBEVF_ADDON'] = '/x/y.node';
       assert.equal(addonCandidates()[0], '/x/y.node');
@@ -35,6 +36,19 @@ describe('addon loader', () => {
     assert.equal(out.code, 'ERR_ADDON_LOAD');
     assert.match(out.hint, /npm (run build|rebuild)/);
     assert.equal(out.exitCode, 3);
+  });
+
+  test('IXGBEVF_ADDON naming a missing file → ERR_ADDON_MISSING listing it, no silent fallback', (t) => {
+    const missing = join(tempDir(t), 'missing.node');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `
+      import { loadNative } from ${JSON.stringify(join(repoRoot, 'src/native.ts'))};
+      try { loadNative(); console.log('loaded'); } catch (e) { console.log(JSON.stringify({ code: e.code, message: e.message, hint: e.hint })); }
+    `], { cwd: repoRoot, env: { ...process.env, IXGBEVF_ADDON: missing }, encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout.trim()) as { code: string; message: string; hint: string };
+    assert.equal(out.code, 'ERR_ADDON_MISSING');
+    assert.ok(out.message.includes(missing), out.message);
+    assert.match(out.hint, /--build-from-source/);
   });
 
   test('exports: classes, functions, constants from <linux/vfio.h>', () => {
