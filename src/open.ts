@@ -36,6 +36,7 @@ interface VfParts {
   family: FamilyDescriptor;
   pfName: string | null;
   vfIndex: number | null;
+  simulated?: boolean;
 }
 
 function makeVf(parts: VfParts, options: OpenOptions): Vf {
@@ -49,6 +50,7 @@ function makeVf(parts: VfParts, options: OpenOptions): Vf {
     ...(onTrace === undefined ? {} : { onTrace }),
     ...(parts.pfName === null ? {} : { pfName: parts.pfName }),
     ...(parts.vfIndex === null ? {} : { vfIndex: parts.vfIndex }),
+    ...(parts.simulated === true ? { simulated: true } : {}),
   });
 }
 
@@ -69,7 +71,7 @@ function simControl(sim: SimulatedVf): SimPfControl {
 
 async function openSimulated(spec: string, options: OpenOptions): Promise<VfHandle> {
   const sim = createSimulatedVf(spec);
-  const vf = makeVf({ regs: sim.regs, irqs: sim.irqs, family: sim.family, pfName: 'sim-pf0', vfIndex: sim.vfIndex }, options);
+  const vf = makeVf({ regs: sim.regs, irqs: sim.irqs, family: sim.family, pfName: null, vfIndex: sim.vfIndex, simulated: true }, options);
   return {
     id: spec,
     kind: 'sim',

@@ -25,6 +25,52 @@ export const MsgId = {
 } as const;
 export type MsgIdValue = (typeof MsgId)[keyof typeof MsgId];
 
+/** Names of the ixgbe message IDs (reference §5.2; `IXGBE_VF_*` without the prefix, VF_RESET kept). */
+const IXGBE_MESSAGE_NAMES: Readonly<Record<number, string>> = {
+  [MsgId.RESET]: 'VF_RESET',
+  [MsgId.SET_MAC_ADDR]: 'SET_MAC_ADDR',
+  [MsgId.SET_MULTICAST]: 'SET_MULTICAST',
+  [MsgId.SET_VLAN]: 'SET_VLAN',
+  [MsgId.SET_LPE]: 'SET_LPE',
+  [MsgId.SET_MACVLAN]: 'SET_MACVLAN',
+  [MsgId.API_NEGOTIATE]: 'API_NEGOTIATE',
+  [MsgId.GET_QUEUES]: 'GET_QUEUES',
+  [MsgId.GET_RETA]: 'GET_RETA',
+  [MsgId.GET_RSS_KEY]: 'GET_RSS_KEY',
+  [MsgId.UPDATE_XCAST_MODE]: 'UPDATE_XCAST_MODE',
+  [MsgId.IPSEC_ADD]: 'IPSEC_ADD',
+  [MsgId.IPSEC_DEL]: 'IPSEC_DEL',
+  [MsgId.GET_LINK_STATE]: 'GET_LINK_STATE',
+  [MsgId.GET_PF_LINK_STATE]: 'GET_PF_LINK_STATE',
+  [MsgId.FEATURES_NEGOTIATE]: 'FEATURES_NEGOTIATE',
+  [MsgId.PF_CONTROL_MSG]: 'PF_CONTROL_MSG',
+};
+
+/**
+ * Names of the igb message IDs (igb's e1000_mbx.h `E1000_VF_*`, reference §10.3): the same numbers up to
+ * 0x05, but 0x06 is SET_PROMISC, and nothing above it exists (the igb PF answers them "Unhandled").
+ */
+const IGB_MESSAGE_NAMES: Readonly<Record<number, string>> = {
+  [MsgId.RESET]: 'VF_RESET',
+  [MsgId.SET_MAC_ADDR]: 'SET_MAC_ADDR',
+  [MsgId.SET_MULTICAST]: 'SET_MULTICAST',
+  [MsgId.SET_VLAN]: 'SET_VLAN',
+  [MsgId.SET_LPE]: 'SET_LPE',
+  [MsgId.IGB_SET_PROMISC]: 'SET_PROMISC',
+  [MsgId.PF_CONTROL_MSG]: 'PF_CONTROL_MSG',
+};
+
+/**
+ * The name of a message ID (or of word 0: the ID bits are taken) in the namespace of the VF family:
+ * `messageName(0x06, 'igbvf')` is SET_PROMISC, `messageName(0x06, 'ixgbevf')` SET_MACVLAN. Unknown IDs
+ * read `MSG_0x…`.
+ */
+export function messageName(idOrWord: number, kind: 'ixgbevf' | 'igbvf'): string {
+  const id = idOrWord & 0xffff;
+  const names = kind === 'igbvf' ? IGB_MESSAGE_NAMES : IXGBE_MESSAGE_NAMES;
+  return names[id] ?? `MSG_0x${id.toString(16).padStart(4, '0')}`;
+}
+
 /** The VF_RESET request is exactly this word; the PF compares with `==` (reference §5.4). */
 export const VF_RESET_REQUEST_WORD = 0x00000001;
 

@@ -92,6 +92,8 @@ function resolveSpec(opts: SimulatedPfOptions): SimSpec {
     pfMtu: pick('pfMtu'),
     portVlan: pick('portVlan'),
     linkUp: pick('linkUp'),
+    rssQuery: pick('rssQuery'),
+    pfPromiscuous: opts.pfPromiscuous ?? base.pfPromiscuous,
   };
 }
 
@@ -111,11 +113,12 @@ export function createSimulatedPf(opts: SimulatedPfOptions = {}): SimulatedPf {
     ...(opts.deliverIrqAlways === undefined ? {} : { deliverIrqAlways: opts.deliverIrqAlways }),
   });
   hw.tracing = opts.tracing ?? false;
-  const vfConfig: { adminMac?: string; trusted?: boolean; portVlan?: number }[] = [];
+  const vfConfig: { adminMac?: string; trusted?: boolean; portVlan?: number; rssQueryEnabled?: boolean }[] = [];
   vfConfig[vfIndex] = {
     ...(spec.adminMac === null ? {} : { adminMac: spec.adminMac }),
     trusted: spec.trusted,
     portVlan: spec.portVlan,
+    ...(spec.rssQuery ? { rssQueryEnabled: true } : {}),
   };
   const common = { clock, autoRun: opts.autoRun ?? true, pfUp: spec.pfUp, pfMtu: spec.pfMtu, vfConfig };
   const pf: SimPf =
@@ -124,7 +127,7 @@ export function createSimulatedPf(opts: SimulatedPfOptions = {}): SimulatedPf {
       : new LinuxIxgbePf(hw, {
           ...common,
           newestApi: spec.newestApi as ApiVersion,
-          ...(opts.pfPromiscuous === undefined ? {} : { pfPromiscuous: opts.pfPromiscuous }),
+          pfPromiscuous: spec.pfPromiscuous,
           ...(opts.queuesPerPool === undefined ? {} : { queuesPerPool: opts.queuesPerPool }),
           ...(opts.mcFilterType === undefined ? {} : { mcFilterType: opts.mcFilterType }),
           ...(opts.vfIpsec === undefined ? {} : { vfIpsec: opts.vfIpsec }),

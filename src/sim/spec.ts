@@ -1,6 +1,6 @@
 /**
  * `sim:` device specs (design.md "No hardware at hand"): `sim` or `sim:key=value,...` with keys
- * mac, trust, api, pf, mtu, family, vlan, link. Errors are `InvalidArgumentError` with code
+ * mac, trust, api, pf, mtu, family, vlan, link, rss, promisc. Errors are `InvalidArgumentError` with code
  * `ERR_INVALID_SIM_SPEC`, a one-line message naming the key and a hint listing the valid keys.
  */
 import { InvalidArgumentError } from '../errors.js';
@@ -10,7 +10,7 @@ import { familyByName } from '../hw/index.js';
 import { PF_MAX_MTU, PF_MIN_MTU, VLAN_ID_MAX } from '../hw/messages.js';
 import { isValidUnicastMac, normalizeMac } from './mac.js';
 
-export const SIM_SPEC_KEYS = ['mac', 'trust', 'api', 'pf', 'mtu', 'family', 'vlan', 'link'] as const;
+export const SIM_SPEC_KEYS = ['mac', 'trust', 'api', 'pf', 'mtu', 'family', 'vlan', 'link', 'rss', 'promisc'] as const;
 export type SimSpecKey = (typeof SIM_SPEC_KEYS)[number];
 
 export const SIM_FAMILY_NAMES = ['82599', 'x540', 'x550', 'x550em_x', 'x550em_a', 'e610', '82576', 'i350'] as const;
@@ -28,6 +28,10 @@ export interface SimSpec {
   /** Port VLAN (0 = none). */
   portVlan: number;
   linkUp: boolean;
+  /** `query_rss` for the VF (82599/X540 PFs only; `ip link set PF vf N query_rss on`). */
+  rssQuery: boolean;
+  /** PF in unicast promiscuous mode (`ip link set PF promisc on`), needed for VF PROMISC. */
+  pfPromiscuous: boolean;
 }
 
 export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
@@ -39,9 +43,11 @@ export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
   pfMtu: 1500,
   portVlan: 0,
   linkUp: true,
+  rssQuery: false,
+  pfPromiscuous: false,
 };
 
-const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up)`;
+const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up,rss=on,promisc=on)`;
 const SPEAKABLE_APIS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.6', '1.7'];
 
 function fail(message: string): never {
@@ -118,6 +124,12 @@ export function parseSimSpec(text: string): SimSpec {
       case 'vlan':
         spec.portVlan = intIn(key, value, 0, VLAN_ID_MAX);
         break;
+      case 'rss':
+        spec.rssQuery = onOff(key, value.toLowerCase(), 'on', 'off');
+        break;
+      case 'promisc':
+        spec.pfPromiscuous = onOff(key, value.toLowerCase(), 'on', 'off');
+        break;
       case 'family': {
         const family = familyByName(value);
         if (family === undefined) fail(`sim spec: family=${value} is not one of ${SIM_FAMILY_NAMES.join(', ')}`);
@@ -125,6 +137,10 @@ export function parseSimSpec(text: string): SimSpec {
         break;
       }
     }
+  }
+  if (spec.rssQuery && spec.family !== '82599' && spec.family !== 'X540') {
+    // ixgbe_ndo_set_vf_rss_query_en: only 82599/X540 PFs (the VF of a later MAC reads RSS from its own registers).
+    fail(`sim spec: rss=on needs family 82599 or x540 (query_rss exists only on those PFs)`);
   }
   if (apiGiven && (spec.family === '82576' || spec.family === 'I350')) {
     fail(`sim spec: api= applies to ixgbe families only (the igb PF has no API negotiation)`);

@@ -17,6 +17,7 @@ import type { VfHandle } from '../open-types.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { readDriver } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
+import type { Remedy } from '../vf/nack.js';
 import { Requirements } from '../vf/requirements.js';
 import type { ResetResult, VfApi, XcastModeName } from '../vf/types.js';
 import { ipPfSide, simPfSide, type PfSide, type PfVfView } from './pf-side.js';
@@ -564,7 +565,9 @@ async function pfChangeChecks(
         await vf.setMac(macs.other);
       } catch (err) {
         if (err instanceof PfNackError) {
-          if (err.hint === undefined || !err.hint.includes('trust on')) return fail(`refused, but the hint does not name \`trust on\`: ${err.hint ?? 'none'}`);
+          const remedies = Array.isArray(err.details.remedies) ? (err.details.remedies as Remedy[]) : [];
+          const namesTrust = remedies.some((x) => x.kind === 'pf-vf' && x.setting === 'trust' && x.value === 'on');
+          if (err.hint === undefined || !namesTrust) return fail(`refused, but the fix does not name trust on: ${err.hint ?? 'none'}`);
           return pass(`set-mac ${macs.other} refused (admin MAC ${macs.admin}, trust off); hint: ${err.hint}`, { hint: err.hint });
         }
         throw err;

@@ -6,6 +6,7 @@ import { NotSupportedError } from '../errors.js';
 import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
 import type { FamilyDescriptor, FamilyKind } from '../hw/family.js';
 import { MsgId } from '../hw/messages.js';
+import { renderRemedy, type Remedy } from './nack.js';
 
 export interface Requirement {
   readonly id: number;
@@ -48,12 +49,13 @@ export function requireSupported(r: Requirement, family: FamilyDescriptor, api: 
     });
   }
   if (!apiAtLeast(api, r.minApi)) {
+    const remedies: Remedy[] =
+      api === ApiVersion.V1_0
+        ? [{ kind: 'vf-step', step: 'negotiate-api' }, { kind: 'pf-kernel', needs: `mailbox API ${apiName(r.minApi)}` }]
+        : [{ kind: 'pf-kernel', needs: `mailbox API ${apiName(r.minApi)}` }];
     throw new NotSupportedError(`${r.name} needs mailbox API ${apiName(r.minApi)}; the PF agreed to ${apiName(api)}`, {
-      hint:
-        api === ApiVersion.V1_0
-          ? 'negotiate the API after every reset (reset() then negotiateApi()); if the PF still agrees to 1.0 only, it needs a newer ixgbe driver'
-          : 'the PF driver is too old for this message: update the kernel (ixgbe) on the host',
-      details: { message: r.name, needs: apiName(r.minApi), agreed: apiName(api) },
+      hint: remedies.map((x) => renderRemedy(x, { kind: 'host', pf: '<pf>', vf: '<n>' })).join('; or '),
+      details: { message: r.name, needs: apiName(r.minApi), agreed: apiName(api), remedies },
     });
   }
 }

@@ -18,8 +18,8 @@ import {
   IgbPromisc,
   IXGBEVF_82599_API10_MAX_MTU,
   LPE_MAX_FRAME,
-  LPE_MIN_FRAME,
   MAX_MULTICAST_PER_MESSAGE,
+  MTU_MIN,
   MsgId,
   PfFeature,
   QueuesWord,
@@ -45,7 +45,7 @@ import { enableMailboxInterrupt, maskInterrupts } from './interrupts.js';
 import { decodeLinkRegister, decodePfLinkState } from './link.js';
 import { formatMac, macFromWords, macToWords, parseMulticastMac, parseUnicastMac } from './mac.js';
 import { multicastHash, packHashes } from './multicast.js';
-import { nackError, type NackKind } from './nack.js';
+import { nackError, renderRemedies, type NackContext, type NackKind, type Remedy, type RemedyTarget } from './nack.js';
 import { Requirements, requireSupported, type Requirement } from './requirements.js';
 import {
   XCAST_MODE_VALUES,
@@ -79,8 +79,13 @@ export interface VfOptions {
    */
   readonly interrupts?: boolean;
   readonly onTrace?: MailboxTraceHook;
-  /** The PF's netdev name, to fill in hints (`ip link set <pf-netdev> …`). */
+  /** The PF's netdev name, to fill in hints (`ip link set <pf> …`). */
   readonly pfName?: string;
+  /**
+   * The VF is the simulated one (`sim:`): hints name the sim spec key that models a PF setting instead of
+   * an `ip link` command for a PF netdev that does not exist (see nack.ts). Default false.
+   */
+  readonly simulated?: boolean;
   /** The VF index on its PF, to fill in hints (`… vf <n> …`). */
   readonly vfIndex?: number;
 }
@@ -106,14 +111,15 @@ export class Vf implements VfApi {
   readonly #events = new EventEmitter();
   readonly #interrupts: boolean;
   readonly #resetTimeoutMs: number;
-  readonly #pf: string;
-  readonly #vf: string;
+  readonly #target: RemedyTarget;
   readonly #unsubscribe: () => void;
   #api: ApiVersion = ApiVersion.V1_0;
   #lastReset: ResetResult | null = null;
   #pfFeatures = 0;
   #xcast: XcastModeName | null = null;
   #xcastBeforeOverflow: XcastModeName | null = null;
+  /** The last GET_QUEUES answer since the last reset (traffic classes explain a SET_VLAN NACK). */
+  #queues: QueueInfo | null = null;
   #checkQueued = false;
   #closed = false;
 
@@ -122,8 +128,8 @@ export class Vf implements VfApi {
     this.#regs = opts.regs;
     this.#interrupts = opts.interrupts ?? true;
     this.#resetTimeoutMs = opts.resetTimeoutMs ?? VF_RESET_RSTI_TIMEOUT_MS;
-    this.#pf = opts.pfName ?? '<pf-netdev>';
-    this.#vf = opts.vfIndex === undefined ? '<n>' : String(opts.vfIndex);
+    this.#target =
+      opts.simulated === true ? { kind: 'sim' } : { kind: 'host', pf: opts.pfName ?? '<pf>', vf: opts.vfIndex === undefined ? '<n>' : String(opts.vfIndex) };
     this.#mbx = new Mailbox({
       regs: opts.regs,
       family: opts.family,
@@ -189,15 +195,17 @@ export class Vf implements VfApi {
       maskInterrupts(this.#regs, family);
       this.#api = ApiVersion.V1_0;
       this.#pfFeatures = 0;
+      this.#queues = null;
       this.#mbx.setOps(legacyOps);
       this.#regs.write32(family.regs.ctrl, family.ctrlReset);
       this.#flush();
       const settled = await s.waitUntil(() => !s.checkForRst(), this.#resetTimeoutMs);
       if (!settled) {
         this.#mbx.requireReset('the PF is still in reset (RSTI)', false);
+        const remedies: Remedy[] = [{ kind: 'pf', setting: 'up' }];
         throw new PfResetTimeoutError('PF still in reset: is the PF interface up?', {
-          hint: `on the host: \`ip link set ${this.#pf} up\` (a PF whose interface is down keeps its VFs in reset)`,
-          details: { waitedMs: this.#resetTimeoutMs },
+          hint: renderRemedies(remedies, this.#target),
+          details: { waitedMs: this.#resetTimeoutMs, remedies },
         });
       }
       this.#mbx.clearNeedsReset();
@@ -350,35 +358,36 @@ export class Vf implements VfApi {
     return this.family.model === '82599' && this.#api === ApiVersion.V1_0 ? IXGBEVF_82599_API10_MAX_MTU + ETH_OVERHEAD : LPE_MAX_FRAME;
   }
 
-  /** SET_LPE with the max frame size in bytes (MTU + 18), 68..9728 (82599 at API 1.0: ..1522). */
+  /**
+   * SET_LPE with the max frame size in bytes (MTU + 18): (MTU_MIN + 18)..(MTU_MAX + 18) = 86..9728; an
+   * 82599 at API 1.0: ..1522. The floor is ixgbevf's: its netdev min_mtu is ETH_MIN_MTU (ixgbevf_probe), so
+   * it never sends a frame below 86 although the PF would take 68 (ixgbe_set_vf_lpe).
+   */
   async setMaxFrame(bytes: number): Promise<void> {
     const limit = this.maxFrameLimit;
-    if (!Number.isInteger(bytes) || bytes < LPE_MIN_FRAME || bytes > limit) {
-      throw new InvalidArgumentError('ERR_INVALID_MTU', `invalid max frame ${String(bytes)}: expected ${LPE_MIN_FRAME}..${limit} bytes (MTU ${LPE_MIN_FRAME - ETH_OVERHEAD}..${limit - ETH_OVERHEAD})`, {
-        hint: this.#mtuHint(limit),
-        details: { maxFrame: bytes, min: LPE_MIN_FRAME, max: limit },
-      });
+    const min = MTU_MIN + ETH_OVERHEAD;
+    if (!Number.isInteger(bytes) || bytes < min || bytes > limit) {
+      throw this.#mtuError(`invalid max frame ${String(bytes)}: expected ${min}..${limit} bytes (MTU ${MTU_MIN}..${limit - ETH_OVERHEAD})`, limit, { maxFrame: bytes, min, max: limit });
     }
     await this.#call(Requirements.SET_LPE, [requestWord(MsgId.SET_LPE), bytes], 2, { op: 'SET_LPE', maxFrame: bytes });
   }
 
-  /** SET_LPE for an MTU: sends MTU + 14 (Ethernet header) + 4 (FCS), as ixgbevf. */
+  /** SET_LPE for an MTU (MTU_MIN..MTU_MAX, src/hw/messages.ts): sends MTU + 14 (Ethernet header) + 4 (FCS), as ixgbevf_change_mtu. */
   async setMtu(mtu: number): Promise<void> {
     const limit = this.maxFrameLimit - ETH_OVERHEAD;
-    const min = LPE_MIN_FRAME - ETH_OVERHEAD;
-    if (!Number.isInteger(mtu) || mtu < min || mtu > limit) {
-      throw new InvalidArgumentError('ERR_INVALID_MTU', `invalid MTU ${String(mtu)}: expected ${min}..${limit}`, {
-        hint: this.#mtuHint(limit + ETH_OVERHEAD),
-        details: { mtu, min, max: limit },
-      });
+    if (!Number.isInteger(mtu) || mtu < MTU_MIN || mtu > limit) {
+      throw this.#mtuError(`invalid MTU ${String(mtu)}: expected ${MTU_MIN}..${limit}`, limit + ETH_OVERHEAD, { mtu, min: MTU_MIN, max: limit });
     }
     await this.setMaxFrame(mtu + ETH_OVERHEAD);
   }
 
-  #mtuHint(limitFrame: number): string | undefined {
-    return limitFrame < LPE_MAX_FRAME
-      ? `an 82599 VF at mailbox API 1.0 is limited to MTU ${IXGBEVF_82599_API10_MAX_MTU}: negotiate API ≥ 1.1 (negotiateApi()) for jumbo frames`
-      : undefined;
+  #mtuError(message: string, limitFrame: number, details: Record<string, unknown>): InvalidArgumentError {
+    // ixgbevf_probe: an 82599 VF at API 1.0 gets max_mtu ETH_DATA_LEN + ETH_FCS_LEN (1504).
+    const remedies: Remedy[] = limitFrame < LPE_MAX_FRAME ? [{ kind: 'vf-step', step: 'negotiate-api' }] : [];
+    return new InvalidArgumentError('ERR_INVALID_MTU', limitFrame < LPE_MAX_FRAME ? `${message} (an 82599 VF at mailbox API 1.0 is limited to MTU ${IXGBEVF_82599_API10_MAX_MTU})` : message, {
+      ...(remedies.length === 0 ? {} : { hint: renderRemedies(remedies, this.#target) }),
+      details: { ...details, remedies },
+    });
   }
 
   /**
@@ -446,7 +455,8 @@ export class Vf implements VfApi {
     if (transparentVlan > rxQueues) transparentVlan = 1;
     let defaultQueue = reply[QueuesWord.DEF_QUEUE] ?? 0;
     if (defaultQueue >= txQueues) defaultQueue = 0;
-    return { txQueues, rxQueues, transparentVlan, defaultQueue };
+    this.#queues = { txQueues, rxQueues, transparentVlan, defaultQueue };
+    return { ...this.#queues };
   }
 
   /** GET_RETA (API ≥ 1.2, 82599/X540 PF with query_rss on): 128 two-bit entries. */
@@ -591,8 +601,8 @@ export class Vf implements VfApi {
     return reply;
   }
 
-  #nackContext(): { pf: string; vf: string; family: FamilyDescriptor; api: ApiVersion } {
-    return { pf: this.#pf, vf: this.#vf, family: this.family, api: this.#api };
+  #nackContext(): NackContext {
+    return { target: this.#target, family: this.family, api: this.#api, queues: this.#queues };
   }
 
   #flush(): void {

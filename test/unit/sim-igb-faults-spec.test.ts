@@ -204,11 +204,13 @@ describe('sim: spec', () => {
       pfMtu: 1500,
       portVlan: 0,
       linkUp: true,
+      rssQuery: false,
+      pfPromiscuous: false,
     });
   });
 
   it('every key', () => {
-    assert.deepEqual(parseSimSpec('sim:mac=02:AA:00:00:00:01,trust=on,api=1.3,pf=down,mtu=9000,family=x550em_a,vlan=5,link=down'), {
+    assert.deepEqual(parseSimSpec('sim:mac=02:AA:00:00:00:01,trust=on,api=1.3,pf=down,mtu=9000,family=x550em_a,vlan=5,link=down,promisc=on'), {
       family: 'X550EM_a',
       adminMac: '02:aa:00:00:00:01',
       trusted: true,
@@ -217,7 +219,10 @@ describe('sim: spec', () => {
       pfMtu: 9000,
       portVlan: 5,
       linkUp: false,
+      rssQuery: false,
+      pfPromiscuous: true,
     });
+    assert.equal(parseSimSpec('sim:family=x540,rss=on').rssQuery, true);
   });
 
   for (const [spec, key] of [
@@ -229,6 +234,8 @@ describe('sim: spec', () => {
     ['sim:family=e1000', 'family'],
     ['sim:vlan=4096', 'vlan'],
     ['sim:family=82576,api=1.1', 'api'],
+    ['sim:family=x550,rss=on', 'rss'],
+    ['sim:promisc=yes', 'promisc'],
   ] as const) {
     it(`rejects ${spec}`, () => {
       assert.throws(

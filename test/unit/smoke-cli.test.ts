@@ -51,7 +51,7 @@ test('smoke sim:pf=down: exit 4, the failed check prints its fix, summary counts
   const r = await runCli(['smoke', 'sim:pf=down']);
   assert.equal(r.code, 4);
   assert.match(r.stdout, /\[FAIL\] reset\.answer/);
-  assert.match(r.stdout, /fix: on the host: `ip link set sim-pf0 up`/);
+  assert.match(r.stdout, /fix: open the simulated VF with the PF setting `pf=up` \(e\.g\. `sim:pf=up`\)/);
   assert.equal(SUMMARY.exec(r.stdout)?.[2], '1');
   assert.match(r.stdout, /send the --json output and the PF's kernel log/);
   assert.match(r.stdout.trimEnd().split('\n').at(-1) ?? '', SUMMARY, 'the summary is the last line, failures too');

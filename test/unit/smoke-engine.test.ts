@@ -52,7 +52,7 @@ describe('default sim (82599, API 1.7, no admin MAC)', () => {
   test('skips say why: query_rss off, E610-only, sim has no PCI device, opt-in groups', async () => {
     const r = await smoke('sim');
     assert.match(r.byId['query.reta']!.reason, /query_rss is off/);
-    assert.match(r.byId['query.reta']!.hint ?? '', /ip link set sim-pf0 vf 0 query_rss on/);
+    assert.match(r.byId['query.reta']!.hint ?? '', /sim:rss=on/);
     assert.match(r.byId['query.pf-link']!.reason, /E610-only/);
     assert.match(r.byId['env.driver']!.reason, /simulated/);
     for (const id of ['pf.trust-off', 'pf.trust-on', 'pf.restore']) assert.match(r.byId[id]!.reason, /opt-in.*--allow-pf-changes/);
@@ -89,7 +89,8 @@ describe('PF down', () => {
   test('reset.answer fails with the `ip link set <pf> up` hint, exit 4, the rest is skipped with the reason', async () => {
     const r = await smoke('sim:pf=down');
     assertStatus(r, ['reset.answer'], 'fail');
-    assert.match(r.byId['reset.answer']!.hint ?? '', /ip link set sim-pf0 up/);
+    assert.match(r.byId['reset.answer']!.hint ?? '', /sim:pf=up/);
+    assert.doesNotMatch(r.byId['reset.answer']!.hint ?? '', /sim-pf0/);
     assert.equal(r.byId['reset.answer']!.error?.code, 'ERR_PF_IN_RESET');
     assert.equal(r.report.exitCode, 4);
     assert.equal(r.report.ok, false);
@@ -134,7 +135,7 @@ describe('--allow-pf-changes', () => {
     assert.equal(r.report.summary.failed, 0, JSON.stringify(r.report.checks.filter((c) => c.status === 'fail')));
     assertStatus(r, ['pf.trust-off', 'pf.trust-on', 'pf.restore'], 'pass');
     assert.match(r.byId['pf.trust-off']!.reason, /refused/);
-    assert.match(String((r.byId['pf.trust-off']!.details as { hint: string }).hint), /ip link set sim-pf0 vf 0 trust on/);
+    assert.match(String((r.byId['pf.trust-off']!.details as { hint: string }).hint), /sim:trust=on/);
     // default checks: the admin MAC untrusted VF cannot change its MAC → skipped with the reason, not failed
     assert.equal(r.byId['config.set-mac']!.status, 'skip');
     assert.match(r.byId['config.set-mac']!.reason, /administrator MAC \(02:00:00:00:00:aa\).*not trusted/);

@@ -106,3 +106,21 @@ describe('vf requirements', () => {
     requireSupported(Requirements.IGB_SET_PROMISC, igb, ApiVersion.V1_0);
   });
 });
+
+describe('message names are family-aware (issue 12 #9)', () => {
+  it('0x06 is SET_PROMISC on igb and SET_MACVLAN on ixgbe; ixgbe-only IDs are unknown on igb', async () => {
+    const { messageName } = await import('../../src/hw/messages.js');
+    assert.equal(messageName(0x06, 'igbvf'), 'SET_PROMISC');
+    assert.equal(messageName(0x06, 'ixgbevf'), 'SET_MACVLAN');
+    assert.equal(messageName(0x40020006, 'igbvf'), 'SET_PROMISC', 'word 0 with flags and MSGINFO');
+    assert.equal(messageName(0x08, 'igbvf'), 'MSG_0x0008');
+    assert.equal(messageName(0x08, 'ixgbevf'), 'API_NEGOTIATE');
+    assert.equal(messageName(0x100, 'igbvf'), 'PF_CONTROL_MSG');
+  });
+
+  it('a refused igb message is named in the igb namespace', async () => {
+    const { nackError } = await import('../../src/vf/nack.js');
+    const err = nackError({ op: 'SET_MULTICAST' }, 0x40000006, { target: { kind: 'sim' }, family: familyByModel('82576'), api: ApiVersion.V1_0, queues: null });
+    assert.equal(err.message, 'the PF refused SET_PROMISC');
+  });
+});

@@ -71,7 +71,7 @@ describe('vf reset', () => {
 
   it('PF interface down (RSTI stuck) → PfResetTimeoutError with the `ip link set <pf> up` hint', async () => {
     const rig = vfRig('sim:pf=down');
-    await assert.rejects(rig.vf.reset(), (e: unknown) => e instanceof PfResetTimeoutError && e.code === 'ERR_PF_IN_RESET' && e.message === 'PF still in reset: is the PF interface up?' && e.hint!.includes('ip link set <pf-netdev> up'));
+    await assert.rejects(rig.vf.reset(), (e: unknown) => e instanceof PfResetTimeoutError && e.code === 'ERR_PF_IN_RESET' && e.message === 'PF still in reset: is the PF interface up?' && e.hint!.includes('ip link set <pf> up'));
     const named = vfRig('sim:pf=down', { pfName: 'enp3s0f0' });
     await assert.rejects(named.vf.reset(), (e: unknown) => e instanceof PfResetTimeoutError && e.hint!.includes('ip link set enp3s0f0 up'));
     assert.equal(named.vf.needsReset, true);
@@ -219,19 +219,37 @@ describe('vf validation', () => {
     await assert.rejects(rig.vf.setVlan(1.5, true), code('ERR_INVALID_VLAN'));
     await assert.rejects(rig.vf.setMtu(9711), code('ERR_INVALID_MTU'));
     await assert.rejects(rig.vf.setMtu(49), code('ERR_INVALID_MTU'));
-    await assert.rejects(rig.vf.setMaxFrame(67), code('ERR_INVALID_MTU'));
+    // ixgbevf's floor is ETH_MIN_MTU (68): 50..67 are refused locally (issue 13 #5).
+    await assert.rejects(rig.vf.setMtu(67), code('ERR_INVALID_MTU'));
+    await assert.rejects(rig.vf.setMtu(50), code('ERR_INVALID_MTU'));
+    await assert.rejects(rig.vf.setMaxFrame(85), code('ERR_INVALID_MTU'));
     await assert.rejects(rig.vf.setMulticast(['02:00:00:00:00:01']), code('ERR_INVALID_MAC'));
     await assert.rejects(rig.vf.setXcastMode('all' as never), code('ERR_INVALID_ARGUMENT'));
     assert.deepEqual(rig.tx, []);
     await rig.vf.setMtu(9710);
-    await rig.vf.setMtu(50);
+    await rig.vf.setMtu(68);
+    assert.deepEqual(rig.tx.map((w) => w[1]), [9728, 86]);
+  });
+
+  it('one source of truth for the MTU range: local refusals and the NACK hint quote MTU_MIN..MTU_MAX', async () => {
+    const { MTU_MIN, MTU_MAX } = await import('../../src/hw/messages.js');
+    const rig = await ready(vfRig('sim:family=x540'));
+    await assert.rejects(rig.vf.setMtu(MTU_MIN - 1), (e: unknown) => e instanceof InvalidArgumentError && e.message.includes(`${MTU_MIN}..${MTU_MAX}`));
+    // X540 PF refusing a frame (MAXFRS check simulated by a PF answering NACK): the hint names the same range.
+    const { nackError } = await import('../../src/vf/nack.js');
+    const err = nackError({ op: 'SET_LPE', maxFrame: 9000 }, 0x40000005, { target: { kind: 'sim' }, family: rig.sim.family, api: rig.vf.api, queues: null });
+    assert.match(err.hint!, new RegExp(`MTU in ${MTU_MIN}\\.\\.${MTU_MAX}`));
+    assert.doesNotMatch(err.hint!, /sim-pf0|50\b/);
   });
 
   it('82599 at API 1.0: MTU limited to 1504, with a hint to negotiate', async () => {
     const rig = vfRig('sim:api=1.0');
     await rig.vf.reset();
     await rig.vf.negotiateApi();
-    await assert.rejects(rig.vf.setMtu(1505), (e: unknown) => e instanceof InvalidArgumentError && /negotiate API ≥ 1.1/.test(e.hint ?? ''));
+    await assert.rejects(
+      rig.vf.setMtu(1505),
+      (e: unknown) => e instanceof InvalidArgumentError && /limited to MTU 1504/.test(e.message) && /negotiate the mailbox API/.test(e.hint ?? '') && JSON.stringify(e.details.remedies) === '[{"kind":"vf-step","step":"negotiate-api"}]',
+    );
     const x540 = vfRig('sim:api=1.0,family=x540');
     await x540.vf.reset();
     await x540.vf.setMtu(9000);
@@ -253,9 +271,31 @@ describe('vf NACK paths with hints', () => {
     assert.equal(rig.vf.needsReset, false, 'a NACK does not poison the mailbox');
   });
 
-  it('SET_VLAN with a port VLAN → `vlan 0` hint', async () => {
+  it('SET_VLAN with a port VLAN → `vlan 0` hint (host: ip link with placeholders; sim: the spec key)', async () => {
     const rig = await ready(vfRig('sim:vlan=5'));
-    await assert.rejects(rig.vf.setVlan(10, true), (e: unknown) => e instanceof PfNackError && e.hint!.includes('ip link set <pf-netdev> vf <n> vlan 0'));
+    await assert.rejects(rig.vf.setVlan(10, true), (e: unknown) => e instanceof PfNackError && e.hint!.includes('ip link set <pf> vf <n> vlan 0'));
+    const sim = await ready(vfRig('sim:vlan=5', { simulated: true }));
+    await assert.rejects(
+      sim.vf.setVlan(10, true),
+      (e: unknown) =>
+        e instanceof PfNackError && e.hint!.includes('sim:vlan=0') && !e.hint!.includes('ip link') && JSON.stringify(e.details.remedies) === '[{"kind":"pf-vf","setting":"vlan","value":"0"}]',
+    );
+  });
+
+  it('hints are structured (details.remedies) and the sim never names a PF netdev', async () => {
+    const rig = await ready(vfRig('sim:mac=02:11:22:33:44:55', { simulated: true }));
+    await assert.rejects(rig.vf.setMac('02:aa:bb:cc:dd:ee'), (e: unknown) => {
+      assert.ok(e instanceof PfNackError);
+      assert.deepEqual(e.details.remedies, [
+        { kind: 'pf-vf', setting: 'trust', value: 'on' },
+        { kind: 'pf-vf', setting: 'mac', value: '02:aa:bb:cc:dd:ee' },
+      ]);
+      assert.match(e.hint!, /sim:trust=on/);
+      assert.doesNotMatch(e.hint!, /sim-pf0|ip link/);
+      return true;
+    });
+    const down = vfRig('sim:pf=down', { simulated: true, resetTimeoutMs: 50 });
+    await assert.rejects(down.vf.reset(), (e: unknown) => e instanceof PfResetTimeoutError && /sim:pf=up/.test(e.hint!) && JSON.stringify(e.details.remedies) === '[{"kind":"pf","setting":"up"}]');
   });
 
   it('SET_LPE on 82599 with a jumbo PF at API 1.0 → NACK with the negotiate hint', async () => {
