@@ -18,7 +18,7 @@ import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { readDriver } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
 import type { Remedy } from '../vf/nack.js';
-import { Requirements } from '../vf/requirements.js';
+import { Requirements, isPossibleOn } from '../vf/requirements.js';
 import type { ResetResult, VfApi, XcastModeName } from '../vf/types.js';
 import { ipPfSide, simPfSide, type PfSide, type PfVfView } from './pf-side.js';
 import type { SmokeCheck, SmokeGroup, SmokeHost, SmokeOptions, SmokeReport, SmokeStatus } from './types.js';
@@ -361,7 +361,6 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     });
     const rssNack = (what: string, err: PfNackError): Outcome => {
       const v = st.initialView;
-      if (handle.family.isX550Class) return skip(`${what}: the PF refused as expected: ${handle.family.model} VFs read RSS from their own registers (only 82599/X540 PFs answer)`);
       if (v?.rssQuery === true) return fail(`${what} NACKed although query_rss is on`, err.hint);
       return skip(`${what}: the PF refused: query_rss is ${v?.rssQuery === false ? 'off' : 'not known to be on'} for this VF (answered, values not checked)`, err.hint);
     };
@@ -725,12 +724,12 @@ async function pfResetCheck(
 function coverage(handle: VfHandle, sent: Set<number>, table: Table): Outcome {
   const vf = handle.vf;
   const fam = handle.family;
-  const allowed = Object.values(Requirements).filter((r) => r.name !== 'UPDATE_XCAST_MODE promisc' && r.kinds.includes(fam.kind) && fam.messages.has(r.id) && apiAtLeast(vf.api, r.minApi));
+  const allowed = Object.values(Requirements).filter((r) => r.name !== 'UPDATE_XCAST_MODE promisc' && r.kinds.includes(fam.kind) && fam.messages.has(r.id) && isPossibleOn(r, fam) && apiAtLeast(vf.api, r.minApi));
   const tried = allowed.filter((r) => sent.has(r.id)).map((r) => r.name);
   const missing = allowed.filter((r) => !sent.has(r.id)).map((r) => r.name);
   const notAllowed = Object.values(Requirements)
     .filter((r) => !allowed.includes(r) && r.name !== 'UPDATE_XCAST_MODE promisc')
-    .map((r) => `${r.name} (${!r.kinds.includes(fam.kind) || !fam.messages.has(r.id) ? `not in the ${fam.kind === 'igbvf' ? 'igb' : 'ixgbe'} family` : `needs API ≥ ${apiName(r.minApi)}`})`);
+    .map((r) => `${r.name} (${!r.kinds.includes(fam.kind) || !fam.messages.has(r.id) ? `not in the ${fam.kind === 'igbvf' ? 'igb' : 'ixgbe'} family` : !isPossibleOn(r, fam) ? `never granted on ${fam.model}` : `needs API ≥ ${apiName(r.minApi)}`})`);
   const details = { api: apiName(vf.api), tried, missing, notAllowed, notImplemented: fam.kind === 'ixgbevf' ? ['IPSEC_ADD', 'IPSEC_DEL'] : [] };
   if (missing.length > 0) {
     const stopped = SMOKE_CHECKS.some((c) => table.status(c.id) === 'fail');

@@ -315,6 +315,28 @@ describe('vf NACK paths with hints', () => {
     assert.equal(await trusted.vf.setXcastMode('allmulti'), 'allmulti');
   });
 
+  it('RETA / RSS key on X550-class VFs: refused locally (NotSupported, exit 6) with the true reason, nothing sent', async () => {
+    for (const family of ['x550', 'x550em_x', 'x550em_a', 'e610']) {
+      const rig = await ready(vfRig(`sim:family=${family}`));
+      for (const call of [() => rig.vf.getReta(), () => rig.vf.getRssKey()]) {
+        await assert.rejects(call(), (e: unknown) => e instanceof NotSupportedError && e.exitCode === 6 && /own registers \(VFRETA\/VFRSSRK\)/.test(e.message) && e.hint === undefined);
+      }
+      assert.deepEqual(rig.tx, [], family);
+    }
+    const x540 = await ready(vfRig('sim:family=x540,rss=on'));
+    assert.equal((await x540.vf.getReta()).length, 128);
+  });
+
+  it('xcast PROMISC on 82599: refused locally whatever the trust; X540 trusted with a promiscuous PF is granted it', async () => {
+    for (const spec of ['sim:trust=on,promisc=on', 'sim:trust=off']) {
+      const rig = await ready(vfRig(spec));
+      await assert.rejects(rig.vf.setXcastMode('promisc'), (e: unknown) => e instanceof NotSupportedError && /82599 PF never grants a VF unicast promiscuous mode/.test(e.message));
+      assert.deepEqual(rig.tx, [], spec);
+    }
+    const x540 = await ready(vfRig('sim:family=x540,trust=on,promisc=on'));
+    assert.equal(await x540.vf.setXcastMode('promisc'), 'promisc');
+  });
+
   it('GET_RETA without query_rss → `query_rss on` hint', async () => {
     const rig = await ready(vfRig('sim'));
     await assert.rejects(rig.vf.getReta(), (e: unknown) => e instanceof PfNackError && e.hint!.includes('query_rss on'));
@@ -322,7 +344,7 @@ describe('vf NACK paths with hints', () => {
   });
 
   it('NotSupported gating per API (1.2 PF: no promisc; 1.1 PF: no xcast/reta)', async () => {
-    const r12 = await ready(vfRig('sim:api=1.2'));
+    const r12 = await ready(vfRig('sim:api=1.2,family=x540'));
     await assert.rejects(r12.vf.setXcastMode('promisc'), (e: unknown) => e instanceof NotSupportedError && /needs mailbox API 1.3; the PF agreed to 1.2/.test(e.message));
     await assert.rejects(r12.vf.getPfLinkState(), NotSupportedError);
     await assert.rejects(r12.vf.negotiateFeatures(0), NotSupportedError);
