@@ -7,13 +7,15 @@ import { EventEmitter } from 'node:events';
 import { apiName } from '../hw/api.js';
 import { EnvironmentError, InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { OpenOptions, VfHandle } from '../open-types.js';
+import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
 import type { Logger } from './log.js';
 import { OwnedVf, type DaemonEvent } from './owned.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
 import { ControlServer } from './server.js';
-import { emptyState, StateStore, type DesiredState } from './state.js';
+import { emptyState, StateStore, type DesiredState, type StateProblem } from './state.js';
+import { prepareStateDir } from './state-dir.js';
 import { parseVfSpec } from './validate.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
@@ -39,6 +41,8 @@ export interface DaemonOptions {
   retryMinMs?: number;
   retryMaxMs?: number;
   requestWaitMs?: number;
+  /** Close client connections with no complete request for this long, ms (default 5000). */
+  idleTimeoutMs?: number;
 }
 
 export interface VfStatus {
@@ -50,22 +54,61 @@ export interface VfStatus {
   state: OwnedVf['state'];
   api: string;
   permanentMac: string | null;
-  desired: DesiredState;
+  desired: WireDesiredState;
   recoveries: number;
   lastError: { code: string; message: string; hint?: string } | null;
   releaseReason: string | null;
+  /** The state file set aside at start (corrupt or untrusted), or null. */
+  stateProblem: StateProblem | null;
+}
+
+/** The desired state on the wire: every field present, null when unset. */
+export interface WireDesiredState {
+  mac: string | null;
+  mtu: number | null;
+  vlans: number[];
+  multicast: string[];
+  xcast: DesiredState['xcast'] | null;
+}
+
+export function desiredToWire(d: DesiredState): WireDesiredState {
+  return { mac: d.mac ?? null, mtu: d.mtu ?? null, vlans: [...d.vlans], multicast: [...d.multicast], xcast: d.xcast ?? null };
+}
+
+/** Who sent a request (SO_PEERCRED), for the audit log. */
+export type Caller = PeerCredentials | null;
+
+type MutatingRequest = Extract<Request, { op: 'set-mac' | 'mtu' | 'vlan' | 'multicast' | 'xcast' }>;
+
+function isMutating(req: Request): req is MutatingRequest {
+  return req.op === 'set-mac' || req.op === 'mtu' || req.op === 'vlan' || req.op === 'multicast' || req.op === 'xcast';
+}
+
+/** The change a mutating request asks for, as audit-log fields. */
+function changeOf(req: MutatingRequest): Record<string, unknown> {
+  switch (req.op) {
+    case 'set-mac':
+      return { mac: req.mac };
+    case 'mtu':
+      return { mtu: req.mtu };
+    case 'vlan':
+      return { vlan: req.vlan, action: req.action };
+    case 'multicast':
+      return { multicast: req.macs };
+    case 'xcast':
+      return { xcast: req.mode };
+  }
 }
 
 export class Daemon extends EventEmitter {
   readonly vfs = new Map<string, OwnedVf>();
-  readonly #store: StateStore | null;
+  #store: StateStore | null = null;
   #server: ControlServer | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
 
   constructor(readonly options: DaemonOptions) {
     super();
-    this.#store = options.stateDir === undefined ? null : new StateStore(options.stateDir);
   }
 
   get socketPath(): string {
@@ -82,7 +125,7 @@ export class Daemon extends EventEmitter {
     const specs = this.options.specs.map(parseVfSpec);
     if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
     if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
-    await this.#store?.init();
+    if (this.options.stateDir !== undefined) await this.#openStore(this.options.stateDir);
     // The socket first: a second daemon must fail before it touches (and resets) any VF.
     this.#server = new ControlServer(this, {
       socketPath: this.options.socketPath,
@@ -90,6 +133,7 @@ export class Daemon extends EventEmitter {
       ...(this.options.group === undefined ? {} : { group: this.options.group }),
       ...(this.options.groupFile === undefined ? {} : { groupFile: this.options.groupFile }),
       ...(this.options.peerCredentials === undefined ? {} : { peerCredentials: this.options.peerCredentials }),
+      ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
     });
     await this.#server.listen();
     try {
@@ -116,6 +160,15 @@ export class Daemon extends EventEmitter {
     }
   }
 
+  /** Checks the state directory (refuses an unsafe one) and removes temp files a killed daemon left. */
+  async #openStore(dir: string): Promise<void> {
+    const real = await prepareStateDir(dir);
+    this.#store = new StateStore(real);
+    const { removed, skipped } = await this.#store.removeLeftovers();
+    if (removed.length > 0) this.options.logger.log('info', 'state-temp-removed', { dir: real, files: removed.join(',') });
+    if (skipped.length > 0) this.options.logger.log('warn', 'state-temp-kept', { dir: real, files: skipped.join(','), reason: 'not a regular file of root or the daemon: left alone' });
+  }
+
   async #open(spec: string): Promise<void> {
     const { logger } = this.options;
     let owned: OwnedVf | null = null;
@@ -130,27 +183,42 @@ export class Daemon extends EventEmitter {
     };
     const handle = await this.options.openVf(spec, opts);
     let desired = emptyState();
-    if (this.#store !== null) {
+    let problem: StateProblem | null = null;
+    const store = this.#store;
+    if (store !== null) {
       try {
-        const loaded = await this.#store.load(handle.id);
-        if (loaded !== null) {
-          desired = loaded;
-          logger.log('info', 'state-loaded', { vf: handle.id, file: this.#store.fileFor(handle.id), desired });
+        const loaded = await store.load(handle.id);
+        problem = loaded.problem;
+        if (loaded.desired !== null) {
+          desired = loaded.desired;
+          logger.log('info', 'state-loaded', { vf: handle.id, file: store.fileFor(handle.id), desired });
+        }
+        if (problem !== null) {
+          logger.log('error', problem.kind === 'corrupt' ? 'state-corrupt' : 'state-untrusted', {
+            vf: handle.id,
+            file: problem.file,
+            keptAs: problem.keptAs ?? undefined,
+            reason: problem.reason,
+            note: 'starting with an empty desired state; the file is kept for inspection',
+          });
         }
       } catch (err) {
-        logger.log('warn', 'state-ignored', { vf: handle.id, file: this.#store.fileFor(handle.id), error: (err as Error).message });
+        await handle.close().catch(() => undefined);
+        throw new EnvironmentError('ERR_STATE_READ', `cannot read ${store.fileFor(handle.id)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
+          hint: `ls -l ${store.fileFor(handle.id)}`,
+          cause: err,
+        });
       }
     }
     owned = new OwnedVf(handle, desired, {
       logger,
       emit: (e) => this.#emitEvent(e),
-      save: async (vf, d) => {
-        await this.#store?.save(vf, d);
-      },
+      save: store === null ? null : (vf, d) => store.save(vf, d),
       retryMinMs: this.options.retryMinMs ?? 1000,
       retryMaxMs: this.options.retryMaxMs ?? 2000,
       requestWaitMs: this.options.requestWaitMs ?? 3000,
     });
+    owned.stateProblem = problem;
     this.vfs.set(handle.id, owned);
     logger.log('info', 'opened', { vf: handle.id, kind: handle.kind, family: handle.family.model, pf: handle.pfName ?? undefined, vfIndex: handle.vfIndex ?? undefined });
   }
@@ -177,15 +245,47 @@ export class Daemon extends EventEmitter {
       state: owned.state,
       api: apiName(h.vf.api),
       permanentMac: h.vf.lastReset?.permanentMac ?? null,
-      desired: owned.desired,
+      desired: desiredToWire(owned.desired),
       recoveries: owned.recoveries,
       lastError: owned.lastError === null ? null : { code: owned.lastError.code, message: owned.lastError.message, ...(owned.lastError.hint === undefined ? {} : { hint: owned.lastError.hint }) },
       releaseReason: owned.releaseReason,
+      stateProblem: owned.stateProblem,
     };
   }
 
-  /** Handles one validated request (everything but `watch`, which the server streams). */
-  async handle(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
+  /**
+   * Handles one validated request (everything but `watch`, which the server streams). Every
+   * state-changing request is logged (`audit`, info) with the caller, the change and the PF's answer.
+   */
+  async handle(req: Exclude<Request, { op: 'watch' }>, caller: Caller = null): Promise<unknown> {
+    try {
+      const result = await this.#handleExplained(req);
+      if (isMutating(req)) {
+        const r = result as { pfReply?: string | null; persisted?: boolean };
+        this.#audit(req, caller, { ok: true, pfReply: r.pfReply ?? null, persisted: r.persisted });
+      }
+      return result;
+    } catch (err) {
+      if (isMutating(req)) {
+        const e = asIxgbevfError(err);
+        this.#audit(req, caller, { ok: false, code: e.code, error: e.message, pfReply: (e.details as { reply?: unknown } | undefined)?.reply ?? undefined });
+      }
+      throw err;
+    }
+  }
+
+  #audit(req: MutatingRequest, caller: Caller, outcome: Record<string, unknown>): void {
+    this.options.logger.log('info', 'audit', {
+      uid: caller?.uid ?? null,
+      pid: caller?.pid ?? null,
+      op: req.op,
+      vf: req.vf,
+      ...changeOf(req),
+      ...outcome,
+    });
+  }
+
+  async #handleExplained(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
     try {
       return await this.#handle(req);
     } catch (err) {
@@ -231,38 +331,38 @@ export class Daemon extends EventEmitter {
       }
       case 'set-mac': {
         const o = this.owned(req.vf);
-        const { replies } = await o.request((vf) => vf.setMac(req.mac));
-        const persisted = await o.commit((d) => (d.mac = req.mac));
+        const { replies, persisted } = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac));
         return { vf: o.id, mac: req.mac, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
       }
       case 'mtu': {
         const o = this.owned(req.vf);
-        const { replies } = await o.request((vf) => vf.setMtu(req.mtu));
-        const persisted = await o.commit((d) => (d.mtu = req.mtu));
+        const { replies, persisted } = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu));
         return { vf: o.id, mtu: req.mtu, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
       }
       case 'vlan': {
         const o = this.owned(req.vf);
         const on = req.action === 'add';
-        const { replies } = await o.request((vf) => vf.setVlan(req.vlan, on));
-        const persisted = await o.commit((d) => {
-          const set = new Set(d.vlans);
-          if (on) set.add(req.vlan);
-          else set.delete(req.vlan);
-          d.vlans = [...set].sort((a, b) => a - b);
-        });
-        return { vf: o.id, vlan: req.vlan, action: req.action, vlans: o.desired.vlans, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        let vlans: number[] = [];
+        const { replies, persisted } = await o.change(
+          (vf) => vf.setVlan(req.vlan, on),
+          (d) => {
+            const set = new Set(d.vlans);
+            if (on) set.add(req.vlan);
+            else set.delete(req.vlan);
+            d.vlans = [...set].sort((a, b) => a - b);
+            vlans = [...d.vlans];
+          },
+        );
+        return { vf: o.id, vlan: req.vlan, action: req.action, vlans, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
       }
       case 'multicast': {
         const o = this.owned(req.vf);
-        const { value, replies } = await o.request((vf) => vf.setMulticast(req.macs));
-        const persisted = await o.commit((d) => (d.multicast = [...req.macs]));
+        const { value, replies, persisted } = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]));
         return { vf: o.id, macs: req.macs, ...value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
       }
       case 'xcast': {
         const o = this.owned(req.vf);
-        const { value, replies } = await o.request((vf) => vf.setXcastMode(req.mode));
-        const persisted = await o.commit((d) => (d.xcast = req.mode));
+        const { value, replies, persisted } = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode));
         return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
       }
       case 'sim':

@@ -13,9 +13,10 @@ import {
 } from '../errors.js';
 import type { VfHandle } from '../open-types.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
+import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
 import type { Logger } from './log.js';
-import { cloneState, type DesiredState } from './state.js';
+import { cloneState, type DesiredState, type StateProblem } from './state.js';
 
 export type OwnedState = 'starting' | 'ready' | 'recovering' | 'released';
 
@@ -29,8 +30,8 @@ export interface DaemonEvent {
 export interface OwnedContext {
   logger: Logger;
   emit(event: DaemonEvent): void;
-  /** Persists the desired state (no-op without --state-dir). */
-  save(vf: string, desired: DesiredState): Promise<void>;
+  /** Persists the desired state durably (null without --state-dir). Called one at a time per VF. */
+  save: ((vf: string, desired: DesiredState) => Promise<void>) | null;
   retryMinMs: number;
   retryMaxMs: number;
   /** How long a request waits for a running recovery before it fails. */
@@ -68,6 +69,8 @@ export class OwnedVf {
   lastFailures: ApplyFailure[] = [];
   recoveries = 0;
   releaseReason: string | null = null;
+  /** The state file found at start that was set aside (corrupt or untrusted), shown in `status`. */
+  stateProblem: StateProblem | null = null;
   /** Word 0 of every PF→VF message while an operation runs (the PF's answers). */
   #replies: number[] | null = null;
   #chain: Promise<unknown> = Promise.resolve();
@@ -76,6 +79,7 @@ export class OwnedVf {
   #inReset = false;
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
+  readonly #committer: CoalescingCommitter<DesiredState> | null;
 
   constructor(
     readonly handle: VfHandle,
@@ -83,6 +87,11 @@ export class OwnedVf {
     private readonly ctx: OwnedContext,
   ) {
     this.desired = cloneState(desired);
+    const save = ctx.save;
+    this.#committer = save === null ? null : new CoalescingCommitter((d) => save(this.id, d).catch((err: unknown) => {
+      this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
+      throw err;
+    }));
     const vf = handle.vf;
     const onReset = (reason: string): void => {
       if (this.#inReset) return; // our own reset's RSTD
@@ -274,7 +283,30 @@ export class OwnedVf {
    * desired state) and one retry. Returns the operation's result and the PF's reply words.
    */
   async request<T>(fn: (vf: VfApi) => Promise<T>): Promise<{ value: T; replies: number[] }> {
+    const { value, replies } = await this.#request(fn, null);
+    return { value, replies };
+  }
+
+  /**
+   * A state-changing operation: runs `fn` like request(), and when the PF accepted, applies `change` to
+   * the desired state in the same mailbox turn (so the desired state follows the PF's order of
+   * acceptance) and commits it. `persisted`: that state, or a later one, is durable on disk.
+   */
+  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void): Promise<{ value: T; replies: number[]; persisted: boolean }> {
+    return this.#request(fn, change);
+  }
+
+  async #request<T>(fn: (vf: VfApi) => Promise<T>, change: ((d: DesiredState) => void) | null): Promise<{ value: T; replies: number[]; persisted: boolean }> {
     await this.#whenReady();
+    let committed: Promise<boolean> = Promise.resolve(false);
+    const done = await this.#exchange(fn, (value, replies) => {
+      if (change !== null) committed = this.#commit(change);
+      return { value, replies };
+    });
+    return { ...done, persisted: await committed };
+  }
+
+  async #exchange<T, R>(fn: (vf: VfApi) => Promise<T>, accepted: (value: T, replies: number[]) => R): Promise<R> {
     return this.exclusive(async () => {
       const gone = this.#unusable();
       if (gone !== null) throw gone;
@@ -284,7 +316,7 @@ export class OwnedVf {
       try {
         try {
           if (vf.needsReset) throw new ResetRequiredError('the mailbox needs a reset');
-          return { value: await fn(vf), replies };
+          return accepted(await fn(vf), replies);
         } catch (err) {
           if (!(err instanceof ResetRequiredError)) throw err;
           this.ctx.logger.log('warn', 'reset-required', { vf: this.id, reason: err.message });
@@ -298,7 +330,7 @@ export class OwnedVf {
           this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
           this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
           replies.length = 0;
-          return { value: await fn(vf), replies };
+          return accepted(await fn(vf), replies);
         }
       } finally {
         this.#replies = null;
@@ -306,18 +338,17 @@ export class OwnedVf {
     });
   }
 
-  /** Changes the desired state after a successful operation and persists it. Returns whether it was saved. */
-  async commit(change: (d: DesiredState) => void): Promise<boolean> {
+  /** Changes the desired state and queues it for the disk; resolves with whether it (or a later state) is durable. */
+  #commit(change: (d: DesiredState) => void): Promise<boolean> {
     const next = cloneState(this.desired);
     change(next);
     this.desired = next;
-    try {
-      await this.ctx.save(this.id, next);
-      return true;
-    } catch (err) {
-      this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
-      return false;
-    }
+    return this.#committer === null ? Promise.resolve(false) : this.#committer.submit(cloneState(next));
+  }
+
+  /** Resolves when every queued state write has finished (daemon shutdown). */
+  async flushState(): Promise<void> {
+    await this.#committer?.idle();
   }
 
   /** Lets the VF go now (kernel request, device gone). Keeps the desired state on disk. */

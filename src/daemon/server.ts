@@ -1,6 +1,9 @@
 /**
  * The control socket: a Unix stream socket (mode 0600, or 0660 to `--group`), JSON lines, every peer
- * checked with SO_PEERCRED, every request validated, bounded per line and per connection.
+ * checked with SO_PEERCRED before it counts, every request validated, bounded per line and per
+ * connection. Connections are capped in total and per uid, with room always kept for root; a connection
+ * that sends no complete request within `idleTimeoutMs` is closed; a refused peer gets one JSON line
+ * with the reason (exit code 3) before the close.
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
@@ -13,7 +16,18 @@ import type { DaemonEvent } from './owned.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type RequestId } from './protocol.js';
 
+/** Connections served at once, all uids together. */
 export const MAX_CONNECTIONS = 64;
+/** Of those, kept free for root (uid 0): other uids together never take them. */
+export const ROOT_RESERVED_CONNECTIONS = 8;
+/** Connections one non-root uid may hold at once (its share of the cap). */
+export const MAX_CONNECTIONS_PER_UID = 16;
+/** Default: a connection with no complete request for this long (and no `watch`) is closed. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 5000;
+/** Refused sockets kept open briefly so the peer can read the reason (beyond this: closed at once). */
+const MAX_REFUSING = 64;
+/** How long a refused socket is drained before it is closed, ms. */
+const REFUSAL_LINGER_MS = 1000;
 /** Bytes one connection may send in total (a CLI sends a few hundred). */
 export const MAX_CONNECTION_BYTES = 1024 * 1024;
 /** Unread output after which a slow watcher is dropped. */
@@ -25,6 +39,8 @@ export interface ServerOptions {
   group?: string;
   groupFile?: string;
   peerCredentials?: (socket: net.Socket) => Promise<PeerCredentials | null>;
+  /** Close connections with no complete request for this long (default DEFAULT_IDLE_TIMEOUT_MS). */
+  idleTimeoutMs?: number;
 }
 
 /** `--group NAME|GID` → gid, from /etc/group. */
@@ -69,6 +85,11 @@ function probe(socketPath: string): Promise<boolean> {
 export class ControlServer {
   readonly #server: net.Server;
   readonly #connections = new Set<net.Socket>();
+  /** Served connections per uid. */
+  readonly #perUid = new Map<number, number>();
+  /** The one `watch` subscription of each connection that has one (O(1) removal on close). */
+  readonly #watchers = new Map<net.Socket, (event: DaemonEvent) => void>();
+  #refusing = 0;
   /** Every accepted socket, served or being refused (all destroyed on close). */
   readonly #all = new Set<net.Socket>();
   #gid: number | null = null;
@@ -80,6 +101,14 @@ export class ControlServer {
   ) {
     this.#server = net.createServer((socket) => void this.#accept(socket));
     this.#server.on('error', (err) => opts.logger.log('error', 'socket-error', { error: err.message }));
+    daemon.on('event', (event: DaemonEvent) => {
+      for (const listener of this.#watchers.values()) listener(event);
+    });
+  }
+
+  /** Connections being served now (all uids). */
+  get connectionCount(): number {
+    return this.#connections.size;
   }
 
   async listen(): Promise<void> {
@@ -156,10 +185,48 @@ export class ControlServer {
     socket.write(`${JSON.stringify(msg)}\n`);
   }
 
+  /**
+   * Says why (one JSON line, exit code 3), half-closes, and reads and drops what the peer sends for a
+   * moment: a client that wrote its request first then reads the reason instead of failing its write
+   * with EPIPE. Bounded: at most MAX_REFUSING sockets linger, each at most REFUSAL_LINGER_MS.
+   */
   #refuse(socket: net.Socket, code: string, message: string, hint: string): void {
     const reply: Reply = { id: null, ok: false, error: { code, message, hint, exitCode: 3 } };
-    // Say why, then close without reading anything the peer sent.
-    socket.end(`${JSON.stringify(reply)}\n`, () => socket.destroy());
+    const linger = this.#refusing < MAX_REFUSING;
+    if (!linger) {
+      socket.end(`${JSON.stringify(reply)}\n`, () => socket.destroy());
+      return;
+    }
+    this.#refusing += 1;
+    const timer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
+    socket.once('close', () => {
+      clearTimeout(timer);
+      this.#refusing -= 1;
+    });
+    let dropped = 0;
+    socket.on('data', (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped > MAX_LINE_BYTES) socket.destroy();
+    });
+    socket.on('end', () => socket.destroy());
+    socket.end(`${JSON.stringify(reply)}\n`);
+    socket.resume();
+  }
+
+  /** Whether `uid` may take one more connection now (root: up to the cap; others: their share, outside root's room). */
+  #hasRoomFor(uid: number): { ok: true } | { ok: false; message: string; hint: string } {
+    const total = this.#connections.size;
+    if (total >= MAX_CONNECTIONS) return { ok: false, message: `the daemon already serves ${MAX_CONNECTIONS} connections`, hint: 'close idle ixgbevf watch sessions, then retry' };
+    if (uid === 0) return { ok: true };
+    const mine = this.#perUid.get(uid) ?? 0;
+    if (mine >= MAX_CONNECTIONS_PER_UID) {
+      return { ok: false, message: `uid ${uid} already has ${mine} connections to the daemon (at most ${MAX_CONNECTIONS_PER_UID} per user)`, hint: 'close idle ixgbevf watch sessions of this user, then retry' };
+    }
+    const nonRoot = total - (this.#perUid.get(0) ?? 0);
+    if (nonRoot >= MAX_CONNECTIONS - ROOT_RESERVED_CONNECTIONS) {
+      return { ok: false, message: `the daemon's connections for non-root users are all in use (${nonRoot}; ${ROOT_RESERVED_CONNECTIONS} are kept for root)`, hint: 'close idle ixgbevf watch sessions, or retry as root' };
+    }
+    return { ok: true };
   }
 
   async #accept(socket: net.Socket): Promise<void> {
@@ -167,10 +234,7 @@ export class ControlServer {
     socket.pause();
     this.#all.add(socket);
     socket.once('close', () => this.#all.delete(socket));
-    if (this.#connections.size >= MAX_CONNECTIONS) {
-      this.#refuse(socket, 'ERR_TOO_MANY_CONNECTIONS', `the daemon already serves ${MAX_CONNECTIONS} connections`, 'close idle ixgbevf watch sessions');
-      return;
-    }
+    // Who it is first: the cap is counted per uid, and a refused uid never takes a place.
     const creds = await (this.opts.peerCredentials ?? getPeerCredentials)(socket);
     if (creds === null) {
       this.opts.logger.log('warn', 'peer-refused', { reason: 'peer credentials unavailable (SO_PEERCRED needs the native addon): refusing' });
@@ -187,15 +251,43 @@ export class ControlServer {
       );
       return;
     }
-    this.#serve(socket);
+    if (socket.destroyed) return;
+    const room = this.#hasRoomFor(creds.uid);
+    if (!room.ok) {
+      this.opts.logger.log('warn', 'peer-refused', { uid: creds.uid, pid: creds.pid, reason: room.message });
+      this.#refuse(socket, 'ERR_TOO_MANY_CONNECTIONS', room.message, room.hint);
+      return;
+    }
+    this.#serve(socket, creds);
   }
 
-  #serve(socket: net.Socket): void {
+  #serve(socket: net.Socket, creds: PeerCredentials): void {
     this.#connections.add(socket);
-    const unwatch: (() => void)[] = [];
+    this.#perUid.set(creds.uid, (this.#perUid.get(creds.uid) ?? 0) + 1);
+    const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    let idleTimer: NodeJS.Timeout | null = null;
+    const stopIdle = (): void => {
+      if (idleTimer !== null) clearTimeout(idleTimer);
+      idleTimer = null;
+    };
+    /** Arms the idle timer when nothing is pending and the connection does not watch. */
+    const armIdle = (): void => {
+      stopIdle();
+      if (socket.destroyed || this.#watchers.has(socket) || busy || queue.length > 0) return;
+      idleTimer = setTimeout(() => {
+        this.opts.logger.log('info', 'client-idle-closed', { uid: creds.uid, pid: creds.pid, afterMs: idleMs });
+        this.#send(socket, { id: null, ok: false, error: { code: 'ERR_IDLE', message: `no complete request within ${idleMs} ms: closing`, exitCode: 3 } });
+        socket.end();
+        socket.destroy();
+      }, idleMs);
+    };
     socket.once('close', () => {
+      stopIdle();
       this.#connections.delete(socket);
-      for (const off of unwatch) off();
+      const left = (this.#perUid.get(creds.uid) ?? 1) - 1;
+      if (left <= 0) this.#perUid.delete(creds.uid);
+      else this.#perUid.set(creds.uid, left);
+      this.#watchers.delete(socket);
     });
     let buffer: Buffer = Buffer.alloc(0);
     let total = 0;
@@ -211,9 +303,10 @@ export class ControlServer {
       busy = true;
       while (queue.length > 0 && !socket.destroyed) {
         const line = queue.shift()!;
-        await this.#handleLine(socket, line, unwatch);
+        await this.#handleLine(socket, line, creds);
       }
       busy = false;
+      armIdle();
     };
     socket.on('data', (chunk: Buffer) => {
       total += chunk.length;
@@ -227,14 +320,16 @@ export class ControlServer {
         if (line.trim() === '') continue;
         if (queue.length >= MAX_PIPELINED) return fail('ERR_BAD_REQUEST', `more than ${MAX_PIPELINED} requests waiting on one connection`);
         queue.push(line);
+        stopIdle();
       }
       if (buffer.length > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
       void pump();
     });
     socket.resume();
+    armIdle();
   }
 
-  async #handleLine(socket: net.Socket, line: string, unwatch: (() => void)[]): Promise<void> {
+  async #handleLine(socket: net.Socket, line: string, creds: PeerCredentials): Promise<void> {
     let id: RequestId = null;
     try {
       try {
@@ -246,15 +341,18 @@ export class ControlServer {
       if (req.op === 'watch') {
         const only = req.vf;
         if (only !== undefined) this.daemon.owned(only);
-        const listener = (event: DaemonEvent): void => {
+        if (this.#watchers.has(socket)) {
+          throw new InvalidArgumentError('ERR_ALREADY_WATCHING', 'this connection already has a watch subscription (one per connection)', {
+            hint: 'open another connection for another watch',
+          });
+        }
+        this.#watchers.set(socket, (event: DaemonEvent): void => {
           if (only === undefined || event.vf === only) this.#send(socket, { id: req.id, event });
-        };
-        this.daemon.on('event', listener);
-        unwatch.push(() => this.daemon.off('event', listener));
+        });
         this.#send(socket, { id: req.id, ok: true, result: { watching: only === undefined ? [...this.daemon.vfs.keys()] : [only] } });
         return;
       }
-      const result = await this.daemon.handle(req);
+      const result = await this.daemon.handle(req, creds);
       this.#send(socket, { id: req.id, ok: true, result });
     } catch (err) {
       const e = asIxgbevfError(err);

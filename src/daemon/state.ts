@@ -1,10 +1,14 @@
 /**
  * The desired configuration of one VF (what the daemon re-applies after every PF reset) and its on-disk
- * form under `--state-dir`: one JSON file per VF, written atomically (temp file + fsync + rename).
+ * form under `--state-dir`: one JSON file per VF. A save writes a fresh temp file (O_CREAT|O_EXCL|
+ * O_NOFOLLOW, 0600, unique name), fsyncs it, renames it over the file and fsyncs the directory, so the
+ * file is always a complete state. A file that does not parse, or that another user owns or may write,
+ * is moved aside (never overwritten) and reported. Saves of one VF are serialised by commit.ts.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { EnvironmentError } from '../errors.js';
+import { isTrustedOwner } from './state-dir.js';
 import type { XcastModeName } from '../vf/types.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVlanId, parseXcastMode } from './validate.js';
 
@@ -50,49 +54,152 @@ interface StateFile {
   desired: DesiredState;
 }
 
+/** Names of the daemon's own temp files: `.<file>.tmp-<pid>-<seq>-<random>`. */
+export const TEMP_FILE_RE = /^\.[^/]+\.json\.tmp-\d+-\d+-[0-9a-f]{12}$/;
+
+// (libuv opens every file O_CLOEXEC by itself.)
+const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
+/** Largest state file read (a full one is a few KiB). */
+const MAX_STATE_BYTES = 256 * 1024;
+
+/** A state file the daemon would not use: moved aside and kept as evidence. */
+export interface StateProblem {
+  kind: 'corrupt' | 'untrusted';
+  file: string;
+  /** Where it was moved (null when even that failed). */
+  keptAs: string | null;
+  reason: string;
+}
+
+export interface LoadResult {
+  desired: DesiredState | null;
+  problem: StateProblem | null;
+}
+
+/** `2026-12-04T23-45-55.123Z`: a file-name-safe time. */
+function stamp(now: Date): string {
+  return now.toISOString().replace(/:/g, '-');
+}
+
 export class StateStore {
+  #seq = 0;
+
+  /** `dir` must have been checked (prepareStateDir) and be the real path. */
   constructor(readonly dir: string) {}
 
   fileFor(vf: string): string {
     return path.join(this.dir, `${encodeURIComponent(vf)}.json`);
   }
 
-  async init(): Promise<void> {
-    try {
-      await fsp.mkdir(this.dir, { recursive: true, mode: 0o700 });
-    } catch (err) {
-      throw new EnvironmentError('ERR_STATE_DIR', `cannot create state directory ${this.dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
-        hint: `mkdir -p ${this.dir} (as the user running the daemon)`,
-        cause: err,
-      });
+  /**
+   * Removes temp files a killed daemon left behind: only names matching TEMP_FILE_RE, only regular files
+   * (lstat: a symlink is left alone), only owned by root or the daemon's uid. Returns the removed names.
+   */
+  async removeLeftovers(): Promise<{ removed: string[]; skipped: string[] }> {
+    const removed: string[] = [];
+    const skipped: string[] = [];
+    for (const name of await fsp.readdir(this.dir)) {
+      if (!TEMP_FILE_RE.test(name)) continue;
+      const file = path.join(this.dir, name);
+      try {
+        const st = await fsp.lstat(file);
+        if (!st.isFile() || !isTrustedOwner(st.uid)) {
+          skipped.push(name);
+          continue;
+        }
+        await fsp.unlink(file);
+        removed.push(name);
+      } catch {
+        skipped.push(name);
+      }
     }
+    return { removed, skipped };
   }
 
-  /** The stored state, null when there is none. A corrupt file is an error (the caller logs and ignores it). */
-  async load(vf: string): Promise<DesiredState | null> {
-    let text: string;
+  /**
+   * The stored state (null when there is none). A file that cannot be trusted or parsed is moved aside to
+   * `<file>.untrusted-<time>` / `<file>.corrupt-<time>` and reported in `problem`; the VF then starts empty.
+   */
+  async load(vf: string, now: () => Date = () => new Date()): Promise<LoadResult> {
+    const file = this.fileFor(vf);
+    let st;
     try {
-      text = await fsp.readFile(this.fileFor(vf), 'utf8');
+      st = await fsp.lstat(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { desired: null, problem: null };
       throw err;
     }
-    const doc = JSON.parse(text) as Partial<StateFile>;
-    if (doc.version !== 1 || doc.vf !== vf) throw new TypeError(`state file is for ${String(doc.vf)} (version ${String(doc.version)})`);
-    return parseState(doc.desired);
-  }
-
-  async save(vf: string, desired: DesiredState): Promise<void> {
-    const file = this.fileFor(vf);
-    const tmp = `${file}.tmp-${process.pid}`;
-    const doc: StateFile = { version: 1, vf, desired };
-    const fh = await fsp.open(tmp, 'w', 0o600);
+    const refuse = async (kind: StateProblem['kind'], reason: string): Promise<LoadResult> => ({
+      desired: null,
+      problem: { kind, file, reason, keptAs: await this.#setAside(file, kind, now()) },
+    });
+    if (!st.isFile()) return refuse('untrusted', st.isSymbolicLink() ? 'it is a symlink' : 'it is not a regular file');
+    let text: string;
+    const fh = await fsp.open(file, READ_FLAGS).catch((err: NodeJS.ErrnoException) => err);
+    if (fh instanceof Error) return refuse('untrusted', `cannot open it safely (${fh.code ?? fh.message})`);
     try {
-      await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
-      await fh.sync();
+      const fst = await fh.stat();
+      if (!fst.isFile()) return refuse('untrusted', 'it is not a regular file');
+      if (!isTrustedOwner(fst.uid)) return refuse('untrusted', `it is owned by uid ${fst.uid}, not root or the daemon`);
+      if ((fst.mode & 0o022) !== 0) return refuse('untrusted', `it is writable by group or others (mode 0${(fst.mode & 0o777).toString(8)})`);
+      if (fst.size > MAX_STATE_BYTES) return refuse('corrupt', `it is ${fst.size} bytes (at most ${MAX_STATE_BYTES})`);
+      text = await fh.readFile('utf8');
     } finally {
       await fh.close();
     }
-    await fsp.rename(tmp, file);
+    try {
+      const doc = JSON.parse(text) as Partial<StateFile>;
+      if (typeof doc !== 'object' || doc === null) throw new TypeError('not a JSON object');
+      if (doc.version !== 1 || doc.vf !== vf) throw new TypeError(`it is for ${JSON.stringify(doc.vf)} (version ${String(doc.version)}), expected ${JSON.stringify(vf)} version 1`);
+      return { desired: parseState(doc.desired), problem: null };
+    } catch (err) {
+      return refuse('corrupt', (err as Error).message);
+    }
+  }
+
+  /** Moves `file` to `<file>.<kind>-<time>[-n]` without ever replacing an existing file. */
+  async #setAside(file: string, kind: string, now: Date): Promise<string | null> {
+    for (let n = 0; n < 100; n++) {
+      const target = `${file}.${kind}-${stamp(now)}${n === 0 ? '' : `-${n}`}`;
+      try {
+        await fsp.link(file, target); // link(2) does not follow a symlink and fails on EEXIST
+        await fsp.unlink(file);
+        return target;
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600), write, fsync, rename
+   * over the state file, fsync the directory. On failure the old file is untouched and the temp removed.
+   */
+  async save(vf: string, desired: DesiredState): Promise<void> {
+    const file = this.fileFor(vf);
+    const tmp = path.join(this.dir, `.${path.basename(file)}.tmp-${process.pid}-${++this.#seq}-${randomBytes(6).toString('hex')}`);
+    const doc: StateFile = { version: 1, vf, desired };
+    const fh = await fsp.open(tmp, WRITE_FLAGS, 0o600);
+    let renamed = false;
+    try {
+      try {
+        await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
+        await fh.sync();
+      } finally {
+        await fh.close();
+      }
+      await fsp.rename(tmp, file);
+      renamed = true;
+    } finally {
+      if (!renamed) await fsp.unlink(tmp).catch(() => undefined);
+    }
+    const dirHandle = await fsp.open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    try {
+      await dirHandle.sync();
+    } finally {
+      await dirHandle.close();
+    }
   }
 }

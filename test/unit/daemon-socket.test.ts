@@ -62,7 +62,7 @@ test('set-mac and a VLAN are re-applied after a simulated PF reset (pf-down, pf-
     const vf = (status.result!.vfs as { state: string; recoveries: number; desired: { mac: string; vlans: number[] } }[])[0]!;
     assert.equal(vf.state, 'ready');
     assert.equal(vf.recoveries, 1);
-    assert.deepEqual(vf.desired, { mac: '02:00:00:00:00:42', vlans: [100], multicast: [] });
+    assert.deepEqual(vf.desired, { mac: '02:00:00:00:00:42', mtu: null, vlans: [100], multicast: [], xcast: null });
     assert.match(d.log(), /recovery-failed .*ERR_PF_IN_RESET/);
     assert.match(d.log(), /recovered vf=sim/);
   } finally {
@@ -82,7 +82,7 @@ test('a PF NACK through the daemon is an error reply with the trust hint, and is
     assert.match(r.stderr, /administrator set MAC 02:00:00:00:00:aa/);
     assert.match(r.stderr, /fix: ip link set \S+ vf 0 trust on/);
     const status = await conn.request<Reply>({ id: 1, op: 'status' });
-    assert.equal((status.result!.vfs as { desired: { mac?: string } }[])[0]!.desired.mac, undefined);
+    assert.equal((status.result!.vfs as { desired: { mac: string | null } }[])[0]!.desired.mac, null);
   } finally {
     conn.close();
     await d.stop();
@@ -131,7 +131,7 @@ test('--state-dir: the desired state survives a daemon restart and is applied at
     const show = await conn.request<Reply>({ id: 3, op: 'sim', vf: 'sim', action: 'show' });
     assert.equal((show.result!.pf as { mac: string }).mac, '02:00:00:00:00:77');
     const status = await conn.request<Reply>({ id: 4, op: 'status' });
-    assert.deepEqual((status.result!.vfs as { desired: unknown }[])[0]!.desired, { mac: '02:00:00:00:00:77', vlans: [], multicast: ['01:00:5e:00:00:01'] });
+    assert.deepEqual((status.result!.vfs as { desired: unknown }[])[0]!.desired, { mac: '02:00:00:00:00:77', mtu: null, vlans: [], multicast: ['01:00:5e:00:00:01'], xcast: null });
     assert.match(second.log(), /state-loaded/);
   } finally {
     conn.close();
@@ -139,16 +139,31 @@ test('--state-dir: the desired state survives a daemon restart and is applied at
   }
 });
 
-test('a corrupt state file is logged and ignored, not fatal', async () => {
+test('a corrupt state file is kept aside (.corrupt-<time>), logged as an error naming it, shown in status, and never overwritten', async () => {
   const dir = tempDir();
   const stateDir = path.join(dir, 'state');
-  const { mkdirSync } = await import('node:fs');
-  mkdirSync(stateDir);
-  writeFileSync(path.join(stateDir, 'sim.json'), '{"version":1,"vf":"sim","desired":{"mac":"ff:ff:ff:ff:ff:ff"}}');
+  const { mkdirSync, readdirSync } = await import('node:fs');
+  mkdirSync(stateDir, { mode: 0o700 });
+  const bad = '{"version":1,"vf":"sim","desired":{"mac":"ff:ff:ff:ff:ff:ff"}}';
+  writeFileSync(path.join(stateDir, 'sim.json'), bad);
   const d = await startDaemon(['sim', '--state-dir', stateDir], { dir });
+  const conn = await RawConn.open(d.socket);
   try {
-    assert.match(d.log(), /state-ignored/);
+    await waitReady(conn, 'sim');
+    const aside = readdirSync(stateDir).filter((n) => /^sim\.json\.corrupt-/.test(n));
+    assert.equal(aside.length, 1, readdirSync(stateDir).join(' '));
+    assert.equal(readFileSync(path.join(stateDir, aside[0]!), 'utf8'), bad, 'the evidence is kept byte for byte');
+    assert.match(d.log(), new RegExp(`error state-corrupt vf=sim .*keptAs=\\S*${aside[0]!.replace(/\./g, '\\.')}`));
+    const status = await conn.request<Reply>({ id: 1, op: 'status' });
+    const problem = (status.result!.vfs as { stateProblem: { kind: string; keptAs: string } }[])[0]!.stateProblem;
+    assert.equal(problem.kind, 'corrupt');
+    assert.equal(path.basename(problem.keptAs), aside[0]);
+    // The next save writes a new sim.json; the kept file is untouched.
+    assert.equal((await conn.request<Reply>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:05' })).result!.persisted, true);
+    assert.equal(readFileSync(path.join(stateDir, aside[0]!), 'utf8'), bad);
+    assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'sim.json'), 'utf8')).desired.mac, '02:00:00:00:00:05');
   } finally {
+    conn.close();
     await d.stop();
   }
 });

@@ -1,0 +1,111 @@
+/**
+ * Is the state directory safe for a root daemon to write in? As sshd's StrictModes: the directory and
+ * every directory above it (each symlink resolved to the real directory, component by component) must be
+ * owned by root or by the daemon's uid and not writable by group or others — except a root-owned sticky
+ * directory above it (/tmp), where others may create entries but not replace ours. Anything else lets
+ * another user swap a component or plant a symlink at a name the daemon writes.
+ */
+import { promises as fsp, type Stats } from 'node:fs';
+import path from 'node:path';
+import { EnvironmentError } from '../errors.js';
+
+const S_ISVTX = 0o1000;
+const GROUP_OTHER_WRITE = 0o022;
+
+/** The daemon's effective uid (0 where the platform has none). */
+export function daemonUid(): number {
+  return typeof process.geteuid === 'function' ? process.geteuid() : 0;
+}
+
+/** Uids whose files and directories the daemon trusts: root and itself. */
+export function isTrustedOwner(uid: number): boolean {
+  return uid === 0 || uid === daemonUid();
+}
+
+function octal(mode: number): string {
+  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
+}
+
+/** Every directory from `/` down to `dir` (absolute, normalised). */
+function prefixes(dir: string): string[] {
+  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
+  const out: string[] = [path.sep];
+  for (let i = 0; i < parts.length; i++) out.push(path.join(path.sep, ...parts.slice(0, i + 1)));
+  return out;
+}
+
+function unsafe(dir: string, what: string, hint: string): EnvironmentError {
+  return new EnvironmentError('ERR_STATE_DIR_UNSAFE', `refusing state directory ${dir}: ${what}`, { hint });
+}
+
+/** Checks one real (symlink-free) directory; `isTarget`: the state directory itself (no sticky exception). */
+function checkDirectory(stateDir: string, real: string, st: Stats, isTarget: boolean): void {
+  if (!st.isDirectory()) throw unsafe(stateDir, `${real} is not a directory`, `ls -ld ${real}`);
+  if (!isTrustedOwner(st.uid)) {
+    throw unsafe(stateDir, `${real} is owned by uid ${st.uid} (only root or the daemon's uid ${daemonUid()} may own it)`, `chown root ${real}`);
+  }
+  if ((st.mode & GROUP_OTHER_WRITE) !== 0) {
+    const stickyRoot = !isTarget && st.uid === 0 && (st.mode & S_ISVTX) !== 0;
+    if (!stickyRoot) {
+      throw unsafe(stateDir, `${real} is writable by ${(st.mode & 0o002) !== 0 ? 'every user' : 'its group'} (mode ${octal(st.mode)})`, `chmod go-w ${real}`);
+    }
+  }
+}
+
+/**
+ * Creates the state directory if needed (mode 0700) and checks it and everything above it. Returns its
+ * real path. Throws EnvironmentError (exit 3) with the offending directory and the command that fixes it.
+ */
+export async function prepareStateDir(dir: string): Promise<string> {
+  try {
+    return await prepare(path.resolve(dir));
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+    throw new EnvironmentError('ERR_STATE_DIR', `cannot check state directory ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+      hint: `ls -ld ${path.resolve(dir)}`,
+      cause: err,
+    });
+  }
+}
+
+async function prepare(abs: string): Promise<string> {
+  // What exists already must be safe before we create anything below it.
+  let existing = abs;
+  for (;;) {
+    try {
+      await fsp.lstat(existing);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existing === path.sep) throw err;
+      existing = path.dirname(existing);
+    }
+  }
+  if (existing !== abs) {
+    await checkTree(abs, existing, false);
+    try {
+      await fsp.mkdir(abs, { recursive: true, mode: 0o700 });
+    } catch (err) {
+      throw new EnvironmentError('ERR_STATE_DIR', `cannot create state directory ${abs} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+        hint: `mkdir -m 0700 -p ${abs} (as the user running the daemon)`,
+        cause: err,
+      });
+    }
+  }
+  return checkTree(abs, abs, true);
+}
+
+/** Checks every prefix of `upTo` (each resolved with realpath, and every directory above that). */
+async function checkTree(stateDir: string, upTo: string, includesTarget: boolean): Promise<string> {
+  const seen = new Set<string>();
+  const realTarget = await fsp.realpath(upTo);
+  for (const given of prefixes(upTo)) {
+    const real = await fsp.realpath(given);
+    for (const dir of prefixes(real)) {
+      if (seen.has(dir)) continue;
+      seen.add(dir);
+      const st = await fsp.lstat(dir);
+      checkDirectory(stateDir, dir, st, includesTarget && dir === realTarget);
+    }
+  }
+  return realTarget;
+}
