@@ -8,6 +8,7 @@
 
 #include "addon.h"
 #include "errors.h"
+#include "notify.h"
 #include "peercred.h"
 #include "region.h"
 #include "vfio_device.h"
@@ -24,6 +25,7 @@ const char* ErrnoName(int err) {
     X(EACCES) X(EFAULT) X(EBUSY) X(EEXIST) X(ENODEV) X(ENOTDIR) X(EISDIR) X(EINVAL) X(ENFILE)
     X(EMFILE) X(ENOTTY) X(EFBIG) X(ENOSPC) X(ESPIPE) X(EROFS) X(ERANGE) X(ENOSYS) X(ELOOP)
     X(ENAMETOOLONG) X(ENOTSOCK) X(EOPNOTSUPP) X(ETIMEDOUT) X(EOVERFLOW) X(EPIPE) X(ENOTEMPTY) X(EXDEV) X(ECANCELED)
+    X(ECONNREFUSED) X(EAFNOSUPPORT) X(EPROTOTYPE) X(EMSGSIZE) X(ENOBUFS) X(EDESTADDRREQ)
 #undef X
     default: {
       static thread_local char buf[16];
@@ -187,6 +189,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createEventFd", Napi::Function::New<CreateEventFd>(env, "createEventFd"));
   exports.Set("openDevice", Napi::Function::New<OpenDevice>(env, "openDevice"));
   exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
+  exports.Set("sdNotify", Napi::Function::New<SdNotify>(env, "sdNotify"));
   exports.Set("constants", VfioConstants(env));
   exports.Set("platformSupported", true);
   return exports;

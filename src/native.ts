@@ -168,6 +168,16 @@ export interface NativeAddon {
   openDevice(pciAddress: string, options?: OpenDeviceOptions): NativeDevice;
   /** SO_PEERCRED of a connected Unix socket fd (the daemon's access check). */
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /**
+   * sd_notify(3): sends `message` (e.g. "READY=1\nSTATUS=2 VFs up") as one datagram to `socket`
+   * (default: the process environment's `$NOTIFY_SOCKET`), an absolute path or an abstract "@name".
+   * false when there is no socket (not started by a service manager), true when sent. Never blocks:
+   * a receiver whose queue is full gives EAGAIN. Errors: TypeError for a non-string or empty message;
+   * errno errors with `code`, `errno`, `syscall` ('sd_notify', 'socket' or 'sendmsg') and `path` (the
+   * address): EAFNOSUPPORT (neither absolute nor @abstract), EINVAL (too long for sockaddr_un),
+   * ENOENT / ECONNREFUSED / EPROTOTYPE / EAGAIN from sendmsg.
+   */
+  sdNotify(message: string, socket?: string): boolean;
   readonly constants: VfioConstants;
   /** false for the non-Linux stub build, whose functions all throw ENOTSUP. */
   readonly platformSupported: boolean;
@@ -247,6 +257,16 @@ export function loadNative(): NativeAddon {
       details: { path: file },
     });
   }
+}
+
+/**
+ * Tells the service manager about this service (sd_notify(3)): one datagram to `socket`, by default
+ * `process.env.NOTIFY_SOCKET` as this process sees it now. Returns false, without loading the addon,
+ * when there is no socket; true when sent. Throws the addon's errno errors (see NativeAddon.sdNotify).
+ */
+export function sdNotify(message: string, socket: string | undefined = process.env['NOTIFY_SOCKET']): boolean {
+  if (socket === undefined || socket === '') return false;
+  return loadNative().sdNotify(message, socket);
 }
 
 /** True when `err` looks like an Error thrown by the addon (a string `code`). */
