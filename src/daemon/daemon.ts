@@ -301,7 +301,7 @@ export class Daemon extends EventEmitter {
     const replyOf = (replies: number[]): string | null => (replies.length === 0 ? null : hex(replies[replies.length - 1]!));
     switch (req.op) {
       case 'status':
-        return { pid: process.pid, socket: this.options.socketPath, mode: this.options.poll === true ? 'poll' : 'interrupt', stateDir: this.options.stateDir ?? null, vfs: [...this.vfs.values()].map((o) => this.statusOf(o)) };
+        return { pid: process.pid, socket: this.options.socketPath, mode: this.options.poll === true ? 'poll' : 'interrupt', stateDir: this.options.stateDir ?? null, connections: this.#server?.connectionStats() ?? null, vfs: [...this.vfs.values()].map((o) => this.statusOf(o)) };
       case 'info': {
         const o = this.owned(req.vf);
         const { value } = await o.request(async (vf) => {

@@ -106,9 +106,9 @@ export class ControlServer {
     });
   }
 
-  /** Connections being served now (all uids). */
-  get connectionCount(): number {
-    return this.#connections.size;
+  /** Connections being served now: in total and per uid (for `status`). */
+  connectionStats(): { served: number; byUid: Record<string, number> } {
+    return { served: this.#connections.size, byUid: Object.fromEntries([...this.#perUid].map(([uid, n]) => [String(uid), n])) };
   }
 
   async listen(): Promise<void> {
