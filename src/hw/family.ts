@@ -70,6 +70,22 @@ export interface FamilyDescriptor {
   };
   /** ixgbevf mac-type ordering: true for X550 and later (VFRETA/VFRSSRK in registers, 10M code). */
   readonly isX550Class: boolean;
+  /** How the family's Linux VF driver runs a legacy-discipline transaction (see MailboxPolicy). */
+  readonly mailboxPolicy: MailboxPolicy;
+}
+
+/**
+ * The two places where the Linux VF drivers of the two families differ in running a transaction:
+ * - `writeWaitsForPfAck`: igbvf's write_posted polls for PFACK after ringing REQ (e1000_write_posted_mbx);
+ *   current ixgbevf writes and goes straight to polling for the reply (ixgbevf_write_mbx →
+ *   ixgbevf_write_mbx_vf_legacy, then ixgbevf_poll_mbx).
+ * - `timeoutIsSticky`: igbvf zeroes `mbx->timeout` when a poll runs out (e1000_poll_for_msg / _ack), so
+ *   every later request fails until the next VF reset; current ixgbevf returns the timeout for that call
+ *   only and sends the next request normally (ixgbevf_poll_for_msg / _ack leave the timeout alone).
+ */
+export interface MailboxPolicy {
+  readonly writeWaitsForPfAck: boolean;
+  readonly timeoutIsSticky: boolean;
 }
 
 /**

@@ -31,6 +31,9 @@ const IGB_MESSAGES: ReadonlySet<number> = new Set([
   MsgId.IGB_SET_PROMISC,
 ]);
 
+/** igbvf: write_posted waits for PFACK, and a timeout zeroes mbx->timeout until the next reset (see MailboxPolicy). */
+export const IGBVF_MAILBOX_POLICY = { writeWaitsForPfAck: true, timeoutIsSticky: true } as const;
+
 function igbFamily(model: Extract<VfModel, '82576' | 'I350'>): FamilyDescriptor {
   return {
     kind: 'igbvf',
@@ -47,6 +50,7 @@ function igbFamily(model: Extract<VfModel, '82576' | 'I350'>): FamilyDescriptor 
     // igbvf: 0 = Tx, 1 = Rx, 2 = other/mailbox (reference §10.1). Vector 2 also avoids QEMU's vector-0 bug.
     irq: { vectors: 3, mailboxVector: 2, ivarValid: 0x80, maskAll: 0x7, enableMask: 0x7 },
     isX550Class: false,
+    mailboxPolicy: IGBVF_MAILBOX_POLICY,
   };
 }
 

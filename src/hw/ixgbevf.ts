@@ -54,6 +54,9 @@ const IXGBE_MESSAGES: ReadonlySet<number> = new Set([
   MsgId.FEATURES_NEGOTIATE,
 ]);
 
+/** Current ixgbevf: no PFACK wait after REQ, a timeout fails only its own call (see MailboxPolicy). */
+export const IXGBEVF_MAILBOX_POLICY = { writeWaitsForPfAck: false, timeoutIsSticky: false } as const;
+
 function ixgbeFamily(model: Exclude<VfModel, '82576' | 'I350'>, isX550Class: boolean): FamilyDescriptor {
   return {
     kind: 'ixgbevf',
@@ -68,6 +71,7 @@ function ixgbeFamily(model: Exclude<VfModel, '82576' | 'I350'>, isX550Class: boo
     messages: IXGBE_MESSAGES,
     irq: IXGBEVF_IRQ,
     isX550Class,
+    mailboxPolicy: IXGBEVF_MAILBOX_POLICY,
   };
 }
 

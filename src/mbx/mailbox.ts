@@ -1,10 +1,12 @@
 /**
  * The mailbox: transactions on top of an ops table — one at a time (an async mutex, reference §7.1),
  * reply matching by message ID with the PF's unsolicited words handled per §11.2, Linux-style counters,
- * and the sticky "needs reset" state after a timeout or a loss of clear-to-send.
+ * and the "needs reset" state after a loss of clear-to-send (and, on igb only, after a timeout: the
+ * family's MailboxPolicy, src/hw/family.ts).
  */
 import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
-import type { FamilyDescriptor } from '../hw/family.js';
+import type { FamilyDescriptor, MailboxPolicy } from '../hw/family.js';
+import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
 import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
@@ -30,8 +32,11 @@ export const MAX_UNSOLICITED_PER_REQUEST = 16;
 
 export interface MailboxOptions {
   readonly regs: RegisterIo;
-  /** Offsets come from the family (ixgbe VFMAILBOX 0x2FC / VFMBMEM 0x200, igb 0xC40 / 0x800). */
-  readonly family: Pick<FamilyDescriptor, 'regs'>;
+  /**
+   * Offsets come from the family (ixgbe VFMAILBOX 0x2FC / VFMBMEM 0x200, igb 0xC40 / 0x800), and so does
+   * the transaction policy (PFACK wait, sticky timeouts); without one, current ixgbevf's.
+   */
+  readonly family: Pick<FamilyDescriptor, 'regs'> & Partial<Pick<FamilyDescriptor, 'mailboxPolicy'>>;
   /**
    * Interrupts that end a wait early; `noIrqs` (the default) in poll mode. Every delivery is counted.
    * A real source puts the mailbox in interrupt mode (longer default fallback timer, see pollIntervalMs).
@@ -89,6 +94,7 @@ export class Mailbox {
   #timeoutMs: number;
   #ops: MailboxOps = legacyOps;
   #needsReset = false;
+  readonly #policy: MailboxPolicy;
   /** While a non-RESET transaction runs: abort waits when the PF resets (RSTI/RSTD). */
   #guardReset = false;
   /** While VF_RESET runs: the VF's interrupts are masked (reset path), so waits poll on the timer. */
@@ -96,6 +102,7 @@ export class Mailbox {
 
   constructor(opts: MailboxOptions) {
     this.#opts = opts;
+    this.#policy = opts.family.mailboxPolicy ?? IXGBEVF_MAILBOX_POLICY;
     this.#clock = opts.clock ?? systemClock;
     this.#irqs = opts.irqs ?? noIrqs;
     this.#timeoutMs = positive(opts.timeoutMs, MBX_TIMEOUT_MS, 'timeoutMs');
@@ -180,6 +187,11 @@ export class Mailbox {
     return this.#control.test(MbxBit.RSTI | MbxBit.RSTD);
   }
 
+  /** The transaction policy in use (the family's). */
+  get policy(): MailboxPolicy {
+    return this.#policy;
+  }
+
   /** Enters "needs reset": every later request except VF_RESET fails fast until clearNeedsReset(). */
   requireReset(reason: string, notify = true): void {
     this.#needsReset = true;
@@ -233,16 +245,19 @@ export class Mailbox {
   }
 
   /**
-   * One request/reply transaction: posted write (message, REQ, wait for PFACK), then posted read until
-   * the reply with the request's message ID arrives, all within the timeout.
+   * One request/reply transaction: write (message, REQ), then posted read until the reply with the
+   * request's message ID arrives, all within the timeout. As current ixgbevf (ixgbevf_write_msg_read_ack:
+   * ixgbevf_write_mbx, then ixgbevf_poll_mbx) the legacy write does not wait for PFACK; igb's policy does
+   * (igbvf's write_posted), and the locked discipline always does (the sender holds VFU until PFACK).
    *
    * While waiting (§11.2): a PF ping with CTS (0x20000100) is reported and skipped; a ping without CTS
    * (0x00000100), the bare NACK 0x40000000, or a matching reply without CTS → ResetRequiredError and
    * "needs reset". For VF_RESET itself (the only request the PF takes without CTS, whose reply never
    * carries CTS) those are skipped too. A PF reset (RSTI/RSTD) during a wait aborts with
-   * ResetRequiredError. A timeout → MailboxTimeoutError and "needs reset" — except once: when a ping
-   * with CTS was read in place of the reply and then nothing came, the ping probably overwrote the
-   * reply in the shared buffer, so the request is sent again (one retry, same rules).
+   * ResetRequiredError. A timeout → MailboxTimeoutError for this call; the next request is sent
+   * normally (current ixgbevf), except on igb, where it also means "needs reset" (igbvf zeroes its
+   * mailbox timeout). When a ping with CTS was read in place of the reply and then nothing came, the
+   * ping probably overwrote the reply in the shared buffer, so the request is sent again once.
    */
   writeMsgReadAck(words: readonly number[], replyWords: number, opts: RequestOptions = {}): Promise<number[]> {
     return this.exclusive((session) => session.writeMsgReadAck(words, replyWords, opts));
@@ -280,7 +295,9 @@ export class Mailbox {
         await this.#readPending(1);
       }
       for (let attempt = 0; ; attempt += 1) {
-        await this.#ops.writePosted(this.#port, words, this.#clock.now() + this.#timeoutMs);
+        const writeDeadline = this.#clock.now() + this.#timeoutMs;
+        if (this.#policy.writeWaitsForPfAck) await this.#ops.writePosted(this.#port, words, writeDeadline);
+        else await this.#ops.write(this.#port, words, writeDeadline);
         if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
         const deadline = this.#clock.now() + this.#timeoutMs;
         let sawPing = false;
@@ -328,7 +345,7 @@ export class Mailbox {
         }
       }
     } catch (err) {
-      if (err instanceof MailboxTimeoutError) this.#needsReset = true;
+      if (err instanceof MailboxTimeoutError && this.#policy.timeoutIsSticky) this.#needsReset = true;
       throw err;
     } finally {
       this.#guardReset = false;
@@ -377,7 +394,9 @@ export class Mailbox {
     if (ok) return;
     this.#counters.timeouts += 1;
     throw new MailboxTimeoutError(`the PF did not answer within ${this.#timeoutMs} ms (waiting for ${PHASE_TEXT[phase]})`, {
-      hint: 'is the PF driver loaded and its interface up (`ip link show <pf-netdev>`)? The VF must be reset before it is used again',
+      hint: this.#policy.timeoutIsSticky
+        ? 'is the PF driver loaded and its interface up? The VF must be reset before it is used again (igbvf rule)'
+        : 'is the PF driver loaded and its interface up? The next request is sent normally',
       details: { phase, timeoutMs: this.#timeoutMs },
     });
   }

@@ -44,11 +44,14 @@ export interface MailboxOps {
   obtainLock(port: MailboxPort, deadline: number): Promise<void>;
   /** Releases VFU (legacy: nothing to do, REQ/ACK writes already released it). */
   releaseLock(port: MailboxPort): void;
-  /** Writes a message and rings REQ. Legacy: returns without waiting for PFACK (Linux ≥ 2022). */
+  /**
+   * Writes a message and rings REQ. Legacy: returns without waiting for PFACK, as current ixgbevf's
+   * ixgbevf_write_mbx_vf_legacy (the transaction then polls for the reply). Locked: holds VFU until PFACK.
+   */
   write(port: MailboxPort, words: readonly number[], deadline: number): Promise<void>;
   /** Copies `count` words of the PF's message and acknowledges it (ACK). */
   read(port: MailboxPort, count: number, deadline: number): Promise<number[]>;
-  /** write, then wait for PFACK (the PF has taken the message). */
+  /** write, then wait for PFACK (the PF has taken the message): igbvf's write_posted; used when the family's policy says so. */
   writePosted(port: MailboxPort, words: readonly number[], deadline: number): Promise<void>;
   /** Wait for PFSTS, then read. */
   readPosted(port: MailboxPort, count: number, deadline: number): Promise<number[]>;

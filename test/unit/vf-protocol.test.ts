@@ -485,17 +485,29 @@ describe('vf CTS loss, pings and recovery', () => {
     await rig.vf.negotiateApi();
   });
 
-  it('silent PF → MailboxTimeoutError, then fail fast until reset', async () => {
+  it('ixgbe: silent PF → MailboxTimeoutError for that call; the next request is sent normally and keeps the PF state', async () => {
     const rig = await ready(vfRig('sim'));
+    await rig.vf.setMac('02:00:00:00:00:07');
     rig.sim.faults.pfSilent = true;
     await assert.rejects(rig.vf.getQueues(), (e: unknown) => e instanceof MailboxTimeoutError && e.code === 'ERR_MBX_TIMEOUT');
     assert.equal(rig.vf.counters.timeouts, 1);
+    assert.equal(rig.vf.needsReset, false, 'not sticky on ixgbe (a reset would make the PF drop filters, VLANs and the API)');
+    rig.sim.faults.pfSilent = false;
+    const before = rig.tx.length;
+    assert.equal((await rig.vf.getQueues()).txQueues, 4);
+    assert.equal(rig.tx.slice(before).some((w) => w[0] === 1), false, 'no VF_RESET sent');
+    assert.equal(ixgbe(rig.sim.pf).state.mac, '02:00:00:00:00:07');
+  });
+
+  it('igb: silent PF → MailboxTimeoutError, then fail fast until reset (igbvf zeroes its timeout)', async () => {
+    const rig = await ready(vfRig('sim:family=82576'));
+    rig.sim.faults.pfSilent = true;
+    await assert.rejects(rig.vf.setVlan(5, true), MailboxTimeoutError);
     assert.equal(rig.vf.needsReset, true);
-    await assert.rejects(rig.vf.getQueues(), ResetRequiredError);
+    await assert.rejects(rig.vf.setVlan(5, true), ResetRequiredError);
     rig.sim.faults.pfSilent = false;
     await rig.vf.reset();
-    await rig.vf.negotiateApi();
-    await rig.vf.getQueues();
+    await rig.vf.setVlan(5, true);
   });
 
   it('PF lock contention on the VF lock: retried, the request succeeds', async () => {
