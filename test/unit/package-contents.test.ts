@@ -2,7 +2,7 @@
 // is fast; the full install test is `npm run test:pack`, test/pack/pack.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +16,7 @@ const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as 
   peerDependencies?: Record<string, string>;
   peerDependenciesMeta?: Record<string, { optional?: boolean }>;
   dependencies: Record<string, string>;
+  devDependencies: Record<string, string>;
 };
 
 function packedFiles(): string[] {
@@ -62,5 +63,19 @@ describe('npm package contents', () => {
     assert.match(tsconfig, /"sourceMap": false/);
     assert.doesNotMatch(tsconfig, /"declarationMap": true/);
     assert.doesNotMatch(tsconfig, /"inlineSourceMap": true/);
+  });
+});
+
+describe('the README\'s `npx ixgbevf` in a checkout', () => {
+  test('the package links itself as a devDependency, so npx finds node_modules/.bin/ixgbevf instead of reinstalling', () => {
+    // Without the link, `npx ixgbevf` in the repository installs the checkout into npm's npx cache and
+    // rebuilds it there (≈20 s, silent). With it, `npm ci` links node_modules/ixgbevf-vfio -> .. and
+    // node_modules/.bin/ixgbevf -> this checkout's dist/cli/main.js.
+    assert.equal(pkg.devDependencies['ixgbevf-vfio'], 'file:.');
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as { packages: Record<string, { link?: boolean; resolved?: string }> };
+    assert.deepEqual(lock.packages['node_modules/ixgbevf-vfio'], { resolved: '', link: true });
+    const bin = join(repoRoot, 'node_modules', '.bin', 'ixgbevf');
+    assert.ok(existsSync(bin), 'npm ci created node_modules/.bin/ixgbevf (re-run npm ci)');
+    assert.equal(realpathSync(bin), join(realpathSync(repoRoot), 'dist', 'cli', 'main.js'));
   });
 });
