@@ -94,6 +94,9 @@ function resolveSpec(opts: SimulatedPfOptions): SimSpec {
     linkUp: pick('linkUp'),
     rssQuery: pick('rssQuery'),
     pfPromiscuous: opts.pfPromiscuous ?? base.pfPromiscuous,
+    pfKernel: pick('pfKernel'),
+    trafficClasses: pick('trafficClasses'),
+    defaultTc: pick('defaultTc'),
   };
 }
 
@@ -127,6 +130,9 @@ export function createSimulatedPf(opts: SimulatedPfOptions = {}): SimulatedPf {
       : new LinuxIxgbePf(hw, {
           ...common,
           newestApi: spec.newestApi as ApiVersion,
+          pfKernel: spec.pfKernel,
+          trafficClasses: spec.trafficClasses,
+          defaultTc: spec.defaultTc,
           pfPromiscuous: spec.pfPromiscuous,
           ...(opts.queuesPerPool === undefined ? {} : { queuesPerPool: opts.queuesPerPool }),
           ...(opts.mcFilterType === undefined ? {} : { mcFilterType: opts.mcFilterType }),

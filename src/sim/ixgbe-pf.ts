@@ -8,6 +8,7 @@ import { InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { systemClock } from '../io.js';
 import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
+import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATIONS, newestApiOfPfKernel, type PfKernelGeneration, type PfKernelTable } from '../hw/pf-kernel.js';
 import { MAILBOX_WORDS, MsgFlag, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
 import {
   ETH_FCS_BYTES,
@@ -89,8 +90,20 @@ export interface IxgbeVfConfig {
 export interface LinuxIxgbePfOptions {
   clock?: Clock;
   autoRun?: boolean;
-  /** Newest API the PF accepts (models older kernels: 1.3 → accepts 1.0–1.3). Default 1.7. */
+  /**
+   * The PF's kernel generation (src/hw/pf-kernel.ts): its negotiation table and the messages its
+   * ixgbe_sriov.c handles. Default DEFAULT_PF_KERNEL ('newest').
+   */
+  pfKernel?: PfKernelGeneration;
+  /** Newest API the PF accepts, a further cap within the generation (1.3 → accepts 1.0–1.3). Default: the generation's newest. */
   newestApi?: ApiVersion;
+  /**
+   * DCB on the PF: number of traffic classes (adapter->hw_tcs; 0 = no DCB, default). With DCB the PF
+   * refuses SET_VLAN and GET_QUEUES reports TRANS_VLAN = tcs and DEF_QUEUE = the default TC.
+   */
+  trafficClasses?: number;
+  /** The traffic class of the default user priority (netdev_get_prio_tc_map), 0..tcs-1. Default 0. */
+  defaultTc?: number;
   /** PF netdev administratively up (default true). Down = RSTI stuck in every VF. */
   pfUp?: boolean;
   /** PF MTU (default 1500). */
@@ -111,40 +124,27 @@ export interface LinuxIxgbePfOptions {
   vfConfig?: readonly IxgbeVfConfig[];
 }
 
-const ACCEPTED_APIS: ReadonlySet<ApiVersion> = new Set([
-  ApiVersion.V1_0,
-  ApiVersion.V1_1,
-  ApiVersion.V1_2,
-  ApiVersion.V1_3,
-  ApiVersion.V1_4,
-  ApiVersion.V1_6,
-  ApiVersion.V1_7,
-]);
-const QUEUES_APIS: ReadonlySet<number> = new Set([
-  ApiVersion.V2_0,
-  ApiVersion.V1_1,
-  ApiVersion.V1_2,
-  ApiVersion.V1_3,
-  ApiVersion.V1_4,
-  ApiVersion.V1_6,
-  ApiVersion.V1_7,
-]);
-const API_12_PLUS: ReadonlySet<number> = new Set([
-  ApiVersion.V1_2,
-  ApiVersion.V1_3,
-  ApiVersion.V1_4,
-  ApiVersion.V1_6,
-  ApiVersion.V1_7,
-]);
-const JUMBO_APIS: ReadonlySet<number> = new Set([
-  ApiVersion.V1_1,
-  ApiVersion.V1_2,
-  ApiVersion.V1_3,
-  ApiVersion.V1_4,
-  ApiVersion.V1_6,
-  ApiVersion.V1_7,
-]);
-const PF_LINK_APIS: ReadonlySet<number> = new Set([ApiVersion.V1_6, ApiVersion.V1_7]);
+/** The API lists of one kernel generation's handlers, as sets (src/hw/pf-kernel.ts). */
+interface ApiSets {
+  readonly negotiable: ReadonlySet<number>;
+  readonly queues: ReadonlySet<number>;
+  readonly api12Plus: ReadonlySet<number>;
+  readonly jumbo: ReadonlySet<number>;
+  readonly pfLink: ReadonlySet<number>;
+}
+
+function apiSets(table: PfKernelTable): ApiSets {
+  return {
+    negotiable: new Set(table.negotiableApis),
+    queues: new Set(table.queuesApis),
+    api12Plus: new Set(table.api12PlusApis),
+    jumbo: new Set(table.jumboApis),
+    pfLink: new Set(table.pfLinkStateApis),
+  };
+}
+
+/** IEEE 802.1Qaz: at most 8 traffic classes (MAX_TRAFFIC_CLASS). */
+export const MAX_TRAFFIC_CLASSES = 8;
 
 interface HandlerResult {
   ok: boolean;
@@ -155,7 +155,12 @@ const OK: HandlerResult = { ok: true };
 
 export class LinuxIxgbePf extends SimPfBase {
   readonly dialect = 'ixgbe' as const;
+  readonly pfKernel: PfKernelTable;
+  readonly #apis: ApiSets;
   newestApi: ApiVersion;
+  /** hw_tcs (0 = no DCB) and the default user priority's TC. */
+  trafficClasses: number;
+  defaultTc: number;
   pfMtu: number;
   pfPromiscuous: boolean;
   queuesPerPool: number;
@@ -171,10 +176,21 @@ export class LinuxIxgbePf extends SimPfBase {
   constructor(hw: MailboxHardware, opts: LinuxIxgbePfOptions = {}) {
     super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
     if (hw.family.kind !== 'ixgbevf') throw new RangeError('LinuxIxgbePf needs an ixgbe VF family');
-    this.newestApi = opts.newestApi ?? ApiVersion.V1_7;
+    this.pfKernel = PF_KERNEL_GENERATIONS[opts.pfKernel ?? DEFAULT_PF_KERNEL];
+    this.#apis = apiSets(this.pfKernel);
+    this.newestApi = opts.newestApi ?? newestApiOfPfKernel(this.pfKernel.generation);
+    this.trafficClasses = opts.trafficClasses ?? 0;
+    this.defaultTc = opts.defaultTc ?? 0;
+    if (!Number.isInteger(this.trafficClasses) || this.trafficClasses < 0 || this.trafficClasses > MAX_TRAFFIC_CLASSES) {
+      throw new RangeError(`trafficClasses ${this.trafficClasses} out of range 0..${MAX_TRAFFIC_CLASSES}`);
+    }
+    if (!Number.isInteger(this.defaultTc) || this.defaultTc < 0 || (this.defaultTc > 0 && this.defaultTc >= this.trafficClasses)) {
+      throw new RangeError(`defaultTc ${this.defaultTc} is not a traffic class of ${this.trafficClasses}`);
+    }
     this.pfMtu = opts.pfMtu ?? 1500;
     this.pfPromiscuous = opts.pfPromiscuous ?? false;
-    this.queuesPerPool = opts.queuesPerPool ?? 4;
+    // ixgbe_set_dcb_sriov_queues: with DCB a pool has 8 queues above 4 TCs, else 4.
+    this.queuesPerPool = opts.queuesPerPool ?? (this.trafficClasses > 4 ? 8 : 4);
     this.mcFilterType = opts.mcFilterType ?? 0;
     this.vfIpsec = opts.vfIpsec ?? false;
     this.pingOnLinkUp = opts.pingOnLinkUp ?? true;
@@ -363,8 +379,13 @@ export class LinuxIxgbePf extends SimPfBase {
       case MsgId.FEATURES_NEGOTIATE:
         return this.#negotiateFeatures(vf, words);
       default:
-        return { ok: false, reason: `Unhandled Msg ${(w0 >>> 0).toString(16).padStart(8, '0')}` };
+        return this.#unhandled(words);
     }
+  }
+
+  /** A message this generation's ixgbe_rcv_msg_from_vf does not dispatch: "Unhandled Msg", NACK. */
+  #unhandled(words: Uint32Array): HandlerResult {
+    return { ok: false, reason: `Unhandled Msg ${((words[0] ?? 0) >>> 0).toString(16).padStart(8, '0')}` };
   }
 
   #setMacAddr(vf: number, words: Uint32Array): HandlerResult {
@@ -401,7 +422,8 @@ export class LinuxIxgbePf extends SimPfBase {
     const st = this.vf(vf);
     const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
     const vid = (words[1] ?? 0) & VLAN_ID_MASK;
-    if (st.portVlan !== 0) {
+    // ixgbe_set_vf_vlan_msg: refused with a port VLAN or when the PF runs DCB (hw_tcs ≠ 0).
+    if (st.portVlan !== 0 || this.trafficClasses !== 0) {
       return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN configuration` };
     }
     if (vid === 0 && !add) return OK;
@@ -424,7 +446,7 @@ export class LinuxIxgbePf extends SimPfBase {
     if (this.is82599) {
       const pfMaxFrame = this.pfMtu + ETH_HEADER_BYTES;
       let err = false;
-      if (JUMBO_APIS.has(st.api) && pfMaxFrame > ETH_FRAME_LEN) {
+      if (this.#apis.jumbo.has(st.api) && pfMaxFrame > ETH_FRAME_LEN) {
         err = false;
       } else if (pfMaxFrame > ETH_FRAME_LEN || maxFrame > STANDARD_VF_MAX_FRAME) {
         err = true;
@@ -457,7 +479,7 @@ export class LinuxIxgbePf extends SimPfBase {
 
   #negotiateApi(vf: number, api: number): HandlerResult {
     const st = this.vf(vf);
-    const known = ACCEPTED_APIS.has(api as ApiVersion);
+    const known = this.#apis.negotiable.has(api);
     if (known && apiAtLeast(this.newestApi, api as ApiVersion)) {
       st.api = api as ApiVersion;
       return OK;
@@ -467,18 +489,20 @@ export class LinuxIxgbePf extends SimPfBase {
 
   #getQueues(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
-    if (!QUEUES_APIS.has(st.api)) return { ok: false, reason: `GET_QUEUES needs API >= 1.1 (VF at ${apiName(st.api)})` };
+    if (!this.#apis.queues.has(st.api)) return { ok: false, reason: `GET_QUEUES needs API >= 1.1 (VF at ${apiName(st.api)})` };
+    // ixgbe_get_vf_queues: TRANS_VLAN = hw_tcs when DCB is on, else 1 with a port VLAN/QoS; DEF_QUEUE =
+    // the TC of the default user priority when there is more than one TC.
     words[QueuesWord.TX_QUEUES] = this.queuesPerPool;
     words[QueuesWord.RX_QUEUES] = this.queuesPerPool;
-    words[QueuesWord.TRANS_VLAN] = st.portVlan !== 0 || st.portQos !== 0 ? 1 : 0;
-    words[QueuesWord.DEF_QUEUE] = 0;
+    words[QueuesWord.TRANS_VLAN] = this.trafficClasses !== 0 ? this.trafficClasses : st.portVlan !== 0 || st.portQos !== 0 ? 1 : 0;
+    words[QueuesWord.DEF_QUEUE] = this.trafficClasses > 1 ? this.defaultTc : 0;
     return OK;
   }
 
   #getReta(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
     if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
-    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_RETA needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_RETA needs API >= 1.2 (VF at ${apiName(st.api)})` };
     for (let i = 0; i < RETA_ENTRIES / RETA_ENTRIES_PER_WORD; i++) {
       let w = 0;
       for (let j = 0; j < RETA_ENTRIES_PER_WORD; j++) {
@@ -493,7 +517,7 @@ export class LinuxIxgbePf extends SimPfBase {
   #getRssKey(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
     if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
-    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_RSS_KEY needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_RSS_KEY needs API >= 1.2 (VF at ${apiName(st.api)})` };
     const k = this.rssKey;
     for (let i = 0; i < RSS_KEY_BYTES / 4; i++) {
       words[1 + i] = ((k[4 * i] ?? 0) | ((k[4 * i + 1] ?? 0) << 8) | ((k[4 * i + 2] ?? 0) << 16) | ((k[4 * i + 3] ?? 0) << 24)) >>> 0;
@@ -506,7 +530,7 @@ export class LinuxIxgbePf extends SimPfBase {
     let mode = words[1] ?? 0;
     if (st.api === ApiVersion.V1_2) {
       if (mode === XcastMode.PROMISC) return { ok: false, reason: 'XCAST PROMISC needs API >= 1.3' };
-    } else if (!API_12_PLUS.has(st.api)) {
+    } else if (!this.#apis.api12Plus.has(st.api)) {
       return { ok: false, reason: `UPDATE_XCAST_MODE needs API >= 1.2 (VF at ${apiName(st.api)})` };
     }
     let reason: string | undefined;
@@ -535,7 +559,7 @@ export class LinuxIxgbePf extends SimPfBase {
 
   #getLinkState(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
-    if (!API_12_PLUS.has(st.api)) return { ok: false, reason: `GET_LINK_STATE needs API >= 1.2 (VF at ${apiName(st.api)})` };
+    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_LINK_STATE needs API >= 1.2 (VF at ${apiName(st.api)})` };
     words[1] = st.linkEnable ? 1 : 0;
     return OK;
   }
@@ -549,7 +573,8 @@ export class LinuxIxgbePf extends SimPfBase {
 
   #getPfLinkState(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
-    if (!PF_LINK_APIS.has(st.api)) return { ok: false, reason: `GET_PF_LINK_STATE needs API 1.6/1.7 (VF at ${apiName(st.api)})` };
+    if (this.pfKernel.pfLinkStateApis.length === 0) return this.#unhandled(words);
+    if (!this.#apis.pfLink.has(st.api)) return { ok: false, reason: `GET_PF_LINK_STATE needs API 1.6/1.7 (VF at ${apiName(st.api)})` };
     if (this.hw.family.model !== 'E610') return { ok: false, reason: 'GET_PF_LINK_STATE is E610 only' };
     const entry = Object.entries(PfLinkSpeed).find(([, mbps]) => mbps === this.hw.linkSpeedMbps);
     words[1] = this.hw.linkUp && entry !== undefined ? Number(entry[0]) : 0;
@@ -559,6 +584,7 @@ export class LinuxIxgbePf extends SimPfBase {
 
   #negotiateFeatures(vf: number, words: Uint32Array): HandlerResult {
     const st = this.vf(vf);
+    if (!this.pfKernel.featuresNegotiate) return this.#unhandled(words);
     if (st.api !== ApiVersion.V1_7) return { ok: false, reason: `FEATURES_NEGOTIATE needs API 1.7 (VF at ${apiName(st.api)})` };
     words[1] = ((words[1] ?? 0) & LINUX_PF_SUPPORTED_FEATURES) >>> 0;
     return OK;
@@ -695,8 +721,11 @@ export class LinuxIxgbePf extends SimPfBase {
     });
   }
 
-  /** Malicious-driver-detection event on a VF: CTS false, ping 0x20000100 (CTS bit set nonetheless, §6.6). */
+  /** Malicious-driver-detection event on a VF: CTS false, ping 0x20000100 (CTS bit set nonetheless, §6.6; ixgbe_check_mdd_event). */
   mddEvent(vf = 0): Promise<void> {
+    if (!this.pfKernel.mddRestorePing) {
+      return Promise.reject(new NotSupportedError(`the ${this.pfKernel.generation} ixgbe PF has no MDD restore ping (ixgbe_check_mdd_event is newer)`));
+    }
     return this.serialize(async () => {
       this.vf(vf).cts = false;
       await this.ping(vf, this.pingWord(true));

@@ -1,16 +1,17 @@
 /**
  * `sim:` device specs (design.md "No hardware at hand"): `sim` or `sim:key=value,...` with keys
- * mac, trust, api, pf, mtu, family, vlan, link, rss, promisc. Errors are `InvalidArgumentError` with code
+ * mac, trust, api, pf, mtu, family, vlan, link, rss, promisc, pfkernel, tcs, deftc. Errors are `InvalidArgumentError` with code
  * `ERR_INVALID_SIM_SPEC`, a one-line message naming the key and a hint listing the valid keys.
  */
 import { InvalidArgumentError } from '../errors.js';
-import { ApiVersion, parseApiVersion } from '../hw/api.js';
+import { ApiVersion, apiAtLeast, apiName, parseApiVersion } from '../hw/api.js';
+import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATION_NAMES, isPfKernelGeneration, newestApiOfPfKernel, type PfKernelGeneration } from '../hw/pf-kernel.js';
 import type { VfModel } from '../hw/family.js';
 import { familyByName } from '../hw/index.js';
 import { PF_MAX_MTU, PF_MIN_MTU, VLAN_ID_MAX } from '../hw/messages.js';
 import { isValidUnicastMac, normalizeMac } from './mac.js';
 
-export const SIM_SPEC_KEYS = ['mac', 'trust', 'api', 'pf', 'mtu', 'family', 'vlan', 'link', 'rss', 'promisc'] as const;
+export const SIM_SPEC_KEYS = ['mac', 'trust', 'api', 'pf', 'mtu', 'family', 'vlan', 'link', 'rss', 'promisc', 'pfkernel', 'tcs', 'deftc'] as const;
 export type SimSpecKey = (typeof SIM_SPEC_KEYS)[number];
 
 export const SIM_FAMILY_NAMES = ['82599', 'x540', 'x550', 'x550em_x', 'x550em_a', 'e610', '82576', 'i350'] as const;
@@ -32,6 +33,11 @@ export interface SimSpec {
   rssQuery: boolean;
   /** PF in unicast promiscuous mode (`ip link set PF promisc on`), needed for VF PROMISC. */
   pfPromiscuous: boolean;
+  /** The ixgbe PF's kernel generation (src/hw/pf-kernel.ts); `newestApi` defaults to its newest API. */
+  pfKernel: PfKernelGeneration;
+  /** DCB traffic classes on the PF (0 = no DCB) and the default user priority's TC (ixgbe only). */
+  trafficClasses: number;
+  defaultTc: number;
 }
 
 export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
@@ -45,10 +51,16 @@ export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
   linkUp: true,
   rssQuery: false,
   pfPromiscuous: false,
+  pfKernel: DEFAULT_PF_KERNEL,
+  trafficClasses: 0,
+  defaultTc: 0,
 };
 
-const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up,rss=on,promisc=on)`;
+const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up,rss=on,promisc=on,pfkernel=6.12,tcs=4,deftc=1)`;
 const SPEAKABLE_APIS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.6', '1.7'];
+
+/** IEEE 802.1Qaz traffic classes at most. */
+const MAX_TCS = 8;
 
 function fail(message: string): never {
   throw new InvalidArgumentError('ERR_INVALID_SIM_SPEC', message, { hint: HINT });
@@ -130,6 +142,16 @@ export function parseSimSpec(text: string): SimSpec {
       case 'promisc':
         spec.pfPromiscuous = onOff(key, value.toLowerCase(), 'on', 'off');
         break;
+      case 'pfkernel':
+        if (!isPfKernelGeneration(value)) fail(`sim spec: pfkernel=${value} is not one of ${PF_KERNEL_GENERATION_NAMES.join(', ')}`);
+        spec.pfKernel = value;
+        break;
+      case 'tcs':
+        spec.trafficClasses = intIn(key, value, 0, MAX_TCS);
+        break;
+      case 'deftc':
+        spec.defaultTc = intIn(key, value, 0, MAX_TCS - 1);
+        break;
       case 'family': {
         const family = familyByName(value);
         if (family === undefined) fail(`sim spec: family=${value} is not one of ${SIM_FAMILY_NAMES.join(', ')}`);
@@ -142,8 +164,20 @@ export function parseSimSpec(text: string): SimSpec {
     // ixgbe_ndo_set_vf_rss_query_en: only 82599/X540 PFs (the VF of a later MAC reads RSS from its own registers).
     fail(`sim spec: rss=on needs family 82599 or x540 (query_rss exists only on those PFs)`);
   }
-  if (apiGiven && (spec.family === '82576' || spec.family === 'I350')) {
+  const igb = spec.family === '82576' || spec.family === 'I350';
+  if (apiGiven && igb) {
     fail(`sim spec: api= applies to ixgbe families only (the igb PF has no API negotiation)`);
+  }
+  for (const key of ['pfkernel', 'tcs', 'deftc', 'promisc'] as const) {
+    if (igb && seen.has(key)) fail(`sim spec: ${key}= applies to ixgbe families only (the simulated igb PF has no such setting)`);
+  }
+  const newest = newestApiOfPfKernel(spec.pfKernel);
+  if (!apiGiven) spec.newestApi = newest;
+  else if (!apiAtLeast(newest, spec.newestApi)) {
+    fail(`sim spec: api=${apiName(spec.newestApi)} is newer than a pfkernel=${spec.pfKernel} ixgbe PF speaks (up to ${apiName(newest)})`);
+  }
+  if (seen.has('deftc') && (spec.trafficClasses < 2 || spec.defaultTc >= spec.trafficClasses)) {
+    fail(`sim spec: deftc=${spec.defaultTc} needs tcs= with more traffic classes (tcs=${spec.trafficClasses}; the default TC counts only with 2 or more)`);
   }
   return spec;
 }

@@ -349,15 +349,19 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
 
     // 4. Queries ----------------------------------------------------------------------------------------
     const queuesRaw = (): number[] | undefined => replies.filter((w) => messageId(w[0] ?? 0) === 0x09).at(-1);
+    let trafficClasses = 0;
     await table.run('query.queues', async () => {
       const q = await vf.getQueues();
+      // ixgbe_get_vf_queues: TRANS_VLAN > 1 is the number of DCB traffic classes, DEF_QUEUE the default TC.
+      if (q.transparentVlan > 1) trafficClasses = q.transparentVlan;
       const raw = queuesRaw();
       const rawTx = raw?.[1];
       const rawRx = raw?.[2];
       const details = { ...q, raw: raw?.slice(0, 5) };
       const inRange = (n: number | undefined): boolean => n === undefined || (n >= 1 && n <= 8);
       if (!inRange(rawTx) || !inRange(rawRx)) return fail(`the PF reported ${String(rawTx)} Tx / ${String(rawRx)} Rx queues (expected 1..8)`, undefined, details);
-      return pass(`${q.txQueues} Tx / ${q.rxQueues} Rx queues, default queue ${q.defaultQueue}, traffic classes/port VLAN ${q.transparentVlan}`, details);
+      const tcText = q.transparentVlan > 1 ? `DCB on the PF: ${q.transparentVlan} traffic classes, default TC ${q.defaultQueue}` : `default queue ${q.defaultQueue}, port VLAN/QoS ${q.transparentVlan === 1 ? 'set' : 'none'}`;
+      return pass(`${q.txQueues} Tx / ${q.rxQueues} Rx queues, ${tcText}`, details);
     });
     const rssNack = (what: string, err: PfNackError): Outcome => {
       const v = st.initialView;
@@ -442,6 +446,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       } catch (err) {
         const pv = st.initialView?.portVlan ?? 0;
         if (err instanceof PfNackError && pv > 0) return skip(`the PF refused (port VLAN ${pv} set for this VF): expected; answered`, err.hint);
+        if (err instanceof PfNackError && trafficClasses > 1) return skip(`the PF refused (it runs DCB with ${trafficClasses} traffic classes): expected; answered`);
         throw err;
       }
       await vf.setVlan(TEST_VLAN, false);
@@ -479,7 +484,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
 
     // 8. Opt-in: PF changes -------------------------------------------------------------------------------------
     await pfChangeChecks(table, opts, vf, st.pf, st.initialView, reset0, macs);
-    await pfResetCheck(table, opts, vf, st.pf, st.initialView, reset0, macs, resetBoundMs);
+    await pfResetCheck(table, opts, vf, st.pf, st.initialView, reset0, macs, resetBoundMs, trafficClasses <= 1);
 
     // api.coverage: from the words actually sent ------------------------------------------------------------
     table.record('api.coverage', coverage(handle, sentIds, table));
@@ -630,6 +635,8 @@ async function pfResetCheck(
   reset0: ResetResult,
   macs: { test: string; other: string; admin: string },
   boundMs: number,
+  /** false when the PF runs DCB (it refuses every VF VLAN, ixgbe_set_vf_vlan_msg). */
+  vlansAllowed: boolean,
 ): Promise<void> {
   if (opts.allowPfReset !== true) {
     table.record('pf.reset', skip('opt-in: takes the PF interface down and up (traffic stops); run with --allow-pf-reset'));
@@ -645,11 +652,11 @@ async function pfResetCheck(
       if (canSetMac) await vf.setMac(macs.test);
       await vf.setMtu(TEST_MTU);
       const pv = view0.portVlan ?? 0;
-      if (pv === 0) await vf.setVlan(TEST_VLAN, true);
+      if (pv === 0 && vlansAllowed) await vf.setVlan(TEST_VLAN, true);
       await vf.setMulticast(TEST_MULTICAST);
     };
     const cleanup = async (): Promise<void> => {
-      if ((view0.portVlan ?? 0) === 0) await vf.setVlan(TEST_VLAN, false).catch(() => undefined);
+      if ((view0.portVlan ?? 0) === 0 && vlansAllowed) await vf.setVlan(TEST_VLAN, false).catch(() => undefined);
       await vf.setMulticast([]).catch(() => undefined);
       const original = reset0.permanentMac ?? view0.mac;
       if (canSetMac && original !== null) await vf.setMac(original).catch(() => undefined);

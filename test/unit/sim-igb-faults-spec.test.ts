@@ -206,6 +206,9 @@ describe('sim: spec', () => {
       linkUp: true,
       rssQuery: false,
       pfPromiscuous: false,
+      pfKernel: 'newest',
+      trafficClasses: 0,
+      defaultTc: 0,
     });
   });
 
@@ -221,6 +224,9 @@ describe('sim: spec', () => {
       linkUp: false,
       rssQuery: false,
       pfPromiscuous: true,
+      pfKernel: 'newest',
+      trafficClasses: 0,
+      defaultTc: 0,
     });
     assert.equal(parseSimSpec('sim:family=x540,rss=on').rssQuery, true);
   });
