@@ -214,6 +214,7 @@ export class Daemon extends EventEmitter {
       logger,
       emit: (e) => this.#emitEvent(e),
       save: store === null ? null : (vf, d) => store.save(vf, d),
+      interrupts: this.options.poll !== true,
       retryMinMs: this.options.retryMinMs ?? 1000,
       retryMaxMs: this.options.retryMaxMs ?? 2000,
       requestWaitMs: this.options.requestWaitMs ?? 3000,

@@ -1,6 +1,9 @@
 /**
  * One VF held by the daemon: its handle, its desired state, the serialised mailbox queue, and the
- * recovery loop (reset → negotiate → re-apply) that runs after every PF reset or CTS loss.
+ * recovery loop (reset → negotiate → re-apply) that runs after every PF reset or CTS loss. Recovery is
+ * driven by the PF's events (the mailbox interrupt: RSTD, a PF ping; in poll mode the poll loop's
+ * checkPfEvents): while the PF is away the loop sleeps until the PF signals, and a timer is only the
+ * fallback for a signal that never comes.
  */
 import { apiName } from '../hw/api.js';
 import {
@@ -12,6 +15,8 @@ import {
   type IxgbevfError,
 } from '../errors.js';
 import type { VfHandle } from '../open-types.js';
+import { resetAndNegotiate } from '../vf/bring-up.js';
+import { enableMailboxInterrupt } from '../vf/interrupts.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
@@ -21,7 +26,7 @@ import { cloneState, type DesiredState, type StateProblem } from './state.js';
 export type OwnedState = 'starting' | 'ready' | 'recovering' | 'released';
 
 export interface DaemonEvent {
-  type: 'pf-message' | 'pf-reset' | 'link' | 'recovering' | 'recovered' | 'recovery-failed' | 'released' | 'reapply-failed';
+  type: 'pf-message' | 'pf-reset' | 'link' | 'recovering' | 'waiting-for-pf' | 'recovered' | 'recovery-failed' | 'released' | 'reapply-failed';
   vf: string;
   time: string;
   [key: string]: unknown;
@@ -32,8 +37,11 @@ export interface OwnedContext {
   emit(event: DaemonEvent): void;
   /** Persists the desired state durably (null without --state-dir). Called one at a time per VF. */
   save: ((vf: string, desired: DesiredState) => Promise<void>) | null;
+  /** Fallback re-check while waiting for the PF, doubling from min to max (the PF's signal comes first). */
   retryMinMs: number;
   retryMaxMs: number;
+  /** Interrupt mode: the mailbox interrupt is armed while waiting for the PF (false: the poll loop wakes us). */
+  interrupts: boolean;
   /** How long a request waits for a running recovery before it fails. */
   requestWaitMs: number;
 }
@@ -47,19 +55,6 @@ export interface ApplyFailure {
 /** Errors that say "try again later" (the PF is away), as opposed to a refusal. */
 function isTransient(err: unknown): boolean {
   return err instanceof ResetRequiredError || err instanceof PfResetTimeoutError || err instanceof MailboxTimeoutError;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 export class OwnedVf {
@@ -77,6 +72,10 @@ export class OwnedVf {
   #recovering: Promise<void> | null = null;
   #again = false;
   #inReset = false;
+  /** A PF event arrived since the current recovery attempt began (so a wait returns at once). */
+  #pfSignalled = false;
+  /** Ends the current wait for the PF, if one runs. */
+  #wake: (() => void) | null = null;
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #committer: CoalescingCommitter<DesiredState> | null;
@@ -96,15 +95,19 @@ export class OwnedVf {
     const onReset = (reason: string): void => {
       if (this.#inReset) return; // our own reset's RSTD
       this.#event('pf-reset', { reason });
-      this.ctx.logger.log('warn', 'pf-reset', { vf: this.id, reason });
+      // Routine (a PF down/up, a PF driver reload): info, not a warning.
+      this.ctx.logger.log('info', 'pf-reset', { vf: this.id, reason });
+      this.#pfSignal();
       this.startRecovery(`PF reset: ${reason}`);
     };
     const onLink = (link: LinkInfo): void => {
       this.#event('link', { up: link.up, speedMbps: link.speedMbps });
       this.ctx.logger.log('info', 'link', { vf: this.id, up: link.up, speedMbps: link.speedMbps });
+      this.#pfSignal();
     };
     const onMessage = (word: number): void => {
       this.#event('pf-message', { word: `0x${(word >>> 0).toString(16).padStart(8, '0')}` });
+      this.#pfSignal();
     };
     vf.on('pf-reset', onReset).on('link', onLink).on('pf-message', onMessage);
     this.#unsubscribe.push(
@@ -135,17 +138,59 @@ export class OwnedVf {
     return run;
   }
 
-  /** reset → negotiate → apply the desired state in Linux's order. Call inside exclusive(). */
+  /** reset → negotiate (resetAndNegotiate, as every bring-up) → apply the desired state in Linux's order. Call inside exclusive(). */
   async bringUp(): Promise<ApplyFailure[]> {
     const vf = this.handle.vf;
     this.#inReset = true;
     try {
-      await vf.reset();
+      await resetAndNegotiate(vf);
+    } catch (err) {
+      if (err instanceof PfResetTimeoutError) this.#armPfWakeup();
+      throw err;
     } finally {
       this.#inReset = false;
     }
-    await vf.negotiateApi();
     return this.#apply(vf);
+  }
+
+  /**
+   * After a reset that found the PF still in reset, the mailbox interrupt is masked (the VF reset masks it
+   * until RSTI clears): arm it again so the PF's PFRSTD/ping wakes the recovery at once — as ixgbevf's
+   * ixgbevf_reinit_locked() re-enables its interrupts in ixgbevf_up() after ixgbevf_reset() failed.
+   */
+  #armPfWakeup(): void {
+    const regs = this.handle.regs;
+    if (!this.ctx.interrupts || regs === undefined) return;
+    try {
+      enableMailboxInterrupt(regs, this.handle.family);
+    } catch {
+      // A removed device surfaces on the next call.
+    }
+  }
+
+  /** A PF event: ends a wait for the PF (or makes the next one return at once). */
+  #pfSignal(): void {
+    this.#pfSignalled = true;
+    this.#wake?.();
+  }
+
+  /** Sleeps until the PF signals (interrupt/poll event), the fallback timer ends, or the VF is closed. */
+  #waitForPf(fallbackMs: number): Promise<'pf-event' | 'fallback' | 'closed'> {
+    if (this.#pfSignalled) return Promise.resolve('pf-event');
+    const signal = this.#abort.signal;
+    if (signal.aborted) return Promise.resolve('closed');
+    return new Promise((resolve) => {
+      const finish = (how: 'pf-event' | 'fallback' | 'closed'): void => {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', onAbort);
+        this.#wake = null;
+        resolve(how);
+      };
+      const onAbort = (): void => finish('closed');
+      const timer = setTimeout(() => finish('fallback'), fallbackMs);
+      this.#wake = () => finish('pf-event');
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
   }
 
   async #apply(vf: VfApi): Promise<ApplyFailure[]> {
@@ -195,6 +240,7 @@ export class OwnedVf {
   async #recover(reason: string): Promise<void> {
     const first = this.state === 'starting';
     this.state = first ? 'starting' : 'recovering';
+    const began = performance.now();
     if (!first) {
       this.ctx.logger.log('info', 'recovering', { vf: this.id, reason });
       this.#event('recovering', { reason });
@@ -202,9 +248,11 @@ export class OwnedVf {
     let delay = this.ctx.retryMinMs;
     let lastCode: string | null = null;
     let attempts = 0;
+    let woken: string | null = null;
     for (;;) {
       if (this.#abort.signal.aborted || (this.state as OwnedState) === 'released') return;
       this.#again = false;
+      this.#pfSignalled = false;
       attempts += 1;
       try {
         const failures = await this.exclusive(() => this.bringUp());
@@ -213,14 +261,17 @@ export class OwnedVf {
         this.lastError = null;
         if (!first) this.recoveries += 1;
         const api = apiName(this.handle.vf.api);
+        const inMs = Math.round(performance.now() - began);
         this.ctx.logger.log('info', first ? 'ready' : 'recovered', {
           vf: this.id,
           api,
           attempts,
+          inMs,
+          wokenBy: woken ?? undefined,
           mac: this.handle.vf.lastReset?.permanentMac ?? undefined,
           failed: failures.length > 0 ? failures.map((f) => f.item) : undefined,
         });
-        this.#event('recovered', { api, attempts, initial: first, failed: failures.map((f) => f.item) });
+        this.#event('recovered', { api, attempts, inMs, initial: first, wokenBy: woken, failed: failures.map((f) => f.item) });
         return;
       } catch (err) {
         if (err instanceof DeviceGoneError) {
@@ -231,18 +282,30 @@ export class OwnedVf {
         this.lastError = e;
         if (e.code !== lastCode) {
           lastCode = e.code;
-          this.ctx.logger.log(e.exitCode === ExitCode.bug ? 'error' : 'warn', 'recovery-failed', {
-            vf: this.id,
-            code: e.code,
-            error: e.message,
-            hint: e.hint,
-            retry: `every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms until it works (logged again when the cause changes)`,
-            stack: e.exitCode === ExitCode.bug ? (e.cause as Error | undefined)?.stack : undefined,
-          });
-          this.#event('recovery-failed', { code: e.code, message: e.message, hint: e.hint });
+          if (isTransient(err)) {
+            // The PF is resetting or its interface is down: routine. Wait for its signal.
+            this.ctx.logger.log('info', 'waiting-for-pf', {
+              vf: this.id,
+              code: e.code,
+              reason: e.message,
+              hint: e.hint,
+              note: `recovery resumes when the PF signals it is ready (mailbox interrupt, RSTD, ping); fallback check every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms`,
+            });
+            this.#event('waiting-for-pf', { code: e.code, message: e.message, hint: e.hint });
+          } else {
+            this.ctx.logger.log(e.exitCode === ExitCode.bug ? 'error' : 'warn', 'recovery-failed', {
+              vf: this.id,
+              code: e.code,
+              error: e.message,
+              hint: e.hint,
+              retry: `on the PF's next event, or every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms (logged again when the cause changes)`,
+              stack: e.exitCode === ExitCode.bug ? (e.cause as Error | undefined)?.stack : undefined,
+            });
+            this.#event('recovery-failed', { code: e.code, message: e.message, hint: e.hint });
+          }
         }
-        await sleep(delay, this.#abort.signal);
-        delay = Math.min(this.ctx.retryMaxMs, delay * 2);
+        woken = await this.#waitForPf(delay);
+        if (woken === 'fallback') delay = Math.min(this.ctx.retryMaxMs, delay * 2);
       }
     }
   }
@@ -317,9 +380,11 @@ export class OwnedVf {
         try {
           if (vf.needsReset) throw new ResetRequiredError('the mailbox needs a reset');
           return accepted(await fn(vf), replies);
-        } catch (err) {
+        } catch (caught) {
+          let err = caught;
+          if (err instanceof MailboxTimeoutError) err = await this.#afterTimeout(vf, err);
           if (!(err instanceof ResetRequiredError)) throw err;
-          this.ctx.logger.log('warn', 'reset-required', { vf: this.id, reason: err.message });
+          this.ctx.logger.log('info', 'reset-required', { vf: this.id, reason: err.message });
           try {
             await this.bringUp();
           } catch (bringUpError) {
@@ -336,6 +401,25 @@ export class OwnedVf {
         this.#replies = null;
       }
     });
+  }
+
+  /**
+   * A mailbox timeout may mean the PF is resetting (ixgbe's timeouts are not sticky: the next request goes
+   * out normally). Look for a PF event: a reset seen → ResetRequiredError (bring-up, re-apply, one retry);
+   * otherwise the timeout stands (the desired state is unchanged: only accepted changes are recorded).
+   */
+  async #afterTimeout(vf: VfApi, timeout: MailboxTimeoutError): Promise<unknown> {
+    const check = (vf as VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> }).checkPfEvents;
+    let pfReset = vf.needsReset;
+    if (!pfReset && typeof check === 'function') {
+      try {
+        pfReset = (await check.call(vf)).pfReset || vf.needsReset;
+      } catch {
+        pfReset = vf.needsReset;
+      }
+    }
+    if (!pfReset) return timeout;
+    return new ResetRequiredError(`the PF did not answer and was reset meanwhile (${timeout.message})`, { cause: timeout });
   }
 
   /** Changes the desired state and queues it for the disk; resolves with whether it (or a later state) is durable. */

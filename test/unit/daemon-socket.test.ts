@@ -50,7 +50,7 @@ test('set-mac and a VLAN are re-applied after a simulated PF reset (pf-down, pf-
     const down = await conn.request<Reply>({ id: 5, op: 'sim', vf: 'sim', action: 'show' });
     assert.equal((down.result!.pf as { pfUp: boolean }).pfUp, false);
     await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'pf-reset');
-    await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'recovery-failed');
+    await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'waiting-for-pf');
     assert.equal((await conn.request<Reply>({ id: 6, op: 'sim', vf: 'sim', action: 'pf-up' })).ok, true);
     await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'recovered' && l.event.initial === false);
     const up = await conn.request<Reply>({ id: 7, op: 'sim', vf: 'sim', action: 'show' });
@@ -63,7 +63,8 @@ test('set-mac and a VLAN are re-applied after a simulated PF reset (pf-down, pf-
     assert.equal(vf.state, 'ready');
     assert.equal(vf.recoveries, 1);
     assert.deepEqual(vf.desired, { mac: '02:00:00:00:00:42', mtu: null, vlans: [100], multicast: [], xcast: null });
-    assert.match(d.log(), /recovery-failed .*ERR_PF_IN_RESET/);
+    assert.match(d.log(), /info  waiting-for-pf .*ERR_PF_IN_RESET/);
+    assert.doesNotMatch(d.log(), /recovery-failed/);
     assert.match(d.log(), /recovered vf=sim/);
   } finally {
     conn.close();

@@ -1,0 +1,83 @@
+/**
+ * Recovery is driven by the PF's events: after a PF down/up the daemon re-applies the desired state when
+ * the PF signals it is ready (the mailbox interrupt on RSTD / the PF's ping; in poll mode the poll loop),
+ * never by waiting out its fallback timer — the timer is made an hour long here, so only the PF's event
+ * can explain the recovery. Order of events is asserted, never wall-clock time. A routine PF down/up is
+ * logged at info (pf-reset, waiting-for-pf, recovered with inMs), with no warning.
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { RawConn, waitReady } from '../helpers/cli-daemon.js';
+import { startDirectDaemon } from '../helpers/daemon-direct.js';
+
+type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } };
+type EventLine = { id: number; event: { type: string; initial?: boolean; wokenBy?: string | null; inMs?: number } };
+
+const HOUR = 3_600_000;
+
+for (const [spec, poll] of [
+  ['sim', false],
+  ['sim:family=82576', false],
+  ['sim', true],
+] as const) {
+  test(`${spec}${poll ? ' --poll' : ''}: after pf-down, pf-up the state is re-applied on the PF's signal, not on the (1 h) fallback timer`, { timeout: 30_000 }, async () => {
+    const d = await startDirectDaemon([spec], { retryMinMs: HOUR, retryMaxMs: HOUR, ...(poll ? { poll: true, pollIntervalMs: 20 } : {}) });
+    const conn = await RawConn.open(d.socket);
+    try {
+      await waitReady(conn, spec);
+      assert.equal((await conn.request<Reply>({ id: 1, op: 'set-mac', vf: spec, mac: '02:00:00:00:00:42' })).ok, true);
+      assert.equal((await conn.request<Reply>({ id: 2, op: 'vlan', vf: spec, action: 'add', vlan: 100 })).ok, true);
+      assert.equal((await conn.request<Reply>({ id: 3, op: 'watch', vf: spec })).ok, true);
+      assert.equal((await conn.request<Reply>({ id: 4, op: 'sim', vf: spec, action: 'pf-down' })).ok, true);
+      // The daemon saw the reset and found the PF still in reset: it now waits for the PF.
+      await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'waiting-for-pf');
+      const upReply = await conn.request<Reply>({ id: 5, op: 'sim', vf: spec, action: 'pf-up' });
+      assert.equal(upReply.ok, true);
+      const upIndex = conn.lines.indexOf(upReply);
+      const recovered = await conn.waitFor<EventLine>((l) => l.id === 3 && l.event?.type === 'recovered' && l.event.initial === false);
+      assert.ok(conn.lines.indexOf(recovered) > upIndex, 'recovered after the PF came up');
+      assert.equal(recovered.event.wokenBy, 'pf-event', 'woken by the PF, not by the fallback timer');
+      const types = conn.lines.filter((l): l is EventLine => (l as EventLine).id === 3 && (l as EventLine).event !== undefined).map((l) => l.event.type);
+      const order = ['pf-reset', 'waiting-for-pf', 'recovered'].map((t) => types.indexOf(t));
+      assert.deepEqual([...order].sort((a, b) => a - b), order, `events in order: ${types.join(' ')}`);
+      assert.ok(!order.includes(-1), types.join(' '));
+      const show = await conn.request<Reply>({ id: 6, op: 'sim', vf: spec, action: 'show' });
+      const pf = show.result!.pf as { mac: string; vlans: number[] };
+      assert.equal(pf.mac, '02:00:00:00:00:42');
+      assert.ok(pf.vlans.includes(100), JSON.stringify(pf));
+      // Routine: info lines only (pf-reset, waiting-for-pf, recovered inMs=…), no warning, no recovery-failed.
+      const log = d.log();
+      assert.deepEqual(log.filter((l) => l.level !== 'info').map((l) => l.event), []);
+      assert.ok(log.some((l) => l.event === 'pf-reset'));
+      const rec = log.find((l) => l.event === 'recovered');
+      assert.equal(typeof rec?.inMs, 'number');
+    } finally {
+      conn.close();
+      await d.stop();
+    }
+  });
+}
+
+test('a request during the PF outage fails with the PF-in-reset cause; the desired state is kept and re-applied afterwards', { timeout: 30_000 }, async () => {
+  const d = await startDirectDaemon(['sim'], { retryMinMs: HOUR, retryMaxMs: HOUR, requestWaitMs: 50 });
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, 'sim');
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'mtu', vf: 'sim', mtu: 1500 })).ok, true);
+    assert.equal((await conn.request<Reply>({ id: 2, op: 'watch', vf: 'sim' })).ok, true);
+    assert.equal((await conn.request<Reply>({ id: 3, op: 'sim', vf: 'sim', action: 'pf-down' })).ok, true);
+    await conn.waitFor<EventLine>((l) => l.id === 2 && l.event?.type === 'waiting-for-pf');
+    const during = await conn.request<Reply>({ id: 4, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:43' });
+    assert.equal(during.ok, false);
+    assert.equal((await conn.request<Reply>({ id: 5, op: 'sim', vf: 'sim', action: 'pf-up' })).ok, true);
+    await conn.waitFor<EventLine>((l) => l.id === 2 && l.event?.type === 'recovered');
+    const status = await conn.request<Reply>({ id: 6, op: 'status' });
+    const vf = (status.result!.vfs as { state: string; desired: { mtu: number | null; mac: string | null } }[])[0]!;
+    assert.equal(vf.state, 'ready');
+    assert.equal(vf.desired.mtu, 1500, 'kept');
+    assert.equal(vf.desired.mac, null, 'the refused change was not recorded');
+  } finally {
+    conn.close();
+    await d.stop();
+  }
+});
