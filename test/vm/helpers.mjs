@@ -7,7 +7,11 @@ import { basename, join } from 'node:path';
 
 export const { PF, PFNET, VF0, VF1, PROJECT } = process.env;
 export const inRig = Boolean(PF && VF0 && VF1 && PFNET && PROJECT);
+/** The emulated NIC of this boot (scripts/vm/run's IXGBEVF_VM_NIC): 'igb' (82576) or 'ixgbe' (82599). */
+export const NIC = process.env.IXGBEVF_VM_NIC || 'igb';
 export const skipReason = inRig ? false : 'not inside scripts/vm/run (PF/VF0/VF1/PFNET/PROJECT unset)';
+/** Skip reason for a suite written for one NIC: false when it runs here. */
+export const skipUnlessNic = (nic) => skipReason || (NIC === nic ? false : `written for the ${nic} PF; this boot has ${NIC} (IXGBEVF_VM_NIC)`);
 
 export const CLI = PROJECT ? join(PROJECT, 'dist/cli/main.js') : '';
 export const ZERO_MAC = '00:00:00:00:00:00';

@@ -8,6 +8,12 @@ import { basename, join } from 'node:path';
 
 const { PF, PFNET, VF0, VF1, PROJECT, IXGBEVF_VM_OUT } = process.env;
 const inRig = Boolean(PF && VF0 && VF1 && PFNET);
+const NIC = process.env.IXGBEVF_VM_NIC || 'igb';
+// What each emulated NIC is: PF and VF PCI device IDs, the stock PF driver.
+const EXPECT = {
+  igb: { model: '82576', pfId: '0x10c9', vfId: '0x10ca', driver: 'igb' },
+  ixgbe: { model: '82599', pfId: '0x10f7', vfId: '0x10ed', driver: 'ixgbe' },
+}[NIC];
 
 const dev = (bdf) => join('/sys/bus/pci/devices', bdf);
 const attr = (bdf, name) => readFileSync(join(dev(bdf), name), 'utf8').trim();
@@ -16,10 +22,14 @@ const driverOf = (bdf) => linkName(join(dev(bdf), 'driver'));
 const groupOf = (bdf) => linkName(join(dev(bdf), 'iommu_group'));
 
 describe('emulated rig', { skip: inRig ? false : 'not inside scripts/vm/run (PF/VF0/VF1/PFNET unset)' }, () => {
-  test('PF is an 82576 (8086:10c9) bound to igb', () => {
+  test(`IXGBEVF_VM_NIC (${NIC}) is a NIC the rig knows`, () => {
+    assert.ok(EXPECT, `IXGBEVF_VM_NIC=${NIC}`);
+  });
+
+  test(`PF is an ${EXPECT?.model} (8086:${EXPECT?.pfId.slice(2)}) bound to ${EXPECT?.driver}`, () => {
     assert.equal(attr(PF, 'vendor'), '0x8086');
-    assert.equal(attr(PF, 'device'), '0x10c9');
-    assert.equal(driverOf(PF), 'igb');
+    assert.equal(attr(PF, 'device'), EXPECT.pfId);
+    assert.equal(driverOf(PF), EXPECT.driver);
     assert.equal(attr(PF, 'sriov_numvfs'), '2');
     assert.equal(attr(PF, 'sriov_drivers_autoprobe'), '0');
   });
@@ -30,16 +40,16 @@ describe('emulated rig', { skip: inRig ? false : 'not inside scripts/vm/run (PF/
     assert.equal(readFileSync(`/sys/class/net/${PFNET}/carrier`, 'utf8').trim(), '1');
   });
 
-  test('VF0 is an 82576 VF (8086:10ca) of the PF, bound to vfio-pci', () => {
+  test(`VF0 is an ${EXPECT?.model} VF (8086:${EXPECT?.vfId.slice(2)}) of the PF, bound to vfio-pci`, () => {
     assert.equal(attr(VF0, 'vendor'), '0x8086');
-    assert.equal(attr(VF0, 'device'), '0x10ca');
+    assert.equal(attr(VF0, 'device'), EXPECT.vfId);
     assert.equal(linkName(join(dev(VF0), 'physfn')), PF);
     assert.equal(linkName(join(dev(PF), 'virtfn0')), VF0);
     assert.equal(driverOf(VF0), 'vfio-pci');
   });
 
   test('VF1 exists, is a VF of the PF and is unbound', () => {
-    assert.equal(attr(VF1, 'device'), '0x10ca');
+    assert.equal(attr(VF1, 'device'), EXPECT.vfId);
     assert.equal(linkName(join(dev(PF), 'virtfn1')), VF1);
     assert.equal(driverOf(VF1), null);
   });
@@ -55,6 +65,10 @@ describe('emulated rig', { skip: inRig ? false : 'not inside scripts/vm/run (PF/
 
   test('a (virtual) IOMMU is present', () => {
     assert.ok(readdirSync('/sys/class/iommu').length > 0, '/sys/class/iommu non-empty');
+  });
+
+  test('the stock VF drivers (igbvf, ixgbevf) are not loaded by the rig', () => {
+    for (const m of ['igbvf', 'ixgbevf']) assert.ok(!existsSync(`/sys/module/${m}`), `${m} is not loaded`);
   });
 
   test('the project and a writable results dir are visible', () => {
