@@ -16,6 +16,7 @@ import type { Request } from './protocol.js';
 import { ControlServer } from './server.js';
 import { emptyState, StateStore, type DesiredState, type StateProblem } from './state.js';
 import { prepareStateDir } from './state-dir.js';
+import { stopOnSignals } from './signals.js';
 import { parseVfSpec } from './validate.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
@@ -106,6 +107,7 @@ export class Daemon extends EventEmitter {
   #server: ControlServer | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
+  #unhookSignals: (() => void) | null = null;
 
   constructor(readonly options: DaemonOptions) {
     super();
@@ -136,6 +138,7 @@ export class Daemon extends EventEmitter {
       ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
     });
     await this.#server.listen();
+    this.#unhookSignals = stopOnSignals(this, logger);
     try {
       for (const spec of specs) await this.#open(spec);
     } catch (err) {
@@ -416,6 +419,7 @@ export class Daemon extends EventEmitter {
       if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
       for (const owned of this.vfs.values()) {
         try {
+          await owned.flushState();
           await owned.close();
           this.options.logger.log('info', 'closed', { vf: owned.id });
         } catch (err) {
@@ -423,6 +427,7 @@ export class Daemon extends EventEmitter {
         }
       }
       await this.#server?.close();
+      this.#unhookSignals?.();
       this.options.logger.log('info', 'stopped', { reason });
       this.emit('stopped');
     })();
