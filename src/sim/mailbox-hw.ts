@@ -21,6 +21,9 @@ import { IXGBE_PF_REGS } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MbxBit, PfMbxBit, REMOVED_REGISTER_VALUE } from '../hw/mailbox.js';
 import { SimFaults } from './faults.js';
 
+
+/** The speed code E610's stale VFLINKS shows (IXGBE_LINKS_SPEED_10G_82599). */
+const E610_STALE_VFLINKS_SPEED = 0x30000000;
 export interface TraceEntry {
   readonly side: 'vf' | 'pf';
   readonly op: 'r' | 'w';
@@ -324,8 +327,12 @@ export class MailboxHardware {
   }
 
   #linkValue(): number {
-    if (!this.linkUp) return 0;
     const link = this.family.link;
+    // E610 does not maintain VFLINKS for its VFs: it reads a stale default (10G, up) whatever the PF's
+    // link does, which is why ixgbevf asks the PF at API ≥ 1.6 (ixgbevf_check_mac_link_vf,
+    // "ixgbevf: fix getting link speed data for E610 devices"). A VF that trusts VFLINKS here is wrong.
+    if (this.family.model === 'E610') return u32(link.up | E610_STALE_VFLINKS_SPEED);
+    if (!this.linkUp) return 0;
     const entry = Object.entries(link.speeds).find(([, mbps]) => mbps === this.linkSpeedMbps);
     const code = entry === undefined ? 0 : Number(entry[0]);
     return u32(link.up | code);

@@ -38,7 +38,7 @@ export const SMOKE_CHECKS: readonly { id: string; group: SmokeGroup; title: stri
   { id: 'query.rss-key', group: 'queries', title: 'GET_RSS_KEY' },
   { id: 'query.link-state', group: 'queries', title: 'GET_LINK_STATE' },
   { id: 'query.pf-link', group: 'queries', title: 'GET_PF_LINK_STATE' },
-  { id: 'query.link-register', group: 'queries', title: 'link register (VFLINKS / STATUS)' },
+  { id: 'query.link-register', group: 'queries', title: 'link as ixgbevf reads it (VFLINKS / STATUS; the PF on E610 at API ≥ 1.6)' },
   { id: 'config.set-mac', group: 'config', title: "set-mac shows in the PF's view, original restored" },
   { id: 'config.macvlan', group: 'config', title: 'extra unicast filter (SET_MACVLAN)' },
   { id: 'config.mtu', group: 'config', title: 'MTU (SET_LPE)' },
@@ -416,9 +416,9 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
         throw err;
       }
     });
-    await table.run('query.link-register', () => {
-      const l = vf.link();
-      return Promise.resolve(pass(`${l.source}: link ${l.up ? `up ${l.speedMbps ?? '?'} Mb/s` : 'down'}`, { link: l }));
+    await table.run('query.link-register', async () => {
+      const l = await vf.checkLink();
+      return pass(`${l.source}: link ${l.up ? `up ${l.speedMbps ?? '?'} Mb/s` : 'down'}`, { link: l });
     });
 
     // 5./6. Configuration ---------------------------------------------------------------------------------

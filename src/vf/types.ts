@@ -57,7 +57,7 @@ export interface VfEvents {
   'pf-message': (word: number) => void;
   /** The PF was reset or CTS was lost: the VF must reset and re-apply its configuration. */
   'pf-reset': (reason: string) => void;
-  /** Link state changed (from a ping with CTS or VFLINKS). */
+  /** Link state changed (a ping with CTS; the link from VFLINKS, or from the PF on an E610 at API ≥ 1.6). */
   link: (link: LinkInfo) => void;
 }
 
@@ -93,7 +93,15 @@ export interface VfApi {
   getPfLinkState(): Promise<LinkInfo>;
   /** FEATURES_NEGOTIATE (API 1.7): returns the agreed feature bits. */
   negotiateFeatures(features: number): Promise<number>;
-  /** Link from VFLINKS (igb: STATUS). Register read only, no mailbox traffic. */
+  /**
+   * The link as Linux ixgbevf_check_mac_link_vf gets it: GET_PF_LINK_STATE on an E610 at API ≥ 1.6
+   * (its VFLINKS is stale), the link register otherwise.
+   */
+  checkLink(): Promise<LinkInfo>;
+  /**
+   * The link without mailbox traffic: VFLINKS (igb: STATUS); on an E610 at API ≥ 1.6 the last link the PF
+   * reported (down until asked since the last reset).
+   */
   link(): LinkInfo;
 
   on<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;

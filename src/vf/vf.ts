@@ -120,6 +120,8 @@ export class Vf implements VfApi {
   #xcastBeforeOverflow: XcastModeName | null = null;
   /** The last GET_QUEUES answer since the last reset (traffic classes explain a SET_VLAN NACK). */
   #queues: QueueInfo | null = null;
+  /** E610 at API ≥ 1.6: the last link the PF reported (GET_PF_LINK_STATE); null = not asked since the reset. */
+  #pfLink: LinkInfo | null = null;
   #checkQueued = false;
   #closed = false;
 
@@ -196,6 +198,7 @@ export class Vf implements VfApi {
       this.#api = ApiVersion.V1_0;
       this.#pfFeatures = 0;
       this.#queues = null;
+      this.#pfLink = null;
       this.#mbx.setOps(legacyOps);
       this.#regs.write32(family.regs.ctrl, family.ctrlReset);
       this.#flush();
@@ -483,15 +486,41 @@ export class Vf implements VfApi {
     return (reply[1] ?? 0) !== 0;
   }
 
-  /** GET_PF_LINK_STATE (API ≥ 1.6, E610 PF only). */
+  /** GET_PF_LINK_STATE (API ≥ 1.6, E610 PF only). On an E610 the answer is also what link() reports next. */
   async getPfLinkState(): Promise<LinkInfo> {
     const reply = await this.#call(Requirements.GET_PF_LINK_STATE, [requestWord(MsgId.GET_PF_LINK_STATE), 0, 0], 3, { op: 'GET_PF_LINK_STATE' });
-    return decodePfLinkState(reply[1] ?? 0, reply[2] ?? 0);
+    const link = decodePfLinkState(reply[1] ?? 0, reply[2] ?? 0);
+    if (this.#linkFromPf()) this.#pfLink = link;
+    return { ...link };
   }
 
-  /** Link from VFLINKS (igb: STATUS): one register read, no mailbox traffic. */
+  /**
+   * Where the link comes from, as ixgbevf_check_mac_link_vf decides: an E610 VF at API ≥ 1.6 asks the
+   * PF (GET_PF_LINK_STATE) because E610 does not maintain VFLINKS for VFs; every other VF reads VFLINKS
+   * (igb: STATUS).
+   */
+  #linkFromPf(): boolean {
+    return this.family.model === 'E610' && this.family.kind === 'ixgbevf' && apiAtLeast(this.#api, ApiVersion.V1_6);
+  }
+
+  /**
+   * The link now, as ixgbevf_check_mac_link_vf gets it: an E610 VF at API ≥ 1.6 asks the PF
+   * (GET_PF_LINK_STATE, one mailbox transaction); every other VF reads its link register.
+   */
+  async checkLink(): Promise<LinkInfo> {
+    this.#assertOpen();
+    return this.#linkFromPf() ? this.getPfLinkState() : this.link();
+  }
+
+  /**
+   * The link without mailbox traffic: the link register (VFLINKS / igb STATUS) — except on an E610 at API
+   * ≥ 1.6, whose VFLINKS is stale: there, the last link the PF reported (checkLink(), the bring-up, a link
+   * ping), and "down" until the PF has been asked since the last reset (ixgbevf reports no link while
+   * get_link_status is pending).
+   */
   link(): LinkInfo {
     this.#assertOpen();
+    if (this.#linkFromPf()) return this.#pfLink === null ? { up: false, speedMbps: null, source: 'GET_PF_LINK_STATE' } : { ...this.#pfLink };
     const value = this.#regs.read32(this.family.regs.links) >>> 0;
     if (value === REMOVED_REGISTER_VALUE) throw this.#removed(this.family.regs.links);
     return decodeLinkRegister(value, this.family);
@@ -555,6 +584,14 @@ export class Vf implements VfApi {
     this.#emit('pf-message', word);
     const kind = classifyWord(word);
     if (kind.kind === 'control' && kind.cts) {
+      if (this.#linkFromPf()) {
+        // E610 at API ≥ 1.6: ask the PF (after the transaction that read the ping releases the mailbox).
+        this.checkLink().then(
+          (link) => this.#events.emit('link', link),
+          () => undefined, // a failing query surfaces on the next call
+        );
+        return;
+      }
       try {
         this.#emit('link', this.link());
       } catch {
