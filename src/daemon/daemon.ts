@@ -10,7 +10,7 @@ import type { OpenOptions, VfHandle } from '../open-types.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
 import type { Logger } from './log.js';
-import { OwnedVf, type DaemonEvent } from './owned.js';
+import { OwnedVf, type DaemonEvent, type Revision } from './owned.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
 import { ControlServer } from './server.js';
@@ -56,6 +56,8 @@ export interface VfStatus {
   api: string;
   permanentMac: string | null;
   desired: WireDesiredState;
+  /** Accepted changes of this VF so far (the state file carries the same count). */
+  revision: number;
   recoveries: number;
   lastError: { code: string; message: string; hint?: string } | null;
   releaseReason: string | null;
@@ -74,6 +76,11 @@ export interface WireDesiredState {
 
 export function desiredToWire(d: DesiredState): WireDesiredState {
   return { mac: d.mac ?? null, mtu: d.mtu ?? null, vlans: [...d.vlans], multicast: [...d.multicast], xcast: d.xcast ?? null };
+}
+
+/** The state a change produced (its revision and the whole desired state), for its reply. */
+function acceptedFields(accepted: Revision | null): { revision: number | null; desired: WireDesiredState | null } {
+  return accepted === null ? { revision: null, desired: null } : { revision: accepted.revision, desired: desiredToWire(accepted.desired) };
 }
 
 /** Who sent a request (SO_PEERCRED), for the audit log. */
@@ -187,11 +194,13 @@ export class Daemon extends EventEmitter {
     const handle = await this.options.openVf(spec, opts);
     let desired = emptyState();
     let problem: StateProblem | null = null;
+    let revision = 0;
     const store = this.#store;
     if (store !== null) {
       try {
         const loaded = await store.load(handle.id);
         problem = loaded.problem;
+        revision = loaded.revision;
         if (loaded.desired !== null) {
           desired = loaded.desired;
           logger.log('info', 'state-loaded', { vf: handle.id, file: store.fileFor(handle.id), desired });
@@ -216,13 +225,14 @@ export class Daemon extends EventEmitter {
     owned = new OwnedVf(handle, desired, {
       logger,
       emit: (e) => this.#emitEvent(e),
-      save: store === null ? null : (vf, d) => store.save(vf, d),
+      save: store === null ? null : (vf, d, rev) => store.save(vf, d, rev),
       interrupts: this.options.poll !== true,
       retryMinMs: this.options.retryMinMs ?? 1000,
       retryMaxMs: this.options.retryMaxMs ?? 2000,
       requestWaitMs: this.options.requestWaitMs ?? 3000,
     });
     owned.stateProblem = problem;
+    owned.revision = revision;
     this.vfs.set(handle.id, owned);
     logger.log('info', 'opened', { vf: handle.id, kind: handle.kind, family: handle.family.model, pf: handle.pfName ?? undefined, vfIndex: handle.vfIndex ?? undefined });
   }
@@ -250,6 +260,7 @@ export class Daemon extends EventEmitter {
       api: apiName(h.vf.api),
       permanentMac: h.vf.lastReset?.permanentMac ?? null,
       desired: desiredToWire(owned.desired),
+      revision: owned.revision,
       recoveries: owned.recoveries,
       lastError: owned.lastError === null ? null : { code: owned.lastError.code, message: owned.lastError.message, ...(owned.lastError.hint === undefined ? {} : { hint: owned.lastError.hint }) },
       releaseReason: owned.releaseReason,
@@ -335,19 +346,19 @@ export class Daemon extends EventEmitter {
       }
       case 'set-mac': {
         const o = this.owned(req.vf);
-        const { replies, persisted } = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac));
-        return { vf: o.id, mac: req.mac, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        const { replies, persisted, accepted } = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac));
+        return { vf: o.id, mac: req.mac, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'mtu': {
         const o = this.owned(req.vf);
-        const { replies, persisted } = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu));
-        return { vf: o.id, mtu: req.mtu, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        const { replies, persisted, accepted } = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu));
+        return { vf: o.id, mtu: req.mtu, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'vlan': {
         const o = this.owned(req.vf);
         const on = req.action === 'add';
         let vlans: number[] = [];
-        const { replies, persisted } = await o.change(
+        const { replies, persisted, accepted } = await o.change(
           (vf) => vf.setVlan(req.vlan, on),
           (d) => {
             const set = new Set(d.vlans);
@@ -357,17 +368,17 @@ export class Daemon extends EventEmitter {
             vlans = [...d.vlans];
           },
         );
-        return { vf: o.id, vlan: req.vlan, action: req.action, vlans, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        return { vf: o.id, vlan: req.vlan, action: req.action, vlans, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'multicast': {
         const o = this.owned(req.vf);
-        const { value, replies, persisted } = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]));
-        return { vf: o.id, macs: req.macs, ...value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        const { value, replies, persisted, accepted } = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]));
+        return { vf: o.id, macs: req.macs, ...value, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'xcast': {
         const o = this.owned(req.vf);
-        const { value, replies, persisted } = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode));
-        return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, stateFile: this.#stateFile(o.id) };
+        const { value, replies, persisted, accepted } = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode));
+        return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'sim':
         return this.#sim(req);

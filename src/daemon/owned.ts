@@ -36,7 +36,7 @@ export interface OwnedContext {
   logger: Logger;
   emit(event: DaemonEvent): void;
   /** Persists the desired state durably (null without --state-dir). Called one at a time per VF. */
-  save: ((vf: string, desired: DesiredState) => Promise<void>) | null;
+  save: ((vf: string, desired: DesiredState, revision: number) => Promise<void>) | null;
   /** Fallback re-check while waiting for the PF, doubling from min to max (the PF's signal comes first). */
   retryMinMs: number;
   retryMaxMs: number;
@@ -55,6 +55,12 @@ export interface ApplyFailure {
 /** Errors that say "try again later" (the PF is away), as opposed to a refusal. */
 function isTransient(err: unknown): boolean {
   return err instanceof ResetRequiredError || err instanceof PfResetTimeoutError || err instanceof MailboxTimeoutError;
+}
+
+/** One accepted desired state and its number. */
+export interface Revision {
+  revision: number;
+  desired: DesiredState;
 }
 
 export class OwnedVf {
@@ -78,7 +84,9 @@ export class OwnedVf {
   #wake: (() => void) | null = null;
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
-  readonly #committer: CoalescingCommitter<DesiredState> | null;
+  readonly #committer: CoalescingCommitter<Revision> | null;
+  /** Accepted changes so far (continues the loaded file's count): the `revision` of the newest state. */
+  revision = 0;
 
   constructor(
     readonly handle: VfHandle,
@@ -87,7 +95,7 @@ export class OwnedVf {
   ) {
     this.desired = cloneState(desired);
     const save = ctx.save;
-    this.#committer = save === null ? null : new CoalescingCommitter((d) => save(this.id, d).catch((err: unknown) => {
+    this.#committer = save === null ? null : new CoalescingCommitter<Revision>((r) => save(this.id, r.desired, r.revision).catch((err: unknown) => {
       this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
       throw err;
     }));
@@ -355,18 +363,22 @@ export class OwnedVf {
    * the desired state in the same mailbox turn (so the desired state follows the PF's order of
    * acceptance) and commits it. `persisted`: that state, or a later one, is durable on disk.
    */
-  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void): Promise<{ value: T; replies: number[]; persisted: boolean }> {
+  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
     return this.#request(fn, change);
   }
 
-  async #request<T>(fn: (vf: VfApi) => Promise<T>, change: ((d: DesiredState) => void) | null): Promise<{ value: T; replies: number[]; persisted: boolean }> {
+  async #request<T>(fn: (vf: VfApi) => Promise<T>, change: ((d: DesiredState) => void) | null): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
     await this.#whenReady();
     let committed: Promise<boolean> = Promise.resolve(false);
+    let accepted: Revision | null = null;
     const done = await this.#exchange(fn, (value, replies) => {
-      if (change !== null) committed = this.#commit(change);
+      if (change !== null) {
+        committed = this.#commit(change);
+        accepted = { revision: this.revision, desired: cloneState(this.desired) };
+      }
       return { value, replies };
     });
-    return { ...done, persisted: await committed };
+    return { ...done, persisted: await committed, accepted };
   }
 
   async #exchange<T, R>(fn: (vf: VfApi) => Promise<T>, accepted: (value: T, replies: number[]) => R): Promise<R> {
@@ -427,7 +439,8 @@ export class OwnedVf {
     const next = cloneState(this.desired);
     change(next);
     this.desired = next;
-    return this.#committer === null ? Promise.resolve(false) : this.#committer.submit(cloneState(next));
+    this.revision += 1;
+    return this.#committer === null ? Promise.resolve(false) : this.#committer.submit({ revision: this.revision, desired: cloneState(next) });
   }
 
   /** Resolves when every queued state write has finished (daemon shutdown). */

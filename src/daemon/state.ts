@@ -51,6 +51,8 @@ export function parseState(doc: unknown): DesiredState {
 interface StateFile {
   version: 1;
   vf: string;
+  /** Counts accepted changes of this VF (across restarts): a newer file has a larger revision. */
+  revision: number;
   desired: DesiredState;
 }
 
@@ -74,6 +76,8 @@ export interface StateProblem {
 
 export interface LoadResult {
   desired: DesiredState | null;
+  /** The file's revision (0 when there is none). */
+  revision: number;
   problem: StateProblem | null;
 }
 
@@ -127,11 +131,12 @@ export class StateStore {
     try {
       st = await fsp.lstat(file);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { desired: null, problem: null };
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { desired: null, revision: 0, problem: null };
       throw err;
     }
     const refuse = async (kind: StateProblem['kind'], reason: string): Promise<LoadResult> => ({
       desired: null,
+      revision: 0,
       problem: { kind, file, reason, keptAs: await this.#setAside(file, kind, now()) },
     });
     if (!st.isFile()) return refuse('untrusted', st.isSymbolicLink() ? 'it is a symlink' : 'it is not a regular file');
@@ -152,7 +157,9 @@ export class StateStore {
       const doc = JSON.parse(text) as Partial<StateFile>;
       if (typeof doc !== 'object' || doc === null) throw new TypeError('not a JSON object');
       if (doc.version !== 1 || doc.vf !== vf) throw new TypeError(`it is for ${JSON.stringify(doc.vf)} (version ${String(doc.version)}), expected ${JSON.stringify(vf)} version 1`);
-      return { desired: parseState(doc.desired), problem: null };
+      const revision = doc.revision ?? 0;
+      if (!Number.isSafeInteger(revision) || revision < 0) throw new TypeError(`revision ${JSON.stringify(revision)} is not a count`);
+      return { desired: parseState(doc.desired), revision, problem: null };
     } catch (err) {
       return refuse('corrupt', (err as Error).message);
     }
@@ -177,10 +184,10 @@ export class StateStore {
    * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600), write, fsync, rename
    * over the state file, fsync the directory. On failure the old file is untouched and the temp removed.
    */
-  async save(vf: string, desired: DesiredState): Promise<void> {
+  async save(vf: string, desired: DesiredState, revision = 0): Promise<void> {
     const file = this.fileFor(vf);
     const tmp = path.join(this.dir, `.${path.basename(file)}.tmp-${process.pid}-${++this.#seq}-${randomBytes(6).toString('hex')}`);
-    const doc: StateFile = { version: 1, vf, desired };
+    const doc: StateFile = { version: 1, vf, revision, desired };
     const fh = await fsp.open(tmp, WRITE_FLAGS, 0o600);
     let renamed = false;
     try {

@@ -171,9 +171,9 @@ test('removeLeftovers: removes only the daemon\'s own regular temp files of trus
 test('load: missing → null; valid → the state; corrupt → kept aside as .corrupt-<time> (never replaced), null', async () => {
   const dir = freshStateDir();
   const store = new StateStore(dir);
-  assert.deepEqual(await store.load('sim'), { desired: null, problem: null });
-  await store.save('sim', { ...emptyState(), vlans: [5, 1] });
-  assert.deepEqual((await store.load('sim')).desired, { vlans: [1, 5], multicast: [] });
+  assert.deepEqual(await store.load('sim'), { desired: null, revision: 0, problem: null });
+  await store.save('sim', { ...emptyState(), vlans: [5, 1] }, 7);
+  assert.deepEqual(await store.load('sim'), { desired: { vlans: [1, 5], multicast: [] }, revision: 7, problem: null });
   const now = (): Date => new Date('2026-12-04T23:00:00.000Z');
   for (const [n, text] of ['', '{"version":1,"vf":"sim","desired":{"vlans":[4095]}}'].entries()) {
     writeFileSync(store.fileFor('sim'), text, { mode: 0o600 });
