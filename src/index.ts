@@ -2,8 +2,7 @@
  * ixgbevf-vfio as a library: `openVf(spec)` gives a `VfHandle` whose `vf` speaks the mailbox protocol.
  *
  *   const handle = await openVf('0000:03:10.0');      // or 'sim', 'sim:mac=02:..,trust=off'
- *   await handle.vf.reset();
- *   await handle.vf.negotiateApi();
+ *   await resetAndNegotiate(handle.vf);                 // reset, API, GET_QUEUES: the stock ixgbevf bring-up
  *   await handle.vf.setMac('02:00:00:00:00:01');
  *   await handle.close();                               // vfio-pci resets the VF on release
  */
@@ -11,6 +10,7 @@ export { openVf } from './open.js';
 export type { MailboxTraceEvent, OpenOptions, SimPfControl, SimVfView, VfHandle } from './open-types.js';
 export type { LinkInfo, MailboxCounters, QueueInfo, ResetResult, VfApi, VfEvents, XcastModeName } from './vf/types.js';
 export { Vf, type VfOptions } from './vf/vf.js';
+export { resetAndNegotiate, type BringUpResult } from './vf/bring-up.js';
 export * from './errors.js';
 export { ApiVersion, apiName, parseApiVersion } from './hw/api.js';
 export { ALL_FAMILIES, familyByDeviceId, familyByModel, type FamilyDescriptor, type VfModel } from './hw/index.js';

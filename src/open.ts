@@ -16,7 +16,7 @@ import { VfioDevice } from './vfio/device.js';
 
 export type { OpenOptions, VfHandle } from './open-types.js';
 
-/** Opens the VF named by `spec`. Nothing is sent to the PF yet: call `vf.reset()` then `vf.negotiateApi()`. */
+/** Opens the VF named by `spec`. Nothing is sent to the PF yet: bring it up with `resetAndNegotiate(handle.vf)`. */
 export async function openVf(spec: string, options: OpenOptions = {}): Promise<VfHandle> {
   return isSimSpec(spec) ? openSimulated(spec, options) : openVfio(spec, options);
 }

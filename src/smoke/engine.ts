@@ -336,6 +336,8 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     });
 
     // 3. API ------------------------------------------------------------------------------------------
+    // reset.answer, api.version and query.queues are resetAndNegotiate() (src/vf/bring-up.ts) check by
+    // check: VF_RESET, API_NEGOTIATE, GET_QUEUES — the stock ixgbevf bring-up, with nothing sent between.
     await table.run('api.version', async () => {
       if (!handle.family.negotiatesApi) {
         await vf.negotiateApi();

@@ -1,6 +1,6 @@
 /** The VF protocol layer. */
 export { Vf } from './vf.js';
-export { resetAndNegotiate } from './bring-up.js';
+export { resetAndNegotiate, bringUpAsksQueues, type BringUpResult } from './bring-up.js';
 export type { VfOptions, PfEventCheck } from './vf.js';
 export * from './types.js';
 export { parseMac, parseUnicastMac, parseMulticastMac, formatMac, macToWords, macFromWords, isMulticastMac, isZeroMac } from './mac.js';
