@@ -99,6 +99,8 @@ export interface PfEventCheck {
 }
 
 const ETH_OVERHEAD = ETH_HEADER_BYTES + ETH_FCS_BYTES;
+/** IXGBEVF_SUPPORTED_FEATURES: what ixgbevf offers in FEATURES_NEGOTIATE. */
+const IXGBEVF_SUPPORTED_FEATURES = PfFeature.IPSEC | PfFeature.ESX_MBX;
 const XCAST_NAMES = Object.fromEntries(Object.entries(XCAST_MODE_VALUES).map(([name, value]) => [value, name])) as Record<number, XcastModeName>;
 const MAX_MSGINFO = MSGINFO_MASK >>> MSGINFO_SHIFT;
 /** Unsolicited messages read per checkPfEvents() call at most (each read takes a lock round). */
@@ -236,7 +238,8 @@ export class Vf implements VfApi {
   /**
    * API negotiation, newest first (NEGOTIATION_ORDER, as Linux ixgbevf); a NACK just moves on to the
    * next version, the first ACK wins; if every version is NACKed the API stays 1.0 (no error). At 1.7
-   * the features are negotiated too (asking for ESX_MBX only: we do no IPsec). The locked discipline is
+   * the features are negotiated too, with the word ixgbevf sends (IXGBEVF_SUPPORTED_FEATURES = IPSEC |
+   * ESX_MBX, ixgbevf_negotiate_features_vf; we never use IPsec, and the PF only masks the word). The locked discipline is
    * installed only for API 1.5, or 1.7 with ESX_MBX (reference §4.6).
    *
    * igb has no negotiation (its PF NACKs 0x08 as unknown): returns 1.0 without sending anything, which
@@ -262,7 +265,7 @@ export class Vf implements VfApi {
       this.#pfFeatures = agreed === ApiVersion.V1_4 ? PfFeature.IPSEC : agreed === ApiVersion.V1_5 ? PfFeature.ESX_MBX : 0;
       if (agreed === ApiVersion.V1_7) {
         try {
-          this.#pfFeatures = await this.#featuresIn(s, PfFeature.ESX_MBX);
+          this.#pfFeatures = await this.#featuresIn(s, IXGBEVF_SUPPORTED_FEATURES);
         } catch (err) {
           if (!(err instanceof PfNackError)) throw err;
           this.#pfFeatures = 0;

@@ -119,13 +119,13 @@ describe('vf API negotiation', () => {
     });
   }
 
-  it('1.7 also negotiates features (ESX_MBX asked, Linux grants none → legacy stays)', async () => {
+  it('1.7 also negotiates features with ixgbevf\'s word (IPSEC | ESX_MBX); Linux grants IPSEC only → legacy stays', async () => {
     const rig = vfRig('sim');
     await rig.vf.reset();
     rig.tx.length = 0;
     await rig.vf.negotiateApi();
-    assert.deepEqual(rig.tx, [[0x00000008, 8, 0], [0x00000012, 2]]);
-    assert.equal(rig.vf.pfFeatures, 0);
+    assert.deepEqual(rig.tx, [[0x00000008, 8, 0], [0x00000012, 3]]);
+    assert.equal(rig.vf.pfFeatures, 1);
     assert.equal(rig.vf.mailboxDiscipline, 'legacy');
   });
 
