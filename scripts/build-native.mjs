@@ -6,6 +6,7 @@
 // Node's headers come from the running Node's install prefix when present, so a build never needs
 // to download anything.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -42,14 +43,22 @@ const args = ['rebuild'];
 const nodedir = localNodeDir();
 if (nodedir !== undefined) args.push(`--nodedir=${nodedir}`);
 
-let nodeGyp;
-try {
-  nodeGyp = require.resolve('node-gyp/bin/node-gyp.js');
-} catch {
-  // Installed as a dependency without devDependencies: npm's bundled node-gyp.
-  nodeGyp = process.env['npm_config_node_gyp'] ??
-    join(dirname(process.env['npm_execpath'] ?? ''), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+/** node-gyp: this package's own (a checkout's devDependency), else npm's bundled copy. */
+function findNodeGyp() {
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js');
+  } catch {
+    const npmBundled = (npmDir) => join(npmDir, 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+    const candidates = [
+      process.env['npm_config_node_gyp'],
+      process.env['npm_execpath'] && npmBundled(join(dirname(process.env['npm_execpath']), '..')),
+      npmBundled(join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm')),
+    ];
+    return candidates.find((file) => file !== undefined && file !== '' && existsSync(file)) ?? 'node-gyp';
+  }
 }
+
+const nodeGyp = findNodeGyp();
 const result = spawnSync(process.execPath, [nodeGyp, ...args], { cwd: root, stdio: 'inherit' });
 if (result.status !== 0) {
   console.error(`ixgbevf-vfio: building the native addon failed (node-gyp ${args.join(' ')}). ` +

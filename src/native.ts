@@ -212,8 +212,11 @@ export function addonCandidates(): string[] {
   return list;
 }
 
-const REBUILD_HINT = 'npm rebuild ixgbevf-vfio --build-from-source --allow-scripts=ixgbevf-vfio (needs python3, make, g++), ' +
-  'or npm run build in a checkout';
+/**
+ * Builds the addon from source in place, whatever npm's install-script policy (npm blocks dependency
+ * install scripts unless approved): the package's own install script, run directly.
+ */
+const REBUILD_HINT = `node ${join(packageRoot, 'scripts', 'build-native.mjs')}   (needs python3, make and g++; in a checkout: npm run build)`;
 
 /** The file to load: the override when set, else node-gyp-build's pick; undefined when nothing matches. */
 function resolveAddon(require: NodeRequire): string | undefined {

@@ -48,7 +48,7 @@ describe('addon loader', () => {
     const out = JSON.parse(r.stdout.trim()) as { code: string; message: string; hint: string };
     assert.equal(out.code, 'ERR_ADDON_MISSING');
     assert.ok(out.message.includes(missing), out.message);
-    assert.match(out.hint, /--build-from-source/);
+    assert.match(out.hint, /^node \/.*\/scripts\/build-native\.mjs /);
   });
 
   test('exports: classes, functions, constants from <linux/vfio.h>', () => {

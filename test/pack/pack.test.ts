@@ -7,11 +7,11 @@
 // strict TypeScript consumer, and checks both prebuilds' ELF headers. Slow (~1 min): not part of `npm test`.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { name: string; version: string };
@@ -161,5 +161,27 @@ describe('the packed tarball, installed with no compiler on PATH', () => {
     const out = ok(run(bin, ['set-mac', 'sim', '02:00:00:00:00:01'], { cwd: work, env: hiddenEnv }), 'global ixgbevf set-mac sim');
     assert.match(out, /MAC set to 02:00:00:00:00:01/);
     assert.deepEqual(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'prebuilds')).sort(), ['linux-arm64', 'linux-x64']);
+  });
+
+  test('no prebuild for this platform: ERR_ADDON_MISSING whose hint builds from source (compilers back on PATH)', () => {
+    const prebuilds = join(installed, 'prebuilds', 'linux-x64');
+    renameSync(prebuilds, prebuilds + '.hidden'); // as on a platform without a prebuild
+    const probe = `
+      const { loadNative } = await import(${JSON.stringify(pathToFileURL(join(installed, 'dist', 'native.js')).href)});
+      try { const addon = loadNative(); console.log(JSON.stringify({ loaded: addon.platformSupported })); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, hint: e.hint })); }`;
+    const missing = JSON.parse(ok(run('node', ['--input-type=module', '-e', probe], { cwd: consumer, env: hiddenEnv }), 'probe')) as { code: string; hint: string };
+    assert.equal(missing.code, 'ERR_ADDON_MISSING');
+    const command = missing.hint.split('   (')[0]!;
+    assert.equal(command, `node ${join(installed, 'scripts', 'build-native.mjs')}`);
+    // Without compilers the build fails loudly, naming what is missing.
+    const failed = run('sh', ['-c', command], { cwd: consumer, env: hiddenEnv });
+    assert.notEqual(failed.status, 0);
+    assert.match(failed.stderr, /Needs python3, make and g\+\+/);
+    // With them, the hint's command builds the addon in place and the loader picks it up.
+    const env = { ...process.env, npm_config_node_gyp: undefined, npm_execpath: undefined };
+    ok(run('sh', ['-c', command], { cwd: consumer, env }), 'the hint command');
+    assert.deepEqual(JSON.parse(ok(run('node', ['--input-type=module', '-e', probe], { cwd: consumer, env: hiddenEnv }), 'probe')), { loaded: true });
+    assert.ok(existsSync(join(installed, 'build', 'Release', 'ixgbevf_vfio.node')));
   });
 });
