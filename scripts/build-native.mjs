@@ -2,7 +2,8 @@
 // Builds the native VFIO addon from source with node-gyp (`npm run build`), or, as the package's
 // `install` script (`--prefer-prebuild`), first looks for a prebuilt binary under prebuilds/ that
 // loads on this Node (what node-gyp-build picks at run time) and builds only when none does.
-// `npm_config_build_from_source=true` (npm install --build-from-source) always builds.
+// `npm_config_build_from_source=true` (npm install --build-from-source) always builds, and so does a
+// git checkout (`npm ci` in the repository), whose sources may be newer than a prebuild left by `npm pack`.
 // Node's headers come from the running Node's install prefix when present, so a build never needs
 // to download anything.
 import { spawnSync } from 'node:child_process';
@@ -29,7 +30,7 @@ function loadablePrebuild() {
   }
 }
 
-const fromSource = /^(true|1)$/.test(process.env['npm_config_build_from_source'] ?? '');
+const fromSource = /^(true|1)$/.test(process.env['npm_config_build_from_source'] ?? '') || existsSync(join(root, '.git'));
 if (process.argv.includes('--prefer-prebuild') && !fromSource) {
   const prebuild = loadablePrebuild();
   if (prebuild !== undefined) {
