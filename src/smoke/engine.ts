@@ -21,7 +21,7 @@ import type { Remedy } from '../vf/nack.js';
 import { Requirements, isPossibleOn } from '../vf/requirements.js';
 import type { ResetResult, VfApi, XcastModeName } from '../vf/types.js';
 import { ipPfSide, simPfSide, type PfSide, type PfVfView } from './pf-side.js';
-import type { SmokeCheck, SmokeGroup, SmokeHost, SmokeOptions, SmokeReport, SmokeStatus } from './types.js';
+import type { LeftChange, SmokeCheck, SmokeGroup, SmokeHost, SmokeOptions, SmokeReport, SmokeStatus } from './types.js';
 
 /** Every check, in table order. */
 export const SMOKE_CHECKS: readonly { id: string; group: SmokeGroup; title: string }[] = [
@@ -50,6 +50,7 @@ export const SMOKE_CHECKS: readonly { id: string; group: SmokeGroup; title: stri
   { id: 'pf.trust-on', group: 'pf-changes', title: 'trust on → set-mac accepted' },
   { id: 'pf.restore', group: 'pf-changes', title: 'PF settings restored' },
   { id: 'pf.reset', group: 'pf-reset', title: 'PF down/up → reset detected, configuration re-applied' },
+  { id: 'release.restore', group: 'release', title: "PF's view of the VF put back while the VF is held" },
   { id: 'release.view', group: 'release', title: "PF's view after release (reported, not judged)" },
   { id: 'release.driver', group: 'release', title: 'VF driver put back (--bind)' },
 ];
@@ -199,6 +200,8 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     pfName: opts.pf ?? null,
     initialView: null as PfVfView | null,
     reset: null as ResetResult | null,
+    /** What the test leaves changed in the PF's view, with the command that restores it. */
+    leftChanged: [] as LeftChange[],
     /** driver to put the VF back on, when --bind moved it. */
     rebind: null as { previous: string | null } | null,
   };
@@ -225,6 +228,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       options: { allowPfChanges: opts.allowPfChanges === true, allowPfReset: opts.allowPfReset === true, bind: opts.bind === true },
       host: { kernel: `${os.type()} ${os.release()}`, node: process.version },
       checks,
+      leftChanged: st.leftChanged,
       summary,
       ok: firstFail === undefined,
       exitCode: firstFail === undefined ? 0 : (firstFail.error?.exitCode ?? VALUE_FAILURE_EXIT),
@@ -492,6 +496,9 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     table.record('api.coverage', coverage(handle, sentIds, table));
   } finally {
     // 9. Release ------------------------------------------------------------------------------------------------
+    if (st.reset !== null && !table.has('release.restore')) {
+      await table.run('release.restore', () => restoreView(handle, st.pf, st.initialView, opts.allowPfChanges === true, st.leftChanged));
+    }
     await handle.close().catch(() => undefined);
     if (st.reset !== null && !table.has('release.view')) {
       await table.run('release.view', () => releaseView(handle, st.pf, st.initialView, st.reset));
@@ -747,6 +754,46 @@ function coverage(handle: VfHandle, sent: Set<number>, table: Table): Outcome {
       : fail(`allowed at API ${apiName(vf.api)} but never sent: ${missing.join(', ')}`, undefined, details);
   }
   return pass(`${tried.length} operations tried at API ${apiName(vf.api)}: ${tried.join(', ')}${notAllowed.length > 0 ? `; not allowed: ${notAllowed.join(', ')}` : ''}`, details);
+}
+
+/**
+ * Puts the PF's view of the VF back while the VF is still held. The only PF-view knob the default checks
+ * touch is the VF's MAC: ixgbe keeps a VF's stored MAC after the VF is released (ixgbe_vf_reset_event
+ * keeps vf_mac_addresses), so a test MAC set where there was none stays in `ip link show` for good; igb
+ * forgets a MAC the VF set when the VF is released (igb_vf_reset_event). A MAC the VF had chosen before
+ * is put back by the VF itself; "no MAC" can only be put back from the PF
+ * (`ip link set <pf> vf <n> mac 00:00:00:00:00:00`, ixgbe_ndo_set_vf_mac): with --allow-pf-changes the
+ * test does it, without it the summary names it.
+ */
+async function restoreView(handle: VfHandle, pf: PfSide | null, view0: PfVfView | null, allowPfChanges: boolean, left: LeftChange[]): Promise<Outcome> {
+  if (pf === null || view0 === null) return skip('no PF view (see env.pf-view): nothing to compare with');
+  const vf = handle.vf;
+  let v = await pf.view();
+  if (sameMac(v.mac, view0.mac)) return pass(`mac ${show(v.mac)} as before the test`);
+  if (handle.family.kind === 'igbvf') {
+    return pass(`mac ${show(v.mac)} while held (was ${show(view0.mac)}); igb forgets a MAC the VF set when the VF is released`);
+  }
+  if (view0.mac !== null) {
+    // A MAC the VF (not the administrator) had: the VF puts it back itself.
+    await vf.setMac(view0.mac);
+    v = await waitForView(pf, (x) => sameMac(x.mac, view0.mac));
+    if (sameMac(v.mac, view0.mac)) return pass(`mac ${show(v.mac)} put back by the VF`);
+  }
+  const restore = `ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${view0.mac ?? '00:00:00:00:00:00'}`;
+  if (!allowPfChanges && pf.kind === 'sim') {
+    return skip(`the simulated PF keeps mac ${show(v.mac)} for this VF after release, as ixgbe does (it had ${show(view0.mac)}); the simulated PF ends with this process, so nothing is left changed`);
+  }
+  if (!allowPfChanges) {
+    left.push({ what: `${pf.pfName} vf ${pf.vfIndex} mac`, now: v.mac, before: view0.mac, restore });
+    return skip(`the PF keeps mac ${show(v.mac)} for this VF after release (it had ${show(view0.mac)}); putting that back is a PF change (--allow-pf-changes): \`${restore}\``);
+  }
+  await pf.setAdminMac(view0.mac);
+  v = await waitForView(pf, (x) => sameMac(x.mac, view0.mac));
+  if (!sameMac(v.mac, view0.mac)) {
+    left.push({ what: `${pf.pfName} vf ${pf.vfIndex} mac`, now: v.mac, before: view0.mac, restore });
+    return fail(`\`${restore}\` left the view at mac ${show(v.mac)}`, restore);
+  }
+  return pass(`mac ${show(v.mac)} put back from the PF (\`${restore}\`)`);
 }
 
 async function releaseView(handle: VfHandle, pf: PfSide | null, view0: PfVfView | null, reset: ResetResult | null): Promise<Outcome> {

@@ -1,4 +1,4 @@
-/** Human rendering of a smoke report: one line per check, fixes under failures, the summary line last. */
+/** Human rendering of a smoke report: one line per check, fixes under failures, what is left changed on the PF, the summary line last. */
 import type { SmokeCheck, SmokeReport, SmokeSummary } from './types.js';
 
 const MARK = { pass: 'pass', fail: 'FAIL', skip: 'skip' } as const;
@@ -26,6 +26,9 @@ export function formatSmokeReport(r: SmokeReport): string[] {
     if (c.status === 'fail' && c.hint !== undefined) lines.push(`  ${' '.repeat(7 + width)} fix: ${c.hint}`);
   }
   if (!r.ok) lines.push('a check failed: send the --json output and the PF\'s kernel log (dmesg) with the report (docs/hardware.md)');
+  for (const c of r.leftChanged) {
+    lines.push(`left changed on the PF: ${c.what} ${c.now ?? 'none'} (was ${c.before ?? 'none'}); restore: ${c.restore}`);
+  }
   lines.push(summaryLine(r.summary));
   return lines;
 }

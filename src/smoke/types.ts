@@ -29,6 +29,16 @@ export interface SmokeCheck {
   ms: number;
 }
 
+/** A PF-side setting the smoke test changed and did not put back. */
+export interface LeftChange {
+  /** `enp1s0f0 vf 0 mac`. */
+  what: string;
+  now: string | null;
+  before: string | null;
+  /** The command that puts it back. */
+  restore: string;
+}
+
 export interface SmokeSummary {
   passed: number;
   failed: number;
@@ -50,6 +60,8 @@ export interface SmokeReport {
   options: { allowPfChanges: boolean; allowPfReset: boolean; bind: boolean };
   host: { kernel: string; node: string };
   checks: SmokeCheck[];
+  /** What the test leaves changed in the PF's view (without --allow-pf-changes), each with its restore command. */
+  leftChanged: LeftChange[];
   summary: SmokeSummary;
   ok: boolean;
   /** 0 when nothing failed; else the exit code of the first failed check. */

@@ -345,3 +345,39 @@ describe('real-host environment (fake host and VFIO open)', () => {
     assert.equal(ok.checks.find((x) => x.id === 'env.doctor')!.status, 'pass');
   });
 });
+
+describe("release.restore: the PF's view of the VF put back (ixgbe keeps a VF's MAC after release)", () => {
+  const asHostPf = (h: VfHandle, _pf: string | null, i: number | null): PfSide => ({ ...simPfSide(h.sim!, 'enp1s0f0', i ?? 0), kind: 'ip' });
+
+  test('without --allow-pf-changes: the summary names what is left changed and the command that restores it', async () => {
+    const r = await smoke('sim', { pfSide: asHostPf });
+    assert.equal(r.byId['release.restore']!.status, 'skip', statusOf(r, 'release.restore'));
+    assert.deepEqual(r.report.leftChanged, [
+      { what: 'enp1s0f0 vf 0 mac', now: MACS.test, before: null, restore: 'ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00' },
+    ]);
+    const { formatSmokeReport } = await import('../../src/smoke/index.js');
+    assert.ok(
+      formatSmokeReport(r.report).includes(`left changed on the PF: enp1s0f0 vf 0 mac ${MACS.test} (was none); restore: ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00`),
+    );
+    assert.equal(r.report.exitCode, 0);
+  });
+
+  test('with --allow-pf-changes: the MAC is cleared from the PF while the VF is held; nothing left changed', async () => {
+    const r = await smoke('sim', { pfSide: asHostPf, allowPfChanges: true });
+    assert.equal(r.byId['release.restore']!.status, 'pass', statusOf(r, 'release.restore'));
+    assert.deepEqual(r.report.leftChanged, []);
+    const view = r.handle!.sim!.vfInfo();
+    assert.equal(view.mac, null);
+    assert.equal(view.trust, false);
+    assert.equal(r.report.summary.failed, 0, JSON.stringify(r.report.checks.filter((c) => c.status === 'fail')));
+  });
+
+  test('sim PF: nothing outlives the process (no left-changed entry); igb forgets the MAC on release', async () => {
+    const r = await smoke('sim');
+    assert.deepEqual(r.report.leftChanged, []);
+    assert.match(r.byId['release.restore']!.reason, /simulated PF ends with this process/);
+    const igb = await smoke('sim:family=82576');
+    assert.equal(igb.byId['release.restore']!.status, 'pass', statusOf(igb, 'release.restore'));
+    assert.match(igb.byId['release.restore']!.reason, /igb forgets/);
+  });
+});
