@@ -1,5 +1,9 @@
 #!/usr/bin/env node
-/** The `ixgbevf` executable: wires process I/O and signals into run(). */
+/**
+ * The `ixgbevf` executable: wires process I/O and signals into run(). Owns what only a real process has:
+ * the event loop's lifetime (a command waiting for Ctrl-C keeps the process alive), signals, and output
+ * into a closed pipe (`ixgbevf --help | head -1` ends quietly, as `ls | head` does).
+ */
 import { run } from './program.js';
 
 const controller = new AbortController();
@@ -12,12 +16,34 @@ const onSignal = (sig: NodeJS.Signals): void => {
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
-const code = await run(process.argv.slice(2), {
-  stdout: (s) => void process.stdout.write(s),
-  stderr: (s) => void process.stderr.write(s),
-  env: process.env,
-  signal: controller.signal,
-});
+// A reader that went away (EPIPE) is not an error of ours: drop further output and stop whatever streams.
+const closed = { stdout: false, stderr: false };
+const onStreamError = (name: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException): void => {
+  if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET' && err.code !== 'EBADF') throw err;
+  closed[name] = true;
+  if (name === 'stdout') controller.abort();
+};
+process.stdout.on('error', onStreamError('stdout'));
+process.stderr.on('error', onStreamError('stderr'));
+const write = (name: 'stdout' | 'stderr', text: string): void => {
+  if (closed[name]) return;
+  process[name].write(text);
+};
+
+// `watch sim` or `--hold` on the simulated VF waits on nothing the event loop counts (no socket, no fd):
+// this timer keeps the process alive until run() settles (it never fires in practice).
+const keepAlive = setInterval(() => undefined, 2 ** 30);
+let code: number;
+try {
+  code = await run(process.argv.slice(2), {
+    stdout: (s) => write('stdout', s),
+    stderr: (s) => write('stderr', s),
+    env: process.env,
+    signal: controller.signal,
+  });
+} finally {
+  clearInterval(keepAlive);
+}
 process.exitCode = code;
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);

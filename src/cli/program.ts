@@ -235,6 +235,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
+      // `ixgbevf` alone: commander printed the help on stderr (exitCode 1); that is a usage error.
+      if (err.code === 'commander.help' && err.exitCode !== 0) return ExitCode.badInput;
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
       if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');

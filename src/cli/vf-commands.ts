@@ -356,12 +356,18 @@ function eventLine(ctx: Ctx, e: DaemonEvent): void {
   ctx.io.stdout(`${time} ${vf} ${type}${fields === '' ? '' : ` ${fields}`}\n`);
 }
 
+/** `watch --json`: the first line says the stream is live (so a reader knows it subscribed). */
+function watchingLine(ctx: Ctx, vf: string, via: 'daemon' | 'direct'): void {
+  if (ctx.json) ctx.io.stdout(`${JSON.stringify({ type: 'watching', vf, time: new Date().toISOString(), via })}\n`);
+}
+
 /** `watch`: events as they arrive (JSON lines with --json), until Ctrl-C. */
 export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
   const client = await owningDaemon(ctx, vf);
   if (client !== null) {
     try {
       await client.watch(vf, (e) => eventLine(ctx, e));
+      watchingLine(ctx, vf, 'daemon');
       ctx.note(`watching ${vf} through the daemon at ${ctx.socketPath}; Ctrl-C to stop`);
       await Promise.race([waitForAbort(ctx.io.signal), client.closed()]);
     } finally {
@@ -414,6 +420,7 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
     }, 1000);
   }
   const { pf } = pfRef(handle);
+  watchingLine(ctx, handle.id, 'direct');
   ctx.note(`watching ${handle.id} (${handle.family.model}${handle.pfName === null ? '' : `, PF ${pf}`}, API ${apiName(v.api)}, ${ctx.poll ? 'polling every 1 s' : 'interrupt-driven'}); Ctrl-C to stop`);
   try {
     await waitForAbort(controller.signal);
