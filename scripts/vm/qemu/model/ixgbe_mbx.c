@@ -75,11 +75,30 @@ static void ixgbe_trace_reg(IxgbePfState *s, unsigned vf, char op, hwaddr off, u
     fflush(s->trace);
 }
 
+/* Events (only with mbx-trace-regs=on): VF resets seen by the PF, PF reset and reset done. */
+static void ixgbe_trace_event(IxgbePfState *s, const char *vf, const char *what)
+{
+    if (!s->trace || !s->trace_regs) {
+        return;
+    }
+    fprintf(s->trace, "t=%" PRId64 " vf=%s event %s\n", ixgbe_trace_now(), vf, what);
+    fflush(s->trace);
+}
+
+static void ixgbe_trace_vf_event(IxgbePfState *s, unsigned vf, const char *what)
+{
+    char n[16];
+
+    snprintf(n, sizeof(n), "%u", vf);
+    ixgbe_trace_event(s, n, what);
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* resets */
 
 void ixgbe_mbx_pf_reset(IxgbePfState *s)
 {
+    ixgbe_trace_event(s, "all", "pf-reset");
     for (unsigned vf = 0; vf < IXGBE_MAX_VFS; vf++) {
         memset(&s->mbx[vf], 0, sizeof(s->mbx[vf]));
         s->mbx[vf].rsti = true;
@@ -88,6 +107,7 @@ void ixgbe_mbx_pf_reset(IxgbePfState *s)
 
 void ixgbe_mbx_pf_reset_done(IxgbePfState *s)
 {
+    ixgbe_trace_event(s, "all", "pf-reset-done");
     for (unsigned vf = 0; vf < IXGBE_MAX_VFS; vf++) {
         s->mbx[vf].rsti = false;
         s->mbx[vf].rstd = true;
@@ -100,6 +120,7 @@ void ixgbe_mbx_vf_reset_event(IxgbePfState *s, unsigned vf)
     if (vf >= IXGBE_MAX_VFS) {
         return;
     }
+    ixgbe_trace_vf_event(s, vf, "vflr");
     s->mbx[vf].vflre = true;
     ixgbe_pf_raise_other(s, IXGBE_EICR_MAILBOX);
 }
@@ -235,7 +256,8 @@ bool ixgbe_mbx_pf_write(IxgbePfState *s, hwaddr addr, uint32_t val)
     }
     if (addr == IXGBE_VFLREC(0)) {
         for (unsigned vf = 0; vf < IXGBE_MAX_VFS; vf++) {
-            if (val & (1u << vf)) {
+            if ((val & (1u << vf)) && s->mbx[vf].vflre) {
+                ixgbe_trace_vf_event(s, vf, "vflr-cleared");
                 s->mbx[vf].vflre = false;
             }
         }
