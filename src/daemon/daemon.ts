@@ -10,13 +10,15 @@ import type { OpenOptions, VfHandle } from '../open-types.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
 import type { Logger } from './log.js';
-import { OwnedVf, type DaemonEvent, type Revision } from './owned.js';
+import { OwnedVf, type DaemonEvent } from './owned.js';
+import { acceptedFields, changeOf, desiredToWire, isMutating, type Caller, type MutatingRequest, type WireDesiredState } from './wire.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
 import { ControlServer } from './server.js';
-import { emptyState, StateStore, type DesiredState, type StateProblem } from './state.js';
+import { emptyState, StateStore, type StateProblem } from './state.js';
 import { prepareStateDir } from './state-dir.js';
 import { stopOnSignals } from './signals.js';
+import { simAction } from './sim-admin.js';
 import { parseVfSpec } from './validate.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
@@ -63,49 +65,6 @@ export interface VfStatus {
   releaseReason: string | null;
   /** The state file set aside at start (corrupt or untrusted), or null. */
   stateProblem: StateProblem | null;
-}
-
-/** The desired state on the wire: every field present, null when unset. */
-export interface WireDesiredState {
-  mac: string | null;
-  mtu: number | null;
-  vlans: number[];
-  multicast: string[];
-  xcast: DesiredState['xcast'] | null;
-}
-
-export function desiredToWire(d: DesiredState): WireDesiredState {
-  return { mac: d.mac ?? null, mtu: d.mtu ?? null, vlans: [...d.vlans], multicast: [...d.multicast], xcast: d.xcast ?? null };
-}
-
-/** The state a change produced (its revision and the whole desired state), for its reply. */
-function acceptedFields(accepted: Revision | null): { revision: number | null; desired: WireDesiredState | null } {
-  return accepted === null ? { revision: null, desired: null } : { revision: accepted.revision, desired: desiredToWire(accepted.desired) };
-}
-
-/** Who sent a request (SO_PEERCRED), for the audit log. */
-export type Caller = PeerCredentials | null;
-
-type MutatingRequest = Extract<Request, { op: 'set-mac' | 'mtu' | 'vlan' | 'multicast' | 'xcast' }>;
-
-function isMutating(req: Request): req is MutatingRequest {
-  return req.op === 'set-mac' || req.op === 'mtu' || req.op === 'vlan' || req.op === 'multicast' || req.op === 'xcast';
-}
-
-/** The change a mutating request asks for, as audit-log fields. */
-function changeOf(req: MutatingRequest): Record<string, unknown> {
-  switch (req.op) {
-    case 'set-mac':
-      return { mac: req.mac };
-    case 'mtu':
-      return { mtu: req.mtu };
-    case 'vlan':
-      return { vlan: req.vlan, action: req.action };
-    case 'multicast':
-      return { multicast: req.macs };
-    case 'xcast':
-      return { xcast: req.mode };
-  }
 }
 
 export class Daemon extends EventEmitter {
@@ -381,47 +340,12 @@ export class Daemon extends EventEmitter {
         return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
       }
       case 'sim':
-        return this.#sim(req);
+        return simAction(this.owned(req.vf), req, this.options.logger);
     }
   }
 
   #stateFile(vf: string): string | null {
     return this.#store?.fileFor(vf) ?? null;
-  }
-
-  /** Admin actions on a simulated PF (tests and demos): only for `sim` VFs. */
-  async #sim(req: Extract<Request, { op: 'sim' }>): Promise<unknown> {
-    const o = this.owned(req.vf);
-    const sim = o.handle.kind === 'sim' ? o.handle.sim : undefined;
-    if (sim === undefined) {
-      throw new InvalidArgumentError('ERR_NOT_SIM', `${o.id} is not a simulated VF: sim actions act on the simulated PF only`, {
-        hint: `on hardware use ip link set ${o.handle.pfName ?? '<pf>'} ...`,
-      });
-    }
-    this.options.logger.log('info', 'sim-action', { vf: o.id, action: req.action, mac: req.mac ?? undefined });
-    switch (req.action) {
-      case 'pf-down':
-        await sim.interfaceDown();
-        break;
-      case 'pf-up':
-        await sim.interfaceUp();
-        break;
-      case 'pf-reset':
-        sim.interfaceDown();
-        await sim.interfaceUp();
-        break;
-      case 'trust-on':
-      case 'trust-off':
-        await sim.setTrust(req.action === 'trust-on');
-        break;
-      case 'admin-mac':
-        await sim.setAdminMac(req.mac ?? null);
-        break;
-      case 'show':
-        break;
-    }
-    const view = Object.fromEntries(Object.entries(sim.vfInfo()).map(([k, v]) => [k, v instanceof Set ? [...(v as Set<unknown>)] : v]));
-    return { vf: o.id, action: req.action, pf: view };
   }
 
   /** Releases everything, closes the socket (and removes it). Idempotent. */

@@ -16,10 +16,11 @@ import {
 } from '../errors.js';
 import type { VfHandle } from '../open-types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
-import { enableMailboxInterrupt } from '../vf/interrupts.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
+import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
+import { applyDesired, isTransient, type ApplyFailure } from './reapply.js';
 import type { Logger } from './log.js';
 import { cloneState, type DesiredState, type StateProblem } from './state.js';
 
@@ -46,17 +47,6 @@ export interface OwnedContext {
   requestWaitMs: number;
 }
 
-export interface ApplyFailure {
-  item: string;
-  code: string;
-  message: string;
-}
-
-/** Errors that say "try again later" (the PF is away), as opposed to a refusal. */
-function isTransient(err: unknown): boolean {
-  return err instanceof ResetRequiredError || err instanceof PfResetTimeoutError || err instanceof MailboxTimeoutError;
-}
-
 /** One accepted desired state and its number. */
 export interface Revision {
   revision: number;
@@ -78,10 +68,8 @@ export class OwnedVf {
   #recovering: Promise<void> | null = null;
   #again = false;
   #inReset = false;
-  /** A PF event arrived since the current recovery attempt began (so a wait returns at once). */
-  #pfSignalled = false;
-  /** Ends the current wait for the PF, if one runs. */
-  #wake: (() => void) | null = null;
+  /** The PF's events, which end the recovery loop's waits. */
+  readonly #pf: PfSignal;
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #committer: CoalescingCommitter<Revision> | null;
@@ -94,6 +82,7 @@ export class OwnedVf {
     private readonly ctx: OwnedContext,
   ) {
     this.desired = cloneState(desired);
+    this.#pf = new PfSignal(this.#abort.signal);
     const save = ctx.save;
     this.#committer = save === null ? null : new CoalescingCommitter<Revision>((r) => save(this.id, r.desired, r.revision).catch((err: unknown) => {
       this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
@@ -105,17 +94,17 @@ export class OwnedVf {
       this.#event('pf-reset', { reason });
       // Routine (a PF down/up, a PF driver reload): info, not a warning.
       this.ctx.logger.log('info', 'pf-reset', { vf: this.id, reason });
-      this.#pfSignal();
+      this.#pf.notify();
       this.startRecovery(`PF reset: ${reason}`);
     };
     const onLink = (link: LinkInfo): void => {
       this.#event('link', { up: link.up, speedMbps: link.speedMbps });
       this.ctx.logger.log('info', 'link', { vf: this.id, up: link.up, speedMbps: link.speedMbps });
-      this.#pfSignal();
+      this.#pf.notify();
     };
     const onMessage = (word: number): void => {
       this.#event('pf-message', { word: `0x${(word >>> 0).toString(16).padStart(8, '0')}` });
-      this.#pfSignal();
+      this.#pf.notify();
     };
     vf.on('pf-reset', onReset).on('link', onLink).on('pf-message', onMessage);
     this.#unsubscribe.push(
@@ -153,7 +142,7 @@ export class OwnedVf {
     try {
       await resetAndNegotiate(vf);
     } catch (err) {
-      if (err instanceof PfResetTimeoutError) this.#armPfWakeup();
+      if (err instanceof PfResetTimeoutError && this.ctx.interrupts) armMailboxInterrupt(this.handle.regs, this.handle.family);
       throw err;
     } finally {
       this.#inReset = false;
@@ -161,64 +150,8 @@ export class OwnedVf {
     return this.#apply(vf);
   }
 
-  /**
-   * After a reset that found the PF still in reset, the mailbox interrupt is masked (the VF reset masks it
-   * until RSTI clears): arm it again so the PF's PFRSTD/ping wakes the recovery at once — as ixgbevf's
-   * ixgbevf_reinit_locked() re-enables its interrupts in ixgbevf_up() after ixgbevf_reset() failed.
-   */
-  #armPfWakeup(): void {
-    const regs = this.handle.regs;
-    if (!this.ctx.interrupts || regs === undefined) return;
-    try {
-      enableMailboxInterrupt(regs, this.handle.family);
-    } catch {
-      // A removed device surfaces on the next call.
-    }
-  }
-
-  /** A PF event: ends a wait for the PF (or makes the next one return at once). */
-  #pfSignal(): void {
-    this.#pfSignalled = true;
-    this.#wake?.();
-  }
-
-  /** Sleeps until the PF signals (interrupt/poll event), the fallback timer ends, or the VF is closed. */
-  #waitForPf(fallbackMs: number): Promise<'pf-event' | 'fallback' | 'closed'> {
-    if (this.#pfSignalled) return Promise.resolve('pf-event');
-    const signal = this.#abort.signal;
-    if (signal.aborted) return Promise.resolve('closed');
-    return new Promise((resolve) => {
-      const finish = (how: 'pf-event' | 'fallback' | 'closed'): void => {
-        clearTimeout(timer);
-        signal.removeEventListener('abort', onAbort);
-        this.#wake = null;
-        resolve(how);
-      };
-      const onAbort = (): void => finish('closed');
-      const timer = setTimeout(() => finish('fallback'), fallbackMs);
-      this.#wake = () => finish('pf-event');
-      signal.addEventListener('abort', onAbort, { once: true });
-    });
-  }
-
   async #apply(vf: VfApi): Promise<ApplyFailure[]> {
-    const d = this.desired;
-    const failures: ApplyFailure[] = [];
-    const step = async (item: string, fn: () => Promise<unknown>): Promise<void> => {
-      try {
-        await fn();
-      } catch (err) {
-        if (isTransient(err) || err instanceof DeviceGoneError) throw err;
-        const e = asIxgbevfError(err);
-        failures.push({ item, code: e.code, message: e.message });
-      }
-    };
-    // reference §7.1 step 5: XCAST → MULTICAST → VLANs → LPE, then MAC.
-    if (d.xcast !== undefined) await step(`xcast ${d.xcast}`, () => vf.setXcastMode(d.xcast!));
-    if (d.multicast.length > 0) await step('multicast', () => vf.setMulticast(d.multicast));
-    for (const id of d.vlans) await step(`vlan ${id}`, () => vf.setVlan(id, true));
-    if (d.mtu !== undefined) await step(`mtu ${d.mtu}`, () => vf.setMtu(d.mtu!));
-    if (d.mac !== undefined) await step(`mac ${d.mac}`, () => vf.setMac(d.mac!));
+    const failures = await applyDesired(vf, this.desired);
     this.lastFailures = failures;
     for (const f of failures) {
       this.ctx.logger.log('warn', 'reapply-failed', { vf: this.id, item: f.item, code: f.code, error: f.message });
@@ -256,11 +189,11 @@ export class OwnedVf {
     let delay = this.ctx.retryMinMs;
     let lastCode: string | null = null;
     let attempts = 0;
-    let woken: string | null = null;
+    let woken: WakeReason | null = null;
     for (;;) {
       if (this.#abort.signal.aborted || (this.state as OwnedState) === 'released') return;
       this.#again = false;
-      this.#pfSignalled = false;
+      this.#pf.reset();
       attempts += 1;
       try {
         const failures = await this.exclusive(() => this.bringUp());
@@ -312,7 +245,7 @@ export class OwnedVf {
             this.#event('recovery-failed', { code: e.code, message: e.message, hint: e.hint });
           }
         }
-        woken = await this.#waitForPf(delay);
+        woken = await this.#pf.wait(delay);
         if (woken === 'fallback') delay = Math.min(this.ctx.retryMaxMs, delay * 2);
       }
     }
