@@ -190,6 +190,7 @@ export class OwnedVf {
     let lastCode: string | null = null;
     let attempts = 0;
     let woken: WakeReason | null = null;
+    let wokeAt = 0;
     for (;;) {
       if (this.#abort.signal.aborted || (this.state as OwnedState) === 'released') return;
       this.#again = false;
@@ -202,17 +203,21 @@ export class OwnedVf {
         this.lastError = null;
         if (!first) this.recoveries += 1;
         const api = apiName(this.handle.vf.api);
-        const inMs = Math.round(performance.now() - began);
+        const now = performance.now();
+        const inMs = Math.round(now - began);
+        // From the PF's signal (that woke this attempt) to the state re-applied: the issue-13 target (≤ 100 ms).
+        const afterPfSignalMs = woken === 'pf-event' ? Math.round(now - wokeAt) : undefined;
         this.ctx.logger.log('info', first ? 'ready' : 'recovered', {
           vf: this.id,
           api,
           attempts,
           inMs,
           wokenBy: woken ?? undefined,
+          afterPfSignalMs,
           mac: this.handle.vf.lastReset?.permanentMac ?? undefined,
           failed: failures.length > 0 ? failures.map((f) => f.item) : undefined,
         });
-        this.#event('recovered', { api, attempts, inMs, initial: first, wokenBy: woken, failed: failures.map((f) => f.item) });
+        this.#event('recovered', { api, attempts, inMs, afterPfSignalMs: afterPfSignalMs ?? null, initial: first, wokenBy: woken, failed: failures.map((f) => f.item) });
         return;
       } catch (err) {
         if (err instanceof DeviceGoneError) {
@@ -246,6 +251,7 @@ export class OwnedVf {
           }
         }
         woken = await this.#pf.wait(delay);
+        wokeAt = performance.now();
         if (woken === 'fallback') delay = Math.min(this.ctx.retryMaxMs, delay * 2);
       }
     }
