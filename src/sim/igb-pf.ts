@@ -373,7 +373,7 @@ export class LinuxIgbPf extends SimPfBase {
 
   #setPortVlan(vf: number, vlan: number, qos: number): void {
     if (!Number.isInteger(vlan) || vlan < 0 || vlan > VLAN_ID_MAX || !Number.isInteger(qos) || qos < 0 || qos > 7) {
-      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: 'VLAN 0..4095, qos 0..7' });
+      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: `VLAN 0..${VLAN_ID_MAX}, qos 0..7` });
     }
     const st = this.vf(vf);
     if (st.portVlan !== 0 && st.portVlan !== vlan) st.vlans.delete(st.portVlan);
