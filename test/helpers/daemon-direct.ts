@@ -5,7 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
-import { Daemon, type DaemonOptions } from '../../src/daemon/daemon.js';
+import { Daemon, type DaemonOptions, type OpenVfFn } from '../../src/daemon/daemon.js';
+import type { VfHandle } from '../../src/open-types.js';
+import { createSimulatedVf, type SimFaults } from '../../src/sim/index.js';
+import { Vf } from '../../src/vf/vf.js';
 import { createLogger } from '../../src/daemon/log.js';
 import { getPeerCredentials } from '../../src/daemon/peercred.js';
 import { nativePeerCredentials, tempDir } from './cli-daemon.js';
@@ -105,5 +108,48 @@ export function foreignClients(socket: string, count: number, request?: unknown)
       if (child.exitCode === null) child.kill('SIGKILL');
       await exited;
     },
+  };
+}
+
+/** An openVf for `sim` specs whose simulated PF obeys `faults` (a silent PF, a reset mid-transaction…). */
+export function openVfWithFaults(faults: SimFaults): OpenVfFn {
+  return async (spec, options = {}) => {
+    const sim = createSimulatedVf({ spec, faults });
+    const vf = new Vf({
+      regs: sim.regs,
+      irqs: sim.irqs,
+      family: sim.family,
+      interrupts: options.poll !== true,
+      pfName: 'simpf0',
+      vfIndex: 0,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    const pf = sim.pf as unknown as { up: boolean; interfaceDown(): Promise<void>; interfaceUp(): Promise<void>; setTrust(on: boolean, vf?: number): Promise<void>; setAdminMac(mac: string | null, vf?: number): Promise<void>; vf(i?: number): { mac: string; trusted: boolean } & Record<string, unknown> };
+    let closed = false;
+    const handle: VfHandle = {
+      id: spec,
+      kind: 'sim',
+      family: sim.family,
+      pfName: 'simpf0',
+      vfIndex: 0,
+      vf,
+      regs: sim.regs,
+      sim: {
+        interfaceDown: () => pf.interfaceDown(),
+        interfaceUp: () => pf.interfaceUp(),
+        setTrust: (on) => pf.setTrust(on, 0),
+        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
+        vfInfo: () => ({ ...pf.vf(0), mac: pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
+      },
+      onReleaseRequested: () => () => undefined,
+      ref: () => undefined,
+      unref: () => undefined,
+      close: async () => {
+        if (closed) return;
+        closed = true;
+        vf.close();
+      },
+    };
+    return handle;
   };
 }

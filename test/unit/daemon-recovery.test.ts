@@ -6,9 +6,11 @@
  * logged at info (pf-reset, waiting-for-pf, recovered with inMs), with no warning.
  */
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import { test } from 'node:test';
-import { RawConn, waitReady } from '../helpers/cli-daemon.js';
-import { startDirectDaemon } from '../helpers/daemon-direct.js';
+import { SimFaults } from '../../src/sim/index.js';
+import { RawConn, tempDir, waitReady } from '../helpers/cli-daemon.js';
+import { openVfWithFaults, startDirectDaemon } from '../helpers/daemon-direct.js';
 
 type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } };
 type EventLine = { id: number; event: { type: string; initial?: boolean; wokenBy?: string | null; inMs?: number } };
@@ -78,6 +80,38 @@ test('a request during the PF outage fails with the PF-in-reset cause; the desir
     assert.equal(vf.state, 'ready');
     assert.equal(vf.desired.mtu, 1500, 'kept');
     assert.equal(vf.desired.mac, null, 'the refused change was not recorded');
+  } finally {
+    conn.close();
+    await d.stop();
+  }
+});
+
+test('a mailbox timeout (silent PF) fails that request with exit 4 and changes nothing; once the PF answers again the next request goes through and persists', { timeout: 30_000 }, async () => {
+  const faults = new SimFaults();
+  const stateDir = path.join(tempDir(), 'state');
+  const d = await startDirectDaemon(['sim'], { openVf: openVfWithFaults(faults), timeoutMs: 100, requestWaitMs: 50, stateDir });
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, 'sim');
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 9 })).ok, true);
+    faults.pfSilent = true;
+    const lost = await conn.request<Reply & { error?: { exitCode: number } }>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:44' });
+    assert.equal(lost.ok, false);
+    assert.equal(lost.error!.exitCode, 4, JSON.stringify(lost.error));
+    faults.pfSilent = false;
+    // The next request is sent normally (after a recovery where the mailbox needed one).
+    let next: Reply | null = null;
+    for (let i = 0; i < 200 && next?.ok !== true; i++) {
+      next = await conn.request<Reply>({ id: 10 + i, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:45' });
+      if (next.ok !== true) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(next?.ok, true, JSON.stringify(next));
+    assert.equal(next!.result!.persisted, true);
+    const status = await conn.request<Reply>({ id: 500, op: 'status' });
+    const vf = (status.result!.vfs as { desired: { mac: string | null; vlans: number[] } }[])[0]!;
+    assert.deepEqual([vf.desired.mac, vf.desired.vlans], ['02:00:00:00:00:45', [9]], 'the timed-out MAC was never recorded; the VLAN was kept');
+    const show = await conn.request<Reply>({ id: 501, op: 'sim', vf: 'sim', action: 'show' });
+    assert.ok((show.result!.pf as { vlans: number[] }).vlans.includes(9), 'the VLAN is (still or again) on the PF');
   } finally {
     conn.close();
     await d.stop();
