@@ -64,7 +64,7 @@ static void ixgbe_pf_raise_vector(IxgbePfState *s, unsigned v)
     }
 }
 
-/* Deliver pending vector causes that have just been unmasked. */
+/* Deliver pending vector causes among those an EIMS/EIMS_EX write has just (re-)enabled. */
 static void ixgbe_pf_deliver_unmasked(IxgbePfState *s, unsigned i, uint32_t newly)
 {
     uint32_t pending = s->eicr_vec[i] & s->eims_vec[i] & newly;
@@ -104,13 +104,14 @@ static uint32_t ixgbe_pf_eicr(IxgbePfState *s)
     return (s->eicr_vec[0] & IXGBE_EICR_QUEUES) | s->eicr_other;
 }
 
+/* An EIMS write (re-)enables causes: any of them still pending in EICR is delivered now. */
 static void ixgbe_pf_eims_set(IxgbePfState *s, uint32_t val)
 {
-    uint32_t other = val & ~IXGBE_EICR_QUEUES & ~s->eims_other;
+    uint32_t other = val & ~IXGBE_EICR_QUEUES;
 
     s->eims_vec[0] |= val & IXGBE_EICR_QUEUES;
     ixgbe_pf_deliver_unmasked(s, 0, val & IXGBE_EICR_QUEUES);
-    s->eims_other |= val & ~IXGBE_EICR_QUEUES;
+    s->eims_other |= other;
     if (s->eicr_other & other) {
         ixgbe_pf_deliver_other(s, s->eicr_other & other);
     }
@@ -136,7 +137,7 @@ uint32_t ixgbe_pf_links(IxgbePfState *s)
 bool ixgbe_tx_ring_run(PCIDevice *dev, uint32_t *q, const char *who, unsigned index)
 {
     uint64_t base = ((uint64_t)q[IXGBE_TXQ_TDBAH / 4] << 32) | (q[IXGBE_TXQ_TDBAL / 4] & ~0xFu);
-    uint32_t count = q[IXGBE_TXQ_TDLEN / 4] / IXGBE_TXD_SIZE;
+    uint32_t count = (q[IXGBE_TXQ_TDLEN / 4] & IXGBE_TDLEN_MASK) / IXGBE_TXD_SIZE;
     uint32_t head = q[IXGBE_TXQ_TDH / 4];
     uint32_t tail = q[IXGBE_TXQ_TDT / 4];
     bool done = false;

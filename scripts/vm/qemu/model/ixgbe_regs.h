@@ -130,6 +130,7 @@
 #define IXGBE_TXQ_TDBAL         0x00
 #define IXGBE_TXQ_TDBAH         0x04
 #define IXGBE_TXQ_TDLEN         0x08
+#define   IXGBE_TDLEN_MASK      0x000FFF80  /* bits 19:7: at most 65535 descriptors */
 #define IXGBE_TXQ_TDH           0x10
 #define IXGBE_TXQ_TDT           0x18
 #define IXGBE_TXQ_TXDCTL        0x28
