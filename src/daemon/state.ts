@@ -165,16 +165,34 @@ export class StateStore {
     }
   }
 
-  /** Moves `file` to `<file>.<kind>-<time>[-n]` without ever replacing an existing file. */
+  /**
+   * Moves `file` to `<file>.<kind>-<time>[-n]` without ever replacing an existing file: link(2) (fails on
+   * EEXIST, does not follow a symlink) then unlink; where link is not allowed (a directory, another user's
+   * file under protected_hardlinks) a rename to a name checked to be free — the directory is the daemon's
+   * own (prepareStateDir), so nobody else can take that name in between.
+   */
   async #setAside(file: string, kind: string, now: Date): Promise<string | null> {
     for (let n = 0; n < 100; n++) {
       const target = `${file}.${kind}-${stamp(now)}${n === 0 ? '' : `-${n}`}`;
       try {
-        await fsp.link(file, target); // link(2) does not follow a symlink and fails on EEXIST
+        await fsp.link(file, target);
         await fsp.unlink(file);
         return target;
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') return null;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') continue;
+        try {
+          await fsp.lstat(target);
+          continue; // taken
+        } catch {
+          // free
+        }
+        try {
+          await fsp.rename(file, target);
+          return target;
+        } catch {
+          return null;
+        }
       }
     }
     return null;

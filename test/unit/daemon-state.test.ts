@@ -306,3 +306,13 @@ test('daemon: an unsafe --state-dir stops it before it opens a VF (exit 3, cause
   assert.match(r.stderr, /refusing state directory .* is writable by every user/);
   assert.match(r.stderr, new RegExp(`fix: chmod go-w ${dir.replace(/[/.]/g, '\\$&')}`));
 });
+
+test('load: a directory in place of the state file is kept aside too (rename where link is impossible)', async () => {
+  const dir = freshStateDir();
+  const store = new StateStore(dir);
+  mkdirSync(store.fileFor('sim'));
+  const r = await store.load('sim');
+  assert.equal(r.problem?.kind, 'untrusted');
+  assert.ok(r.problem!.keptAs !== null && statSync(r.problem!.keptAs).isDirectory());
+  assert.equal(existsSync(store.fileFor('sim')), false);
+});
