@@ -20,6 +20,25 @@ export function wireToError(e: WireError | undefined): DaemonError {
   return new DaemonError(e?.code ?? 'ERR_DAEMON', e?.message ?? 'the daemon answered with an error', typeof e?.exitCode === 'number' ? e.exitCode : 1, e?.hint === undefined ? undefined : { hint: e.hint });
 }
 
+/** The daemon closed (or reset) the connection without a reason line: an environment error, exit 3. */
+function closedError(path: string, err: NodeJS.ErrnoException | null): EnvironmentError {
+  const how = err === null ? '' : ` (${err.code ?? err.message})`;
+  return new EnvironmentError('ERR_DAEMON_CLOSED', `the daemon at ${path} closed the connection without answering${how}: it refused this connection or stopped`, {
+    hint: 'journalctl -u ixgbevf (or the daemon\'s log on its stderr) says why',
+    ...(err === null ? {} : { cause: err }),
+    details: { socket: path, ...(err?.code === undefined ? {} : { errno: err.code }) },
+  });
+}
+
+/** No daemon answers at a socket the user named (`--socket`): exit 3, never a silent one-shot change. */
+export function unreachableError(path: string, errno: string): EnvironmentError {
+  const why = errno === 'ECONNREFUSED' ? 'a stale socket: nothing listens on it' : errno === 'ENOENT' ? 'no such socket' : errno;
+  return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${path} (${why})`, {
+    hint: `start one: ixgbevf daemon <vf> --socket ${path}   (or leave out --socket to change the VF directly)`,
+    details: { socket: path, errno },
+  });
+}
+
 export class DaemonClient {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
@@ -38,22 +57,33 @@ export class DaemonClient {
     this.#closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.#closed = true;
-        const err = this.#closeError ?? new EnvironmentError('ERR_DAEMON_GONE', `the daemon closed the connection (${path})`, { hint: 'journalctl -u ixgbevf (or the daemon log)' });
+        const err = this.#closeError ?? closedError(path, null);
         for (const p of this.#pending.values()) p.reject(err);
         this.#pending.clear();
         resolve();
       });
     });
-    socket.on('error', (err) => {
-      this.#closeError ??= err;
+    // A daemon that refuses a connection writes one reason line and closes, maybe before our request is
+    // written: the write then fails with EPIPE, and Node would destroy the socket at once, dropping the
+    // reason still unread in it. So a write error does not destroy it: we read on to the daemon's EOF,
+    // and the reason (when it sent one) wins over the errno. Read errors still destroy (Node does that).
+    const states = socket as unknown as { _readableState?: { autoDestroy: boolean }; _writableState?: { autoDestroy: boolean } };
+    if (states._readableState !== undefined) states._readableState.autoDestroy = false;
+    if (states._writableState !== undefined) states._writableState.autoDestroy = false;
+    socket.on('end', () => socket.destroy());
+    // EPIPE / ECONNRESET: never a raw Error (the CLI would call it a bug); an environment error, exit 3.
+    socket.on('error', (err: NodeJS.ErrnoException) => {
+      this.#closeError ??= closedError(path, err);
+      if (socket.readableEnded || !socket.readable) socket.destroy();
     });
   }
 
   /**
-   * Connects to a daemon. Returns null when none runs (no socket file, or nothing listening). A socket
-   * we may not open is an error that says so.
+   * Connects to a daemon. Returns null when none runs (no socket file, or nothing listening) — unless the
+   * user named the socket (`explicit`): then that is ERR_DAEMON_UNREACHABLE. A socket we may not open is
+   * an error that says so.
    */
-  static connect(path: string): Promise<DaemonClient | null> {
+  static connect(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonClient | null> {
     return new Promise((resolve, reject) => {
       const socket = net.createConnection(path);
       socket.once('connect', () => {
@@ -61,7 +91,9 @@ export class DaemonClient {
         resolve(new DaemonClient(socket, path));
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
-        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR') return resolve(null);
+        if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR') {
+          return opts.explicit === true ? reject(unreachableError(path, err.code)) : resolve(null);
+        }
         if (err.code === 'EACCES' || err.code === 'EPERM') {
           return reject(
             new EnvironmentError('ERR_DAEMON_ACCESS', `a daemon socket exists at ${path} but you may not connect to it (${err.code})`, {
@@ -96,7 +128,8 @@ export class DaemonClient {
         this.#closeError = wireToError(msg.error);
         for (const p of this.#pending.values()) p.reject(this.#closeError);
         this.#pending.clear();
-        continue;
+        this.socket.destroy();
+        return;
       }
       if (typeof msg.id !== 'number') continue;
       const p = this.#pending.get(msg.id);
@@ -108,10 +141,11 @@ export class DaemonClient {
   }
 
   request<T = unknown>(op: string, fields: Record<string, unknown> = {}): Promise<T> {
-    if (this.#closed) return Promise.reject(this.#closeError ?? new EnvironmentError('ERR_DAEMON_GONE', 'the daemon connection is closed'));
+    if (this.#closed || this.socket.destroyed) return Promise.reject(this.#closeError ?? closedError(this.path, null));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
       this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      if (this.#closeError !== null || !this.socket.writable) return; // a write failed: rejected at close, with the reason if one comes
       this.socket.write(`${JSON.stringify({ id, op, ...fields })}\n`);
     });
   }

@@ -55,6 +55,8 @@ export class Ctx {
   readonly poll: boolean;
   readonly timeoutMs: number | undefined;
   readonly socketPath: string;
+  /** The user named the socket (`--socket`): not reaching it is an error, never a silent one-shot change. */
+  readonly socketExplicit: boolean;
 
   constructor(
     readonly io: CliIo,
@@ -65,6 +67,7 @@ export class Ctx {
     this.poll = opts.poll === true;
     this.timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
     this.socketPath = opts.socket ?? io.env.IXGBEVF_SOCKET ?? DEFAULT_SOCKET;
+    this.socketExplicit = opts.socket !== undefined;
   }
 
   get sysfs(): SysfsOptions {
@@ -101,8 +104,8 @@ export class Ctx {
     this.io.stderr(`mbx ${arrow} ${first === undefined ? '' : describeWord(first)}  [${words}]\n`);
   }
 
-  /** The running daemon, or null (no socket / nothing listening). */
+  /** The running daemon, or null (no socket / nothing listening, only for a socket the user did not name). */
   connectDaemon(): Promise<DaemonClient | null> {
-    return DaemonClient.connect(this.socketPath);
+    return DaemonClient.connect(this.socketPath, { explicit: this.socketExplicit });
   }
 }

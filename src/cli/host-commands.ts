@@ -25,6 +25,7 @@ async function daemonStatus(ctx: Ctx): Promise<{ status: DaemonInfo | null; erro
       client.close();
     }
   } catch (err) {
+    if (ctx.socketExplicit) throw err; // the user named this daemon: not reaching it is the answer
     return { status: null, error: (err as Error).message };
   }
 }

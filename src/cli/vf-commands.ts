@@ -5,7 +5,7 @@
  */
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import { apiName } from '../hw/api.js';
-import { NotSupportedError } from '../errors.js';
+import { EnvironmentError, NotSupportedError } from '../errors.js';
 import { linkReport } from '../daemon/daemon.js';
 import { explainError, pfRef, type OpName } from '../daemon/explain.js';
 import type { DaemonEvent } from '../daemon/owned.js';
@@ -52,6 +52,12 @@ async function owningDaemon(ctx: Ctx, vf: string): Promise<DaemonClient | null> 
   try {
     const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');
     if (status.vfs.some((v) => v.id === vf && v.state !== 'released')) return client;
+    if (ctx.socketExplicit) {
+      throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} does not own ${vf} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}); with --socket nothing is changed directly`, {
+        hint: `ixgbevf list --socket ${ctx.socketPath}`,
+        details: { socket: ctx.socketPath, vf },
+      });
+    }
   } catch (err) {
     client.close();
     throw err;
@@ -129,6 +135,7 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean): Pr
     const doc: Result = { ...result, via: 'direct', persistent: false };
     if (op.mutates) doc.note = releaseNote(handle, hold);
     ctx.print(doc, op.human(doc));
+    if (op.mutates) ctx.note(`no daemon at ${ctx.socketPath} owns ${handle.id}: changed it directly (one-shot).`);
     if (op.mutates && !hold) ctx.note(releaseNote(handle, false));
     if (hold) {
       ctx.note(`holding ${handle.id}: the configuration stays while this runs. Ctrl-C releases it${handle.kind === 'sim' ? '' : ' (and vfio-pci resets the VF)'}.`);

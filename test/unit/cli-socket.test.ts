@@ -1,0 +1,125 @@
+/**
+ * The client side of the control socket (issue 12 point 5, issue 11 point 7): a socket the user names must
+ * answer (exit 3 otherwise, never a silent one-shot change); the default socket may fall back and says so;
+ * a daemon that refuses and closes is reported with its reason (exit 3) whatever the order of events, and
+ * EPIPE / ECONNRESET is an environment error, never "internal error … bug".
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { runCli } from '../helpers/cli-run.js';
+
+const dir = mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-sock-'));
+let n = 0;
+const sockPath = (): string => path.join(dir, `s${n++}.sock`);
+
+test('--socket naming a missing socket: exit 3 with code, message and hint; nothing changed', async () => {
+  const missing = path.join(dir, 'missing.sock');
+  const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--socket', missing]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /ixgbevf: error: no daemon answers at .*missing\.sock \(no such socket\)/);
+  assert.match(r.stderr, /fix: start one: ixgbevf daemon <vf> --socket /);
+  assert.doesNotMatch(r.stdout, /MAC set/);
+  const j = await runCli(['info', 'sim', '--socket', missing, '--json']);
+  assert.equal(j.code, 3);
+  const err = (JSON.parse(j.stdout) as { error: { code: string; hint: string; exitCode: number } }).error;
+  assert.equal(err.code, 'ERR_DAEMON_UNREACHABLE');
+  assert.match(err.hint, /ixgbevf daemon/);
+  const list = await runCli(['list', '--socket', missing], { sysfs: { sysRoot: dir } });
+  assert.equal(list.code, 3, list.stdout + list.stderr);
+});
+
+test('--socket naming a stale socket (a file nothing listens on): exit 3', async () => {
+  const stale = sockPath();
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(stale, r));
+  // Leave the socket file behind, as a killed daemon does.
+  await new Promise<void>((r) => {
+    (srv as unknown as { _handle: { close(): void } | null })._handle?.close();
+    srv.close(() => r());
+  });
+  const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--socket', stale]);
+  assert.equal(r.code, 3, r.stderr);
+  assert.match(r.stderr, /no daemon answers at .* \((a stale socket: nothing listens on it|no such socket)\)/);
+  const notSocket = path.join(dir, 'plain-file');
+  writeFileSync(notSocket, '');
+  assert.equal((await runCli(['info', 'sim', '--socket', notSocket])).code, 3);
+});
+
+test('the default socket may fall back to a one-shot change, and says so on stderr', async () => {
+  const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /no daemon at \/nonexistent\/ixgbevf-test\.sock owns sim: changed it directly \(one-shot\)/);
+});
+
+type Behaviour = 'reason-now' | 'reason-after-request' | 'close-now' | 'close-after-request' | 'reason-late-close';
+
+function fakeDaemon(behaviour: Behaviour): Promise<{ path: string; close(): Promise<void> }> {
+  const file = sockPath();
+  const reason = `${JSON.stringify({ id: null, ok: false, error: { code: 'ERR_TOO_MANY_CONNECTIONS', message: 'the daemon already serves 64 connections', hint: 'close idle ixgbevf watch sessions', exitCode: 3 } })}\n`;
+  const conns = new Set<net.Socket>();
+  const srv = net.createServer((s) => {
+    conns.add(s);
+    s.on('error', () => undefined);
+    if (behaviour === 'reason-now') s.end(reason, () => s.destroy());
+    else if (behaviour === 'close-now') s.destroy();
+    else if (behaviour === 'reason-late-close') s.write(reason);
+    else
+      s.once('data', () => {
+        if (behaviour === 'reason-after-request') s.end(reason, () => s.destroy());
+        else s.destroy();
+      });
+  });
+  return new Promise((resolve) =>
+    srv.listen(file, () =>
+      resolve({
+        path: file,
+        close: () =>
+          new Promise<void>((r) => {
+            for (const c of conns) c.destroy();
+            srv.close(() => r());
+          }),
+      }),
+    ),
+  );
+}
+
+for (const behaviour of ['reason-now', 'reason-after-request', 'reason-late-close'] as const) {
+  test(`a daemon that refuses (${behaviour}): its reason, exit 3, every time`, async () => {
+    const d = await fakeDaemon(behaviour);
+    try {
+      for (let i = 0; i < 15; i++) {
+        const env = { PATH: process.env.PATH, IXGBEVF_SOCKET: d.path };
+        const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01'], { env });
+        assert.equal(r.code, 3, `round ${i}: ${r.stderr}`);
+        assert.match(r.stderr, /ixgbevf: error: the daemon already serves 64 connections/);
+        assert.match(r.stderr, /fix: close idle ixgbevf watch sessions/);
+        assert.doesNotMatch(r.stderr, /bug|internal error/);
+        const j = await runCli(['info', 'sim', '--json', '--socket', d.path]);
+        assert.equal(j.code, 3);
+        assert.equal((JSON.parse(j.stdout) as { error: { code: string } }).error.code, 'ERR_TOO_MANY_CONNECTIONS');
+      }
+    } finally {
+      await d.close();
+    }
+  });
+}
+
+for (const behaviour of ['close-now', 'close-after-request'] as const) {
+  test(`a daemon that closes without a reason (${behaviour}): exit 3, environment error, never a bug`, async () => {
+    const d = await fakeDaemon(behaviour);
+    try {
+      for (let i = 0; i < 15; i++) {
+        const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--socket', d.path]);
+        assert.equal(r.code, 3, `round ${i}: ${r.stderr}`);
+        assert.match(r.stderr, /closed the connection without answering/);
+        assert.doesNotMatch(r.stderr, /bug|internal error/);
+      }
+    } finally {
+      await d.close();
+    }
+  });
+}
