@@ -68,7 +68,7 @@ export interface VfApi {
   /** Last reset result, null before the first reset. */
   readonly lastReset: ResetResult | null;
   readonly counters: Readonly<MailboxCounters>;
-  /** True once a timeout / CTS loss means the next request needs reset() first. */
+  /** True once the PF dropped clear-to-send (and, on igb only, after a timeout): the next request needs reset() first. */
   readonly needsReset: boolean;
 
   reset(): Promise<ResetResult>;

@@ -2,9 +2,11 @@
  * `class Vf`: the VF side of the PF↔VF mailbox protocol (reference §5, §7), over `RegisterIo` and
  * `IrqSource` only. Implements the `VfApi` contract (types.ts).
  *
- * Lifecycle: `reset()` then `negotiateApi()`. reset() puts the API back to 1.0 and the legacy mailbox
- * discipline, as the PF forgets the negotiated API on every VF reset (§5.3); it does NOT renegotiate by
- * itself, so the caller decides (the CLI and the daemon call reset() then negotiateApi(), then re-apply).
+ * Lifecycle: `reset()` then `negotiateApi()` — in practice `resetAndNegotiate()` (bring-up.ts), which
+ * also sends GET_QUEUES as the stock ixgbevf does. reset() puts the API back to 1.0 and the legacy
+ * mailbox discipline, as the PF forgets the negotiated API on every VF reset (§5.3); it does NOT
+ * renegotiate by itself. docs/protocol.md describes the protocol and every deliberate difference from
+ * the kernel.
  */
 import { EventEmitter } from 'node:events';
 import { DeviceGoneError, InvalidArgumentError, NotSupportedError, PfNackError, PfResetTimeoutError, ResetRequiredError } from '../errors.js';
