@@ -7,74 +7,42 @@
  * ask for itself (MAC, MTU, VLAN, multicast, xcast), and each of those is put back. Every opt-in change
  * is undone in a `finally`.
  */
-import { resetAndNegotiate } from '../vf/bring-up.js';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
-import { ExitCode, IxgbevfError, NotSupportedError, PfNackError, isIxgbevfError } from '../errors.js';
+import { ExitCode, PfNackError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER, apiAtLeast, apiName } from '../hw/api.js';
 import { messageId } from '../mbx/codec.js';
 import type { VfHandle } from '../open-types.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { readDriver } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
-import type { Remedy } from '../vf/nack.js';
 import { Requirements, isPossibleOn } from '../vf/requirements.js';
 import type { ResetResult, VfApi, XcastModeName } from '../vf/types.js';
+import {
+  SMOKE_CHECKS,
+  TEST_MTU,
+  TEST_MULTICAST,
+  TEST_VLAN,
+  Table,
+  VALUE_FAILURE_EXIT,
+  fail,
+  familyName,
+  fmtBool,
+  pass,
+  sameMac,
+  show,
+  skip,
+  waitForView,
+  type Outcome,
+} from './checks.js';
+import { pfChangeChecks, pfResetCheck } from './pf-checks.js';
 import { ipPfSide, simPfSide, type PfSide, type PfVfView } from './pf-side.js';
-import type { LeftChange, SmokeCheck, SmokeGroup, SmokeHost, SmokeOptions, SmokeReport, SmokeStatus } from './types.js';
+import { putDriverBack, releaseView, restoreView } from './release.js';
+import type { LeftChange, SmokeHost, SmokeOptions, SmokeReport } from './types.js';
 
-/** Every check, in table order. */
-export const SMOKE_CHECKS: readonly { id: string; group: SmokeGroup; title: string }[] = [
-  { id: 'env.driver', group: 'environment', title: 'VF bound to vfio-pci' },
-  { id: 'env.doctor', group: 'environment', title: 'IOMMU, VFIO, group, permissions (doctor)' },
-  { id: 'env.open', group: 'environment', title: 'VF opened (VFIO, BAR0, interrupts)' },
-  { id: 'env.pf-view', group: 'environment', title: "PF's view of the VF (ip -j -d link show)" },
-  { id: 'reset.answer', group: 'reset', title: 'VF reset answered by the PF' },
-  { id: 'reset.mac', group: 'reset', title: "permanent MAC matches the PF's view" },
-  { id: 'api.version', group: 'api', title: 'mailbox API negotiated' },
-  { id: 'api.coverage', group: 'api', title: 'every operation the API allows tried once' },
-  { id: 'query.queues', group: 'queries', title: 'GET_QUEUES' },
-  { id: 'query.reta', group: 'queries', title: 'GET_RETA' },
-  { id: 'query.rss-key', group: 'queries', title: 'GET_RSS_KEY' },
-  { id: 'query.link-state', group: 'queries', title: 'GET_LINK_STATE' },
-  { id: 'query.pf-link', group: 'queries', title: 'GET_PF_LINK_STATE' },
-  { id: 'query.link-register', group: 'queries', title: 'link as ixgbevf reads it (VFLINKS / STATUS; the PF on E610 at API ≥ 1.6)' },
-  { id: 'config.set-mac', group: 'config', title: "set-mac shows in the PF's view, original restored" },
-  { id: 'config.macvlan', group: 'config', title: 'extra unicast filter (SET_MACVLAN)' },
-  { id: 'config.mtu', group: 'config', title: 'MTU (SET_LPE)' },
-  { id: 'config.vlan', group: 'config', title: 'VLAN add/del' },
-  { id: 'config.multicast', group: 'config', title: 'multicast list set/clear' },
-  { id: 'config.xcast', group: 'config', title: 'xcast mode (granted mode reported)' },
-  { id: 'irq.msix', group: 'interrupts', title: 'replies delivered through MSI-X' },
-  { id: 'pf.trust-off', group: 'pf-changes', title: 'admin MAC + trust off → set-mac refused with hint' },
-  { id: 'pf.trust-on', group: 'pf-changes', title: 'trust on → set-mac accepted' },
-  { id: 'pf.restore', group: 'pf-changes', title: 'PF settings restored' },
-  { id: 'pf.reset', group: 'pf-reset', title: 'PF down/up → reset detected, configuration re-applied' },
-  { id: 'release.restore', group: 'release', title: "PF's view of the VF put back while the VF is held" },
-  { id: 'release.view', group: 'release', title: "PF's view after release (reported, not judged)" },
-  { id: 'release.driver', group: 'release', title: 'VF driver put back (--bind)' },
-];
+export { SMOKE_CHECKS } from './checks.js';
 
 const DEFAULT_RESET_BOUND_MS = 20_000;
-const TEST_VLAN = 3990;
-const TEST_MTU = 1500;
-const TEST_MULTICAST = ['01:00:5e:00:00:fb', '33:33:00:00:00:fb'];
-
-type Outcome = { status: SmokeStatus; reason: string; hint?: string; details?: Record<string, unknown>; exitCode?: number };
-
-const pass = (reason: string, details?: Record<string, unknown>): Outcome => ({ status: 'pass', reason, ...(details ? { details } : {}) });
-const fail = (reason: string, hint?: string, details?: Record<string, unknown>): Outcome => ({
-  status: 'fail',
-  reason,
-  ...(hint === undefined ? {} : { hint }),
-  ...(details ? { details } : {}),
-});
-const skip = (reason: string, hint?: string): Outcome => ({ status: 'skip', reason, ...(hint === undefined ? {} : { hint }) });
-
-/** A judged failure with no typed error behind it (a wrong value): exit 1. */
-const VALUE_FAILURE_EXIT = 1;
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 function randomLaaMac(): string {
   const b = randomBytes(6);
@@ -105,84 +73,7 @@ function defaultHost(opts: SmokeOptions): SmokeHost {
   };
 }
 
-/** Vf has checkPfEvents() beyond the VfApi contract; use it when present (poll mode detection). */
-type WithCheck = VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> };
 
-class Table {
-  readonly results = new Map<string, SmokeCheck>();
-  constructor(private readonly onCheck?: (c: SmokeCheck) => void) {}
-
-  record(id: string, outcome: Outcome, ms = 0, err?: IxgbevfError): SmokeCheck {
-    const def = SMOKE_CHECKS.find((c) => c.id === id);
-    if (def === undefined) throw new Error(`unknown smoke check ${id}`);
-    const check: SmokeCheck = {
-      id,
-      group: def.group,
-      title: def.title,
-      status: outcome.status,
-      reason: outcome.reason,
-      ...(outcome.hint === undefined ? {} : { hint: outcome.hint }),
-      ...(err !== undefined
-        ? { error: { code: err.code, message: err.message, exitCode: err.exitCode } }
-        : outcome.exitCode !== undefined
-          ? { error: { code: 'ERR_ENVIRONMENT', message: outcome.reason, exitCode: outcome.exitCode } }
-          : {}),
-      ...(outcome.details === undefined ? {} : { details: outcome.details }),
-      ms: Math.round(ms),
-    };
-    this.results.set(id, check);
-    this.onCheck?.(check);
-    return check;
-  }
-
-  /** Runs `fn`; NotSupportedError → skip (the driver's own gating names the API version or family). */
-  async run(id: string, fn: () => Promise<Outcome>): Promise<SmokeCheck> {
-    const t0 = performance.now();
-    try {
-      return this.record(id, await fn(), performance.now() - t0);
-    } catch (err) {
-      const ms = performance.now() - t0;
-      if (err instanceof NotSupportedError) return this.record(id, skip(notSupportedReason(err), err.hint), ms);
-      if (isIxgbevfError(err)) return this.record(id, fail(err.message, err.hint, Object.keys(err.details).length ? err.details : undefined), ms, err);
-      const e = err instanceof Error ? err : new Error(String(err));
-      return this.record(id, fail(`unexpected error (a bug): ${e.message}`, 'run again with --verbose and report it with the --json output'), ms);
-    }
-  }
-
-  has(id: string): boolean {
-    return this.results.has(id);
-  }
-
-  status(id: string): SmokeStatus | undefined {
-    return this.results.get(id)?.status;
-  }
-
-  skipRest(reason: string): void {
-    for (const c of SMOKE_CHECKS) if (!this.results.has(c.id)) this.record(c.id, skip(reason));
-  }
-
-  ordered(): SmokeCheck[] {
-    return SMOKE_CHECKS.map((c) => this.results.get(c.id)).filter((c): c is SmokeCheck => c !== undefined);
-  }
-}
-
-/** The driver's gating error as a skip reason; family gating names both families. */
-function notSupportedReason(err: NotSupportedError): string {
-  const d = err.details;
-  if (typeof d.family === 'string' && typeof d.message === 'string') {
-    const theirs = d.family === 'igbvf' ? 'ixgbe' : 'igb';
-    const ours = d.family === 'igbvf' ? 'igb' : 'ixgbe';
-    return `${theirs}-only: ${d.message} does not exist in the ${ours} family (${String(d.model)} VF)`;
-  }
-  return err.message;
-}
-
-function familyName(handle: VfHandle): string {
-  return `${handle.family.kind === 'igbvf' ? 'igb' : 'ixgbe'} family (${handle.family.model} VF)`;
-}
-
-const sameMac = (a: string | null, b: string | null): boolean => (a ?? null)?.toLowerCase() === (b ?? null)?.toLowerCase();
-const show = (mac: string | null): string => mac ?? 'none';
 
 /** Runs the smoke test; never throws for a failing check (bad options throw before anything runs). */
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
@@ -509,19 +400,6 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   return report();
 }
 
-function fmtBool(v: boolean | null): string {
-  return v === true ? 'on' : v === false ? 'off' : '-';
-}
-
-async function waitForView(pf: PfSide, pred: (v: PfVfView) => boolean, ms = 2000): Promise<PfVfView> {
-  const until = Date.now() + ms;
-  let v = await pf.view();
-  while (!pred(v) && Date.now() < until) {
-    await sleep(50);
-    v = await pf.view();
-  }
-  return v;
-}
 
 async function setMacCheck(vf: VfApi, handle: VfHandle, pf: PfSide | null, view0: PfVfView | null, reset0: ResetResult, test: string): Promise<Outcome> {
   if (reset0.permanentMac !== null && view0?.trust !== true) {
@@ -547,195 +425,6 @@ async function setMacCheck(vf: VfApi, handle: VfHandle, pf: PfSide | null, view0
   return pass(`${test} appeared in the PF's view while held; ${original} restored`, { test, original });
 }
 
-async function pfChangeChecks(
-  table: Table,
-  opts: SmokeOptions,
-  vf: VfApi,
-  pf: PfSide | null,
-  view0: PfVfView | null,
-  reset0: ResetResult,
-  macs: { test: string; other: string; admin: string },
-): Promise<void> {
-  const ids = ['pf.trust-off', 'pf.trust-on', 'pf.restore'];
-  if (opts.allowPfChanges !== true) {
-    for (const id of ids) table.record(id, skip('opt-in: changes PF settings (admin MAC, trust); run with --allow-pf-changes'));
-    return;
-  }
-  if (pf === null || view0 === null) {
-    for (const id of ids) table.record(id, skip('no PF view (see env.pf-view): pass --pf <ifname>'));
-    return;
-  }
-  const original = { adminMac: reset0.permanentMac, trust: view0.trust ?? false, viewMac: view0.mac };
-  let touched = false;
-  try {
-    await table.run('pf.trust-off', async () => {
-      touched = true;
-      await pf.setAdminMac(macs.admin);
-      await pf.setTrust(false);
-      const r = await resetAndNegotiate(vf);
-      if (!sameMac(r.permanentMac, macs.admin)) return fail(`after \`ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${macs.admin}\` the reset gave ${show(r.permanentMac)}`);
-      try {
-        await vf.setMac(macs.other);
-      } catch (err) {
-        if (err instanceof PfNackError) {
-          const remedies = Array.isArray(err.details.remedies) ? (err.details.remedies as Remedy[]) : [];
-          const namesTrust = remedies.some((x) => x.kind === 'pf-vf' && x.setting === 'trust' && x.value === 'on');
-          if (err.hint === undefined || !namesTrust) return fail(`refused, but the fix does not name trust on: ${err.hint ?? 'none'}`);
-          return pass(`set-mac ${macs.other} refused (admin MAC ${macs.admin}, trust off); hint: ${err.hint}`, { hint: err.hint });
-        }
-        throw err;
-      }
-      return fail(`the PF accepted set-mac ${macs.other} although admin MAC ${macs.admin} is set and trust is off`, `dmesg | grep -i vf`);
-    });
-    await table.run('pf.trust-on', async () => {
-      try {
-        await pf.setTrust(true);
-      } catch (err) {
-        if (err instanceof NotSupportedError) return skip(`the PF does not support trust: ${err.message}`);
-        throw err;
-      }
-      await resetAndNegotiate(vf); // a trust change drops clear-to-send on ixgbe
-      await vf.setMac(macs.other);
-      const v = await waitForView(pf, (x) => sameMac(x.mac, macs.other));
-      if (!sameMac(v.mac, macs.other)) return fail(`trusted set-mac ${macs.other} ACKed but the view shows ${show(v.mac)}`);
-      return pass(`trusted: set-mac ${macs.other} accepted over admin MAC ${macs.admin}, shown in the PF's view`);
-    });
-  } finally {
-    if (touched) {
-      await table.run('pf.restore', () => restorePf(vf, pf, original));
-    } else if (!table.has('pf.restore')) {
-      table.record('pf.restore', skip('nothing was changed'));
-    }
-  }
-}
-
-async function restorePf(vf: VfApi, pf: PfSide, original: { adminMac: string | null; trust: boolean; viewMac: string | null }): Promise<Outcome> {
-  const errors: string[] = [];
-  await pf.setTrust(original.trust).catch((e: unknown) => {
-    if (!(e instanceof NotSupportedError)) errors.push((e as Error).message);
-  });
-  await pf.setAdminMac(original.adminMac).catch((e: unknown) => errors.push((e as Error).message));
-  let r: ResetResult | null = null;
-  try {
-    r = await resetAndNegotiate(vf);
-    // Put back a MAC the VF (not the admin) had chosen.
-    if (original.adminMac === null && original.viewMac !== null) await vf.setMac(original.viewMac);
-  } catch (e) {
-    errors.push(`VF re-reset: ${(e as Error).message}`);
-  }
-  const want = original.adminMac ?? original.viewMac;
-  const v = await waitForView(pf, (x) => sameMac(x.mac, want) && (x.trust === null || x.trust === original.trust));
-  const trustOk = v.trust === null || v.trust === original.trust;
-  const macOk = sameMac(v.mac, want);
-  const text = `trust ${fmtBool(v.trust)}, mac ${show(v.mac)}`;
-  const fix = `ip link set ${pf.pfName} vf ${pf.vfIndex} trust ${original.trust ? 'on' : 'off'}; ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${original.adminMac ?? '00:00:00:00:00:00'}`;
-  if (errors.length > 0 || !trustOk || !macOk) {
-    return fail(`not fully restored: ${text} (wanted trust ${original.trust ? 'on' : 'off'}, mac ${show(want)})${errors.length ? `; ${errors.join('; ')}` : ''}`, fix);
-  }
-  return pass(`restored: ${text}${r !== null ? `; reset gives ${show(r.permanentMac)}` : ''}`);
-}
-
-async function pfResetCheck(
-  table: Table,
-  opts: SmokeOptions,
-  vf: VfApi,
-  pf: PfSide | null,
-  view0: PfVfView | null,
-  reset0: ResetResult,
-  macs: { test: string; other: string; admin: string },
-  boundMs: number,
-  /** false when the PF runs DCB (it refuses every VF VLAN, ixgbe_set_vf_vlan_msg). */
-  vlansAllowed: boolean,
-): Promise<void> {
-  if (opts.allowPfReset !== true) {
-    table.record('pf.reset', skip('opt-in: takes the PF interface down and up (traffic stops); run with --allow-pf-reset'));
-    return;
-  }
-  if (pf === null || view0 === null) {
-    table.record('pf.reset', skip('no PF view (see env.pf-view): pass --pf <ifname>'));
-    return;
-  }
-  await table.run('pf.reset', async () => {
-    const canSetMac = reset0.permanentMac === null || view0.trust === true;
-    const apply = async (): Promise<void> => {
-      if (canSetMac) await vf.setMac(macs.test);
-      await vf.setMtu(TEST_MTU);
-      const pv = view0.portVlan ?? 0;
-      if (pv === 0 && vlansAllowed) await vf.setVlan(TEST_VLAN, true);
-      await vf.setMulticast(TEST_MULTICAST);
-    };
-    const cleanup = async (): Promise<void> => {
-      if ((view0.portVlan ?? 0) === 0 && vlansAllowed) await vf.setVlan(TEST_VLAN, false).catch(() => undefined);
-      await vf.setMulticast([]).catch(() => undefined);
-      const original = reset0.permanentMac ?? view0.mac;
-      if (canSetMac && original !== null) await vf.setMac(original).catch(() => undefined);
-    };
-    await resetAndNegotiate(vf);
-    await apply();
-    let seen = false;
-    const onReset = (): void => {
-      seen = true;
-    };
-    vf.on('pf-reset', onReset);
-    const v = vf as WithCheck;
-    const detected = async (): Promise<boolean> => {
-      if (seen || vf.needsReset) return true;
-      if (typeof v.checkPfEvents === 'function') {
-        const r = await v.checkPfEvents().catch(() => ({ pfReset: false }));
-        if (r.pfReset) return true;
-      }
-      return seen || vf.needsReset;
-    };
-    let down = false;
-    try {
-      const t0 = performance.now();
-      await pf.interfaceDown();
-      down = true;
-      let detectMs: number | null = null;
-      while (performance.now() - t0 < 5000) {
-        if (await detected()) {
-          detectMs = performance.now() - t0;
-          break;
-        }
-        await sleep(20);
-      }
-      await pf.interfaceUp();
-      down = false;
-      const tUp = performance.now();
-      let attempts = 0;
-      let lastErr: unknown = null;
-      let recovered = false;
-      while (performance.now() - tUp < boundMs) {
-        attempts += 1;
-        try {
-          await resetAndNegotiate(vf);
-          await apply();
-          recovered = true;
-          break;
-        } catch (err) {
-          lastErr = err;
-          if (!isIxgbevfError(err) || err.exitCode !== 4) throw err;
-          await sleep(200);
-        }
-      }
-      const recoverMs = performance.now() - tUp;
-      const details = { detectMs: detectMs === null ? null : Math.round(detectMs), recoverMs: Math.round(recoverMs), attempts, boundMs };
-      if (detectMs === null) return fail(`the PF went down but the VF saw no reset within 5 s (no RSTI/RSTD, no ping)`, 'dmesg | grep -i vf', details);
-      if (!recovered) {
-        return fail(`reset detected after ${Math.round(detectMs)} ms, but the configuration was not re-applied within ${boundMs} ms: ${(lastErr as Error | null)?.message ?? ''}`, `ip link show ${pf.pfName} (up, carrier?); dmesg`, details);
-      }
-      if (canSetMac) {
-        const after = await waitForView(pf, (x) => sameMac(x.mac, macs.test));
-        if (!sameMac(after.mac, macs.test)) return fail(`re-applied, but the PF's view shows ${show(after.mac)} instead of ${macs.test}`, undefined, details);
-      }
-      return pass(`reset detected after ${Math.round(detectMs)} ms; configuration (MAC, MTU, VLAN, multicast) re-applied ${Math.round(recoverMs)} ms after the PF came up (${attempts} attempt${attempts === 1 ? '' : 's'}, bound ${boundMs} ms)`, details);
-    } finally {
-      vf.off('pf-reset', onReset);
-      if (down) await pf.interfaceUp().catch(() => undefined);
-      if (!vf.needsReset) await cleanup();
-    }
-  });
-}
 
 function coverage(handle: VfHandle, sent: Set<number>, table: Table): Outcome {
   const vf = handle.vf;
@@ -754,72 +443,4 @@ function coverage(handle: VfHandle, sent: Set<number>, table: Table): Outcome {
       : fail(`allowed at API ${apiName(vf.api)} but never sent: ${missing.join(', ')}`, undefined, details);
   }
   return pass(`${tried.length} operations tried at API ${apiName(vf.api)}: ${tried.join(', ')}${notAllowed.length > 0 ? `; not allowed: ${notAllowed.join(', ')}` : ''}`, details);
-}
-
-/**
- * Puts the PF's view of the VF back while the VF is still held. The only PF-view knob the default checks
- * touch is the VF's MAC: ixgbe keeps a VF's stored MAC after the VF is released (ixgbe_vf_reset_event
- * keeps vf_mac_addresses), so a test MAC set where there was none stays in `ip link show` for good; igb
- * forgets a MAC the VF set when the VF is released (igb_vf_reset_event). A MAC the VF had chosen before
- * is put back by the VF itself; "no MAC" can only be put back from the PF
- * (`ip link set <pf> vf <n> mac 00:00:00:00:00:00`, ixgbe_ndo_set_vf_mac): with --allow-pf-changes the
- * test does it, without it the summary names it.
- */
-async function restoreView(handle: VfHandle, pf: PfSide | null, view0: PfVfView | null, allowPfChanges: boolean, left: LeftChange[]): Promise<Outcome> {
-  if (pf === null || view0 === null) return skip('no PF view (see env.pf-view): nothing to compare with');
-  const vf = handle.vf;
-  let v = await pf.view();
-  if (sameMac(v.mac, view0.mac)) return pass(`mac ${show(v.mac)} as before the test`);
-  if (handle.family.kind === 'igbvf') {
-    return pass(`mac ${show(v.mac)} while held (was ${show(view0.mac)}); igb forgets a MAC the VF set when the VF is released`);
-  }
-  if (view0.mac !== null) {
-    // A MAC the VF (not the administrator) had: the VF puts it back itself.
-    await vf.setMac(view0.mac);
-    v = await waitForView(pf, (x) => sameMac(x.mac, view0.mac));
-    if (sameMac(v.mac, view0.mac)) return pass(`mac ${show(v.mac)} put back by the VF`);
-  }
-  const restore = `ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${view0.mac ?? '00:00:00:00:00:00'}`;
-  if (!allowPfChanges && pf.kind === 'sim') {
-    return skip(`the simulated PF keeps mac ${show(v.mac)} for this VF after release, as ixgbe does (it had ${show(view0.mac)}); the simulated PF ends with this process, so nothing is left changed`);
-  }
-  if (!allowPfChanges) {
-    left.push({ what: `${pf.pfName} vf ${pf.vfIndex} mac`, now: v.mac, before: view0.mac, restore });
-    return skip(`the PF keeps mac ${show(v.mac)} for this VF after release (it had ${show(view0.mac)}); putting that back is a PF change (--allow-pf-changes): \`${restore}\``);
-  }
-  await pf.setAdminMac(view0.mac);
-  v = await waitForView(pf, (x) => sameMac(x.mac, view0.mac));
-  if (!sameMac(v.mac, view0.mac)) {
-    left.push({ what: `${pf.pfName} vf ${pf.vfIndex} mac`, now: v.mac, before: view0.mac, restore });
-    return fail(`\`${restore}\` left the view at mac ${show(v.mac)}`, restore);
-  }
-  return pass(`mac ${show(v.mac)} put back from the PF (\`${restore}\`)`);
-}
-
-async function releaseView(handle: VfHandle, pf: PfSide | null, view0: PfVfView | null, reset: ResetResult | null): Promise<Outcome> {
-  if (pf === null) return skip('no PF view (see env.pf-view)');
-  // vfio-pci resets the VF (FLR) when the device is released; give the PF a moment to process the VFLR.
-  if (handle.kind === 'vfio') await sleep(300);
-  const v = await pf.view();
-  const admin = reset?.permanentMac ?? null;
-  let verdict: string;
-  if (handle.kind === 'sim') verdict = 'simulated VF: close() does not reset it';
-  else if (handle.family.kind === 'ixgbevf') verdict = `ixgbe keeps the stored MAC across the VF reset (view: ${show(v.mac)})`;
-  else {
-    // igb forgets a MAC the VF chose on VF reset, and keeps the administrator's.
-    verdict = sameMac(v.mac, admin) ? `as igb does on VF reset (MAC ${show(admin)})` : `igb usually shows ${show(admin)} after a VF reset; it shows ${show(v.mac)}`;
-  }
-  return pass(`reported (not judged): mac ${show(v.mac)}, trust ${fmtBool(v.trust)} (before: mac ${show(view0?.mac ?? null)}, trust ${fmtBool(view0?.trust ?? null)}); ${verdict}`, { before: view0, after: v });
-}
-
-async function putDriverBack(table: Table, host: SmokeHost, opts: SmokeOptions, rebind: { previous: string | null } | null): Promise<void> {
-  if (rebind === null) {
-    table.record('release.driver', skip(opts.bind === true ? 'the VF was already on vfio-pci: nothing to put back' : 'not asked (--bind moves the VF to vfio-pci and back)'));
-    return;
-  }
-  await table.run('release.driver', async () => {
-    const r = await host.restore(opts.spec, rebind.previous);
-    if (r.driver !== rebind.previous) return fail(`the VF is now on ${r.driver ?? 'no driver'}, not ${rebind.previous ?? 'unbound'}`, rebind.previous === null ? `ixgbevf unbind ${opts.spec}` : `ixgbevf unbind ${opts.spec} --driver ${rebind.previous}`);
-    return pass(`back on ${r.driver ?? 'no driver'}`);
-  });
 }
