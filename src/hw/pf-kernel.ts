@@ -5,8 +5,9 @@
  * e2e tests import it (dist/hw/pf-kernel.js) to know what a given PF negotiates.
  *
  * Sources: 6.1 — Debian linux-source-6.1 (6.1.176) ixgbe_sriov.c, read function by function; 6.12 — the
- * stock Debian 6.12 ixgbe PF in the emulated rig negotiated 1.4 and refused 1.5–1.7 (issue 13), and its
- * handlers are taken to be 6.1's (no mailbox change between them is known); newest — 2026 net-next
+ * stock Debian 6.12 ixgbe PF in the emulated rig negotiated 1.4 and refused 1.5–1.7 (issue 13), its
+ * module (6.12.95) has no E610 support and no MDD restore ping, and its handlers are taken to be 6.1's
+ * (no mailbox change between them is known); newest — 2026 net-next
  * ixgbe_sriov.c (API 1.6 "GET_PF_LINK_STATE" for E610 and 1.7 FEATURES_NEGOTIATE added; 1.5 never).
  */
 import { ApiVersion } from './api.js';
@@ -34,6 +35,8 @@ export interface PfKernelTable {
   readonly featuresNegotiate: boolean;
   /** ixgbe_check_mdd_event's restore ping (CTS dropped, 0x20000100 sent); false in the older generations. */
   readonly mddRestorePing: boolean;
+  /** The generation's ixgbe drives E610 at all (6.12's module has no E610 support). */
+  readonly drivesE610: boolean;
 }
 
 const { V1_0, V2_0, V1_1, V1_2, V1_3, V1_4, V1_6, V1_7 } = ApiVersion;
@@ -47,6 +50,7 @@ const UP_TO_1_4: PfKernelTable = {
   pfLinkStateApis: [],
   featuresNegotiate: false,
   mddRestorePing: false,
+  drivesE610: false,
 };
 
 export const PF_KERNEL_GENERATIONS: Readonly<Record<PfKernelGeneration, PfKernelTable>> = {
@@ -61,6 +65,7 @@ export const PF_KERNEL_GENERATIONS: Readonly<Record<PfKernelGeneration, PfKernel
     pfLinkStateApis: [V1_6, V1_7],
     featuresNegotiate: true,
     mddRestorePing: true,
+    drivesE610: true,
   },
 };
 

@@ -178,6 +178,9 @@ export class LinuxIxgbePf extends SimPfBase {
     if (hw.family.kind !== 'ixgbevf') throw new RangeError('LinuxIxgbePf needs an ixgbe VF family');
     this.pfKernel = PF_KERNEL_GENERATIONS[opts.pfKernel ?? DEFAULT_PF_KERNEL];
     this.#apis = apiSets(this.pfKernel);
+    if (hw.family.model === 'E610' && !this.pfKernel.drivesE610) {
+      throw new RangeError(`the ${this.pfKernel.generation} ixgbe PF does not drive E610`);
+    }
     this.newestApi = opts.newestApi ?? newestApiOfPfKernel(this.pfKernel.generation);
     this.trafficClasses = opts.trafficClasses ?? 0;
     this.defaultTc = opts.defaultTc ?? 0;

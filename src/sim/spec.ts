@@ -5,7 +5,7 @@
  */
 import { InvalidArgumentError } from '../errors.js';
 import { ApiVersion, apiAtLeast, apiName, parseApiVersion } from '../hw/api.js';
-import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATION_NAMES, isPfKernelGeneration, newestApiOfPfKernel, type PfKernelGeneration } from '../hw/pf-kernel.js';
+import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATIONS, PF_KERNEL_GENERATION_NAMES, isPfKernelGeneration, newestApiOfPfKernel, type PfKernelGeneration } from '../hw/pf-kernel.js';
 import type { VfModel } from '../hw/family.js';
 import { familyByName } from '../hw/index.js';
 import { PF_MAX_MTU, PF_MIN_MTU, VLAN_ID_MAX } from '../hw/messages.js';
@@ -170,6 +170,9 @@ export function parseSimSpec(text: string): SimSpec {
   }
   for (const key of ['pfkernel', 'tcs', 'deftc', 'promisc'] as const) {
     if (igb && seen.has(key)) fail(`sim spec: ${key}= applies to ixgbe families only (the simulated igb PF has no such setting)`);
+  }
+  if (spec.family === 'E610' && !PF_KERNEL_GENERATIONS[spec.pfKernel].drivesE610) {
+    fail(`sim spec: family=e610 needs pfkernel=newest (the ${spec.pfKernel} ixgbe driver has no E610 support)`);
   }
   const newest = newestApiOfPfKernel(spec.pfKernel);
   if (!apiGiven) spec.newestApi = newest;

@@ -29,12 +29,13 @@ describe('sim: PF kernel generations (pfkernel=)', () => {
     assert.equal(ixgbe(rig.sim.pf).pfKernel.generation, '6.12');
   });
 
-  it('pfkernel=6.1 on E610: GET_PF_LINK_STATE is out of reach (API 1.4), and unhandled when sent at all', async () => {
-    const rig = await ready(vfRig('sim:pfkernel=6.1,family=e610'));
+  it('pfkernel=6.1: no FEATURES_NEGOTIATE, no MDD restore ping, no E610; newest E610 answers GET_PF_LINK_STATE', async () => {
+    const rig = await ready(vfRig('sim:pfkernel=6.1,family=x550'));
     assert.equal(rig.vf.api, ApiVersion.V1_4);
     await assert.rejects(rig.vf.getPfLinkState(), NotSupportedError);
     await assert.rejects(rig.vf.negotiateFeatures(0), NotSupportedError);
     await assert.rejects(ixgbe(rig.sim.pf).mddEvent(), NotSupportedError);
+    assert.throws(() => parseSimSpec('sim:pfkernel=6.12,family=e610'), /family=e610 needs pfkernel=newest \(the 6.12 ixgbe driver has no E610 support\)/);
     const newest = await ready(vfRig('sim:family=e610'));
     assert.equal(newest.vf.api, ApiVersion.V1_7);
     assert.equal((await newest.vf.getPfLinkState()).source, 'GET_PF_LINK_STATE');

@@ -33,8 +33,8 @@ describe('E610 link at API ≥ 1.6 (ixgbevf_check_mac_link_vf)', () => {
     assert.ok(rig.tx.some((w) => w[0] === GET_PF_LINK_STATE));
   });
 
-  it('E610 below 1.6 (a 6.12 PF) and other families read VFLINKS, as ixgbevf does', async () => {
-    const old = await ready(vfRig('sim:family=e610,pfkernel=6.12'));
+  it('E610 below 1.6 (a PF agreeing to 1.4) and other families read VFLINKS, as ixgbevf does', async () => {
+    const old = await ready(vfRig('sim:family=e610,api=1.4'));
     assert.equal(old.vf.api, ApiVersion.V1_4);
     assert.equal((await old.vf.checkLink()).source, 'VFLINKS');
     assert.deepEqual(old.tx, []);
