@@ -1,15 +1,16 @@
 /**
  * The stock Linux `ixgbe` PF's mailbox policy (reference §6; checked against ixgbe_sriov.c of 2026
- * net-next): `ixgbe_msg_task`, `ixgbe_rcv_msg_from_vf` and its handlers, `ixgbe_rcv_ack_from_vf`,
+ * net-next and of 6.1; the kernel generation is chosen per PF, src/hw/pf-kernel.ts): `ixgbe_msg_task`,
+ * `ixgbe_rcv_msg_from_vf` (its handlers live in ixgbe-handlers.ts), `ixgbe_rcv_ack_from_vf`,
  * `ixgbe_vf_reset_event` / `ixgbe_vf_reset_msg`, and the admin paths that ping VFs or drop CTS.
  * It talks to the VF only through the PF register view of the hardware model, as the Linux PF does.
  */
 import { InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { systemClock } from '../io.js';
-import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
+import { ApiVersion } from '../hw/api.js';
 import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATIONS, newestApiOfPfKernel, type PfKernelGeneration, type PfKernelTable } from '../hw/pf-kernel.js';
-import { MAILBOX_WORDS, MsgFlag, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
+import { MAILBOX_WORDS, MsgFlag } from '../hw/mailbox.js';
 import {
   ETH_FCS_BYTES,
   ETH_FRAME_LEN,
@@ -17,29 +18,19 @@ import {
   IXGBE_MAX_PF_MACVLANS,
   IXGBE_RAR_ENTRIES,
   IXGBE_RESET_REPLY_WORDS,
-  IXGBE_VLVF_ENTRIES,
-  LINUX_PF_SUPPORTED_FEATURES,
-  LPE_MAX_FRAME,
-  LPE_MIN_FRAME,
-  MAX_MULTICAST_PER_MESSAGE,
   MsgId,
   PF_MAX_MTU,
   PF_MIN_MTU,
-  PfLinkSpeed,
-  QueuesWord,
-  RETA_ENTRIES,
-  RETA_ENTRIES_PER_WORD,
   RSS_KEY_BYTES,
-  STANDARD_VF_MAX_FRAME,
   VF_RESET_REQUEST_WORD,
-  VLAN_ID_MASK,
   VLAN_ID_MAX,
   XcastMode,
   type XcastModeValue,
 } from '../hw/messages.js';
-import { isValidUnicastMac, isZeroMac, macFromWords, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
+import { isValidUnicastMac, isZeroMac, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
 import type { MailboxHardware } from './mailbox-hw.js';
 import { SimPfBase } from './pf-base.js';
+import { apiSets, dispatchIxgbeMessage, type ApiSets, type HandlerResult } from './ixgbe-handlers.js';
 
 export type VfLinkState = 'auto' | 'disable';
 
@@ -124,39 +115,14 @@ export interface LinuxIxgbePfOptions {
   vfConfig?: readonly IxgbeVfConfig[];
 }
 
-/** The API lists of one kernel generation's handlers, as sets (src/hw/pf-kernel.ts). */
-interface ApiSets {
-  readonly negotiable: ReadonlySet<number>;
-  readonly queues: ReadonlySet<number>;
-  readonly api12Plus: ReadonlySet<number>;
-  readonly jumbo: ReadonlySet<number>;
-  readonly pfLink: ReadonlySet<number>;
-}
-
-function apiSets(table: PfKernelTable): ApiSets {
-  return {
-    negotiable: new Set(table.negotiableApis),
-    queues: new Set(table.queuesApis),
-    api12Plus: new Set(table.api12PlusApis),
-    jumbo: new Set(table.jumboApis),
-    pfLink: new Set(table.pfLinkStateApis),
-  };
-}
-
 /** IEEE 802.1Qaz: at most 8 traffic classes (MAX_TRAFFIC_CLASS). */
 export const MAX_TRAFFIC_CLASSES = 8;
-
-interface HandlerResult {
-  ok: boolean;
-  reason?: string;
-}
-
-const OK: HandlerResult = { ok: true };
 
 export class LinuxIxgbePf extends SimPfBase {
   readonly dialect = 'ixgbe' as const;
   readonly pfKernel: PfKernelTable;
-  readonly #apis: ApiSets;
+  /** The handlers' API lists of this generation (ixgbe-handlers.ts). */
+  readonly apis: ApiSets;
   newestApi: ApiVersion;
   /** hw_tcs (0 = no DCB) and the default user priority's TC. */
   trafficClasses: number;
@@ -171,13 +137,14 @@ export class LinuxIxgbePf extends SimPfBase {
   maxFrs: number;
   readonly rssKey: Uint8Array;
   readonly #vfs: IxgbeVfState[] = [];
-  readonly #macvlanSlots: number;
+  /** RAR entries left for VF MACVLAN filters (IXGBE_RAR_ENTRIES − PF MACVLANs − PF − one per VF). */
+  readonly macvlanSlots: number;
 
   constructor(hw: MailboxHardware, opts: LinuxIxgbePfOptions = {}) {
     super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
     if (hw.family.kind !== 'ixgbevf') throw new RangeError('LinuxIxgbePf needs an ixgbe VF family');
     this.pfKernel = PF_KERNEL_GENERATIONS[opts.pfKernel ?? DEFAULT_PF_KERNEL];
-    this.#apis = apiSets(this.pfKernel);
+    this.apis = apiSets(this.pfKernel);
     if (hw.family.model === 'E610' && !this.pfKernel.drivesE610) {
       throw new RangeError(`the ${this.pfKernel.generation} ixgbe PF does not drive E610`);
     }
@@ -199,7 +166,7 @@ export class LinuxIxgbePf extends SimPfBase {
     this.pingOnLinkUp = opts.pingOnLinkUp ?? true;
     this.maxFrs = this.pfMtu + ETH_HEADER_BYTES + ETH_FCS_BYTES;
     this.rssKey = opts.rssKey ?? Uint8Array.from({ length: RSS_KEY_BYTES }, (_, i) => (i * 29 + 7) & 0xff);
-    this.#macvlanSlots = IXGBE_RAR_ENTRIES - (IXGBE_MAX_PF_MACVLANS + 1 + hw.vfCount);
+    this.macvlanSlots = IXGBE_RAR_ENTRIES - (IXGBE_MAX_PF_MACVLANS + 1 + hw.vfCount);
     this.up = opts.pfUp ?? true;
     for (let vf = 0; vf < hw.vfCount; vf++) {
       const cfg = opts.vfConfig?.[vf] ?? {};
@@ -238,6 +205,11 @@ export class LinuxIxgbePf extends SimPfBase {
     const s = this.#vfs[index];
     if (s === undefined) throw new RangeError(`no VF ${index}`);
     return s;
+  }
+
+  /** Every VF's state, in VF order. */
+  get allVfs(): readonly IxgbeVfState[] {
+    return this.#vfs;
   }
 
   /** VF 0's state. */
@@ -350,247 +322,7 @@ export class LinuxIxgbePf extends SimPfBase {
   // handlers (§6.3 table, §5.4)
 
   #dispatch(vf: number, words: Uint32Array): HandlerResult {
-    const w0 = words[0] ?? 0;
-    switch (this.idOf(w0)) {
-      case MsgId.SET_MAC_ADDR:
-        return this.#setMacAddr(vf, words);
-      case MsgId.SET_MULTICAST:
-        return this.#setMulticast(vf, words);
-      case MsgId.SET_VLAN:
-        return this.#setVlan(vf, words);
-      case MsgId.SET_LPE:
-        return this.#setLpe(vf, words[1] ?? 0);
-      case MsgId.SET_MACVLAN:
-        return this.#setMacvlan(vf, words);
-      case MsgId.API_NEGOTIATE:
-        return this.#negotiateApi(vf, words[1] ?? 0);
-      case MsgId.GET_QUEUES:
-        return this.#getQueues(vf, words);
-      case MsgId.GET_RETA:
-        return this.#getReta(vf, words);
-      case MsgId.GET_RSS_KEY:
-        return this.#getRssKey(vf, words);
-      case MsgId.UPDATE_XCAST_MODE:
-        return this.#updateXcast(vf, words);
-      case MsgId.GET_LINK_STATE:
-        return this.#getLinkState(vf, words);
-      case MsgId.IPSEC_ADD:
-      case MsgId.IPSEC_DEL:
-        return this.#ipsec(vf);
-      case MsgId.GET_PF_LINK_STATE:
-        return this.#getPfLinkState(vf, words);
-      case MsgId.FEATURES_NEGOTIATE:
-        return this.#negotiateFeatures(vf, words);
-      default:
-        return this.#unhandled(words);
-    }
-  }
-
-  /** A message this generation's ixgbe_rcv_msg_from_vf does not dispatch: "Unhandled Msg", NACK. */
-  #unhandled(words: Uint32Array): HandlerResult {
-    return { ok: false, reason: `Unhandled Msg ${((words[0] ?? 0) >>> 0).toString(16).padStart(8, '0')}` };
-  }
-
-  #setMacAddr(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
-    if (!isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid mac` };
-    if (st.adminMac && !st.trusted && mac !== st.mac) {
-      return { ok: false, reason: `VF ${vf} attempted to override administratively set MAC address` };
-    }
-    st.mac = mac;
-    st.macFilterInstalled = true;
-    return OK;
-  }
-
-  #setMulticast(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const entries = Math.min((( words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT, MAX_MULTICAST_PER_MESSAGE);
-    const hashes: number[] = [];
-    for (let i = 0; i < entries; i++) {
-      const word = words[1 + (i >> 1)] ?? 0;
-      hashes.push(i % 2 === 0 ? word & 0xffff : word >>> 16);
-    }
-    st.multicastHashes = hashes;
-    return OK;
-  }
-
-  #vlvfInUse(): Set<number> {
-    const all = new Set<number>();
-    for (const s of this.#vfs) for (const v of s.vlans) all.add(v);
-    return all;
-  }
-
-  #setVlan(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
-    const vid = (words[1] ?? 0) & VLAN_ID_MASK;
-    // ixgbe_set_vf_vlan_msg: refused with a port VLAN or when the PF runs DCB (hw_tcs ≠ 0).
-    if (st.portVlan !== 0 || this.trafficClasses !== 0) {
-      return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN configuration` };
-    }
-    if (vid === 0 && !add) return OK;
-    if (add) {
-      if (!st.vlans.has(vid) && !this.#vlvfInUse().has(vid) && this.#vlvfInUse().size >= IXGBE_VLVF_ENTRIES) {
-        return { ok: false, reason: `VF ${vf}: no free VLVF entry for VLAN ${vid}` };
-      }
-      st.vlans.add(vid);
-    } else {
-      st.vlans.delete(vid);
-    }
-    return OK;
-  }
-
-  #setLpe(vf: number, maxFrame: number): HandlerResult {
-    const st = this.vf(vf);
-    if (maxFrame < LPE_MIN_FRAME || maxFrame > LPE_MAX_FRAME) {
-      return { ok: false, reason: `VF max_frame ${maxFrame} out of range` };
-    }
-    if (this.is82599) {
-      const pfMaxFrame = this.pfMtu + ETH_HEADER_BYTES;
-      let err = false;
-      if (this.#apis.jumbo.has(st.api) && pfMaxFrame > ETH_FRAME_LEN) {
-        err = false;
-      } else if (pfMaxFrame > ETH_FRAME_LEN || maxFrame > STANDARD_VF_MAX_FRAME) {
-        err = true;
-      }
-      st.rxEnabled = !err;
-      if (err) return { ok: false, reason: `VF max_frame ${maxFrame} out of range (82599: PF MTU ${this.pfMtu}, VF API ${apiName(st.api)})` };
-    }
-    if (this.maxFrs < maxFrame) this.maxFrs = maxFrame;
-    st.maxFrame = maxFrame;
-    return OK;
-  }
-
-  #setMacvlan(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const index = ((words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT;
-    const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
-    if (st.adminMac && !st.trusted && index > 0) {
-      return { ok: false, reason: `VF ${vf} requested MACVLAN filter but is administratively denied` };
-    }
-    if (index > 0 && !isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid mac` };
-    if (index <= 1) st.macvlans = [];
-    if (index === 0) return OK;
-    const used = this.#vfs.reduce((n, s) => n + s.macvlans.length, 0);
-    if (used >= this.#macvlanSlots) {
-      return { ok: false, reason: `VF ${vf} has requested a MACVLAN filter but there is no space for it` };
-    }
-    st.macvlans.push(mac);
-    return OK;
-  }
-
-  #negotiateApi(vf: number, api: number): HandlerResult {
-    const st = this.vf(vf);
-    const known = this.#apis.negotiable.has(api);
-    if (known && apiAtLeast(this.newestApi, api as ApiVersion)) {
-      st.api = api as ApiVersion;
-      return OK;
-    }
-    return { ok: false, reason: `VF ${vf} requested unsupported api version ${api}` };
-  }
-
-  #getQueues(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (!this.#apis.queues.has(st.api)) return { ok: false, reason: `GET_QUEUES needs API >= 1.1 (VF at ${apiName(st.api)})` };
-    // ixgbe_get_vf_queues: TRANS_VLAN = hw_tcs when DCB is on, else 1 with a port VLAN/QoS; DEF_QUEUE =
-    // the TC of the default user priority when there is more than one TC.
-    words[QueuesWord.TX_QUEUES] = this.queuesPerPool;
-    words[QueuesWord.RX_QUEUES] = this.queuesPerPool;
-    words[QueuesWord.TRANS_VLAN] = this.trafficClasses !== 0 ? this.trafficClasses : st.portVlan !== 0 || st.portQos !== 0 ? 1 : 0;
-    words[QueuesWord.DEF_QUEUE] = this.trafficClasses > 1 ? this.defaultTc : 0;
-    return OK;
-  }
-
-  #getReta(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
-    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_RETA needs API >= 1.2 (VF at ${apiName(st.api)})` };
-    for (let i = 0; i < RETA_ENTRIES / RETA_ENTRIES_PER_WORD; i++) {
-      let w = 0;
-      for (let j = 0; j < RETA_ENTRIES_PER_WORD; j++) {
-        const entry = (RETA_ENTRIES_PER_WORD * i + j) % this.queuesPerPool;
-        w |= (entry & 0x3) << (2 * j);
-      }
-      words[1 + i] = w >>> 0;
-    }
-    return OK;
-  }
-
-  #getRssKey(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (!st.rssQueryEnabled) return { ok: false, reason: `VF ${vf}: RSS query not enabled (query_rss off)` };
-    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_RSS_KEY needs API >= 1.2 (VF at ${apiName(st.api)})` };
-    const k = this.rssKey;
-    for (let i = 0; i < RSS_KEY_BYTES / 4; i++) {
-      words[1 + i] = ((k[4 * i] ?? 0) | ((k[4 * i + 1] ?? 0) << 8) | ((k[4 * i + 2] ?? 0) << 16) | ((k[4 * i + 3] ?? 0) << 24)) >>> 0;
-    }
-    return OK;
-  }
-
-  #updateXcast(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    let mode = words[1] ?? 0;
-    if (st.api === ApiVersion.V1_2) {
-      if (mode === XcastMode.PROMISC) return { ok: false, reason: 'XCAST PROMISC needs API >= 1.3' };
-    } else if (!this.#apis.api12Plus.has(st.api)) {
-      return { ok: false, reason: `UPDATE_XCAST_MODE needs API >= 1.2 (VF at ${apiName(st.api)})` };
-    }
-    let reason: string | undefined;
-    if (mode > XcastMode.MULTI && !st.trusted) {
-      reason = `VF ${vf} untrusted: xcast mode ${mode} downgraded to MULTI`;
-      mode = XcastMode.MULTI;
-    }
-    if (st.xcastMode !== mode) {
-      switch (mode) {
-        case XcastMode.NONE:
-        case XcastMode.MULTI:
-        case XcastMode.ALLMULTI:
-          break;
-        case XcastMode.PROMISC:
-          if (this.is82599) return { ok: false, reason: 'XCAST PROMISC not supported on 82599' };
-          if (!this.pfPromiscuous) return { ok: false, reason: 'Enabling VF promisc requires PF in promisc' };
-          break;
-        default:
-          return { ok: false, reason: `unknown xcast mode ${mode}` };
-      }
-      st.xcastMode = mode as XcastModeValue;
-    }
-    words[1] = mode;
-    return reason === undefined ? OK : { ok: true, reason };
-  }
-
-  #getLinkState(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (!this.#apis.api12Plus.has(st.api)) return { ok: false, reason: `GET_LINK_STATE needs API >= 1.2 (VF at ${apiName(st.api)})` };
-    words[1] = st.linkEnable ? 1 : 0;
-    return OK;
-  }
-
-  #ipsec(vf: number): HandlerResult {
-    const st = this.vf(vf);
-    if (!st.trusted) return { ok: false, reason: `VF ${vf}: IPsec offload needs a trusted VF` };
-    if (!this.vfIpsec) return { ok: false, reason: `VF ${vf}: IPsec offload needs the PF vf-ipsec flag` };
-    return { ok: false, reason: `VF ${vf}: IPsec SA offload is not modelled by the simulator` };
-  }
-
-  #getPfLinkState(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (this.pfKernel.pfLinkStateApis.length === 0) return this.#unhandled(words);
-    if (!this.#apis.pfLink.has(st.api)) return { ok: false, reason: `GET_PF_LINK_STATE needs API 1.6/1.7 (VF at ${apiName(st.api)})` };
-    if (this.hw.family.model !== 'E610') return { ok: false, reason: 'GET_PF_LINK_STATE is E610 only' };
-    const entry = Object.entries(PfLinkSpeed).find(([, mbps]) => mbps === this.hw.linkSpeedMbps);
-    words[1] = this.hw.linkUp && entry !== undefined ? Number(entry[0]) : 0;
-    words[2] = this.hw.linkUp ? 1 : 0;
-    return OK;
-  }
-
-  #negotiateFeatures(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (!this.pfKernel.featuresNegotiate) return this.#unhandled(words);
-    if (st.api !== ApiVersion.V1_7) return { ok: false, reason: `FEATURES_NEGOTIATE needs API 1.7 (VF at ${apiName(st.api)})` };
-    words[1] = ((words[1] ?? 0) & LINUX_PF_SUPPORTED_FEATURES) >>> 0;
-    return OK;
+    return dispatchIxgbeMessage(this, vf, words);
   }
 
   // ------------------------------------------------------------------------------------------------
