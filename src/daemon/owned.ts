@@ -415,7 +415,7 @@ export class OwnedVf {
 
   /** Poll mode: look at the mailbox for PF messages (the interrupt does this otherwise). */
   async poll(): Promise<void> {
-    if (this.state !== 'ready' && this.state !== 'recovering') return;
+    if (this.state === 'released') return;
     const vf = this.handle.vf as VfApi & { checkPfEvents?: () => unknown };
     if (typeof vf.checkPfEvents !== 'function') return;
     await this.exclusive(async () => {

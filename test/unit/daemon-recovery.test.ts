@@ -117,3 +117,25 @@ test('a mailbox timeout (silent PF) fails that request with exit 4 and changes n
     await d.stop();
   }
 });
+
+for (const poll of [false, true]) {
+  test(`a PF that is down when the daemon starts${poll ? ' (--poll)' : ''}: the first bring-up waits for the PF's signal, not for the (1 h) fallback`, { timeout: 30_000 }, async () => {
+    const spec = 'sim:pf=down';
+    const d = await startDirectDaemon([spec], { retryMinMs: HOUR, retryMaxMs: HOUR, ...(poll ? { poll: true, pollIntervalMs: 20 } : {}) });
+    const conn = await RawConn.open(d.socket);
+    try {
+      assert.equal((await conn.request<Reply>({ id: 1, op: 'watch', vf: spec })).ok, true);
+      // The first attempt found the PF in reset: the daemon now waits (its log says so).
+      while (!d.log().some((l) => l.event === 'waiting-for-pf')) await new Promise((r) => setTimeout(r, 10));
+      const status = await conn.request<Reply>({ id: 2, op: 'status' });
+      assert.equal((status.result!.vfs as { state: string }[])[0]!.state, 'starting');
+      assert.equal((await conn.request<Reply>({ id: 3, op: 'sim', vf: spec, action: 'pf-up' })).ok, true);
+      const ready = await conn.waitFor<EventLine>((l) => l.id === 1 && l.event?.type === 'recovered' && l.event.initial === true);
+      assert.equal(ready.event.wokenBy, 'pf-event');
+      await waitReady(conn, spec);
+    } finally {
+      conn.close();
+      await d.stop();
+    }
+  });
+}
