@@ -95,6 +95,11 @@ export class Ctx {
     if (!this.json) this.io.stderr(`${text}\n`);
   }
 
+  /** Something the user asked for and did not fully get: stderr, in every mode (stdout stays one document). */
+  warn(text: string): void {
+    this.io.stderr(`ixgbevf: warning: ${text}\n`);
+  }
+
   /** `--verbose`: every mailbox word on stderr. */
   trace(ev: MailboxTraceEvent): void {
     if (!this.verbose) return;

@@ -17,9 +17,11 @@ import {
   parseXcastMode,
 } from '../daemon/validate.js';
 import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
+import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
+import { addSimCommand } from './sim-command.js';
 import { addSmokeCommand } from './smoke.js';
 import {
   infoOp,
@@ -47,13 +49,21 @@ function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
 }
 
-function addCommon(cmd: Command): Command {
-  return cmd
-    .option('--json', 'print one JSON document on stdout (errors too)')
-    .option('--timeout <ms>', 'mailbox wait budget in ms (default 1000, as Linux)')
-    .option('--poll', 'no interrupts: poll the mailbox')
-    .option('--verbose', 'trace every mailbox word on stderr; stack traces for bugs')
-    .option('--socket <path>', `daemon control socket (default ${DEFAULT_SOCKET}, or $IXGBEVF_SOCKET)`);
+type CommonName = 'json' | 'timeout' | 'poll' | 'socket';
+const VF_OPTS: readonly CommonName[] = ['json', 'timeout', 'poll', 'socket'];
+
+const COMMON_OPTIONS: Record<CommonName | 'verbose', [flags: string, help: string]> = {
+  json: ['--json', 'print one JSON document on stdout (errors too, with their exit code)'],
+  timeout: ['--timeout <ms>', 'mailbox wait budget in ms (default 1000, as Linux)'],
+  poll: ['--poll', 'no interrupts: poll the mailbox'],
+  verbose: ['--verbose', 'trace every mailbox word on stderr; stack traces for bugs'],
+  socket: ['--socket <path>', `daemon control socket (default ${DEFAULT_SOCKET}, or $IXGBEVF_SOCKET); a socket named here must answer`],
+};
+
+/** Adds `--verbose` and the common options that mean something for this command (default: a VF command's). */
+function addCommon(cmd: Command, names: readonly CommonName[] = VF_OPTS): Command {
+  for (const name of [...names, 'verbose'] as const) cmd.option(...COMMON_OPTIONS[name]);
+  return cmd;
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -66,11 +76,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .version('0.1.0')
     .exitOverride()
     .showSuggestionAfterError(true)
+    // Options before the command are the program's (`ixgbevf --json list`, as `ip -j link`); each must
+    // also be one the command takes (checked in preAction), so `--timeout` never slips onto `list`.
+    .enablePositionalOptions()
     .configureOutput({
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
+      // One prefix for every error, commander's own included.
       outputError: (s, write) => {
-        if (!wantsJson) write(s);
+        if (!wantsJson) write(`ixgbevf: ${s.startsWith('error: ') ? s : `error: ${s}`}`);
       },
     })
     .addHelpText(
@@ -79,16 +93,27 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf list', 'ixgbevf doctor 0000:03:10.0', 'sudo ixgbevf daemon 0000:03:10.0 --state-dir /var/lib/ixgbevf'),
     );
 
-  const ctxOf = (cmd: Command): Ctx => new Ctx(io, cmd.opts<CommonOptions>());
+  addCommon(program, [...VF_OPTS]);
+  program.hook('preAction', (_program, action) => {
+    const given = Object.keys(program.opts()).filter((k) => program.getOptionValueSource(k) === 'cli');
+    for (const key of given) {
+      if (!action.options.some((o) => o.attributeName() === key)) {
+        const flag = program.options.find((o) => o.attributeName() === key)?.long ?? key;
+        throw new InvalidArgumentError('ERR_USAGE', `option ${flag} does not apply to ${action.name()}`, { hint: `ixgbevf ${action.name()} --help` });
+      }
+    }
+  });
 
-  addCommon(program.command('list'))
+  const ctxOf = (cmd: Command): Ctx => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() });
+
+  addCommon(program.command('list'), ['json', 'socket'])
     .description('PFs with SR-IOV and their VFs: family, driver, IOMMU group, the PF\'s view (ip -j -d link), daemon ownership')
     .addHelpText('after', examples('ixgbevf list', 'ixgbevf list --json | jq \'.pfs[].vfs[] | {address, driver, pfView}\''))
     .action(async (_opts, cmd: Command) => {
       await listCommand(ctxOf(cmd));
     });
 
-  addCommon(program.command('doctor').argument('[vf]', 'PCI address of a VF to check as well'))
+  addCommon(program.command('doctor').argument('[vf]', 'PCI address of a VF to check as well'), ['json'])
     .description('check IOMMU, vfio modules, group viability, /dev/vfio permissions, PF state; each with its fixing command')
     .addHelpText('after', examples('ixgbevf doctor', 'ixgbevf doctor 0000:03:10.0 --json'))
     .action(async (vf: string | undefined, _opts, cmd: Command) => {
@@ -96,7 +121,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (!ok) exitCode = ExitCode.environment;
     });
 
-  addCommon(program.command('bind').argument('<vf>', 'PCI address'))
+  addCommon(program.command('bind').argument('<vf>', 'PCI address'), ['json'])
     .description('hand the VF to vfio-pci (driver_override + drivers_probe); not persistent')
     .option('--user <user>', 'chown /dev/vfio/<group> to this user (a name from the name service, or a numeric uid)')
     .option('--force', 'take the VF even when its network interface is up (and nothing else: see below)')
@@ -105,7 +130,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await bindCommand(ctxOf(cmd), vf, opts);
     });
 
-  addCommon(program.command('unbind').argument('<vf>', 'PCI address'))
+  addCommon(program.command('unbind').argument('<vf>', 'PCI address'), ['json'])
     .description('take the VF from vfio-pci and give it back to the kernel (clears driver_override)')
     .option('--driver <name>', 'bind to this driver afterwards (default: let the kernel probe, usually ixgbevf)')
     .option('--from <name>', 'take the VF from this driver instead of vfio-pci (you name it: the VF is on it)')
@@ -135,7 +160,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await runVfOp(ctxOf(cmd), spec, setMacOp(parseUnicastMac(mac)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('mtu').argument('<vf>', VF_HELP).argument('<mtu>', 'MTU, 68–9710')))
+  addCommon(hold(program.command('mtu').argument('<vf>', VF_HELP).argument('<mtu>', `MTU, ${MTU_MIN}–${MTU_MAX}`)))
     .description('set the VF\'s MTU (SET_LPE with MTU + 18)')
     .addHelpText('after', examples('ixgbevf mtu sim 9000', 'ixgbevf mtu 0000:03:10.0 1500'))
     .action(async (vf: string, mtu: string, opts: { hold?: boolean }, cmd: Command) => {
@@ -143,7 +168,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await runVfOp(ctxOf(cmd), spec, mtuOp(parseMtu(mtu)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).argument('<action>', 'add or del').argument('<id>', 'VLAN id, 0–4095')))
+  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).argument('<action>', 'add or del').argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
     .description('add or remove a VLAN filter for the VF')
     .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
@@ -190,8 +215,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     });
 
   addSmokeCommand(program, { addCommon, ctxOf, setExit: (code) => void (exitCode = code), vfHelp: VF_HELP });
+  addSimCommand(program, { addCommon, ctxOf });
 
-  addCommon(program.command('daemon').argument('<vfs...>', VF_HELP))
+  addCommon(program.command('daemon').argument('<vfs...>', VF_HELP), ['timeout', 'poll', 'socket'])
     .description('own VFs: reset, negotiate, apply and re-apply the desired configuration after every PF reset; serve the CLI on a Unix socket')
     .option('--state-dir <dir>', 'keep the desired configuration on disk (restored at start)')
     .option('--group <group>', 'let this group use the socket (mode 0660)')
@@ -240,7 +266,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
       if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');
-      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help' } })}\n`);
+      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help', exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
     }
     return reportError(err, io, wantsJson, verbose);
@@ -252,7 +278,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
 export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boolean): number {
   const e = asIxgbevfError(err);
   if (json) {
-    io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }) } })}\n`);
+    io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }), exitCode: e.exitCode } })}\n`);
   } else if (e instanceof InvalidArgumentError) {
     io.stderr(`ixgbevf: error: ${e.message}${e.hint === undefined ? '' : ` (try: ${e.hint})`}\n`);
   } else {

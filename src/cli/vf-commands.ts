@@ -14,8 +14,10 @@ import type { VfApi } from '../vf/types.js';
 import type { DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
 import { decodeWord, describeWord, hex32, mailboxBits } from './format.js';
+import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
+import { shapeResult, type Result, type VfIdentity } from './results.js';
 
-interface DaemonVfStatus {
+interface DaemonVfStatus extends VfIdentity {
   id: string;
   state: string;
 }
@@ -26,7 +28,6 @@ export interface Session {
   replies: number[];
 }
 
-type Result = Record<string, unknown>;
 
 export interface VfOp {
   name: OpName;
@@ -36,6 +37,8 @@ export interface VfOp {
   daemon(client: DaemonClient, vf: string): Promise<Result>;
   direct(session: Session, ctx: Ctx): Promise<Result>;
   human(result: Result): string[];
+  /** What the PF granted less than asked (stderr warnings, both paths). */
+  warnings?(result: Result): string[];
 }
 
 function waitForAbort(signal: AbortSignal): Promise<void> {
@@ -45,13 +48,14 @@ function waitForAbort(signal: AbortSignal): Promise<void> {
   });
 }
 
-/** The daemon that owns `vf`, or null (then close the client: direct mode). */
-async function owningDaemon(ctx: Ctx, vf: string): Promise<DaemonClient | null> {
+/** The daemon that owns `vf` with what its status says about the VF, or null (then: direct mode). */
+async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus } | null> {
   const client = await ctx.connectDaemon();
   if (client === null) return null;
   try {
     const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');
-    if (status.vfs.some((v) => v.id === vf && v.state !== 'released')) return client;
+    const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
+    if (identity !== undefined) return { client, identity };
     if (ctx.socketExplicit) {
       throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} does not own ${vf} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}); with --socket nothing is changed directly`, {
         hint: `ixgbevf list --socket ${ctx.socketPath}`,
@@ -85,7 +89,7 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
       await resetAndNegotiate(handle.vf);
     } catch (err) {
       await handle.close().catch(() => undefined);
-      throw explainError(err, handle, 'reset');
+      throw withPhrasedHint(explainError(err, handle, 'reset'), { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false });
     }
   }
   return session;
@@ -105,36 +109,55 @@ export function releaseNote(handle: Pick<VfHandle, 'kind' | 'id'>, held: boolean
   return `note: no daemon owns ${handle.id}: when this command ${held ? 'lets go' : 'exits'}, vfio-pci resets the VF and the PF drops its MAC and every other filter (igb also forgets the MAC). To ${keep}.`;
 }
 
-/** Runs one VF operation through the daemon or directly, prints the result. */
+function hintTarget(ctx: Ctx, vf: string, id: VfIdentity, viaDaemon: boolean): HintTarget {
+  return {
+    vf,
+    kind: id.kind ?? null,
+    pfName: id.pfName ?? null,
+    vfIndex: id.vfIndex ?? null,
+    viaDaemon,
+    ...(ctx.socketExplicit ? { socket: ctx.socketPath } : {}),
+  };
+}
+
+/** Prints the canonical document (results.ts) and the warnings, phrased for the CLI. */
+function present(ctx: Ctx, op: VfOp, doc: Result, target: HintTarget, extra: string[] = []): void {
+  ctx.print(doc, [...op.human(doc), ...extra]);
+  for (const w of op.warnings?.(doc) ?? []) ctx.warn(phraseHint(w, target));
+}
+
+/** Runs one VF operation through the daemon or directly, prints the result (one shape for both). */
 export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean): Promise<void> {
-  const client = await owningDaemon(ctx, vf);
-  if (client !== null) {
-    let result: Result;
+  const owner = await owningDaemon(ctx, vf);
+  if (owner !== null) {
+    const { client, identity } = owner;
+    const target = hintTarget(ctx, vf, identity, true);
+    let raw: Result;
     try {
-      result = await op.daemon(client, vf);
+      raw = await op.daemon(client, vf);
+    } catch (err) {
+      throw withPhrasedHint(err, target);
     } finally {
       client.close();
     }
-    const doc = { ...result, via: 'daemon', persistent: op.mutates };
-    const lines = op.human(doc);
-    if (op.mutates) lines.push(`(through the daemon at ${ctx.socketPath}: kept while it runs and re-applied after every PF reset)`);
-    ctx.print(doc, lines);
+    const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'daemon', identity });
+    present(ctx, op, doc, target, op.mutates ? [`(through the daemon at ${ctx.socketPath}: kept while it runs and re-applied after every PF reset)`] : []);
     if (hold) ctx.note('--hold is not needed: the daemon holds this VF.');
     return;
   }
   const session = await openSession(ctx, vf, op.name !== 'mailbox');
   const { handle } = session;
+  const target = hintTarget(ctx, vf, { kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex }, false);
   try {
     session.replies.length = 0;
-    let result: Result;
+    let raw: Result;
     try {
-      result = await op.direct(session, ctx);
+      raw = await op.direct(session, ctx);
     } catch (err) {
-      throw explainError(err, handle, op.name, op.arg);
+      throw withPhrasedHint(explainError(err, handle, op.name, op.arg), target);
     }
-    const doc: Result = { ...result, via: 'direct', persistent: false };
-    if (op.mutates) doc.note = releaseNote(handle, hold);
-    ctx.print(doc, op.human(doc));
+    const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'direct', note: op.mutates ? releaseNote(handle, hold) : null });
+    present(ctx, op, doc, target);
     if (op.mutates) ctx.note(`no daemon at ${ctx.socketPath} owns ${handle.id}: changed it directly (one-shot).`);
     if (op.mutates && !hold) ctx.note(releaseNote(handle, false));
     if (hold) {
@@ -144,6 +167,13 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean): Pr
   } finally {
     await handle.close();
   }
+}
+
+/** The PF-side command that trusts the VF (phrased for sim by hints.ts). */
+function trustFix(r: Result): string {
+  const pf = typeof r.pfName === 'string' ? r.pfName : '<pf>';
+  const n = typeof r.vfIndex === 'number' ? String(r.vfIndex) : '<n>';
+  return `ip link set ${pf} vf ${n} trust on`;
 }
 
 function pfAnswer(result: Result): string {
@@ -230,15 +260,11 @@ export function xcastOp(mode: 'none' | 'multi' | 'allmulti' | 'promisc'): VfOp {
       const granted = await s.handle.vf.setXcastMode(mode);
       return { ...describeVf(s.handle), requested: mode, granted, pfReply: lastReply(s) };
     },
-    human: (r) => {
-      const lines = [`${header(r)}: xcast mode ${String(r.granted)}${r.granted !== mode ? ` (asked for ${mode})` : ''}`];
-      if (r.granted !== mode) {
-        const pf = typeof r.pfName === 'string' ? r.pfName : '<pf>';
-        const n = typeof r.vfIndex === 'number' ? String(r.vfIndex) : '<n>';
-        lines.push(`the PF granted less: ${mode} needs trust (ip link set ${pf} vf ${n} trust on)${mode === 'promisc' ? ' and a promiscuous PF on X540 or newer' : ''}`);
-      }
-      lines.push(pfAnswer(r));
-      return lines;
+    human: (r) => [`${header(r)}: xcast mode ${String(r.granted)}${r.granted !== mode ? ` (asked for ${mode})` : ''}`, pfAnswer(r)],
+    warnings: (r) => {
+      if (r.granted === mode) return [];
+      const fix = trustFix(r);
+      return [`the PF granted ${String(r.granted)}, not ${mode}: ${mode} needs a trusted VF${mode === 'promisc' ? ' and a promiscuous PF on X540 or newer' : ''} (${fix})`];
     },
   };
 }
@@ -259,6 +285,20 @@ export function linkOp(): VfOp {
       return lines;
     },
   };
+}
+
+/** The configuration a daemon holds and re-applies (info through the daemon). */
+function desiredLines(desired: unknown): string[] {
+  if (typeof desired !== 'object' || desired === null) return [];
+  const d = desired as { mac?: string | null; mtu?: number | null; vlans?: number[]; multicast?: string[]; xcast?: string | null };
+  const parts = [
+    `MAC ${d.mac ?? '(PF default)'}`,
+    `MTU ${d.mtu ?? '(default)'}`,
+    `VLANs ${d.vlans !== undefined && d.vlans.length > 0 ? d.vlans.join(',') : 'none'}`,
+    `multicast ${d.multicast !== undefined && d.multicast.length > 0 ? d.multicast.join(',') : 'none'}`,
+    `xcast ${d.xcast ?? '(default)'}`,
+  ];
+  return [`desired       ${parts.join(', ')} (held by the daemon, re-applied after every PF reset)`];
 }
 
 function formatSpeed(mbps: number | null): string {
@@ -302,8 +342,9 @@ export function infoOp(): VfOp {
         `queues        ${q === null ? 'n/a (API 1.0)' : `tx ${q.txQueues}, rx ${q.rxQueues}, default ${q.defaultQueue}${q.transparentVlan ? ', port VLAN/TCs set by the PF' : ''}`}`,
         `link          ${link?.up === true ? `up ${formatSpeed(link.speedMbps ?? null)}` : 'down'}`,
         `mc filter     ${r.mcFilterType === null || r.mcFilterType === undefined ? 'n/a' : `type ${String(r.mcFilterType)}`}`,
-        ...(r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} recoveries` : ''}`]),
-        `mailbox       ${c === undefined ? 'n/a' : Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+        ...(r.state === null || r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} recoveries` : ''}`]),
+        ...desiredLines(r.desired),
+        `mailbox       ${c === undefined || c === null ? 'n/a' : Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ];
     },
   };
@@ -370,8 +411,9 @@ function watchingLine(ctx: Ctx, vf: string, via: 'daemon' | 'direct'): void {
 
 /** `watch`: events as they arrive (JSON lines with --json), until Ctrl-C. */
 export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
-  const client = await owningDaemon(ctx, vf);
-  if (client !== null) {
+  const owner = await owningDaemon(ctx, vf);
+  if (owner !== null) {
+    const { client } = owner;
     try {
       await client.watch(vf, (e) => eventLine(ctx, e));
       watchingLine(ctx, vf, 'daemon');

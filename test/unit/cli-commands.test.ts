@@ -35,14 +35,16 @@ test('NACK: admin MAC with trust off → exit 5, names the admin MAC, prints the
   assert.equal(r.code, 5);
   assert.match(r.stderr, /refused MAC 02:00:00:00:00:01/);
   assert.match(r.stderr, /administrator set MAC 02:00:00:00:00:aa/);
-  assert.match(r.stderr, /fix: ip link set \S+ vf 0 trust on/);
-  assert.match(r.stderr, /vf 0 mac 02:00:00:00:00:01/);
+  // On sim there is no PF interface: the fix is a sim spec key, never `ip link set sim-pf0 …` (issue 12.7).
+  assert.match(r.stderr, /fix: add trust=on to the sim spec/);
+  assert.match(r.stderr, /add mac=02:00:00:00:00:01 to the sim spec/);
+  assert.doesNotMatch(r.stderr.split('\n').find((l) => l.includes('fix:')) ?? '', /sim-pf0|ip link/);
   assert.doesNotMatch(r.stderr, /at .*\.ts:\d+/, 'no stack trace');
   const j = await runCli(['set-mac', spec, '02:00:00:00:00:01', '--json']);
   assert.equal(j.code, 5);
   const err = json(j.stdout).error as Record<string, string>;
   assert.equal(err.code, 'ERR_PF_NACK');
-  assert.match(err.hint!, /trust on/);
+  assert.match(err.hint!, /trust=on/);
   // The admin MAC itself is accepted, and trust on lets the VF choose.
   assert.equal((await runCli(['set-mac', spec, '02:00:00:00:00:aa'])).code, 0);
   assert.equal((await runCli(['set-mac', 'sim:mac=02:00:00:00:00:aa,trust=on', '02:00:00:00:00:01'])).code, 0);
@@ -52,7 +54,7 @@ test('PF down: the reset is stuck → exit 4 with `ip link set <pf> up`', async 
   const r = await runCli(['info', 'sim:pf=down', '--timeout', '200']);
   assert.equal(r.code, 4);
   assert.match(r.stderr, /in reset/);
-  assert.match(r.stderr, /fix: ip link set \S+ up/);
+  assert.match(r.stderr, /fix: drop pf=down from the sim spec/);
   const j = await runCli(['set-mac', 'sim:pf=down', '02:00:00:00:00:01', '--json']);
   assert.equal(j.code, 4);
   assert.equal((json(j.stdout).error as { code: string }).code, 'ERR_PF_IN_RESET');
@@ -86,7 +88,8 @@ test('mtu, vlan, multicast, xcast, link on sim', async () => {
   assert.equal(json(mtu.stdout).mtu, 1500);
   const jumbo = await runCli(['mtu', 'sim', '9000']);
   assert.equal(jumbo.code, 5, 'a 1500-MTU PF refuses a jumbo VF');
-  assert.match(jumbo.stderr, /mtu 9000/);
+  assert.match(jumbo.stderr, /add mtu=9000 to the sim spec/);
+  assert.doesNotMatch(jumbo.stderr, /sim-pf0/);
   assert.equal((await runCli(['mtu', 'sim:mtu=9000', '9000'])).code, 0);
   const vlan = await runCli(['vlan', 'sim', 'add', '100']);
   assert.equal(vlan.code, 0);
@@ -193,11 +196,11 @@ test('bad input exits 2 with a one-line message', async () => {
 });
 
 test('help has examples for every command', async () => {
-  for (const cmd of ['list', 'doctor', 'bind', 'unbind', 'info', 'set-mac', 'mtu', 'vlan', 'multicast', 'xcast', 'link', 'watch', 'mailbox', 'daemon']) {
+  for (const cmd of ['list', 'doctor', 'bind', 'unbind', 'info', 'set-mac', 'mtu', 'vlan', 'multicast', 'xcast', 'link', 'watch', 'mailbox', 'daemon', 'sim']) {
     const r = await runCli([cmd, '--help']);
     assert.equal(r.code, 0, cmd);
     assert.match(r.stdout, /Examples:\n {2}\$ (sudo )?ixgbevf /, cmd);
-    assert.match(r.stdout, /--json/, cmd);
+    assert.match(r.stdout, /--verbose/, cmd);
   }
   const top = await runCli(['--help']);
   assert.match(top.stdout, /set-mac sim 02:00:00:00:00:01/);

@@ -42,7 +42,7 @@ test('exit codes of the real bin: 2 bad input, 4 PF down, 5 NACK; --json errors 
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   assert.equal(down.code, 4, down.stderr);
-  assert.match(down.stderr, /ip link set \S+ up/);
+  assert.match(down.stderr, /drop pf=down from the sim spec/);
   assert.equal(nack.code, 5);
   assert.equal((JSON.parse(nack.stdout) as { error: { code: string } }).error.code, 'ERR_PF_NACK');
   assert.doesNotMatch(down.stderr + nack.stderr, /\n\s+at /, 'no stack traces');

@@ -1,0 +1,68 @@
+/**
+ * Hints phrased for the interface in use. The library and the daemon word a fix for whoever reads them
+ * (`reset() then negotiateApi()`, `ip link set <pf> …`); the CLI's rendering layer turns that into a
+ * command the user can type here: an `ixgbevf` command instead of a library call, the real PF name
+ * instead of `<pf>`, and on the simulated VF the `ixgbevf sim …` action or `sim:` spec key instead of an
+ * `ip` command naming a PF interface that does not exist.
+ */
+import { IxgbevfError } from '../errors.js';
+
+export interface HintTarget {
+  /** The VF as typed (`sim:…`, a PCI address). */
+  vf: string;
+  kind: 'sim' | 'vfio' | string | null;
+  pfName: string | null;
+  vfIndex: number | null;
+  /** A daemon owns the VF (then `ixgbevf sim …` works on sim). */
+  viaDaemon: boolean;
+  socket?: string;
+}
+
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Rewrites one hint for the CLI. Pure; unknown text passes through. */
+export function phraseHint(hint: string, t: HintTarget): string {
+  let h = hint;
+  // Library calls → the CLI command that does the same.
+  h = h.replace(/\bresetAndNegotiate\(\)|\breset\(\) then negotiateApi\(\)|\bnegotiateApi\(\)/g, `ixgbevf info ${t.vf}`);
+  h = h.replace(/read the link from VFLINKS instead \(link\(\)\)|\blink\(\)/g, `ixgbevf link ${t.vf}`);
+  h = h.replace(/\buse xcast mode (none|multi|allmulti|promisc)\b/g, `ixgbevf xcast ${t.vf} $1`);
+  // Placeholders the caller can fill.
+  if (t.pfName !== null && t.kind !== 'sim') h = h.replace(/<pf-netdev>|<pf>/g, t.pfName);
+  if (t.vfIndex !== null) h = h.replace(/<n>/g, String(t.vfIndex));
+  if (t.kind === 'sim') h = simPhrasing(h, t);
+  return h;
+}
+
+/** On `sim` there is no PF interface: the PF's knobs are `ixgbevf sim` actions (daemon) or spec keys. */
+function simPhrasing(hint: string, t: HintTarget): string {
+  const pf = `(?:${[t.pfName, '<pf-netdev>', '<pf>', 'sim-pf0', 'simpf0'].filter((x): x is string => x !== null).map(esc).join('|')})`;
+  const sock = t.socket === undefined ? '' : ` --socket ${t.socket}`;
+  const spec = (change: string): string => `${change} the sim spec`;
+  const sim = (action: string, key: string): string => (t.viaDaemon ? `ixgbevf sim ${action}${sock}` : spec(`add ${key} to`));
+  let h = hint.replace(/ ?\(simulated PF: [^)]*\)/g, '');
+  h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ trust on\`?`, 'g'), sim('trust-on', 'trust=on'));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ mac (\\S+?)\`?(?=[\\s);,]|$)`, 'g'), (_m, mac: string) => sim(`admin-mac ${mac}`, `mac=${mac}`));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ vlan 0\`?`, 'g'), spec('drop vlan= from'));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => spec(`add mtu=${mtu} to`));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} up\`?`, 'g'), t.viaDaemon ? `ixgbevf sim pf-up${sock}` : spec('drop pf=down from'));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} promisc on\`?`, 'g'), 'a promiscuous PF (not modelled by sim)');
+  h = h.replace(new RegExp(`\`?ip (?:-d )?link show ${pf}\`?`, 'g'), t.viaDaemon ? `ixgbevf sim show${sock}` : `ixgbevf info ${t.vf}`);
+  h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ state auto\`?`, 'g'), 'the simulated PF never disables link');
+  h = h.replace(new RegExp(`;? ?\`?dmesg \\| grep(?: -i)? (?:${pf}|'vf \\d+')\`?(?: gives the PF's reason)?`, 'g'), '');
+  return h;
+}
+
+/** The same error with its hint phrased for the CLI (class, code, message and exit code kept). */
+export function withPhrasedHint(err: unknown, t: HintTarget): unknown {
+  if (!(err instanceof IxgbevfError) || err.hint === undefined) return err;
+  const hint = phraseHint(err.hint, t);
+  if (hint === err.hint) return err;
+  const copy = Object.create(Object.getPrototypeOf(err) as object) as IxgbevfError;
+  Object.assign(copy, err);
+  Object.defineProperty(copy, 'message', { value: err.message, enumerable: false, writable: true, configurable: true });
+  Object.defineProperty(copy, 'stack', { value: err.stack, enumerable: false, writable: true, configurable: true });
+  if (err.cause !== undefined) Object.defineProperty(copy, 'cause', { value: err.cause, enumerable: false, writable: true, configurable: true });
+  (copy as { hint: string }).hint = hint;
+  return copy;
+}

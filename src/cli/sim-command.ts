@@ -1,0 +1,89 @@
+/**
+ * `ixgbevf sim <action>`: drive the simulated PF of a `sim` VF that a daemon owns — the PF-side events a
+ * real host makes with `ip link` (PF down/up/reset, trust, admin MAC) — through the daemon's `sim` op, so
+ * the daemon's main job (re-applying the desired configuration after a PF reset) can be watched on sim.
+ */
+import type { Command } from 'commander';
+import { SIM_ACTIONS, type SimAction } from '../daemon/protocol.js';
+import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
+import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import type { Ctx } from './context.js';
+
+const WHAT: Record<SimAction, string> = {
+  'pf-down': 'the PF interface went down (ip link set <pf> down)',
+  'pf-up': 'the PF interface came up (ip link set <pf> up)',
+  'pf-reset': 'the PF reset (down and up, as a PF driver reload or link reset does)',
+  'trust-on': 'the VF is trusted (ip link set <pf> vf <n> trust on)',
+  'trust-off': 'the VF is no longer trusted',
+  'admin-mac': 'the PF administrator set the VF\'s MAC (ip link set <pf> vf <n> mac …)',
+  show: 'the simulated PF\'s view of the VF',
+};
+
+interface StatusVf {
+  id: string;
+  kind?: string;
+  state: string;
+}
+
+export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | undefined, opts: { vf?: string }): Promise<void> {
+  if (!(SIM_ACTIONS as readonly string[]).includes(actionArg)) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `unknown sim action ${JSON.stringify(actionArg)}: expected one of ${SIM_ACTIONS.join(', ')}`, { hint: 'ixgbevf sim --help' });
+  }
+  const action = actionArg as SimAction;
+  let mac: string | null | undefined;
+  if (action === 'admin-mac') {
+    if (macArg === undefined) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'sim admin-mac needs a MAC (or none to clear it)', { hint: 'ixgbevf sim admin-mac 02:00:00:00:00:aa' });
+    mac = macArg === 'none' ? null : parseUnicastMac(macArg);
+  } else if (macArg !== undefined) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `sim ${action} takes no argument (got ${JSON.stringify(macArg)})`, { hint: 'ixgbevf sim --help' });
+  }
+  const wanted = opts.vf === undefined ? undefined : parseVfSpec(opts.vf);
+  const noDaemon = (why: string): EnvironmentError =>
+    new EnvironmentError('ERR_NO_SIM_DAEMON', `${why}: sim actions act on the simulated PF of a sim VF a daemon owns`, {
+      hint: `start one: ixgbevf daemon sim --socket ${ctx.socketPath}   (then run this again${ctx.socketExplicit ? '' : ` with --socket ${ctx.socketPath}`})`,
+      details: { socket: ctx.socketPath },
+    });
+  const client = await ctx.connectDaemon();
+  if (client === null) throw noDaemon(`no daemon answers at ${ctx.socketPath}`);
+  try {
+    const status = await client.request<{ vfs: StatusVf[] }>('status');
+    const sims = status.vfs.filter((v) => (v.kind === undefined ? isSimSpec(v.id) : v.kind === 'sim') && v.state !== 'released');
+    let vf: string;
+    if (wanted !== undefined) {
+      if (!sims.some((v) => v.id === wanted)) throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF ${wanted} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);
+      vf = wanted;
+    } else if (sims.length === 1) {
+      vf = sims[0]!.id;
+    } else if (sims.length === 0) {
+      throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);
+    } else {
+      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `the daemon owns several sim VFs (${sims.map((v) => v.id).join(', ')}): name one with --vf`, {
+        hint: `ixgbevf sim ${action} --vf ${sims[0]!.id}`,
+      });
+    }
+    const result = await client.request<{ vf: string; action: string; pf: Record<string, unknown> }>('sim', { vf, action, ...(mac === undefined ? {} : { mac }) });
+    const view = Object.entries(result.pf)
+      .filter(([, v]) => v !== undefined && typeof v !== 'object')
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ');
+    const lines = [`${vf}: ${action === 'show' ? WHAT.show : `simulated: ${WHAT[action]}`}`, `PF view: ${view}`];
+    if (action === 'pf-reset' || action === 'pf-up') lines.push(`the daemon re-applies ${vf}'s desired configuration now (ixgbevf watch ${vf} shows it; ixgbevf info ${vf} the result)`);
+    ctx.print({ ...result, via: 'daemon' }, lines);
+  } finally {
+    client.close();
+  }
+}
+
+export function addSimCommand(program: Command, deps: { addCommon: (cmd: Command, names: readonly ('json' | 'socket')[]) => Command; ctxOf: (cmd: Command) => Ctx }): void {
+  deps
+    .addCommon(program.command('sim').argument('<action>', SIM_ACTIONS.join(' | ')).argument('[mac]', 'admin-mac only: the MAC, or none'), ['json', 'socket'])
+    .description('drive the simulated PF of a sim VF a daemon owns: PF down/up/reset, trust, admin MAC (what `ip link` does on a real host)')
+    .option('--vf <spec>', 'which sim VF, when the daemon owns several')
+    .addHelpText(
+      'after',
+      `\nNeeds a daemon that owns a sim VF (start one: ixgbevf daemon sim --socket /tmp/ixgbevf.sock &).\n\nExamples:\n  $ ixgbevf sim pf-reset --socket /tmp/ixgbevf.sock\n  $ ixgbevf sim trust-on --socket /tmp/ixgbevf.sock\n  $ ixgbevf sim admin-mac 02:00:00:00:00:aa --socket /tmp/ixgbevf.sock\n  $ ixgbevf sim show --socket /tmp/ixgbevf.sock --json\n`,
+    )
+    .action(async (action: string, mac: string | undefined, opts: { vf?: string }, cmd: Command) => {
+      await simCommand(deps.ctxOf(cmd), action, mac, opts);
+    });
+}
