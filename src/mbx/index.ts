@@ -8,5 +8,6 @@ export { MailboxControl, MailboxMemory } from './shadow.js';
 export { waitUntil } from './wait.js';
 export type { WaitOptions } from './wait.js';
 export { AsyncMutex } from './mutex.js';
+export { createCounters, type MailboxCounters } from './counters.js';
 export type { MailboxTraceEvent, MailboxTraceHook } from './trace.js';
 export * from './codec.js';

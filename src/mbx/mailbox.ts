@@ -10,7 +10,7 @@ import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
 import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
-import type { MailboxCounters } from '../vf/types.js';
+import type { MailboxCounters } from './counters.js';
 import { classifyWord, hex32, isReplyWord, messageId } from './codec.js';
 import { createCounters } from './counters.js';
 import { AsyncMutex } from './mutex.js';

@@ -5,7 +5,7 @@
  * Return conventions differ from C on purpose: the `checkFor*` predicates return true when the bit is
  * there (Linux returns 0 = "found"), and failures throw typed errors instead of returning codes.
  */
-import type { MailboxCounters } from '../vf/types.js';
+import type { MailboxCounters } from './counters.js';
 import type { MailboxControl, MailboxMemory } from './shadow.js';
 import type { MailboxTraceHook } from './trace.js';
 

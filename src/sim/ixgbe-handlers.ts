@@ -27,7 +27,7 @@ import {
   type XcastModeValue,
 } from '../hw/messages.js';
 import type { PfKernelTable } from '../hw/pf-kernel.js';
-import type { IxgbeVfState } from './ixgbe-pf.js';
+import type { IxgbeVfState } from './ixgbe-state.js';
 import { isValidUnicastMac, macFromWords } from './mac.js';
 
 export interface HandlerResult {

@@ -5,6 +5,7 @@
 import type { ApiVersion } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import type { XcastModeValue } from '../hw/messages.js';
+import type { MailboxCounters } from '../mbx/counters.js';
 
 export type XcastModeName = 'none' | 'multi' | 'allmulti' | 'promisc';
 
@@ -34,23 +35,8 @@ export interface LinkInfo {
   source: 'VFLINKS' | 'STATUS' | 'GET_PF_LINK_STATE';
 }
 
-export interface MailboxCounters {
-  msgsTx: number;
-  msgsRx: number;
-  acks: number;
-  reqs: number;
-  rsts: number;
-  /**
-   * Every interrupt delivery on the mailbox's IrqSource while the mailbox is open (waiting or not; 0 in
-   * poll mode). See irqWakeups for the ones that actually ended a wait.
-   */
-  interrupts: number;
-  timeouts: number;
-  /** Waits (lock, PFACK, reply) woken by an interrupt before the fallback timer fired. */
-  irqWakeups: number;
-  /** Waits woken by the timer (poll mode: every round; interrupt mode: the fallback). */
-  timerWakeups: number;
-}
+/** The mailbox's statistics; the type lives with the mailbox (src/mbx/counters.ts). */
+export type { MailboxCounters };
 
 export interface VfEvents {
   /** An unsolicited PF word (ping 0x100 with/without CTS, bare NACK …). */

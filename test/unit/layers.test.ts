@@ -1,9 +1,11 @@
 /**
  * The layer rules of design.md, enforced on the import graph: mbx/ and vf/ see only hw/, the io seam and
- * the errors; sim/ never reaches the device layers; native/ knows no ixgbe register.
+ * the errors; mbx/ never imports vf/ (no upward arrow); sim/ never reaches the device layers; native/
+ * knows no ixgbe register; and src/ has no import cycle at all.
  */
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const src = join(root, 'src');
 
 function filesIn(dir: string): string[] {
-  return readdirSync(join(src, dir), { recursive: true })
+  return readdirSync(dir === '' ? src : join(src, dir), { recursive: true })
     .map(String)
     .filter((f) => f.endsWith('.ts'))
     .map((f) => join(src, dir, f));
@@ -38,6 +40,74 @@ const under = (target: string, ...dirs: string[]): boolean => dirs.some((d) => t
 test('mbx/ and vf/ import only hw/, the io seam, errors and each other', () => {
   const ok = (t: string): boolean => under(t, 'hw', 'mbx', 'vf') || t === 'io.js' || t === 'errors.js';
   assert.deepEqual([...violations('mbx', ok), ...violations('vf', ok)], []);
+});
+
+test('mbx/ never imports vf/: the mailbox owns its types (no upward arrow)', () => {
+  assert.deepEqual(violations('mbx', (t) => !under(t, 'vf')), []);
+});
+
+/**
+ * Every import cycle in `files`' graph (type-only imports count: they still tie the two files together),
+ * each as the list of files on it starting at its smallest name, found by a depth-first search.
+ */
+function importCycles(files: readonly string[]): string[][] {
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const from = relative(src, f).replace(/\.ts$/, '.js');
+    graph.set(from, importsOf(f).filter((t) => t.endsWith('.js')));
+  }
+  const cycles = new Map<string, string[]>();
+  const state = new Map<string, 'open' | 'done'>();
+  const path: string[] = [];
+  const visit = (node: string): void => {
+    state.set(node, 'open');
+    path.push(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!graph.has(next)) continue;
+      if (state.get(next) === 'open') {
+        const loop = path.slice(path.indexOf(next));
+        const start = loop.indexOf([...loop].sort()[0]!);
+        const canonical = [...loop.slice(start), ...loop.slice(0, start)];
+        cycles.set(canonical.join(' -> '), canonical);
+      } else if (state.get(next) === undefined) {
+        visit(next);
+      }
+    }
+    path.pop();
+    state.set(node, 'done');
+  };
+  for (const node of [...graph.keys()].sort()) if (state.get(node) === undefined) visit(node);
+  return [...cycles.values()];
+}
+
+/** The one known cycle (issue 16): the daemon and its socket server import each other. */
+const DAEMON_SERVER_CYCLE = 'daemon/daemon.js -> daemon/server.js';
+
+test('no import cycle in src/ outside the known daemon ⇄ server one', () => {
+  const cycles = importCycles(filesIn('')).map((c) => c.join(' -> '));
+  assert.deepEqual(
+    cycles.filter((c) => c !== DAEMON_SERVER_CYCLE),
+    [],
+  );
+});
+
+test('no import cycle in src/ at all', { todo: 'issue 16: src/daemon/daemon.ts ⇄ server.ts (helper D\'s files) still import each other' }, () => {
+  assert.deepEqual(importCycles(filesIn('')).map((c) => c.join(' -> ')), []);
+});
+
+test('the cycle finder finds cycles (so the rule above can fail)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cycles-'));
+  try {
+    writeFileSync(join(dir, 'a.ts'), "import { b } from './b.js';\nexport const a = b;\n");
+    writeFileSync(join(dir, 'b.ts'), "import type { C } from './c.js';\nexport const b = 1;\n");
+    writeFileSync(join(dir, 'c.ts'), "import { a } from './a.js';\nexport type C = typeof a;\n");
+    writeFileSync(join(dir, 'd.ts'), "import { a } from './a.js';\nexport const d = a;\n");
+    const found = importCycles(['a', 'b', 'c', 'd'].map((n) => join(dir, `${n}.ts`)));
+    assert.equal(found.length, 1);
+    assert.deepEqual(found[0]!.map((f) => f.slice(f.lastIndexOf('/') + 1)), ['a.js', 'b.js', 'c.js']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('sim/ never imports vfio/, the native addon, mbx/ or vf/', () => {
