@@ -9,12 +9,20 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
-import type { Daemon } from './daemon.js';
 import { asIxgbevfError } from './errors.js';
 import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
-import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type RequestId } from './protocol.js';
+import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
+
+/** What the server needs of the daemon (an interface, so the server does not import the daemon). */
+export interface ServedDaemon {
+  on(event: 'event', listener: (event: DaemonEvent) => void): unknown;
+  /** The owned VF for a spec; throws ERR_NOT_OWNED. */
+  owned(vf: string): unknown;
+  readonly vfs: ReadonlyMap<string, unknown>;
+  handle(req: Exclude<Request, { op: 'watch' }>, caller: PeerCredentials | null): Promise<unknown>;
+}
 
 /** Connections served at once, all uids together. */
 export const MAX_CONNECTIONS = 64;
@@ -96,7 +104,7 @@ export class ControlServer {
   #listening = false;
 
   constructor(
-    private readonly daemon: Daemon,
+    private readonly daemon: ServedDaemon,
     private readonly opts: ServerOptions,
   ) {
     this.#server = net.createServer((socket) => void this.#accept(socket));
