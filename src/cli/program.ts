@@ -21,6 +21,7 @@ import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
+import { resolveGroupId } from '../pci/users.js';
 import { addSimCommand } from './sim-command.js';
 import { addSmokeCommand } from './smoke.js';
 import {
@@ -238,7 +239,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         openVf: await ctx.openVf(),
         logger,
         ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
-        ...(opts.group === undefined ? {} : { group: opts.group }),
+        // Through the name service (getent), so a directory group works; the daemon gets the gid.
+        ...(opts.group === undefined ? {} : { group: String(await resolveGroupId(opts.group, ctx.sysfs)) }),
         ...(ctx.poll ? { poll: true } : {}),
         ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
         ...(ctx.verbose ? { onTrace: (ev) => ctx.trace(ev) } : {}),

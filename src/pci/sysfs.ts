@@ -22,6 +22,8 @@ export interface SysfsOptions {
   devRoot?: string;
   /** Used to resolve `--user NAME` when `getent` is unavailable. Default `/etc/passwd`. */
   passwdPath?: string;
+  /** The `getent` used for `--user` (default `getent` on PATH; see users.ts). */
+  getentCommand?: string;
   /** Where procfs is mounted (who holds a VFIO group open). Default `/proc`. */
   procRoot?: string;
   writer?: SysfsWriter;

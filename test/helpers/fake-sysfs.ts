@@ -57,6 +57,12 @@ export interface FakeSysSpec {
   /** /dev/vfio/<g> nodes; default: one (root 0600) per group holding a vfio-pci device. */
   vfioNodes?: FakeVfioNode[];
   passwd?: string;
+  /** Users only the name service knows (as LDAP/SSSD would): `getent passwd` lines, not in passwd. */
+  directoryUsers?: string;
+  /** /etc/group; default root, alice, nogroup. */
+  group?: string;
+  /** Groups only the name service knows. */
+  directoryGroups?: string;
 }
 
 export interface WriteRecord {
@@ -125,6 +131,9 @@ export class FakeSys {
   readonly sysRoot: string;
   readonly devRoot: string;
   readonly passwdPath: string;
+  /** A fake `getent` (a shell script over etc/nss-passwd and etc/nss-group: the files plus directory entries). */
+  readonly getentPath: string;
+  readonly groupPath: string;
   /** A fake /proc: empty until `holdGroup` adds a process. */
   readonly procRoot: string;
   readonly kernel: FakeKernel;
@@ -135,13 +144,15 @@ export class FakeSys {
     this.devRoot = path.join(this.root, 'dev');
     this.passwdPath = path.join(this.root, 'etc/passwd');
     this.procRoot = path.join(this.root, 'proc');
+    this.getentPath = path.join(this.root, 'bin/getent');
+    this.groupPath = path.join(this.root, 'etc/group');
     this.kernel = new FakeKernel(this);
     this.build();
   }
 
   /** Options for src/pci with plain-file writes (no simulated kernel). */
   get plainOpts(): SysfsOptions {
-    return { sysRoot: this.sysRoot, devRoot: this.devRoot, passwdPath: this.passwdPath, procRoot: this.procRoot };
+    return { sysRoot: this.sysRoot, devRoot: this.devRoot, passwdPath: this.passwdPath, procRoot: this.procRoot, getentCommand: this.getentPath };
   }
 
   /** Options for src/pci whose writes go through the simulated kernel. */
@@ -282,10 +293,20 @@ export class FakeSys {
       spec.devices.filter((d) => d.driver === 'vfio-pci' && d.iommuGroup != null).map((d) => ({ group: d.iommuGroup! }));
     for (const n of nodes) this.ensureVfioNode(n.group, n);
     mkdirSync(path.dirname(this.passwdPath), { recursive: true });
+    const passwd = spec.passwd ?? 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n';
+    const group = spec.group ?? 'root:x:0:\nalice:x:1000:\nnogroup:x:65534:\n';
+    writeFileSync(this.passwdPath, passwd);
+    writeFileSync(this.groupPath, group);
+    const etc = path.dirname(this.passwdPath);
+    writeFileSync(path.join(etc, 'nss-passwd'), passwd + (spec.directoryUsers ?? ''));
+    writeFileSync(path.join(etc, 'nss-group'), group + (spec.directoryGroups ?? ''));
+    mkdirSync(path.dirname(this.getentPath), { recursive: true });
+    // getent's contract: the entry on stdout and exit 0, or exit 2 when the key is unknown.
     writeFileSync(
-      this.passwdPath,
-      spec.passwd ?? 'root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000:Alice:/home/alice:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+      this.getentPath,
+      `#!/bin/sh\ncase "$2" in *[!0-9]*) col=1 ;; *) col=3 ;; esac\nexec awk -F: -v k="$2" -v c="$col" '$c == k { print; f = 1; exit } END { exit f ? 0 : 2 }' "${etc}/nss-$1"\n`,
     );
+    chmodSync(this.getentPath, 0o755);
   }
 }
 
