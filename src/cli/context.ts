@@ -15,6 +15,8 @@ export interface CliIo {
   stdout(text: string): void;
   stderr(text: string): void;
   env: NodeJS.ProcessEnv;
+  /** Parse only: check argv against the commander program and stop before any action (hint tests). */
+  parseOnly?: boolean;
   /** Aborted on Ctrl-C / SIGTERM: ends `watch`, `--hold` and the daemon cleanly. */
   signal: AbortSignal;
   /** Opens a VF (default: `openVf` from src/open.ts). */

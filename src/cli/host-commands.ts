@@ -42,7 +42,7 @@ export async function listCommand(ctx: Ctx): Promise<void> {
     pfs: pfs.map((pf) => pfJson(pf, ownedState)),
   };
   const lines: string[] = [];
-  if (pfs.length === 0) lines.push('no SR-IOV capable PF found (ixgbevf doctor explains what is missing)');
+  if (pfs.length === 0) lines.push('no SR-IOV capable PF found (what is missing: ixgbevf doctor)');
   for (const pf of pfs) {
     const d = pf.device;
     const netdevs = pf.netdevs.map((n) => `${n.ifname} ${n.adminUp === true ? 'up' : n.adminUp === false ? 'DOWN' : '?'}${n.operstate ? `/${n.operstate}` : ''}`).join(', ');

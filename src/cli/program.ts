@@ -39,6 +39,9 @@ import {
 
 export type { CliIo } from './context.js';
 
+/** The code of the stop after parsing in `parseOnly` mode. */
+const PARSED_ONLY = 'ixgbevf.parsedOnly';
+
 const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, trust=on|off, api=1.3, pf=up|down, mtu=, family=, vlan=)';
 
 const BIND_SAFETY = `Safety: bind and unbind act only on Intel ixgbe/igb-family VFs (by PCI ID); any other device, and every PF
@@ -103,6 +106,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         throw new InvalidArgumentError('ERR_USAGE', `option ${flag} does not apply to ${action.name()}`, { hint: `ixgbevf ${action.name()} --help` });
       }
     }
+    if (io.parseOnly === true) throw new CommanderError(0, PARSED_ONLY, 'parsed');
   });
 
   const ctxOf = (cmd: Command): Ctx => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() });
@@ -266,7 +270,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       // `ixgbevf` alone: commander printed the help on stderr (exitCode 1); that is a usage error.
       if (err.code === 'commander.help' && err.exitCode !== 0) return ExitCode.badInput;
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
-      if (err.code === 'commander.executeSubCommandAsync') return ExitCode.ok;
+      if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help', exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;

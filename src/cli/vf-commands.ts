@@ -358,7 +358,7 @@ export function mailboxOp(dump: boolean): VfOp {
     direct: async (s) => {
       const { handle } = s;
       const regs = handle.regs;
-      if (regs === undefined) throw new NotSupportedError(`${handle.id} gives no register access for a dump`, { hint: 'ixgbevf info <vf> shows the counters' });
+      if (regs === undefined) throw new NotSupportedError(`${handle.id} gives no register access for a dump`, { hint: 'ixgbevf info <vf>   (it shows the counters)' });
       const map = handle.family.regs;
       const register = regs.read32(map.mailbox) >>> 0;
       const words = Array.from({ length: 16 }, (_, i) => regs.read32(map.mailboxMemory + 4 * i) >>> 0);

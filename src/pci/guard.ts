@@ -75,7 +75,7 @@ export async function refuseGroupHeld(dev: PciDeviceInfo, opts: SysfsOptions = {
   const who = holders.map((h) => `pid ${h.pid}${h.command === null ? '' : ` (${h.command})`}`).join(', ');
   const pids = holders.map((h) => h.pid).join(' ');
   throw new EnvironmentError('ERR_GROUP_IN_USE', `${dev.address} is in use: ${who} holds its VFIO group ${dev.iommuGroup} open`, {
-    hint: `stop that process first (an ixgbevf daemon: systemctl stop ixgbevf; otherwise: kill ${pids}), then retry`,
+    hint: `stop that process first (the daemon: systemctl stop ixgbevf; otherwise: kill ${pids}), then retry`,
     details: { address: dev.address, iommuGroup: dev.iommuGroup, holders, node: path.join(opts.devRoot ?? '/dev', 'vfio', String(dev.iommuGroup)) },
   });
 }
