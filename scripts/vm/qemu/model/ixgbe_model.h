@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Emulated Intel 82599 (ixgbe) with SR-IOV for the ixgbevf-vfio test rig: the state shared by
- * the PF device (ixgbe_pf.c), the VF device (ixgbe_vf.c) and the mailbox (ixgbe_mbx.c).
+ * the PF device (ixgbe_pf.c), its interrupts and TX (ixgbe_intr.c), the VF device (ixgbe_vf.c)
+ * and the mailbox (ixgbe_mbx.c).
  */
 #ifndef HW_NET_IXGBE_MODEL_H
 #define HW_NET_IXGBE_MODEL_H
@@ -62,9 +63,15 @@ struct IxgbeVfState {
 };
 
 /* ixgbe_pf.c */
-void ixgbe_pf_raise_other(IxgbePfState *s, uint32_t causes);
 uint32_t ixgbe_pf_links(IxgbePfState *s);
+
+/* ixgbe_intr.c */
+void ixgbe_pf_raise_other(IxgbePfState *s, uint32_t causes);
+void ixgbe_pf_tx(IxgbePfState *s, unsigned queue);
 bool ixgbe_tx_ring_run(PCIDevice *dev, uint32_t *q, const char *who, unsigned index);
+void ixgbe_intr_reset(IxgbePfState *s);
+bool ixgbe_intr_read(IxgbePfState *s, hwaddr addr, uint32_t *val);
+bool ixgbe_intr_write(IxgbePfState *s, hwaddr addr, uint32_t val);
 
 /* ixgbe_vf.c */
 void ixgbe_vf_raise_mailbox(IxgbePfState *pf, unsigned vf);
