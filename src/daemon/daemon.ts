@@ -285,7 +285,7 @@ export class Daemon extends EventEmitter {
           } catch (err) {
             if (!(err instanceof NotSupportedError)) throw err;
           }
-          return { queues, link: vf.link(), counters: { ...vf.counters }, mcFilterType: vf.lastReset?.mcFilterType ?? null };
+          return { queues, link: await vf.checkLink(), counters: { ...vf.counters }, mcFilterType: vf.lastReset?.mcFilterType ?? null };
         });
         return { ...this.statusOf(o), ...value };
       }
@@ -370,23 +370,19 @@ export class Daemon extends EventEmitter {
   }
 }
 
-/** Link as the VF sees it (VFLINKS / STATUS), plus the admin state and the PF's link when the API allows. */
+/**
+ * The link as Linux's ixgbevf_check_mac_link_vf gets it (VfApi.checkLink: GET_PF_LINK_STATE on an E610 at
+ * API ≥ 1.6, whose VFLINKS is stale; the link register otherwise), plus the admin state when the API
+ * allows. `pfLink` is that same answer when it came from the PF (null otherwise).
+ */
 export async function linkReport(vf: import('../vf/types.js').VfApi): Promise<Record<string, unknown>> {
-  const link = vf.link();
+  const link = await vf.checkLink();
   let adminEnabled: boolean | null = null;
-  let pfLink = null;
   try {
     adminEnabled = await vf.getLinkState();
   } catch (err) {
     if (!(err instanceof NotSupportedError)) throw err;
   }
-  if (vf.family.model === 'E610') {
-    try {
-      pfLink = await vf.getPfLinkState();
-    } catch (err) {
-      if (!(err instanceof NotSupportedError)) throw err;
-    }
-  }
+  const pfLink = link.source === 'GET_PF_LINK_STATE' ? link : null;
   return { link, adminEnabled, pfLink, api: apiName(vf.api) };
 }
-
