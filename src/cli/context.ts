@@ -9,7 +9,7 @@ import { parseTimeoutMs } from '../daemon/validate.js';
 import type { MailboxTraceEvent } from '../open-types.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { DaemonClient, DEFAULT_SOCKET } from './client.js';
-import { describeWord } from './format.js';
+import { describeWord, type FamilyKindName } from './format.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -57,6 +57,8 @@ export class Ctx {
   readonly poll: boolean;
   readonly timeoutMs: number | undefined;
   readonly socketPath: string;
+  /** The message namespace of the VF being traced (igb names 0x06 SET_PROMISC); set once it is known. */
+  familyKind: FamilyKindName = 'ixgbevf';
   /** The user named the socket (`--socket`): not reaching it is an error, never a silent one-shot change. */
   readonly socketExplicit: boolean;
 
@@ -108,7 +110,7 @@ export class Ctx {
     const arrow = ev.direction === 'vf-to-pf' ? 'VF→PF' : 'PF→VF';
     const first = ev.words[0];
     const words = ev.words.map((w) => `0x${(w >>> 0).toString(16).padStart(8, '0')}`).join(' ');
-    this.io.stderr(`mbx ${arrow} ${first === undefined ? '' : describeWord(first)}  [${words}]\n`);
+    this.io.stderr(`mbx ${arrow} ${first === undefined ? '' : describeWord(first, this.familyKind)}  [${words}]\n`);
   }
 
   /** The running daemon, or null (no socket / nothing listening, only for a socket the user did not name). */

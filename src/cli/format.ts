@@ -1,33 +1,22 @@
 /** Text helpers shared by the CLI and the daemon: mailbox words, register bits, tables. */
 import { MbxBit, MsgFlag, MSG_ID_MASK, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
-import { MsgId } from '../hw/messages.js';
-
-const MSG_NAMES: Record<number, string> = {
-  [MsgId.RESET]: 'VF_RESET',
-  [MsgId.SET_MAC_ADDR]: 'SET_MAC_ADDR',
-  [MsgId.SET_MULTICAST]: 'SET_MULTICAST',
-  [MsgId.SET_VLAN]: 'SET_VLAN',
-  [MsgId.SET_LPE]: 'SET_LPE',
-  [MsgId.SET_MACVLAN]: 'SET_MACVLAN',
-  [MsgId.API_NEGOTIATE]: 'API_NEGOTIATE',
-  [MsgId.GET_QUEUES]: 'GET_QUEUES',
-  [MsgId.GET_RETA]: 'GET_RETA',
-  [MsgId.GET_RSS_KEY]: 'GET_RSS_KEY',
-  [MsgId.UPDATE_XCAST_MODE]: 'UPDATE_XCAST_MODE',
-  [MsgId.IPSEC_ADD]: 'IPSEC_ADD',
-  [MsgId.IPSEC_DEL]: 'IPSEC_DEL',
-  [MsgId.GET_LINK_STATE]: 'GET_LINK_STATE',
-  [MsgId.GET_PF_LINK_STATE]: 'GET_PF_LINK_STATE',
-  [MsgId.FEATURES_NEGOTIATE]: 'FEATURES_NEGOTIATE',
-  [MsgId.PF_CONTROL_MSG]: 'PF_CONTROL_MSG',
-};
+import { IgbVfDeviceId } from '../hw/ids.js';
+import { messageName as hwMessageName } from '../hw/messages.js';
 
 export function hex32(word: number): string {
   return `0x${(word >>> 0).toString(16).padStart(8, '0')}`;
 }
 
-export function messageName(id: number): string {
-  return MSG_NAMES[id] ?? `MSG_${hex32(id)}`;
+export type FamilyKindName = 'ixgbevf' | 'igbvf';
+
+/** The message namespace of a VF model (`82576`, `I350` → igbvf; every other model → ixgbevf). */
+export function familyKindOf(model: unknown): FamilyKindName {
+  return typeof model === 'string' && Object.hasOwn(IgbVfDeviceId, model) ? 'igbvf' : 'ixgbevf';
+}
+
+/** A message ID's name in the VF family's namespace (igb's 0x06 is SET_PROMISC, ixgbe's SET_MACVLAN). */
+export function messageName(id: number, kind: FamilyKindName = 'ixgbevf'): string {
+  return hwMessageName(id, kind);
 }
 
 export interface DecodedWord {
@@ -41,11 +30,11 @@ export interface DecodedWord {
 }
 
 /** Word 0 of a mailbox message: `SET_MAC_ADDR ACK|CTS (0xa0000002)`. */
-export function decodeWord(word: number): DecodedWord {
+export function decodeWord(word: number, kind: FamilyKindName = 'ixgbevf'): DecodedWord {
   const w = word >>> 0;
   return {
     word: hex32(w),
-    message: messageName(w & MSG_ID_MASK),
+    message: messageName(w & MSG_ID_MASK, kind),
     id: w & MSG_ID_MASK,
     ack: (w & MsgFlag.ACK) !== 0,
     nack: (w & MsgFlag.NACK) !== 0,
@@ -54,8 +43,8 @@ export function decodeWord(word: number): DecodedWord {
   };
 }
 
-export function describeWord(word: number): string {
-  const d = decodeWord(word);
+export function describeWord(word: number, kind: FamilyKindName = 'ixgbevf'): string {
+  const d = decodeWord(word, kind);
   if ((word >>> 0) === MsgFlag.NACK) return `bare NACK (${d.word}: not clear-to-send)`;
   const flags = [d.ack ? 'ACK' : null, d.nack ? 'NACK' : null, d.cts ? 'CTS' : null].filter((f) => f !== null);
   return `${d.message}${flags.length > 0 ? ` ${flags.join('|')}` : ''} (${d.word})`;

@@ -13,7 +13,7 @@ import type { VfHandle } from '../open-types.js';
 import type { VfApi } from '../vf/types.js';
 import type { DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
-import { decodeWord, describeWord, hex32, mailboxBits } from './format.js';
+import { decodeWord, describeWord, familyKindOf, hex32, mailboxBits, type FamilyKindName } from './format.js';
 import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
 import { shapeResult, type Result, type VfIdentity } from './results.js';
 
@@ -73,6 +73,7 @@ async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClien
 /** Opens the VF directly; with `reset`, brings it up (reset + negotiate) unless the open already did. */
 export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise<Session> {
   const replies: number[] = [];
+  if (/[:,]family=(82576|I350)\b/i.test(vf)) ctx.familyKind = 'igbvf'; // traced before the open returns
   const openVf = await ctx.openVf();
   const handle = await openVf(vf, {
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
@@ -83,6 +84,7 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
       if (ev.direction === 'pf-to-vf' && ev.words.length > 0) replies.push(ev.words[0]! >>> 0);
     },
   });
+  ctx.familyKind = handle.family.kind;
   const session = { handle, replies };
   if (reset && handle.vf.lastReset === null) {
     try {
@@ -178,7 +180,7 @@ function trustFix(r: Result): string {
 
 function pfAnswer(result: Result): string {
   const word = typeof result.pfReply === 'string' ? parseInt(result.pfReply, 16) : null;
-  return word === null || Number.isNaN(word) ? 'PF answered: ACK' : `PF answered: ${describeWord(word)}`;
+  return word === null || Number.isNaN(word) ? 'PF answered: ACK' : `PF answered: ${describeWord(word, familyKindOf(result.family))}`;
 }
 
 function header(result: Result): string {
@@ -379,7 +381,7 @@ export function mailboxOp(dump: boolean): VfOp {
       if (dump && Array.isArray(words)) {
         words.forEach((w, i) => {
           const n = typeof w === 'number' ? w : parseInt(w, 16);
-          lines.push(`  word ${String(i).padStart(2)}  ${hex32(n)}${i === 0 && n !== 0 ? `  ${describeWord(n)}` : ''}`);
+          lines.push(`  word ${String(i).padStart(2)}  ${hex32(n)}${i === 0 && n !== 0 ? `  ${describeWord(n, familyKindOf(r.family))}` : ''}`);
         });
       } else if (dump) {
         lines.push('  (no register access: words not available)');
@@ -391,7 +393,9 @@ export function mailboxOp(dump: boolean): VfOp {
   };
 }
 
-function eventLine(ctx: Ctx, e: DaemonEvent): void {
+function eventLine(ctx: Ctx, event: DaemonEvent, kind: FamilyKindName = 'ixgbevf'): void {
+  // The daemon's pf-message carries the word only: name it in the VF family's namespace.
+  const e = event.type === 'pf-message' && typeof event.word === 'string' && event.message === undefined ? { ...event, ...pick(decodeWord(parseInt(event.word, 16), kind)) } : event;
   if (ctx.json) {
     ctx.io.stdout(`${JSON.stringify(e)}\n`);
     return;
@@ -413,9 +417,9 @@ function watchingLine(ctx: Ctx, vf: string, via: 'daemon' | 'direct'): void {
 export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
   const owner = await owningDaemon(ctx, vf);
   if (owner !== null) {
-    const { client } = owner;
+    const { client, identity } = owner;
     try {
-      await client.watch(vf, (e) => eventLine(ctx, e));
+      await client.watch(vf, (e) => eventLine(ctx, e, familyKindOf(identity.family)));
       watchingLine(ctx, vf, 'daemon');
       ctx.note(`watching ${vf} through the daemon at ${ctx.socketPath}; Ctrl-C to stop`);
       await Promise.race([waitForAbort(ctx.io.signal), client.closed()]);
@@ -448,7 +452,7 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
     }
     recovering = false;
   };
-  const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word)) });
+  const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word, handle.family.kind)) });
   const onReset = (reason: string): void => {
     emit('pf-reset', { reason });
     void recover();
