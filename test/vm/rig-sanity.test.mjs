@@ -71,6 +71,10 @@ describe('emulated rig', { skip: inRig ? false : 'not inside scripts/vm/run (PF/
     for (const m of ['igbvf', 'ixgbevf']) assert.ok(!existsSync(`/sys/module/${m}`), `${m} is not loaded`);
   });
 
+  test('ixgbe only: the model\'s mailbox trace is readable in the results dir', { skip: NIC === 'ixgbe' ? false : 'igb has no trace' }, () => {
+    assert.ok(existsSync(join(IXGBEVF_VM_OUT, 'mbx-trace.log')), 'mbx-trace.log');
+  });
+
   test('the project and a writable results dir are visible', () => {
     assert.ok(PROJECT && existsSync(join(PROJECT, 'package.json')), `PROJECT=${PROJECT}`);
     assert.ok(IXGBEVF_VM_OUT, 'IXGBEVF_VM_OUT set');
