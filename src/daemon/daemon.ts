@@ -20,6 +20,8 @@ import { prepareStateDir } from './state-dir.js';
 import { stopOnSignals } from './signals.js';
 import { simAction } from './sim-admin.js';
 import { parseVfSpec } from './validate.js';
+import { ServiceNotifier, type NotifyFn } from './notify.js';
+import { sdNotify } from '../native.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
 
@@ -46,6 +48,8 @@ export interface DaemonOptions {
   requestWaitMs?: number;
   /** Close client connections with no complete request for this long, ms (default 5000). */
   idleTimeoutMs?: number;
+  /** systemd notifications (READY=1, STATUS=, STOPPING=1). Default: sd_notify(3) to $NOTIFY_SOCKET through the addon. */
+  notify?: NotifyFn;
 }
 
 export interface VfStatus {
@@ -74,6 +78,7 @@ export class Daemon extends EventEmitter {
   #pollTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
   #unhookSignals: (() => void) | null = null;
+  #notifier: ServiceNotifier | null = null;
 
   constructor(readonly options: DaemonOptions) {
     super();
@@ -118,7 +123,11 @@ export class Daemon extends EventEmitter {
       stateDir: this.options.stateDir,
       pid: process.pid,
     });
+    const notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), logger);
+    this.#notifier = notifier;
+    this.on('event', (e: DaemonEvent) => notifier.onEvent(e));
     for (const owned of this.vfs.values()) owned.start().catch(() => undefined);
+    notifier.update();
     if (this.options.poll === true) {
       const tick = (): void => {
         for (const owned of this.vfs.values()) {
@@ -351,6 +360,7 @@ export class Daemon extends EventEmitter {
   /** Releases everything, closes the socket (and removes it). Idempotent. */
   stop(reason = 'stopped'): Promise<void> {
     this.#stopping ??= (async () => {
+      this.#notifier?.stopping();
       if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
       for (const owned of this.vfs.values()) {
         try {

@@ -1,0 +1,81 @@
+/**
+ * systemd readiness (`Type=notify`, sd_notify(3)) for the daemon: `READY=1` once every VF's first
+ * bring-up has ended (brought up, or failed and now waiting for the PF, or released), `STATUS=` with a
+ * one-line summary whenever it changes, `STOPPING=1` when the daemon begins to stop. The datagram itself
+ * goes through the native addon (src/native.ts sdNotify), which knows nothing about ixgbe; without
+ * `$NOTIFY_SOCKET` every call is a no-op.
+ */
+import type { Logger } from './log.js';
+import type { DaemonEvent, OwnedVf } from './owned.js';
+
+/** Sends one notification; false when there is no service manager to tell. */
+export type NotifyFn = (message: string) => boolean;
+
+/** Event types that end a VF's first bring-up: it is up, or it failed (and waits for the PF), or it is gone. */
+const SETTLING: ReadonlySet<DaemonEvent['type']> = new Set(['recovered', 'waiting-for-pf', 'recovery-failed', 'released']);
+
+/** "2 VFs: 1 ready, 1 recovering, 0 failed; sim: ERR_PF_RESET_TIMEOUT": the STATUS= line. */
+export function statusLine(vfs: readonly OwnedVf[], stopping = false): string {
+  const count = (pred: (o: OwnedVf) => boolean): number => vfs.filter(pred).length;
+  const ready = count((o) => o.state === 'ready');
+  const recovering = count((o) => o.state === 'recovering' || (o.state === 'starting' && o.lastError !== null));
+  const starting = count((o) => o.state === 'starting' && o.lastError === null);
+  const failed = count((o) => o.state === 'released');
+  const parts = [`${ready} ready`, `${recovering} recovering`, `${failed} failed`];
+  if (starting > 0) parts.push(`${starting} starting`);
+  const troubled = vfs.find((o) => o.state !== 'ready' && o.lastError !== null);
+  const cause = troubled === undefined ? '' : `; ${troubled.id}: ${troubled.lastError!.code}`;
+  return `${stopping ? 'stopping: ' : ''}${vfs.length} VF${vfs.length === 1 ? '' : 's'}: ${parts.join(', ')}${cause}`;
+}
+
+export class ServiceNotifier {
+  readonly #settled = new Set<string>();
+  #ready = false;
+  #lastStatus: string | null = null;
+  #failed = false;
+
+  constructor(
+    private readonly vfs: () => readonly OwnedVf[],
+    private readonly notify: NotifyFn,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Feed every daemon event here. */
+  onEvent(event: DaemonEvent): void {
+    if (SETTLING.has(event.type)) this.#settled.add(event.vf);
+    this.update();
+  }
+
+  /** Sends READY=1 once every VF has settled, and STATUS= when the summary changed. */
+  update(): void {
+    const vfs = this.vfs();
+    const status = statusLine(vfs);
+    const lines: string[] = [];
+    if (!this.#ready && vfs.every((o) => this.#settled.has(o.id) || o.state === 'released')) {
+      this.#ready = true;
+      lines.push('READY=1');
+    }
+    if (status !== this.#lastStatus) {
+      this.#lastStatus = status;
+      lines.push(`STATUS=${status}`);
+    }
+    if (lines.length > 0) this.#send(lines.join('\n'));
+  }
+
+  /** The daemon begins to stop. */
+  stopping(): void {
+    this.#send(`STOPPING=1\nSTATUS=${statusLine(this.vfs(), true)}`);
+  }
+
+  #send(message: string): void {
+    try {
+      this.notify(message);
+    } catch (err) {
+      // A missing or full notify socket must never stop the daemon; said once.
+      if (this.#failed) return;
+      this.#failed = true;
+      const e = err as NodeJS.ErrnoException;
+      this.logger.log('warn', 'notify-failed', { error: e.message, code: e.code, socket: process.env['NOTIFY_SOCKET'], note: 'systemd readiness/status not sent' });
+    }
+  }
+}
