@@ -223,4 +223,6 @@ test('hints are phrased for the CLI: PF name filled in, library calls become com
   }
   assert.match(phraseHint('ip link set sim-pf0 mtu 9000 (then retry)', simDirect), /add mtu=9000 to the sim spec/);
   assert.equal(phraseHint('ip link set sim-pf0 vf 0 trust on', { ...simDirect, viaDaemon: true }), 'ixgbevf sim trust-on');
+  assert.equal(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', { ...simDirect, vf: 'sim:api=1.0' }), 'a simulated PF with API ≥ 1.1 (sim:api=1.1 or no api= key)');
+  assert.match(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', hw), /^a PF driver that offers mailbox API ≥ 1\.1 \(the API it agreed to: ixgbevf info 0000:03:10\.0\)$/);
 });
