@@ -7,3 +7,4 @@ export { parseMac, parseUnicastMac, parseMulticastMac, formatMac, macToWords, ma
 export { multicastHash, packHashes, unpackHashes } from './multicast.js';
 export { decodeLinkRegister, decodePfLinkState } from './link.js';
 export { Requirements, requireSupported } from './requirements.js';
+export { MESSAGES, type MessageSpec, type NackKind } from './messages/index.js';

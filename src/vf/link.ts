@@ -1,4 +1,5 @@
-/** Link decoding: VFLINKS (ixgbe), STATUS (igb), GET_PF_LINK_STATE (reference §1.4, §5.4, §10.1). */
+/** Link decoding: VFLINKS (ixgbe), STATUS (igb), GET_PF_LINK_STATE (reference §1.4, §5.4, §10.1), and which of them a VF trusts. */
+import { ApiVersion, apiAtLeast } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { PfLinkSpeed } from '../hw/messages.js';
 import type { LinkInfo } from './types.js';
@@ -36,4 +37,13 @@ export function decodeLinkRegister(value: number, family: FamilyDescriptor): Lin
 export function decodePfLinkState(speedWord: number, upWord: number): LinkInfo {
   const up = upWord !== 0;
   return { up, speedMbps: up ? (PfLinkSpeed[speedWord] ?? null) : null, source: 'GET_PF_LINK_STATE' };
+}
+
+/**
+ * Where the link comes from, as ixgbevf_check_mac_link_vf decides: an E610 VF at API ≥ 1.6 asks the PF
+ * (GET_PF_LINK_STATE) because E610 does not maintain VFLINKS for VFs; every other VF reads VFLINKS (igb:
+ * STATUS).
+ */
+export function linkComesFromPf(family: FamilyDescriptor, api: ApiVersion): boolean {
+  return family.model === 'E610' && family.kind === 'ixgbevf' && apiAtLeast(api, ApiVersion.V1_6);
 }

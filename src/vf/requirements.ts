@@ -1,69 +1,35 @@
 /**
- * Which messages need which negotiated API and which family (reference §5.2, §5.3, §6.3, §10.3). Every
- * Vf operation checks here first and throws a typed NotSupportedError naming what it needs.
+ * The API gate (reference §5.2, §5.3, §6.3, §10.3): whether the family has a message, whether the VF model
+ * can ever be granted it, and whether the negotiated API allows it. Every Vf operation checks here first
+ * and throws a typed NotSupportedError naming what it needs. What each message needs is data in its spec
+ * (src/vf/messages/); `Requirements` names them.
  */
 import { NotSupportedError } from '../errors.js';
 import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
-import type { FamilyDescriptor, FamilyKind } from '../hw/family.js';
-import { MsgId } from '../hw/messages.js';
-import { renderRemedy, type Remedy } from './nack.js';
+import type { FamilyDescriptor } from '../hw/family.js';
+import { MESSAGES, XCAST_PROMISC, type Requirement } from './messages/index.js';
+import { renderRemedy, type Remedy } from './remedy.js';
 
-export interface Requirement {
-  readonly id: number;
-  readonly name: string;
-  readonly minApi: ApiVersion;
-  readonly kinds: readonly FamilyKind[];
-  /**
-   * Why this VF model can never get the message granted (it is refused locally, as ixgbevf does), or
-   * null when it can.
-   */
-  readonly refusedOn?: (family: FamilyDescriptor) => string | null;
-}
+export type { Requirement } from './messages/index.js';
 
-const BOTH: readonly FamilyKind[] = ['ixgbevf', 'igbvf'];
-const IXGBE: readonly FamilyKind[] = ['ixgbevf'];
-const IGB: readonly FamilyKind[] = ['igbvf'];
-
-function req(id: number, name: string, minApi: ApiVersion, kinds: readonly FamilyKind[], refusedOn?: (family: FamilyDescriptor) => string | null): Requirement {
-  return { id, name, minApi, kinds, ...(refusedOn === undefined ? {} : { refusedOn }) };
-}
-
-/**
- * ixgbevf_get_reta_locked / ixgbevf_get_rss_key_locked return -EOPNOTSUPP on X550 and later VFs without
- * asking: their RSS lives in the VF's own VFRETA/VFRSSRK registers, and ixgbe_ndo_set_vf_rss_query_en
- * accepts query_rss only on 82599/X540 PFs, so the PF could never answer.
- */
-const rssOnX550 = (family: FamilyDescriptor): string | null =>
-  family.isX550Class
-    ? `an ${family.model} VF keeps its RSS table and key in its own registers (VFRETA/VFRSSRK): the PF answers RSS queries only for 82599/X540 VFs, so Linux ixgbevf does not ask either`
-    : null;
-
-/**
- * ixgbe_update_vf_xcast_mode refuses PROMISC when the PF's MAC is an 82599 or older (-EOPNOTSUPP), and
- * only trust decides the other modes; X540 and later grant it to a trusted VF when the PF is promiscuous.
- * An untrusted 82599 VF asking for it would be downgraded to MULTI instead of refused: we refuse
- * locally in both cases (docs/protocol.md, deliberate differences).
- */
-const promiscOn82599 = (family: FamilyDescriptor): string | null =>
-  family.model === '82599' ? 'an 82599 PF never grants a VF unicast promiscuous mode, whatever its trust (ixgbe refuses PROMISC below X540)' : null;
-
+/** Each message's gate, by name (the table of src/vf/messages/, plus xcast PROMISC's own). */
 export const Requirements = {
-  SET_MAC_ADDR: req(MsgId.SET_MAC_ADDR, 'SET_MAC_ADDR', ApiVersion.V1_0, BOTH),
-  SET_MULTICAST: req(MsgId.SET_MULTICAST, 'SET_MULTICAST', ApiVersion.V1_0, BOTH),
-  SET_VLAN: req(MsgId.SET_VLAN, 'SET_VLAN', ApiVersion.V1_0, BOTH),
-  SET_LPE: req(MsgId.SET_LPE, 'SET_LPE', ApiVersion.V1_0, BOTH),
-  SET_MACVLAN: req(MsgId.SET_MACVLAN, 'SET_MACVLAN', ApiVersion.V1_0, IXGBE),
-  IGB_SET_PROMISC: req(MsgId.IGB_SET_PROMISC, 'SET_PROMISC', ApiVersion.V1_0, IGB),
-  API_NEGOTIATE: req(MsgId.API_NEGOTIATE, 'API_NEGOTIATE', ApiVersion.V1_0, IXGBE),
-  GET_QUEUES: req(MsgId.GET_QUEUES, 'GET_QUEUES', ApiVersion.V1_1, IXGBE),
-  GET_RETA: req(MsgId.GET_RETA, 'GET_RETA', ApiVersion.V1_2, IXGBE, rssOnX550),
-  GET_RSS_KEY: req(MsgId.GET_RSS_KEY, 'GET_RSS_KEY', ApiVersion.V1_2, IXGBE, rssOnX550),
-  UPDATE_XCAST_MODE: req(MsgId.UPDATE_XCAST_MODE, 'UPDATE_XCAST_MODE', ApiVersion.V1_2, IXGBE),
-  XCAST_PROMISC: req(MsgId.UPDATE_XCAST_MODE, 'UPDATE_XCAST_MODE promisc', ApiVersion.V1_3, IXGBE, promiscOn82599),
-  GET_LINK_STATE: req(MsgId.GET_LINK_STATE, 'GET_LINK_STATE', ApiVersion.V1_2, IXGBE),
-  GET_PF_LINK_STATE: req(MsgId.GET_PF_LINK_STATE, 'GET_PF_LINK_STATE', ApiVersion.V1_6, IXGBE),
-  FEATURES_NEGOTIATE: req(MsgId.FEATURES_NEGOTIATE, 'FEATURES_NEGOTIATE', ApiVersion.V1_7, IXGBE),
-} as const;
+  SET_MAC_ADDR: MESSAGES.SET_MAC_ADDR.requirement,
+  SET_MULTICAST: MESSAGES.SET_MULTICAST.requirement,
+  SET_VLAN: MESSAGES.SET_VLAN.requirement,
+  SET_LPE: MESSAGES.SET_LPE.requirement,
+  SET_MACVLAN: MESSAGES.SET_MACVLAN.requirement,
+  IGB_SET_PROMISC: MESSAGES.SET_PROMISC.requirement,
+  API_NEGOTIATE: MESSAGES.API_NEGOTIATE.requirement,
+  GET_QUEUES: MESSAGES.GET_QUEUES.requirement,
+  GET_RETA: MESSAGES.GET_RETA.requirement,
+  GET_RSS_KEY: MESSAGES.GET_RSS_KEY.requirement,
+  UPDATE_XCAST_MODE: MESSAGES.UPDATE_XCAST_MODE.requirement,
+  XCAST_PROMISC,
+  GET_LINK_STATE: MESSAGES.GET_LINK_STATE.requirement,
+  GET_PF_LINK_STATE: MESSAGES.GET_PF_LINK_STATE.requirement,
+  FEATURES_NEGOTIATE: MESSAGES.FEATURES_NEGOTIATE.requirement,
+} as const satisfies Record<string, Requirement>;
 
 /** Whether `r` can ever be granted on this VF model (false: refused locally, see `refusedOn`). */
 export function isPossibleOn(r: Requirement, family: FamilyDescriptor): boolean {

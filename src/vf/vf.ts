@@ -1,118 +1,48 @@
 /**
  * `class Vf`: the VF side of the PF↔VF mailbox protocol (reference §5, §7), over `RegisterIo` and
- * `IrqSource` only. Implements the `VfApi` contract (types.ts).
- *
- * Lifecycle: `reset()` then `negotiateApi()` — in practice `resetAndNegotiate()` (bring-up.ts), which
- * also sends GET_QUEUES as the stock ixgbevf does. reset() puts the API back to 1.0 and the legacy
- * mailbox discipline, as the PF forgets the negotiated API on every VF reset (§5.3); it does NOT
- * renegotiate by itself. docs/protocol.md describes the protocol and every deliberate difference from
- * the kernel.
+ * `IrqSource` only; implements the `VfApi` contract (types.ts). A thin facade: each operation checks its
+ * arguments (arguments.ts), then runs the message described in src/vf/messages/ through the mailbox
+ * (`#send`: the gates, one transaction, a NACK turned into PfNackError with the message's explanation); it
+ * owns only the state the PF's answers leave (API, features, queues, xcast mode, the E610 link) and the
+ * events. Lifecycle: `reset()` then `negotiateApi()` — in practice `resetAndNegotiate()` (bring-up.ts). The
+ * PF forgets the API on every VF reset (§5.3); reset() does not renegotiate by itself. docs/protocol.md
+ * describes the protocol and every deliberate difference from the kernel.
  */
-import { EventEmitter } from 'node:events';
-import { DeviceGoneError, InvalidArgumentError, NotSupportedError, PfNackError, PfResetTimeoutError, ResetRequiredError } from '../errors.js';
-import { ApiVersion, NEGOTIATION_ORDER, apiAtLeast } from '../hw/api.js';
+import { DeviceGoneError, InvalidArgumentError, NotSupportedError, PfNackError } from '../errors.js';
+import { ApiVersion, NEGOTIATION_ORDER } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
-import { MsgFlag, REMOVED_REGISTER_VALUE, VF_RESET_REPLY_DELAY_MS, VF_RESET_RSTI_TIMEOUT_MS, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
-import {
-  ETH_FCS_BYTES,
-  ETH_HEADER_BYTES,
-  GET_QUEUES_WORDS,
-  IgbPromisc,
-  IXGBEVF_82599_API10_MAX_MTU,
-  LPE_MAX_FRAME,
-  MAX_MULTICAST_PER_MESSAGE,
-  MTU_MIN,
-  MsgId,
-  PfFeature,
-  QueuesWord,
-  RETA_ENTRIES_PER_WORD,
-  RETA_REPLY_WORDS,
-  RSS_KEY_BYTES,
-  RSS_KEY_REPLY_WORDS,
-  ResetReplyWord,
-  VF_MAX_QUEUES,
-  VF_RESET_REQUEST_WORD,
-  VLAN_ADD_MSGINFO,
-  VLAN_ID_MAX,
-  XcastMode,
-} from '../hw/messages.js';
-import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
-import { hasAck, hasNack, hex32, requestWord, withoutCts, classifyWord } from '../mbx/codec.js';
+import { VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
+import { noIrqs, systemClock, type RegisterIo } from '../io.js';
+import { classifyWord, hasNack } from '../mbx/codec.js';
 import { Mailbox, type MailboxSession } from '../mbx/mailbox.js';
 import { legacyOps } from '../mbx/ops-legacy.js';
 import { lockedOps } from '../mbx/ops-locked.js';
 import type { MailboxDiscipline } from '../mbx/ops.js';
-import type { MailboxTraceHook } from '../mbx/trace.js';
-import { enableMailboxInterrupt, maskInterrupts } from './interrupts.js';
-import { decodeLinkRegister, decodePfLinkState } from './link.js';
-import { formatMac, macFromWords, macToWords, parseMulticastMac, parseUnicastMac } from './mac.js';
-import { multicastHash, packHashes } from './multicast.js';
-import { nackError, renderRemedies, type NackContext, type NackKind, type Remedy, type RemedyTarget } from './nack.js';
-import { Requirements, requireSupported, type Requirement } from './requirements.js';
-import {
-  XCAST_MODE_VALUES,
-  type LinkInfo,
-  type MailboxCounters,
-  type QueueInfo,
-  type ResetResult,
-  type VfApi,
-  type VfEvents,
-  type XcastModeName,
-} from './types.js';
+import { ETH_OVERHEAD, checkMacvlan, checkMaxFrame, checkMtu, checkVlan, checkXcastMode, maxFrameLimit, planMulticast } from './arguments.js';
+import { readRegister } from './device.js';
+import { VfEventSource } from './events.js';
+import { decodeLinkRegister, linkComesFromPf } from './link.js';
+import { formatMac, parseUnicastMac } from './mac.js';
+import { IXGBEVF_SUPPORTED_FEATURES, MESSAGES, featuresImpliedBy, usesLockedMailbox, type MessageContext, type MessageSpec, type NackContext } from './messages/index.js';
+import { followMulticastOverflow, type MulticastOverflow, type XcastMemory } from './multicast-overflow.js';
+import { refusal } from './nack.js';
+import type { PfEventCheck, VfOptions } from './options.js';
+import { drainPfEvents } from './pf-events.js';
+import type { RemedyTarget } from './remedy.js';
+import { Requirements, requireSupported } from './requirements.js';
+import { resetVf } from './reset.js';
+import type { LinkInfo, MailboxCounters, QueueInfo, ResetResult, VfApi, XcastModeName } from './types.js';
 
-export interface VfOptions {
-  readonly regs: RegisterIo;
-  readonly irqs: IrqSource;
-  readonly family: FamilyDescriptor;
-  readonly clock?: Clock;
-  /** Budget of each mailbox wait, ms (default MBX_TIMEOUT_MS = 2000 × 500 µs; the CLI's --timeout). */
-  readonly timeoutMs?: number;
-  /**
-   * Timer interval between mailbox checks when no interrupt comes, ms. Default: interrupt mode 10
-   * (MBX_IRQ_FALLBACK_POLL_MS, a safety net: the interrupt wakes the wait), poll mode 0.5 (→ ~1 ms in Node).
-   */
-  readonly pollIntervalMs?: number;
-  /** Budget for RSTI to clear after VFCTRL.RST, ms (default VF_RESET_RSTI_TIMEOUT_MS). */
-  readonly resetTimeoutMs?: number;
-  /**
-   * Interrupt mode (default true): program the mailbox vector after each reset, wake mailbox waits on
-   * interrupts, and check the mailbox on every interrupt (events). false = poll mode: nothing is
-   * programmed or subscribed; call checkPfEvents() periodically.
-   */
-  readonly interrupts?: boolean;
-  readonly onTrace?: MailboxTraceHook;
-  /** The PF's netdev name, to fill in hints (`ip link set <pf> …`). */
-  readonly pfName?: string;
-  /**
-   * The VF is the simulated one (`sim:`): hints name the sim spec key that models a PF setting instead of
-   * an `ip link` command for a PF netdev that does not exist (see nack.ts). Default false.
-   */
-  readonly simulated?: boolean;
-  /** The VF index on its PF, to fill in hints (`… vf <n> …`). */
-  readonly vfIndex?: number;
-}
+export type { PfEventCheck, VfOptions } from './options.js';
 
-/** Result of checkPfEvents(). */
-export interface PfEventCheck {
-  /** RSTI/RSTD was seen, or a PF word said the VF lost clear-to-send. */
-  pfReset: boolean;
-  /** Unsolicited PF words read (and ACKed). */
-  messages: number[];
-}
+/** Where a transaction goes: the mailbox (takes its mutex) or a session already holding it. */
+type MailboxPort = Pick<MailboxSession, 'writeMsgReadAck'>;
+type AnySpec<A, R> = MessageSpec<string, A, R>;
 
-const ETH_OVERHEAD = ETH_HEADER_BYTES + ETH_FCS_BYTES;
-/** IXGBEVF_SUPPORTED_FEATURES: what ixgbevf offers in FEATURES_NEGOTIATE. */
-const IXGBEVF_SUPPORTED_FEATURES = PfFeature.IPSEC | PfFeature.ESX_MBX;
-const XCAST_NAMES = Object.fromEntries(Object.entries(XCAST_MODE_VALUES).map(([name, value]) => [value, name])) as Record<number, XcastModeName>;
-const MAX_MSGINFO = MSGINFO_MASK >>> MSGINFO_SHIFT;
-/** Unsolicited messages read per checkPfEvents() call at most (each read takes a lock round). */
-const MAX_DRAIN_PER_CHECK = 4;
-
-export class Vf implements VfApi {
+export class Vf extends VfEventSource implements VfApi {
   readonly family: FamilyDescriptor;
   readonly #regs: RegisterIo;
   readonly #mbx: Mailbox;
-  readonly #events = new EventEmitter();
   readonly #interrupts: boolean;
   readonly #resetTimeoutMs: number;
   readonly #target: RemedyTarget;
@@ -120,8 +50,7 @@ export class Vf implements VfApi {
   #api: ApiVersion = ApiVersion.V1_0;
   #lastReset: ResetResult | null = null;
   #pfFeatures = 0;
-  #xcast: XcastModeName | null = null;
-  #xcastBeforeOverflow: XcastModeName | null = null;
+  readonly #xcast: XcastMemory = { granted: null, beforeOverflow: null };
   /** The last GET_QUEUES answer since the last reset (traffic classes explain a SET_VLAN NACK). */
   #queues: QueueInfo | null = null;
   /** E610 at API ≥ 1.6: the last link the PF reported (GET_PF_LINK_STATE); null = not asked since the reset. */
@@ -130,6 +59,7 @@ export class Vf implements VfApi {
   #closed = false;
 
   constructor(opts: VfOptions) {
+    super();
     this.family = opts.family;
     this.#regs = opts.regs;
     this.#interrupts = opts.interrupts ?? true;
@@ -145,7 +75,7 @@ export class Vf implements VfApi {
       ...(opts.pollIntervalMs === undefined ? {} : { pollIntervalMs: opts.pollIntervalMs }),
       ...(opts.onTrace === undefined ? {} : { onTrace: opts.onTrace }),
       onUnsolicited: (word) => this.#onUnsolicited(word),
-      onResetRequired: (reason) => this.#emit('pf-reset', reason),
+      onResetRequired: (reason) => this.emitLater('pf-reset', reason),
     });
     this.#unsubscribe = this.#interrupts ? opts.irqs.on(() => this.#onInterrupt()) : () => undefined;
   }
@@ -180,72 +110,33 @@ export class Vf implements VfApi {
 
   /** Addition: the xcast mode the PF last granted (null until set; the PF keeps it across resets). */
   get xcastMode(): XcastModeName | null {
-    return this.#xcast;
+    return this.#xcast.granted;
   }
 
   // Reset and negotiation -------------------------------------------------------------------------
 
   /**
-   * VF reset (reference §7.2): mask interrupts, VFCTRL.RST, wait for RSTI to clear (RSTD drained), then
-   * VF_RESET (exactly 0x00000001) and its reply: ACK → the admin MAC, NACK → no admin MAC (null).
-   * Afterwards the API is 1.0 and the mailbox legacy: call negotiateApi() next.
-   * Interrupts: masked across CTRL.RST (as Linux), then the mailbox vector is programmed as soon as the
-   * PF has finished its reset (RSTI clear), before VF_RESET is sent — so the reset reply itself already
-   * comes with an MSI-X interrupt (on igb, whose PF speaks no negotiation, it is the only reply `info`
-   * gets). CTRL.RST is what can clear the interrupt registers, so programming after it is safe.
+   * VF reset (reference §7.2, reset.ts): CTRL.RST, the wait for the PF, VF_RESET. ACK → the admin MAC, NACK →
+   * no admin MAC (null). Afterwards the API is 1.0 and the mailbox legacy: call negotiateApi() next.
    */
   async reset(): Promise<ResetResult> {
     this.#assertOpen();
     return this.#mbx.exclusive(async (s) => {
-      const { family } = this;
-      maskInterrupts(this.#regs, family);
+      // The PF forgets the negotiated API (and with it the features and queues) on every VF reset.
       this.#api = ApiVersion.V1_0;
       this.#pfFeatures = 0;
       this.#queues = null;
       this.#pfLink = null;
-      this.#mbx.setOps(legacyOps);
-      this.#regs.write32(family.regs.ctrl, family.ctrlReset);
-      this.#flush();
-      const settled = await s.waitUntil(() => !s.checkForRst(), this.#resetTimeoutMs);
-      if (!settled) {
-        this.#mbx.requireReset('the PF is still in reset (RSTI)', false);
-        const remedies: Remedy[] = [{ kind: 'pf', setting: 'up' }];
-        throw new PfResetTimeoutError('PF still in reset: is the PF interface up?', {
-          hint: renderRemedies(remedies, this.#target),
-          details: { waitedMs: this.#resetTimeoutMs, remedies },
-        });
-      }
-      this.#mbx.clearNeedsReset();
-      if (this.#interrupts) enableMailboxInterrupt(this.#regs, family);
-      const reply = await s.writeMsgReadAck([VF_RESET_REQUEST_WORD], family.resetReplyWords, { replyDelayMs: VF_RESET_REPLY_DELAY_MS });
-      const status = withoutCts(reply[ResetReplyWord.STATUS]!);
-      let permanentMac: string | null;
-      if (status === ((VF_RESET_REQUEST_WORD | MsgFlag.ACK) >>> 0)) {
-        permanentMac = formatMac(macFromWords(reply[ResetReplyWord.MAC_LO] ?? 0, reply[ResetReplyWord.MAC_HI] ?? 0));
-      } else if (status === ((VF_RESET_REQUEST_WORD | MsgFlag.NACK) >>> 0)) {
-        permanentMac = null;
-      } else {
-        this.#mbx.requireReset(`unexpected VF_RESET reply ${hex32(status)}`, false);
-        throw new ResetRequiredError(`the PF answered VF_RESET with ${hex32(reply[0]!)}, neither ACK nor NACK`, {
-          hint: 'retry the reset; if it persists, check the PF kernel log (`dmesg`)',
-          details: { reply: reply.map(hex32) },
-        });
-      }
-      const mcFilterType = family.resetReplyWords > ResetReplyWord.MC_FILTER_TYPE ? (reply[ResetReplyWord.MC_FILTER_TYPE] ?? 0) : 0;
-      this.#lastReset = { permanentMac, mcFilterType };
+      const target = { regs: this.#regs, family: this.family, mbx: this.#mbx, interrupts: this.#interrupts, resetTimeoutMs: this.#resetTimeoutMs, target: this.#target };
+      this.#lastReset = await resetVf(s, target);
       return { ...this.#lastReset };
     });
   }
 
   /**
-   * API negotiation, newest first (NEGOTIATION_ORDER, as Linux ixgbevf); a NACK just moves on to the
-   * next version, the first ACK wins; if every version is NACKed the API stays 1.0 (no error). At 1.7
-   * the features are negotiated too, with the word ixgbevf sends (IXGBEVF_SUPPORTED_FEATURES = IPSEC |
-   * ESX_MBX, ixgbevf_negotiate_features_vf; we never use IPsec, and the PF only masks the word). The locked discipline is
-   * installed only for API 1.5, or 1.7 with ESX_MBX (reference §4.6).
-   *
-   * igb has no negotiation (its PF NACKs 0x08 as unknown): returns 1.0 without sending anything, which
-   * spares the igb PF an "Unhandled Msg" log line per reset.
+   * API negotiation, newest first (NEGOTIATION_ORDER, ixgbevf_negotiate_api): a NACK moves on, the first ACK
+   * wins, all NACKed leaves 1.0 (no error). At 1.7 the features too (IXGBEVF_SUPPORTED_FEATURES); then the
+   * discipline (locked only for 1.5, or 1.7 with ESX_MBX). igb has none: 1.0 without sending anything.
    */
   async negotiateApi(): Promise<ApiVersion> {
     this.#assertOpen();
@@ -257,17 +148,16 @@ export class Vf implements VfApi {
     return this.#mbx.exclusive(async (s) => {
       let agreed: ApiVersion = ApiVersion.V1_0;
       for (const api of NEGOTIATION_ORDER) {
-        const reply = await s.writeMsgReadAck([requestWord(MsgId.API_NEGOTIATE), api, 0], 3);
-        if (hasAck(reply[0]!) && !hasNack(reply[0]!)) {
+        if (await this.#transact(s, MESSAGES.API_NEGOTIATE, { api })) {
           agreed = api;
           break;
         }
       }
       this.#api = agreed;
-      this.#pfFeatures = agreed === ApiVersion.V1_4 ? PfFeature.IPSEC : agreed === ApiVersion.V1_5 ? PfFeature.ESX_MBX : 0;
+      this.#pfFeatures = featuresImpliedBy(agreed);
       if (agreed === ApiVersion.V1_7) {
         try {
-          this.#pfFeatures = await this.#featuresIn(s, IXGBEVF_SUPPORTED_FEATURES);
+          this.#pfFeatures = await this.#transact(s, MESSAGES.FEATURES_NEGOTIATE, { features: IXGBEVF_SUPPORTED_FEATURES });
         } catch (err) {
           if (!(err instanceof PfNackError)) throw err;
           this.#pfFeatures = 0;
@@ -286,84 +176,45 @@ export class Vf implements VfApi {
     }
     requireSupported(Requirements.FEATURES_NEGOTIATE, this.family, this.#api);
     return this.#mbx.exclusive(async (s) => {
-      this.#pfFeatures = await this.#featuresIn(s, features);
+      this.#pfFeatures = await this.#transact(s, MESSAGES.FEATURES_NEGOTIATE, { features });
       this.#selectOps();
       return this.#pfFeatures;
     });
   }
 
-  async #featuresIn(s: MailboxSession, features: number): Promise<number> {
-    const reply = await s.writeMsgReadAck([requestWord(MsgId.FEATURES_NEGOTIATE), features >>> 0], 2);
-    if (hasNack(reply[0]!)) throw nackError({ op: 'FEATURES_NEGOTIATE' }, reply[0]!, this.#nackContext());
-    return (reply[1] ?? 0) >>> 0;
-  }
-
   #selectOps(): void {
-    const esx = this.#api === ApiVersion.V1_5 || (this.#api === ApiVersion.V1_7 && (this.#pfFeatures & PfFeature.ESX_MBX) !== 0);
-    this.#mbx.setOps(esx ? lockedOps : legacyOps);
+    this.#mbx.setOps(usesLockedMailbox(this.#api, this.#pfFeatures) ? lockedOps : legacyOps);
   }
 
   // Configuration ----------------------------------------------------------------------------------
 
   /** SET_MAC_ADDR (igb: MSGINFO 0, the primary address). Rejects multicast and all-zero locally. */
   async setMac(mac: string): Promise<void> {
-    const bytes = parseUnicastMac(mac);
-    const text = formatMac(bytes);
-    await this.#call(Requirements.SET_MAC_ADDR, [requestWord(MsgId.SET_MAC_ADDR), ...macToWords(bytes)], 3, { op: 'SET_MAC_ADDR', mac: text });
+    await this.#send(MESSAGES.SET_MAC_ADDR, { mac: formatMac(parseUnicastMac(mac)) });
   }
 
   /**
-   * SET_MULTICAST with the 12-bit hashes of `macs` (multicast addresses only), per the mc_filter_type
-   * of the last reset. One message carries at most 30 hashes. Beyond 30:
-   * - ixgbe at API ≥ 1.2: the first 30 are sent and the xcast mode is raised to ALLMULTI (unless it is
-   *   already ALLMULTI or PROMISC) → `overflow: 'allmulti'`. If the PF downgrades (untrusted VF → MULTI),
-   *   the result is `'truncated'`. A later list of ≤ 30 restores the mode that was in force before.
-   * - ixgbe below API 1.2: the first 30 are sent → `overflow: 'truncated'`.
-   * - igb: MSGINFO carries the real count (capped at 255) and the igb PF turns on multicast promiscuous
-   *   for counts above 30 → `overflow: 'allmulti'`.
-   * `programmed` is the number of hashes sent (≤ 30).
+   * SET_MULTICAST with the 12-bit hashes of `macs` (multicast addresses only), per the mc_filter_type of the
+   * last reset; `programmed` is the number of hashes sent (≤ 30), `overflow` what became of the rest
+   * (multicast-overflow.ts).
    */
-  async setMulticast(macs: readonly string[]): Promise<{ programmed: number; overflow: 'none' | 'allmulti' | 'truncated' }> {
-    if (!Array.isArray(macs)) throw new InvalidArgumentError('ERR_INVALID_MAC', 'the multicast list must be an array of MAC addresses');
-    const groups = macs.map((m) => parseMulticastMac(m));
+  async setMulticast(macs: readonly string[]): Promise<{ programmed: number; overflow: MulticastOverflow }> {
+    const plan = planMulticast(macs, this.family, this.#lastReset?.mcFilterType ?? 0);
     requireSupported(Requirements.SET_MULTICAST, this.family, this.#api);
-    const filterType = this.#lastReset?.mcFilterType ?? 0;
-    const sent = groups.slice(0, MAX_MULTICAST_PER_MESSAGE);
-    const hashes = sent.map((g) => multicastHash(g, filterType));
-    const igb = this.family.kind === 'igbvf';
-    const over = groups.length > MAX_MULTICAST_PER_MESSAGE;
-    const count = igb && over ? Math.min(groups.length, MAX_MSGINFO) : sent.length;
-    await this.#call(Requirements.SET_MULTICAST, [requestWord(MsgId.SET_MULTICAST, count), ...packHashes(hashes)], 1, { op: 'SET_MULTICAST' });
-    if (igb) return { programmed: sent.length, overflow: over ? 'allmulti' : 'none' };
-    const canXcast = apiAtLeast(this.#api, ApiVersion.V1_2);
-    if (!over) {
-      if (this.#xcastBeforeOverflow !== null && canXcast) {
-        const previous = this.#xcastBeforeOverflow;
-        this.#xcastBeforeOverflow = null;
-        await this.#xcastIxgbe(previous);
-      }
-      return { programmed: sent.length, overflow: 'none' };
-    }
-    if (!canXcast) return { programmed: sent.length, overflow: 'truncated' };
-    const current = this.#xcast ?? 'multi';
-    if (XCAST_MODE_VALUES[current] >= XcastMode.ALLMULTI) return { programmed: sent.length, overflow: 'allmulti' };
-    const granted = await this.#xcastIxgbe('allmulti');
-    this.#xcastBeforeOverflow ??= current;
-    return { programmed: sent.length, overflow: XCAST_MODE_VALUES[granted] >= XcastMode.ALLMULTI ? 'allmulti' : 'truncated' };
+    await this.#send(MESSAGES.SET_MULTICAST, plan);
+    const overflow = await followMulticastOverflow(plan.over, this.family, this.#api, this.#xcast, (mode) => this.#xcastIxgbe(mode));
+    return { programmed: plan.hashes.length, overflow };
   }
 
-  /** SET_VLAN: add (`on`) or remove VLAN `id` (0..4095). */
+  /** SET_VLAN: add (`on`) or remove VLAN `id` (0..4094; the PF masks with 0xFFF). */
   async setVlan(id: number, on: boolean): Promise<void> {
-    if (!Number.isInteger(id) || id < 0 || id > VLAN_ID_MAX) {
-      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid VLAN id ${String(id)}: expected an integer 0..${VLAN_ID_MAX}`, { details: { vlan: id } });
-    }
-    if (typeof on !== 'boolean') throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'setVlan(id, on): `on` must be a boolean');
-    await this.#call(Requirements.SET_VLAN, [requestWord(MsgId.SET_VLAN, on ? VLAN_ADD_MSGINFO : 0), id], 2, { op: 'SET_VLAN', id, on });
+    checkVlan(id, on);
+    await this.#send(MESSAGES.SET_VLAN, { id, on });
   }
 
   /** Largest max frame this VF may ask for now: 82599 at API 1.0 is limited to MTU 1504 (reference §5.4). */
   get maxFrameLimit(): number {
-    return this.family.model === '82599' && this.#api === ApiVersion.V1_0 ? IXGBEVF_82599_API10_MAX_MTU + ETH_OVERHEAD : LPE_MAX_FRAME;
+    return maxFrameLimit(this.family, this.#api);
   }
 
   /**
@@ -372,30 +223,14 @@ export class Vf implements VfApi {
    * it never sends a frame below 86 although the PF would take 68 (ixgbe_set_vf_lpe).
    */
   async setMaxFrame(bytes: number): Promise<void> {
-    const limit = this.maxFrameLimit;
-    const min = MTU_MIN + ETH_OVERHEAD;
-    if (!Number.isInteger(bytes) || bytes < min || bytes > limit) {
-      throw this.#mtuError(`invalid max frame ${String(bytes)}: expected ${min}..${limit} bytes (MTU ${MTU_MIN}..${limit - ETH_OVERHEAD})`, limit, { maxFrame: bytes, min, max: limit });
-    }
-    await this.#call(Requirements.SET_LPE, [requestWord(MsgId.SET_LPE), bytes], 2, { op: 'SET_LPE', maxFrame: bytes });
+    checkMaxFrame(bytes, this.maxFrameLimit, this.#target);
+    await this.#send(MESSAGES.SET_LPE, { maxFrame: bytes });
   }
 
   /** SET_LPE for an MTU (MTU_MIN..MTU_MAX, src/hw/messages.ts): sends MTU + 14 (Ethernet header) + 4 (FCS), as ixgbevf_change_mtu. */
   async setMtu(mtu: number): Promise<void> {
-    const limit = this.maxFrameLimit - ETH_OVERHEAD;
-    if (!Number.isInteger(mtu) || mtu < MTU_MIN || mtu > limit) {
-      throw this.#mtuError(`invalid MTU ${String(mtu)}: expected ${MTU_MIN}..${limit}`, limit + ETH_OVERHEAD, { mtu, min: MTU_MIN, max: limit });
-    }
+    checkMtu(mtu, this.maxFrameLimit, this.#target);
     await this.setMaxFrame(mtu + ETH_OVERHEAD);
-  }
-
-  #mtuError(message: string, limitFrame: number, details: Record<string, unknown>): InvalidArgumentError {
-    // ixgbevf_probe: an 82599 VF at API 1.0 gets max_mtu ETH_DATA_LEN + ETH_FCS_LEN (1504).
-    const remedies: Remedy[] = limitFrame < LPE_MAX_FRAME ? [{ kind: 'vf-step', step: 'negotiate-api' }] : [];
-    return new InvalidArgumentError('ERR_INVALID_MTU', limitFrame < LPE_MAX_FRAME ? `${message} (an 82599 VF at mailbox API 1.0 is limited to MTU ${IXGBEVF_82599_API10_MAX_MTU})` : message, {
-      ...(remedies.length === 0 ? {} : { hint: renderRemedies(remedies, this.#target) }),
-      details: { ...details, remedies },
-    });
   }
 
   /**
@@ -403,18 +238,7 @@ export class Vf implements VfApi {
    * > 1 adds `mac` (index ≤ 255, it travels in MSGINFO).
    */
   async setMacvlan(index: number, mac: string | null): Promise<void> {
-    if (!Number.isInteger(index) || index < 0 || index > MAX_MSGINFO) {
-      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid MACVLAN index ${String(index)}: expected 0..${MAX_MSGINFO}`);
-    }
-    let words: [number, number] = [0, 0];
-    let text: string | null = null;
-    if (index > 0) {
-      if (mac === null) throw new InvalidArgumentError('ERR_INVALID_MAC', `MACVLAN index ${index} needs a MAC address`);
-      const bytes = parseUnicastMac(mac);
-      text = formatMac(bytes);
-      words = macToWords(bytes);
-    }
-    await this.#call(Requirements.SET_MACVLAN, [requestWord(MsgId.SET_MACVLAN, index), ...words], 3, { op: 'SET_MACVLAN', mac: text, index });
+    await this.#send(MESSAGES.SET_MACVLAN, { index, mac: checkMacvlan(index, mac) });
   }
 
   /**
@@ -423,20 +247,15 @@ export class Vf implements VfApi {
    * multicast flag for 'allmulti', without it for 'none'/'multi'; 'promisc' is not supported there.
    */
   async setXcastMode(mode: XcastModeName): Promise<XcastModeName> {
-    if (typeof mode !== 'string' || !Object.hasOwn(XCAST_MODE_VALUES, mode)) {
-      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid xcast mode ${JSON.stringify(mode)}: expected none, multi, allmulti or promisc`);
-    }
-    this.#xcastBeforeOverflow = null;
+    checkXcastMode(mode);
+    this.#xcast.beforeOverflow = null;
     if (this.family.kind === 'igbvf') return this.#xcastIgb(mode);
     return this.#xcastIxgbe(mode);
   }
 
   async #xcastIxgbe(mode: XcastModeName): Promise<XcastModeName> {
-    requireSupported(mode === 'promisc' ? Requirements.XCAST_PROMISC : Requirements.UPDATE_XCAST_MODE, this.family, this.#api);
-    const reply = await this.#call(Requirements.UPDATE_XCAST_MODE, [requestWord(MsgId.UPDATE_XCAST_MODE), XCAST_MODE_VALUES[mode]], 2, { op: 'UPDATE_XCAST_MODE', mode });
-    const granted = XCAST_NAMES[reply[1] ?? -1] ?? mode;
-    this.#xcast = granted;
-    return granted;
+    this.#xcast.granted = await this.#send(MESSAGES.UPDATE_XCAST_MODE, { mode });
+    return this.#xcast.granted;
   }
 
   async #xcastIgb(mode: XcastModeName): Promise<XcastModeName> {
@@ -445,67 +264,42 @@ export class Vf implements VfApi {
         hint: 'use xcast mode allmulti',
       });
     }
-    const word0 = (requestWord(MsgId.IGB_SET_PROMISC) | (mode === 'allmulti' ? IgbPromisc.MULTICAST : 0)) >>> 0;
-    await this.#call(Requirements.IGB_SET_PROMISC, [word0], 1, { op: 'SET_PROMISC', mode });
-    this.#xcast = mode;
-    return mode;
+    this.#xcast.granted = await this.#send(MESSAGES.SET_PROMISC, { mode });
+    return this.#xcast.granted;
   }
 
   // Queries ----------------------------------------------------------------------------------------
 
   /** GET_QUEUES (API ≥ 1.1), sanitised as ixgbevf does (0 or > 8 queues → 8; TCs > rx → 1; def_q ≥ tx → 0). */
   async getQueues(): Promise<QueueInfo> {
-    const reply = await this.#call(Requirements.GET_QUEUES, [requestWord(MsgId.GET_QUEUES), 0, 0, 0, 0], GET_QUEUES_WORDS, { op: 'GET_QUEUES' });
-    const clampQueues = (n: number): number => (n === 0 || n > VF_MAX_QUEUES ? VF_MAX_QUEUES : n);
-    const txQueues = clampQueues(reply[QueuesWord.TX_QUEUES] ?? 0);
-    const rxQueues = clampQueues(reply[QueuesWord.RX_QUEUES] ?? 0);
-    let transparentVlan = reply[QueuesWord.TRANS_VLAN] ?? 0;
-    if (transparentVlan > rxQueues) transparentVlan = 1;
-    let defaultQueue = reply[QueuesWord.DEF_QUEUE] ?? 0;
-    if (defaultQueue >= txQueues) defaultQueue = 0;
-    this.#queues = { txQueues, rxQueues, transparentVlan, defaultQueue };
+    this.#queues = await this.#send(MESSAGES.GET_QUEUES, {});
     return { ...this.#queues };
   }
 
   /** GET_RETA (API ≥ 1.2, 82599/X540 PF with query_rss on): 128 two-bit entries. */
-  async getReta(): Promise<number[]> {
-    const reply = await this.#call(Requirements.GET_RETA, [requestWord(MsgId.GET_RETA)], RETA_REPLY_WORDS, { op: 'GET_RETA' });
-    const entries: number[] = [];
-    for (let w = 1; w < RETA_REPLY_WORDS; w += 1) {
-      for (let j = 0; j < RETA_ENTRIES_PER_WORD; j += 1) entries.push(((reply[w] ?? 0) >>> (2 * j)) & 0x3);
-    }
-    return entries;
+  getReta(): Promise<number[]> {
+    return this.#send(MESSAGES.GET_RETA, {});
   }
 
   /** GET_RSS_KEY (API ≥ 1.2, 82599/X540 PF with query_rss on): the 40-byte key. */
-  async getRssKey(): Promise<Uint8Array> {
-    const reply = await this.#call(Requirements.GET_RSS_KEY, [requestWord(MsgId.GET_RSS_KEY)], RSS_KEY_REPLY_WORDS, { op: 'GET_RSS_KEY' });
-    const key = new Uint8Array(RSS_KEY_BYTES);
-    for (let i = 0; i < RSS_KEY_BYTES; i += 1) key[i] = ((reply[1 + (i >> 2)] ?? 0) >>> (8 * (i & 3))) & 0xff;
-    return key;
+  getRssKey(): Promise<Uint8Array> {
+    return this.#send(MESSAGES.GET_RSS_KEY, {});
   }
 
   /** GET_LINK_STATE (API ≥ 1.2): whether the administrator lets the VF have link. */
-  async getLinkState(): Promise<boolean> {
-    const reply = await this.#call(Requirements.GET_LINK_STATE, [requestWord(MsgId.GET_LINK_STATE), 0], 2, { op: 'GET_LINK_STATE' });
-    return (reply[1] ?? 0) !== 0;
+  getLinkState(): Promise<boolean> {
+    return this.#send(MESSAGES.GET_LINK_STATE, {});
   }
 
   /** GET_PF_LINK_STATE (API ≥ 1.6, E610 PF only). On an E610 the answer is also what link() reports next. */
   async getPfLinkState(): Promise<LinkInfo> {
-    const reply = await this.#call(Requirements.GET_PF_LINK_STATE, [requestWord(MsgId.GET_PF_LINK_STATE), 0, 0], 3, { op: 'GET_PF_LINK_STATE' });
-    const link = decodePfLinkState(reply[1] ?? 0, reply[2] ?? 0);
+    const link = await this.#send(MESSAGES.GET_PF_LINK_STATE, {});
     if (this.#linkFromPf()) this.#pfLink = link;
     return { ...link };
   }
 
-  /**
-   * Where the link comes from, as ixgbevf_check_mac_link_vf decides: an E610 VF at API ≥ 1.6 asks the
-   * PF (GET_PF_LINK_STATE) because E610 does not maintain VFLINKS for VFs; every other VF reads VFLINKS
-   * (igb: STATUS).
-   */
   #linkFromPf(): boolean {
-    return this.family.model === 'E610' && this.family.kind === 'ixgbevf' && apiAtLeast(this.#api, ApiVersion.V1_6);
+    return linkComesFromPf(this.family, this.#api);
   }
 
   /**
@@ -526,49 +320,18 @@ export class Vf implements VfApi {
   link(): LinkInfo {
     this.#assertOpen();
     if (this.#linkFromPf()) return this.#pfLink === null ? { up: false, speedMbps: null, source: 'GET_PF_LINK_STATE' } : { ...this.#pfLink };
-    const value = this.#regs.read32(this.family.regs.links) >>> 0;
-    if (value === REMOVED_REGISTER_VALUE) throw this.#removed(this.family.regs.links);
-    return decodeLinkRegister(value, this.family);
+    return decodeLinkRegister(readRegister(this.#regs, this.family.regs.links), this.family);
   }
 
   // Events -----------------------------------------------------------------------------------------
 
   /**
-   * Addition: the interrupt handler's mailbox check, on demand (poll mode, the daemon's poll loop).
-   * RSTI/RSTD → "needs reset" + `pf-reset`. A waiting PF message is read (1 word, ACKed):
-   * 0x20000100 → `pf-message` + `link`; 0x00000100 or 0x40000000 → `pf-message` + `pf-reset` ("needs
-   * reset"). While RSTI is set, or once a reset is needed, no PF message is read: every ACK of ours
-   * would make a Linux PF send another bare NACK (§6.2); VF_RESET flushes what is pending. Runs under
-   * the mailbox mutex, after any running request.
+   * Addition: the interrupt handler's mailbox check on demand (poll mode, the daemon's poll loop), under the
+   * mailbox mutex after any running request (pf-events.ts): RSTI/RSTD or a PF word → `pf-reset` / `link`.
    */
   checkPfEvents(): Promise<PfEventCheck> {
     this.#assertOpen();
-    return this.#mbx.exclusive((s) => this.#check(s));
-  }
-
-  async #check(s: MailboxSession): Promise<PfEventCheck> {
-    const result: PfEventCheck = { pfReset: false, messages: [] };
-    if (s.checkForRst()) {
-      result.pfReset = true;
-      this.#mbx.requireReset('the PF was reset (RSTI/RSTD)');
-      if (this.#mbx.hasPfReset()) return result; // RSTI still set: touch nothing but VFMAILBOX
-    }
-    for (let i = 0; i < MAX_DRAIN_PER_CHECK; i += 1) {
-      // Once a reset is needed, reading (ACKing) more PF words only makes a Linux PF answer each ACK
-      // with another bare NACK (rcv_ack, §6.2) — an endless ping-pong. Leave PFSTS for VF_RESET to flush.
-      if (this.#mbx.needsReset) break;
-      const needed = this.#mbx.needsReset;
-      const words = await s.readPending(1);
-      if (words === null) break;
-      result.messages.push(words[0]!);
-      if (this.#mbx.needsReset && !needed) result.pfReset = true;
-    }
-    // The PF may have gone into reset while we read (its down path pings, then resets the hardware).
-    if (!result.pfReset && s.checkForRst()) {
-      result.pfReset = true;
-      this.#mbx.requireReset('the PF was reset (RSTI/RSTD)');
-    }
-    return result;
+    return this.#mbx.exclusive((s) => drainPfEvents(this.#mbx, s));
   }
 
   #onInterrupt(): void {
@@ -577,7 +340,7 @@ export class Vf implements VfApi {
     this.#mbx
       .exclusive((s) => {
         this.#checkQueued = false;
-        return this.#closed ? Promise.resolve(null) : this.#check(s);
+        return this.#closed ? Promise.resolve(null) : drainPfEvents(this.#mbx, s);
       })
       .catch(() => {
         // Device gone or PF not answering: the next explicit call reports it with a typed error.
@@ -586,43 +349,23 @@ export class Vf implements VfApi {
   }
 
   #onUnsolicited(word: number): void {
-    this.#emit('pf-message', word);
+    this.emitLater('pf-message', word);
     const kind = classifyWord(word);
     if (kind.kind === 'control' && kind.cts) {
       if (this.#linkFromPf()) {
         // E610 at API ≥ 1.6: ask the PF (after the transaction that read the ping releases the mailbox).
         this.checkLink().then(
-          (link) => this.#events.emit('link', link),
+          (link) => this.emitNow('link', link),
           () => undefined, // a failing query surfaces on the next call
         );
         return;
       }
       try {
-        this.#emit('link', this.link());
+        this.emitLater('link', this.link());
       } catch {
         // removal surfaces on the next call
       }
     }
-  }
-
-  on<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this {
-    this.#events.on(event, listener);
-    return this;
-  }
-
-  off<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this {
-    this.#events.off(event, listener);
-    return this;
-  }
-
-  once<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this {
-    this.#events.once(event, listener);
-    return this;
-  }
-
-  /** Events are delivered on a microtask: never inside a mailbox transaction, and a throwing listener cannot break one. */
-  #emit<E extends keyof VfEvents>(event: E, ...args: Parameters<VfEvents[E]>): void {
-    queueMicrotask(() => this.#events.emit(event, ...args));
   }
 
   /** Stops listening to interrupts; idempotent. Does not touch the device. Later calls → ERR_CLOSED. */
@@ -635,28 +378,32 @@ export class Vf implements VfApi {
 
   // Helpers ----------------------------------------------------------------------------------------
 
-  async #call(r: Requirement, words: number[], replyWords: number, nack: NackKind): Promise<number[]> {
+  /**
+   * Runs one described message (src/vf/messages/): its gates first (the argument-dependent one, then the
+   * message's own), nothing sent when one fails; then one transaction.
+   */
+  async #send<A, R>(spec: AnySpec<A, R>, args: A): Promise<R> {
+    const extra = spec.requirementFor?.(args) ?? null;
+    if (extra !== null) requireSupported(extra, this.family, this.#api);
     this.#assertOpen();
-    requireSupported(r, this.family, this.#api);
-    const reply = await this.#mbx.writeMsgReadAck(words, Math.min(replyWords, this.family.replyWords));
-    if (hasNack(reply[0]!)) throw nackError(nack, reply[0]!, this.#nackContext());
-    return reply;
+    requireSupported(spec.requirement, this.family, this.#api);
+    return this.#transact(this.#mbx, spec, args);
+  }
+
+  /** One request and its reply: a NACK becomes PfNackError with the message's explanation (unless it is an answer). */
+  async #transact<A, R>(port: MailboxPort, spec: AnySpec<A, R>, args: A): Promise<R> {
+    const ctx: MessageContext = { family: this.family, api: this.#api, mcFilterType: this.#lastReset?.mcFilterType ?? 0 };
+    const reply = await port.writeMsgReadAck(spec.encode(args, ctx), Math.min(spec.replyWords, this.family.replyWords));
+    const word0 = reply[0] ?? 0;
+    if (spec.nackIsAnswer !== true && hasNack(word0)) {
+      const nack = this.#nackContext();
+      throw refusal(spec.op, word0, spec.explain?.(args, nack), nack);
+    }
+    return spec.decode(reply, args, ctx);
   }
 
   #nackContext(): NackContext {
     return { target: this.#target, family: this.family, api: this.#api, queues: this.#queues };
-  }
-
-  #flush(): void {
-    const value = this.#regs.read32(this.family.regs.status) >>> 0;
-    if (value === REMOVED_REGISTER_VALUE) throw this.#removed(this.family.regs.status);
-  }
-
-  #removed(offset: number): DeviceGoneError {
-    return new DeviceGoneError('ERR_DEVICE_REMOVED', 'the VF reads 0xffffffff: the device was removed or is in reset', {
-      hint: 'check `lspci` and the kernel log; the VF must be re-opened',
-      details: { offset },
-    });
   }
 
   #assertOpen(): void {

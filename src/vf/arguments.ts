@@ -1,0 +1,90 @@
+/**
+ * The local checks on what a caller asks of the VF, before anything is sent: VLAN ids, MACVLAN indexes,
+ * xcast mode names, the max frame / MTU window (with its 82599 API 1.0 limit, `ixgbevf_probe`), and the
+ * multicast list (how many hashes one SET_MULTICAST carries and what its MSGINFO count says). Each bad value
+ * is a typed InvalidArgumentError with a stable code; nothing here touches the device.
+ */
+import { InvalidArgumentError } from '../errors.js';
+import { ApiVersion } from '../hw/api.js';
+import type { FamilyDescriptor } from '../hw/family.js';
+import { MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
+import { ETH_FCS_BYTES, ETH_HEADER_BYTES, IXGBEVF_82599_API10_MAX_MTU, LPE_MAX_FRAME, MAX_MULTICAST_PER_MESSAGE, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
+import { formatMac, parseMulticastMac, parseUnicastMac } from './mac.js';
+import { multicastHash } from './multicast.js';
+import { renderRemedies, type Remedy, type RemedyTarget } from './remedy.js';
+import { XCAST_MODE_VALUES, type XcastModeName } from './types.js';
+
+export const ETH_OVERHEAD = ETH_HEADER_BYTES + ETH_FCS_BYTES;
+const MAX_MSGINFO = MSGINFO_MASK >>> MSGINFO_SHIFT;
+
+export function checkVlan(id: number, on: boolean): void {
+  if (!Number.isInteger(id) || id < 0 || id > VLAN_ID_MAX) {
+    throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid VLAN id ${String(id)}: expected an integer 0..${VLAN_ID_MAX}`, { details: { vlan: id } });
+  }
+  if (typeof on !== 'boolean') throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'setVlan(id, on): `on` must be a boolean');
+}
+
+/** The MACVLAN index (0..255, it travels in MSGINFO) and the MAC as text (null for index 0). */
+export function checkMacvlan(index: number, mac: string | null): string | null {
+  if (!Number.isInteger(index) || index < 0 || index > MAX_MSGINFO) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid MACVLAN index ${String(index)}: expected 0..${MAX_MSGINFO}`);
+  }
+  if (index === 0) return null;
+  if (mac === null) throw new InvalidArgumentError('ERR_INVALID_MAC', `MACVLAN index ${index} needs a MAC address`);
+  return formatMac(parseUnicastMac(mac));
+}
+
+export function checkXcastMode(mode: XcastModeName): void {
+  if (typeof mode !== 'string' || !Object.hasOwn(XCAST_MODE_VALUES, mode)) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid xcast mode ${JSON.stringify(mode)}: expected none, multi, allmulti or promisc`);
+  }
+}
+
+/** Largest max frame this VF may ask for now: 82599 at API 1.0 is limited to MTU 1504 (reference §5.4). */
+export function maxFrameLimit(family: FamilyDescriptor, api: ApiVersion): number {
+  return family.model === '82599' && api === ApiVersion.V1_0 ? IXGBEVF_82599_API10_MAX_MTU + ETH_OVERHEAD : LPE_MAX_FRAME;
+}
+
+function mtuError(message: string, limitFrame: number, details: Record<string, unknown>, target: RemedyTarget): InvalidArgumentError {
+  // ixgbevf_probe: an 82599 VF at API 1.0 gets max_mtu ETH_DATA_LEN + ETH_FCS_LEN (1504).
+  const remedies: Remedy[] = limitFrame < LPE_MAX_FRAME ? [{ kind: 'vf-step', step: 'negotiate-api' }] : [];
+  return new InvalidArgumentError('ERR_INVALID_MTU', limitFrame < LPE_MAX_FRAME ? `${message} (an 82599 VF at mailbox API 1.0 is limited to MTU ${IXGBEVF_82599_API10_MAX_MTU})` : message, {
+    ...(remedies.length === 0 ? {} : { hint: renderRemedies(remedies, target) }),
+    details: { ...details, remedies },
+  });
+}
+
+/** A max frame in (MTU_MIN + 18)..limit: ixgbevf's floor (min_mtu ETH_MIN_MTU), although the PF would take 68. */
+export function checkMaxFrame(bytes: number, limit: number, target: RemedyTarget): void {
+  const min = MTU_MIN + ETH_OVERHEAD;
+  if (!Number.isInteger(bytes) || bytes < min || bytes > limit) {
+    throw mtuError(`invalid max frame ${String(bytes)}: expected ${min}..${limit} bytes (MTU ${MTU_MIN}..${limit - ETH_OVERHEAD})`, limit, { maxFrame: bytes, min, max: limit }, target);
+  }
+}
+
+/** An MTU in MTU_MIN..(limit − 18). */
+export function checkMtu(mtu: number, limitFrame: number, target: RemedyTarget): void {
+  const limit = limitFrame - ETH_OVERHEAD;
+  if (!Number.isInteger(mtu) || mtu < MTU_MIN || mtu > limit) {
+    throw mtuError(`invalid MTU ${String(mtu)}: expected ${MTU_MIN}..${limit}`, limit + ETH_OVERHEAD, { mtu, min: MTU_MIN, max: limit }, target);
+  }
+}
+
+/** What one SET_MULTICAST carries for a list of groups. */
+export interface MulticastPlan {
+  /** MSGINFO: the hashes sent, or on igb above 30 the real count (capped at 255). */
+  readonly count: number;
+  /** The first 30 groups' 12-bit hashes, per the reset's mc_filter_type. */
+  readonly hashes: readonly number[];
+  /** More groups than one message carries. */
+  readonly over: boolean;
+}
+
+export function planMulticast(macs: readonly string[], family: FamilyDescriptor, filterType: number): MulticastPlan {
+  if (!Array.isArray(macs)) throw new InvalidArgumentError('ERR_INVALID_MAC', 'the multicast list must be an array of MAC addresses');
+  const groups = macs.map((m) => parseMulticastMac(m));
+  const hashes = groups.slice(0, MAX_MULTICAST_PER_MESSAGE).map((g) => multicastHash(g, filterType));
+  const over = groups.length > MAX_MULTICAST_PER_MESSAGE;
+  const count = family.kind === 'igbvf' && over ? Math.min(groups.length, MAX_MSGINFO) : hashes.length;
+  return { count, hashes, over };
+}

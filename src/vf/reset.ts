@@ -1,0 +1,60 @@
+/**
+ * The VF reset sequence (reference §7.2, `ixgbevf_reset_hw_vf` / `e1000_reset_hw_vf`), run inside one
+ * mailbox session: mask the VF's interrupts, back to the legacy discipline, CTRL.RST, wait until the PF
+ * is out of reset (RSTI clear; a PF whose interface is down keeps it set), program the mailbox interrupt
+ * (so the reset reply already comes with MSI-X; CTRL.RST is what can clear those registers), then the
+ * VF_RESET message (src/vf/messages/reset.ts) and its reply. The Vf facade forgets its negotiated state.
+ */
+import { PfResetTimeoutError, ResetRequiredError } from '../errors.js';
+import type { FamilyDescriptor } from '../hw/family.js';
+import { VF_RESET_REPLY_DELAY_MS } from '../hw/mailbox.js';
+import type { RegisterIo } from '../io.js';
+import { hex32, withoutCts } from '../mbx/codec.js';
+import type { Mailbox, MailboxSession } from '../mbx/mailbox.js';
+import { legacyOps } from '../mbx/ops-legacy.js';
+import { readRegister } from './device.js';
+import { enableMailboxInterrupt, maskInterrupts } from './interrupts.js';
+import { vfReset } from './messages/index.js';
+import { renderRemedies, type Remedy, type RemedyTarget } from './remedy.js';
+import type { ResetResult } from './types.js';
+
+export interface ResetTarget {
+  readonly regs: RegisterIo;
+  readonly family: FamilyDescriptor;
+  readonly mbx: Mailbox;
+  /** Interrupt mode: program the mailbox vector once the PF is out of reset. */
+  readonly interrupts: boolean;
+  /** Budget for RSTI to clear after CTRL.RST, ms. */
+  readonly resetTimeoutMs: number;
+  /** Where a fix is applied (for the "PF still in reset" hint). */
+  readonly target: RemedyTarget;
+}
+
+export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetResult> {
+  const { regs, family, mbx } = t;
+  maskInterrupts(regs, family);
+  mbx.setOps(legacyOps);
+  regs.write32(family.regs.ctrl, family.ctrlReset);
+  readRegister(regs, family.regs.status); // flush the posted write; all ones = the device is gone
+  const settled = await s.waitUntil(() => !s.checkForRst(), t.resetTimeoutMs);
+  if (!settled) {
+    mbx.requireReset('the PF is still in reset (RSTI)', false);
+    const remedies: Remedy[] = [{ kind: 'pf', setting: 'up' }];
+    throw new PfResetTimeoutError('PF still in reset: is the PF interface up?', {
+      hint: renderRemedies(remedies, t.target),
+      details: { waitedMs: t.resetTimeoutMs, remedies },
+    });
+  }
+  mbx.clearNeedsReset();
+  if (t.interrupts) enableMailboxInterrupt(regs, family);
+  const reply = await s.writeMsgReadAck(vfReset.encode(), vfReset.replyWords(family), { replyDelayMs: VF_RESET_REPLY_DELAY_MS });
+  const result = vfReset.decode(reply, family);
+  if (result === null) {
+    mbx.requireReset(`unexpected VF_RESET reply ${hex32(withoutCts(reply[0] ?? 0))}`, false);
+    throw new ResetRequiredError(`the PF answered VF_RESET with ${hex32(reply[0] ?? 0)}, neither ACK nor NACK`, {
+      hint: 'retry the reset; if it persists, check the PF kernel log (`dmesg`)',
+      details: { reply: reply.map(hex32) },
+    });
+  }
+  return result;
+}
