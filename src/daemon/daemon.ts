@@ -14,7 +14,7 @@ import { OwnedVf, type DaemonEvent } from './owned.js';
 import { acceptedFields, changeOf, desiredToWire, isMutating, type Caller, type MutatingRequest, type WireDesiredState } from './wire.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
-import { ControlServer } from './server.js';
+import { ControlServer, resolveGroup } from './server.js';
 import { emptyState, StateStore, type StateProblem } from './state.js';
 import { prepareStateDir } from './state-dir.js';
 import { stopOnSignals } from './signals.js';
@@ -22,6 +22,9 @@ import { simAction } from './sim-admin.js';
 import { parseVfSpec } from './validate.js';
 import { ServiceNotifier, type NotifyFn } from './notify.js';
 import { sdNotify } from '../native.js';
+import { DaemonMetrics } from './metrics.js';
+import { overlayConfigured, type ConfiguredState } from './config.js';
+import { MetricsServer, parseMetricsAddress, type MetricsAddress } from './metrics-server.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
 
@@ -50,6 +53,10 @@ export interface DaemonOptions {
   idleTimeoutMs?: number;
   /** systemd notifications (READY=1, STATUS=, STOPPING=1). Default: sd_notify(3) to $NOTIFY_SOCKET through the addon. */
   notify?: NotifyFn;
+  /** Serve Prometheus metrics here (`--metrics`: port, host:port or a Unix socket path). Default: off. */
+  metrics?: string | MetricsAddress;
+  /** `--config`: per VF the desired-state fields the file sets; they override the state file's at start. */
+  configured?: ReadonlyMap<string, ConfiguredState>;
 }
 
 export interface VfStatus {
@@ -79,6 +86,8 @@ export class Daemon extends EventEmitter {
   #stopping: Promise<void> | null = null;
   #unhookSignals: (() => void) | null = null;
   #notifier: ServiceNotifier | null = null;
+  #metrics: DaemonMetrics | null = null;
+  #metricsServer: MetricsServer | null = null;
 
   constructor(readonly options: DaemonOptions) {
     super();
@@ -98,6 +107,7 @@ export class Daemon extends EventEmitter {
     const specs = this.options.specs.map(parseVfSpec);
     if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
     if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
+    const metricsAt = typeof this.options.metrics === 'string' ? parseMetricsAddress(this.options.metrics) : this.options.metrics;
     if (this.options.stateDir !== undefined) await this.#openStore(this.options.stateDir);
     // The socket first: a second daemon must fail before it touches (and resets) any VF.
     this.#server = new ControlServer(this, {
@@ -111,6 +121,7 @@ export class Daemon extends EventEmitter {
     await this.#server.listen();
     this.#unhookSignals = stopOnSignals(this, logger);
     try {
+      if (metricsAt !== undefined) await this.#serveMetrics(metricsAt);
       for (const spec of specs) await this.#open(spec);
     } catch (err) {
       await this.stop('start failed');
@@ -138,6 +149,21 @@ export class Daemon extends EventEmitter {
     }
   }
 
+  /** The metrics endpoint (before any VF is touched: a port in use fails the start cleanly). */
+  async #serveMetrics(address: MetricsAddress): Promise<void> {
+    const metrics = new DaemonMetrics(() => [...this.vfs.values()]);
+    this.#metrics = metrics;
+    this.on('event', (e: DaemonEvent) => metrics.onEvent(e));
+    this.#metricsServer = new MetricsServer(metrics, this.options.logger);
+    const gid = this.options.group === undefined || address.kind !== 'unix' ? null : await resolveGroup(this.options.group, this.options.groupFile);
+    await this.#metricsServer.listen(address, gid);
+  }
+
+  /** Where the metrics are served (the real port when 0 was asked), or null. */
+  get metricsAddress(): MetricsAddress | null {
+    return this.#metricsServer?.address ?? null;
+  }
+
   /** Checks the state directory (refuses an unsafe one) and removes temp files a killed daemon left. */
   async #openStore(dir: string): Promise<void> {
     const real = await prepareStateDir(dir);
@@ -153,6 +179,7 @@ export class Daemon extends EventEmitter {
     const opts: OpenOptions = {
       onTrace: (ev) => {
         owned?.traced(ev.direction, ev.words);
+        this.#metrics?.traced(owned, ev.direction, ev.words);
         this.options.onTrace?.(ev);
       },
       ...(this.options.poll === true ? { poll: true } : {}),
@@ -189,6 +216,11 @@ export class Daemon extends EventEmitter {
           cause: err,
         });
       }
+    }
+    const configured = this.options.configured?.get(handle.id);
+    if (configured !== undefined && Object.keys(configured).length > 0) {
+      desired = overlayConfigured(desired, configured);
+      logger.log('info', 'config-applied', { vf: handle.id, fields: Object.keys(configured).join(','), desired });
     }
     owned = new OwnedVf(handle, desired, {
       logger,
@@ -372,6 +404,7 @@ export class Daemon extends EventEmitter {
         }
       }
       await this.#server?.close();
+      await this.#metricsServer?.close();
       this.#unhookSignals?.();
       this.options.logger.log('info', 'stopped', { reason });
       this.emit('stopped');

@@ -1,0 +1,161 @@
+/**
+ * The metrics endpoint: `--metrics <port | :port | host:port | [v6]:port | /unix/path>`. A bare port binds
+ * to 127.0.0.1 (localhost unless a host is named); a Unix socket is created 0600 (0660 and the daemon's
+ * group with `--group`), never over a file that is not a stale socket. Serves GET /metrics (Prometheus
+ * text format) and nothing else.
+ */
+import fsp from 'node:fs/promises';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import type { Logger } from './log.js';
+
+export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
+
+export const DEFAULT_METRICS_HOST = '127.0.0.1';
+
+function badAddress(text: string, why: string): InvalidArgumentError {
+  return new InvalidArgumentError('ERR_INVALID_METRICS_ADDRESS', `--metrics ${JSON.stringify(text)}: ${why}`, {
+    hint: 'ixgbevf daemon <vf> --metrics 9464   (or 127.0.0.1:9464, [::1]:9464, /run/ixgbevf/metrics.sock)',
+  });
+}
+
+function parsePort(text: string, whole: string): number {
+  if (!/^\d{1,5}$/.test(text)) throw badAddress(whole, `port ${JSON.stringify(text)} is not a number`);
+  const port = Number(text);
+  if (port > 65535) throw badAddress(whole, `port ${port} is outside 0–65535 (0: any free port, logged)`);
+  return port;
+}
+
+/** Parses `--metrics`; a bare port or `:port` means 127.0.0.1. */
+export function parseMetricsAddress(text: string): MetricsAddress {
+  if (text === '') throw badAddress(text, 'empty');
+  if (text.startsWith('/')) return { kind: 'unix', path: text };
+  if (text.startsWith('.')) return { kind: 'unix', path: path.resolve(text) };
+  if (/^\d+$/.test(text)) return { kind: 'tcp', host: DEFAULT_METRICS_HOST, port: parsePort(text, text) };
+  const v6 = /^\[([0-9a-fA-F:.]+)\]:(.*)$/.exec(text);
+  if (v6 !== null) {
+    if (net.isIPv6(v6[1]!) === false) throw badAddress(text, `${v6[1]} is not an IPv6 address`);
+    return { kind: 'tcp', host: v6[1]!, port: parsePort(v6[2]!, text) };
+  }
+  const colon = text.lastIndexOf(':');
+  if (colon === -1) throw badAddress(text, 'expected a port, host:port or an absolute socket path');
+  const host = text.slice(0, colon) === '' ? DEFAULT_METRICS_HOST : text.slice(0, colon);
+  if (host.includes(':')) throw badAddress(text, 'an IPv6 address goes in brackets: [::1]:9464');
+  if (!/^[\w.-]+$/.test(host)) throw badAddress(text, `${JSON.stringify(host)} is not a host name or address`);
+  return { kind: 'tcp', host, port: parsePort(text.slice(colon + 1), text) };
+}
+
+export function describeAddress(a: MetricsAddress): string {
+  return a.kind === 'unix' ? a.path : `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+}
+
+export interface MetricsSource {
+  contentType(): string;
+  metrics(): Promise<string>;
+}
+
+export class MetricsServer {
+  readonly #server: http.Server;
+  #address: MetricsAddress | null = null;
+
+  constructor(
+    source: MetricsSource,
+    private readonly logger: Logger,
+  ) {
+    this.#server = http.createServer((req, res) => {
+      const url = (req.url ?? '/').split('?')[0];
+      if (req.method !== 'GET' && req.method !== 'HEAD') {
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+        return;
+      }
+      if (url !== '/metrics') {
+        res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: the metrics are at /metrics\n');
+        return;
+      }
+      source.metrics().then(
+        (body) => res.writeHead(200, { 'content-type': source.contentType() }).end(req.method === 'HEAD' ? undefined : body),
+        (err: unknown) => {
+          this.logger.log('error', 'metrics-failed', { error: (err as Error).message });
+          res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n');
+        },
+      );
+    });
+    this.#server.keepAliveTimeout = 5000;
+    this.#server.headersTimeout = 10000;
+    this.#server.requestTimeout = 10000;
+  }
+
+  /** The bound address (a port 0 request resolved to the real port). */
+  get address(): MetricsAddress | null {
+    return this.#address;
+  }
+
+  async listen(address: MetricsAddress, gid: number | null = null): Promise<void> {
+    if (address.kind === 'unix') await this.#clearStaleSocket(address.path);
+    const oldMask = address.kind === 'unix' ? process.umask(0o177) : null;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const onError = (err: NodeJS.ErrnoException): void => {
+          reject(
+            new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${describeAddress(address)} (${err.code ?? err.message})`, {
+              hint: err.code === 'EADDRINUSE' ? 'choose another port: --metrics 9465' : 'check the address: --metrics 127.0.0.1:9464',
+              cause: err,
+            }),
+          );
+        };
+        this.#server.once('error', onError);
+        const done = (): void => {
+          this.#server.off('error', onError);
+          resolve();
+        };
+        if (address.kind === 'unix') this.#server.listen(address.path, done);
+        else this.#server.listen(address.port, address.host, done);
+      });
+    } finally {
+      if (oldMask !== null) process.umask(oldMask);
+    }
+    if (address.kind === 'unix') {
+      await fsp.chmod(address.path, 0o600);
+      if (gid !== null) {
+        await fsp.chown(address.path, -1, gid);
+        await fsp.chmod(address.path, 0o660);
+      }
+      this.#address = address;
+    } else {
+      const bound = this.#server.address() as net.AddressInfo;
+      this.#address = { kind: 'tcp', host: address.host, port: bound.port };
+    }
+    this.logger.log('info', 'metrics-listening', { address: describeAddress(this.#address), path: '/metrics' });
+  }
+
+  async #clearStaleSocket(file: string): Promise<void> {
+    let st;
+    try {
+      st = await fsp.lstat(file);
+    } catch {
+      return;
+    }
+    if (!st.isSocket()) {
+      throw new EnvironmentError('ERR_METRICS_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --metrics, or rm ${file}` });
+    }
+    const live = await new Promise<boolean>((resolve) => {
+      const c = net.connect(file);
+      c.once('connect', () => {
+        c.destroy();
+        resolve(true);
+      });
+      c.once('error', () => resolve(false));
+    });
+    if (live) throw new EnvironmentError('ERR_METRICS_IN_USE', `another process serves ${file}`, { hint: 'choose another path with --metrics' });
+    await fsp.unlink(file);
+  }
+
+  async close(): Promise<void> {
+    if (!this.#server.listening) return;
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    if (this.#address?.kind === 'unix') await fsp.unlink(this.#address.path).catch(() => undefined);
+  }
+}
