@@ -1,44 +1,13 @@
 /**
- * The smoke table's building blocks: the list of checks, an outcome (pass / fail / skip with a reason),
- * the Table that records them, and the small helpers the check groups share.
+ * The smoke table's building blocks: an outcome (pass / fail / skip with a reason), the Table that records
+ * outcomes against the list of checks (src/smoke/checks/), the test values, and the small helpers the check
+ * groups share.
  */
 import { IxgbevfError, NotSupportedError, isIxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open-types.js';
 import type { VfApi } from '../vf/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
 import type { SmokeCheck, SmokeGroup, SmokeStatus } from './types.js';
-
-/** Every check, in table order. */
-export const SMOKE_CHECKS: readonly { id: string; group: SmokeGroup; title: string }[] = [
-  { id: 'env.driver', group: 'environment', title: 'VF bound to vfio-pci' },
-  { id: 'env.doctor', group: 'environment', title: 'IOMMU, VFIO, group, permissions (doctor)' },
-  { id: 'env.open', group: 'environment', title: 'VF opened (VFIO, BAR0, interrupts)' },
-  { id: 'env.pf-view', group: 'environment', title: "PF's view of the VF (ip -j -d link show)" },
-  { id: 'reset.answer', group: 'reset', title: 'VF reset answered by the PF' },
-  { id: 'reset.mac', group: 'reset', title: "permanent MAC matches the PF's view" },
-  { id: 'api.version', group: 'api', title: 'mailbox API negotiated' },
-  { id: 'api.coverage', group: 'api', title: 'every operation the API allows tried once' },
-  { id: 'query.queues', group: 'queries', title: 'GET_QUEUES' },
-  { id: 'query.reta', group: 'queries', title: 'GET_RETA' },
-  { id: 'query.rss-key', group: 'queries', title: 'GET_RSS_KEY' },
-  { id: 'query.link-state', group: 'queries', title: 'GET_LINK_STATE' },
-  { id: 'query.pf-link', group: 'queries', title: 'GET_PF_LINK_STATE' },
-  { id: 'query.link-register', group: 'queries', title: 'link as ixgbevf reads it (VFLINKS / STATUS; the PF on E610 at API ≥ 1.6)' },
-  { id: 'config.set-mac', group: 'config', title: "set-mac shows in the PF's view, original restored" },
-  { id: 'config.macvlan', group: 'config', title: 'extra unicast filter (SET_MACVLAN)' },
-  { id: 'config.mtu', group: 'config', title: 'MTU (SET_LPE)' },
-  { id: 'config.vlan', group: 'config', title: 'VLAN add/del' },
-  { id: 'config.multicast', group: 'config', title: 'multicast list set/clear' },
-  { id: 'config.xcast', group: 'config', title: 'xcast mode (granted mode reported)' },
-  { id: 'irq.msix', group: 'interrupts', title: 'replies delivered through MSI-X' },
-  { id: 'pf.trust-off', group: 'pf-changes', title: 'admin MAC + trust off → set-mac refused with hint' },
-  { id: 'pf.trust-on', group: 'pf-changes', title: 'trust on → set-mac accepted' },
-  { id: 'pf.restore', group: 'pf-changes', title: 'PF settings restored' },
-  { id: 'pf.reset', group: 'pf-reset', title: 'PF down/up → reset detected, configuration re-applied' },
-  { id: 'release.restore', group: 'release', title: "PF's view of the VF put back while the VF is held" },
-  { id: 'release.view', group: 'release', title: "PF's view after release (reported, not judged)" },
-  { id: 'release.driver', group: 'release', title: 'VF driver put back (--bind)' },
-];
 
 export const TEST_VLAN = 3990;
 export const TEST_MTU = 1500;
@@ -62,12 +31,22 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export type WithCheck = VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> };
 
+/** A check's place in the table: id, group, title. */
+export interface CheckInfo {
+  readonly id: string;
+  readonly group: SmokeGroup;
+  readonly title: string;
+}
+
 export class Table {
   readonly results = new Map<string, SmokeCheck>();
-  constructor(private readonly onCheck?: (c: SmokeCheck) => void) {}
+  constructor(
+    private readonly checks: readonly CheckInfo[],
+    private readonly onCheck?: (c: SmokeCheck) => void,
+  ) {}
 
   record(id: string, outcome: Outcome, ms = 0, err?: IxgbevfError): SmokeCheck {
-    const def = SMOKE_CHECKS.find((c) => c.id === id);
+    const def = this.checks.find((c) => c.id === id);
     if (def === undefined) throw new Error(`unknown smoke check ${id}`);
     const check: SmokeCheck = {
       id,
@@ -107,16 +86,21 @@ export class Table {
     return this.results.has(id);
   }
 
+  /** Whether a check failed (an earlier step may have stopped the run). */
+  anyFailed(): boolean {
+    return [...this.results.values()].some((c) => c.status === 'fail');
+  }
+
   status(id: string): SmokeStatus | undefined {
     return this.results.get(id)?.status;
   }
 
   skipRest(reason: string): void {
-    for (const c of SMOKE_CHECKS) if (!this.results.has(c.id)) this.record(c.id, skip(reason));
+    for (const c of this.checks) if (!this.results.has(c.id)) this.record(c.id, skip(reason));
   }
 
   ordered(): SmokeCheck[] {
-    return SMOKE_CHECKS.map((c) => this.results.get(c.id)).filter((c): c is SmokeCheck => c !== undefined);
+    return this.checks.map((c) => this.results.get(c.id)).filter((c): c is SmokeCheck => c !== undefined);
   }
 }
 

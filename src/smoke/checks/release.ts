@@ -1,12 +1,14 @@
 /**
- * The release group: the PF's view of the VF put back while the VF is held (release.restore), the view
- * after release (release.view), and the VF's driver put back (release.driver).
+ * The release group, run by the engine whatever happened before: the PF's view of the VF put back while
+ * the VF is held (release.restore), the view after release (release.view, reported, not judged), and the
+ * VF's driver put back when --bind moved it (release.driver).
  */
-import type { VfHandle } from '../open-types.js';
-import type { ResetResult } from '../vf/types.js';
-import { Table, fail, fmtBool, pass, sameMac, show, skip, sleep, waitForView, type Outcome } from './checks.js';
-import type { PfSide, PfVfView } from './pf-side.js';
-import type { LeftChange, SmokeHost, SmokeOptions } from './types.js';
+import type { VfHandle } from '../../open-types.js';
+import type { ResetResult } from '../../vf/types.js';
+import type { CheckDef, HeldRun } from '../context.js';
+import type { PfSide, PfVfView } from '../pf-side.js';
+import { fail, fmtBool, pass, sameMac, show, skip, sleep, waitForView, type Outcome } from '../table.js';
+import type { LeftChange } from '../types.js';
 
 /**
  * Puts the PF's view of the VF back while the VF is still held. The only PF-view knob the default checks
@@ -64,15 +66,28 @@ export async function releaseView(handle: VfHandle, pf: PfSide | null, view0: Pf
   return pass(`reported (not judged): mac ${show(v.mac)}, trust ${fmtBool(v.trust)} (before: mac ${show(view0?.mac ?? null)}, trust ${fmtBool(view0?.trust ?? null)}); ${verdict}`, { before: view0, after: v });
 }
 
-export async function putDriverBack(table: Table, host: SmokeHost, opts: SmokeOptions, rebind: { previous: string | null } | null): Promise<void> {
-  if (rebind === null) {
-    table.record('release.driver', skip(opts.bind === true ? 'the VF was already on vfio-pci: nothing to put back' : 'not asked (--bind moves the VF to vfio-pci and back)'));
-    return;
-  }
-  await table.run('release.driver', async () => {
+export const releaseRestore: CheckDef<HeldRun> = {
+  id: 'release.restore',
+  group: 'release',
+  title: "PF's view of the VF put back while the VF is held",
+  run: (run) => restoreView(run.handle, run.pf, run.initialView, run.opts.allowPfChanges === true, run.leftChanged),
+};
+
+export const releaseViewCheck: CheckDef<HeldRun> = {
+  id: 'release.view',
+  group: 'release',
+  title: "PF's view after release (reported, not judged)",
+  run: (run) => releaseView(run.handle, run.pf, run.initialView, run.reset),
+};
+
+export const releaseDriver: CheckDef = {
+  id: 'release.driver',
+  group: 'release',
+  title: 'VF driver put back (--bind)',
+  async run({ opts, host, rebind }) {
+    if (rebind === null) return skip(opts.bind === true ? 'the VF was already on vfio-pci: nothing to put back' : 'not asked (--bind moves the VF to vfio-pci and back)');
     const r = await host.restore(opts.spec, rebind.previous);
     if (r.driver !== rebind.previous) return fail(`the VF is now on ${r.driver ?? 'no driver'}, not ${rebind.previous ?? 'unbound'}`, rebind.previous === null ? `ixgbevf unbind ${opts.spec}` : `ixgbevf unbind ${opts.spec} --driver ${rebind.previous}`);
     return pass(`back on ${r.driver ?? 'no driver'}`);
-  });
-}
-
+  },
+};
