@@ -1,0 +1,62 @@
+/**
+ * The shipped systemd units and the documented config example: both units are Type=notify, take the VFs
+ * from a config file (no VF in ExecStart: an admin never edits it), do not restart into a bad config
+ * (exit 2), pass `systemd-analyze verify` where systemd is installed; the config example in
+ * docs/daemon.md passes the daemon's validator.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { parseConfig } from '../../src/daemon/config.js';
+import { tempDir } from '../helpers/cli-daemon.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const units = ['ixgbevf.service', 'ixgbevf@.service'];
+
+function directives(text: string): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const line of text.split('\n')) {
+    const m = /^([A-Za-z]+)=(.*)$/.exec(line);
+    if (m !== null) out.set(m[1]!, [...(out.get(m[1]!) ?? []), m[2]!]);
+  }
+  return out;
+}
+
+for (const unit of units) {
+  test(`${unit}: Type=notify, VFs from --config, no restart on exit 2, loopback-only network`, () => {
+    const d = directives(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
+    assert.deepEqual(d.get('Type'), ['notify']);
+    assert.deepEqual(d.get('NotifyAccess'), ['main']);
+    const exec = d.get('ExecStart')!;
+    assert.equal(exec.length, 1);
+    assert.match(exec[0]!, /ixgbevf daemon --config \/etc\/ixgbevf\/(daemon|%i)\.json/);
+    assert.doesNotMatch(exec[0]!, /[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/, 'no VF in ExecStart');
+    assert.deepEqual(d.get('RestartPreventExitStatus'), ['2']);
+    assert.ok(d.get('RestrictAddressFamilies')![0]!.split(' ').includes('AF_UNIX'), 'AF_UNIX for the notify and control sockets');
+    assert.deepEqual(d.get('IPAddressAllow'), ['localhost']);
+  });
+}
+
+const analyze = spawnSync('systemd-analyze', ['--version'], { encoding: 'utf8' });
+test('systemd-analyze verify accepts both units', { skip: analyze.status === 0 ? false : 'systemd-analyze is not installed' }, () => {
+  const dir = tempDir();
+  copyFileSync(path.join(root, 'scripts', 'ixgbevf.service'), path.join(dir, 'ixgbevf.service'));
+  copyFileSync(path.join(root, 'scripts', 'ixgbevf@.service'), path.join(dir, 'ixgbevf@site.service'));
+  const r = spawnSync('systemd-analyze', ['verify', '--man=no', './ixgbevf.service', './ixgbevf@site.service'], { cwd: dir, encoding: 'utf8', timeout: 60_000 });
+  const complaints = `${r.stdout}${r.stderr}`.split('\n').filter((l) => /ixgbevf(@site)?\.service:\d+:/.test(l));
+  assert.deepEqual(complaints, []);
+  assert.equal(r.status, 0, r.stderr);
+});
+
+test('the config example in docs/daemon.md is valid', () => {
+  const doc = readFileSync(path.join(root, 'docs', 'daemon.md'), 'utf8');
+  const section = doc.slice(doc.indexOf('### The config file'));
+  const m = /```json\n([\s\S]*?)```/.exec(section);
+  assert.ok(m !== null, 'an example');
+  const config = parseConfig(JSON.parse(m[1]!));
+  assert.deepEqual([...config.vfs.keys()], ['0000:03:10.0', '0000:03:10.2']);
+  assert.equal(config.metrics, '127.0.0.1:9464');
+});
