@@ -98,6 +98,9 @@ export class Daemon extends EventEmitter {
   }
 
   #emitEvent(event: DaemonEvent): void {
+    // Our own observers first (not as 'event' listeners: those are the watchers').
+    this.#metrics?.onEvent(event);
+    this.#notifier?.onEvent(event);
     this.emit('event', event);
   }
 
@@ -136,7 +139,6 @@ export class Daemon extends EventEmitter {
     });
     const notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), logger);
     this.#notifier = notifier;
-    this.on('event', (e: DaemonEvent) => notifier.onEvent(e));
     for (const owned of this.vfs.values()) owned.start().catch(() => undefined);
     notifier.update();
     if (this.options.poll === true) {
@@ -153,7 +155,6 @@ export class Daemon extends EventEmitter {
   async #serveMetrics(address: MetricsAddress): Promise<void> {
     const metrics = new DaemonMetrics(() => [...this.vfs.values()]);
     this.#metrics = metrics;
-    this.on('event', (e: DaemonEvent) => metrics.onEvent(e));
     this.#metricsServer = new MetricsServer(metrics, this.options.logger);
     const gid = this.options.group === undefined || address.kind !== 'unix' ? null : await resolveGroup(this.options.group, this.options.groupFile);
     await this.#metricsServer.listen(address, gid);
