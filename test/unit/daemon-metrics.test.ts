@@ -95,6 +95,21 @@ test('a scrape parses strictly and counts what happened: ACK/NACK by message, PF
   assert.equal(existsSync(metricsSock), false, 'the metrics socket is removed on stop');
 });
 
+test('with --group the metrics socket is 0660 and the group\'s', { timeout: 30_000 }, async () => {
+  const metricsSock = path.join(tempDir(), 'metrics.sock');
+  const gid = process.getgid!();
+  const d = await startDirectDaemon(['sim'], { metrics: metricsSock, group: String(gid) });
+  try {
+    const st = lstatSync(metricsSock);
+    assert.ok(st.isSocket());
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.gid, gid);
+    assert.equal((await get({ socketPath: metricsSock })).status, 200);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('a bare port binds 127.0.0.1 only; /metrics only, GET/HEAD only', { timeout: 30_000 }, async () => {
   const d = await startDirectDaemon(['sim'], { metrics: ':0' });
   try {
