@@ -20,6 +20,9 @@ import { prepareStateDir } from './state-dir.js';
 import { stopOnSignals } from './signals.js';
 import { simAction } from './sim-admin.js';
 import { parseVfSpec } from './validate.js';
+import { linkReport } from './link-report.js';
+
+export { linkReport } from './link-report.js';
 import { ServiceNotifier, type NotifyFn } from './notify.js';
 import { sdNotify } from '../native.js';
 import { DaemonMetrics } from './metrics.js';
@@ -412,21 +415,4 @@ export class Daemon extends EventEmitter {
     })();
     return this.#stopping;
   }
-}
-
-/**
- * The link as Linux's ixgbevf_check_mac_link_vf gets it (VfApi.checkLink: GET_PF_LINK_STATE on an E610 at
- * API ≥ 1.6, whose VFLINKS is stale; the link register otherwise), plus the admin state when the API
- * allows. `pfLink` is that same answer when it came from the PF (null otherwise).
- */
-export async function linkReport(vf: import('../vf/types.js').VfApi): Promise<Record<string, unknown>> {
-  const link = await vf.checkLink();
-  let adminEnabled: boolean | null = null;
-  try {
-    adminEnabled = await vf.getLinkState();
-  } catch (err) {
-    if (!(err instanceof NotSupportedError)) throw err;
-  }
-  const pfLink = link.source === 'GET_PF_LINK_STATE' ? link : null;
-  return { link, adminEnabled, pfLink, api: apiName(vf.api) };
 }
