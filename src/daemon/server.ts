@@ -228,7 +228,7 @@ export class ControlServer {
     if (uid === 0) return { ok: true };
     const mine = this.#perUid.get(uid) ?? 0;
     if (mine >= MAX_CONNECTIONS_PER_UID) {
-      return { ok: false, message: `uid ${uid} already has ${mine} connections to the daemon (at most ${MAX_CONNECTIONS_PER_UID} per user)`, hint: 'close idle ixgbevf watch sessions of this user, then retry' };
+      return { ok: false, message: `uid ${uid} already has ${mine} connections to the daemon (at most ${MAX_CONNECTIONS_PER_UID} per user)`, hint: "close this user's idle ixgbevf watch sessions, then retry" };
     }
     const nonRoot = total - (this.#perUid.get(0) ?? 0);
     if (nonRoot >= MAX_CONNECTIONS - ROOT_RESERVED_CONNECTIONS) {
