@@ -3,7 +3,7 @@
  * goes through `io` (tests run it in-process). Exit codes as in design.md; `--json` prints one JSON
  * document on stdout, errors included (`watch --json` prints one JSON object per event line).
  */
-import { Command, CommanderError, Option } from 'commander';
+import { Argument, Command, CommanderError, Option } from 'commander';
 import { Daemon } from '../daemon/daemon.js';
 import { asIxgbevfError } from '../daemon/errors.js';
 import { createLogger, type LogFormat } from '../daemon/log.js';
@@ -15,6 +15,7 @@ import {
   parseVlanAction,
   parseVlanId,
   parseXcastMode,
+  XCAST_MODES,
 } from '../daemon/validate.js';
 import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
@@ -23,6 +24,9 @@ import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
 import { resolveGroupId } from '../pci/users.js';
 import { addSimCommand } from './sim-command.js';
+import { addCompletionCommands } from './completion-command.js';
+import { exitCodeSummary } from './exit-codes.js';
+import { withValues } from './program-model.js';
 import { addSmokeCommand } from './smoke.js';
 import {
   infoOp,
@@ -70,10 +74,13 @@ function addCommon(cmd: Command, names: readonly CommonName[] = VF_OPTS): Comman
   return cmd;
 }
 
-export async function run(argv: readonly string[], io: CliIo): Promise<number> {
-  let exitCode: number = ExitCode.ok;
-  const wantsJson = argv.includes('--json');
-  const verbose = argv.includes('--verbose');
+/**
+ * The commander program with every command, writing through `io`. `setExit` receives the exit code of a
+ * command that finishes without throwing but did not succeed (doctor, smoke); `wantsJson` silences
+ * commander's own error lines (run() prints them as JSON). Also what the man page and the completion
+ * scripts are generated from (program-model.ts).
+ */
+export function createProgram(io: CliIo, setExit: (code: number) => void = () => undefined, wantsJson = false): Command {
   const program = new Command('ixgbevf');
   program
     .description('Userspace control path for Intel ixgbe/igb SR-IOV VFs over VFIO: talk to the PF through the VF mailbox')
@@ -93,7 +100,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     })
     .addHelpText(
       'after',
-      `\n${VF_HELP}\n\nWithout a daemon a VF is opened by the command and released when it exits; vfio-pci then resets it\nand the PF drops its filters. \`ixgbevf daemon <vf>\` holds VFs and re-applies their configuration.\nExit codes: 0 ok, 2 bad input, 3 environment, 4 PF not answering, 5 PF refused, 6 not supported, 7 device gone, 1 bug.` +
+      `\n${VF_HELP}\n\nWithout a daemon a VF is opened by the command and released when it exits; vfio-pci then resets it\nand the PF drops its filters. \`ixgbevf daemon <vf>\` holds VFs and re-applies their configuration.\n${exitCodeSummary()}` +
         examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf list', 'ixgbevf doctor 0000:03:10.0', 'sudo ixgbevf daemon 0000:03:10.0 --state-dir /var/lib/ixgbevf'),
     );
 
@@ -123,7 +130,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     .addHelpText('after', examples('ixgbevf doctor', 'ixgbevf doctor 0000:03:10.0 --json'))
     .action(async (vf: string | undefined, _opts, cmd: Command) => {
       const ok = await doctorCommand(ctxOf(cmd), vf);
-      if (!ok) exitCode = ExitCode.environment;
+      if (!ok) setExit(ExitCode.environment);
     });
 
   addCommon(program.command('bind').argument('<vf>', 'PCI address'), ['json'])
@@ -173,7 +180,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await runVfOp(ctxOf(cmd), spec, mtuOp(parseMtu(mtu)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).argument('<action>', 'add or del').argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
+  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<action>', 'add or del'), ['add', 'del'])).argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
     .description('add or remove a VLAN filter for the VF')
     .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
@@ -189,7 +196,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map(parseMulticastMac)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).argument('<mode>', 'none | multi | allmulti | promisc')))
+  addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<mode>', XCAST_MODES.join(' | ')), XCAST_MODES))))
     .description('set the VF\'s multicast/promiscuous mode (API ≥ 1.2; allmulti and promisc need trust)')
     .addHelpText('after', examples('ixgbevf xcast sim allmulti', 'ixgbevf xcast 0000:03:10.0 multi'))
     .action(async (vf: string, mode: string, opts: { hold?: boolean }, cmd: Command) => {
@@ -219,7 +226,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await runVfOp(ctxOf(cmd), parseVfSpec(vf), mailboxOp(opts.dump === true), false);
     });
 
-  addSmokeCommand(program, { addCommon, ctxOf, setExit: (code) => void (exitCode = code), vfHelp: VF_HELP });
+  addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP });
   addSimCommand(program, { addCommon, ctxOf });
 
   addCommon(program.command('daemon').argument('<vfs...>', VF_HELP), ['timeout', 'poll', 'socket'])
@@ -263,6 +270,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       await daemon.stop('signal');
     });
 
+  addCompletionCommands(program, { ctxOf, addCommon });
+  return program;
+}
+
+export async function run(argv: readonly string[], io: CliIo): Promise<number> {
+  let exitCode: number = ExitCode.ok;
+  const wantsJson = argv.includes('--json');
+  const verbose = argv.includes('--verbose');
+  const program = createProgram(io, (code) => void (exitCode = code), wantsJson);
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {

@@ -3,11 +3,12 @@
  * real host makes with `ip link` (PF down/up/reset, trust, admin MAC) — through the daemon's `sim` op, so
  * the daemon's main job (re-applying the desired configuration after a PF reset) can be watched on sim.
  */
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { SIM_ACTIONS, type SimAction } from '../daemon/protocol.js';
 import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
+import { withValues } from './program-model.js';
 
 const WHAT: Record<SimAction, string> = {
   'pf-down': 'the PF interface went down (ip link set <pf> down)',
@@ -76,7 +77,7 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
 
 export function addSimCommand(program: Command, deps: { addCommon: (cmd: Command, names: readonly ('json' | 'socket')[]) => Command; ctxOf: (cmd: Command) => Ctx }): void {
   deps
-    .addCommon(program.command('sim').argument('<action>', SIM_ACTIONS.join(' | ')).argument('[mac]', 'admin-mac only: the MAC, or none'), ['json', 'socket'])
+    .addCommon(program.command('sim').addArgument(withValues(new Argument('<action>', SIM_ACTIONS.join(' | ')), SIM_ACTIONS)).argument('[mac]', 'admin-mac only: the MAC, or none'), ['json', 'socket'])
     .description('drive the simulated PF of a sim VF a daemon owns: PF down/up/reset, trust, admin MAC (what `ip link` does on a real host)')
     .option('--vf <spec>', 'which sim VF, when the daemon owns several')
     .addHelpText(
