@@ -1,62 +1,22 @@
 /**
- * The Linux `igb` PF's mailbox dialect (reference §10.3; checked against igb_main.c and e1000_mbx.c,
- * 2024–25): 3-word RESET reply, 1-word replies, no API negotiation (0x08 → NACK), SET_PROMISC 0x06, the
- * 2-second not-CTS silence window, a PF lock retried 11 × 1 ms, and a PF read that keeps the lock
- * (writes ACK|PFU) until the reply (or an explicit unlock) releases it.
+ * The simulated Linux `igb` PF (reference §10.3; checked against igb_main.c and e1000_mbx.c, 2024–25): its
+ * per-VF state, what a VF reset forgets (igb_vf_reset, igb_vf_reset_event), and the admin paths (MAC, port
+ * VLAN, interface down/up, MTU). msg_task is the shared policy core (pf-policy.ts) with igb's rules
+ * (dialects.ts: 3-word RESET reply, 1-word replies, the 2-second not-CTS silence window, a PF lock retried
+ * 11 × 1 ms, a PF read that keeps the lock); its handlers are igb-handlers.ts.
  */
 import { InvalidArgumentError, NotSupportedError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { systemClock } from '../io.js';
-import { MAILBOX_WORDS, MsgFlag, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
-import {
-  IGB_MAX_JUMBO_FRAME,
-  IGB_MAX_MULTICAST,
-  IGB_NACK_SILENCE_MS,
-  IGB_PF_LOCK_ATTEMPTS,
-  IGB_PF_LOCK_DELAY_MS,
-  IGB_PF_MAC_FILTERS_RESERVE,
-  IGB_RAR_ENTRIES,
-  IGB_RESET_REPLY_WORDS,
-  IGB_VLVF_ENTRIES,
-  IgbMacFilter,
-  IgbPromisc,
-  MsgId,
-  VF_RESET_REQUEST_WORD,
-  VLAN_ID_MASK,
-  VLAN_ID_MAX,
-} from '../hw/messages.js';
-import { isValidUnicastMac, isZeroMac, macFromWords, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
+import { IGB_NACK_SILENCE_MS, IGB_PF_MAC_FILTERS_RESERVE, IGB_RAR_ENTRIES, VLAN_ID_MAX } from '../hw/messages.js';
+import { isValidUnicastMac, isZeroMac, normalizeMac, ZERO_MAC } from './mac.js';
 import type { MailboxHardware } from './mailbox-hw.js';
-import { SimPfBase } from './pf-base.js';
+import { IGB_RULES } from './dialects.js';
+import type { IgbVfState } from './igb-state.js';
+import { IGB_HANDLERS, type IgbPfView } from './igb-handlers.js';
+import { LinuxPfPolicy } from './pf-policy.js';
 
-/** The igb PF's per-VF state (`struct vf_data_storage`). */
-export interface IgbVfState {
-  /** IGB_VF_FLAG_CTS. */
-  cts: boolean;
-  /** vf_mac_addresses ("00:00:00:00:00:00" when none). */
-  mac: string;
-  /** IGB_VF_FLAG_PF_SET_MAC. */
-  adminMac: boolean;
-  trusted: boolean;
-  portVlan: number;
-  portQos: number;
-  vlans: Set<number>;
-  /** num_vf_mc_hashes as sent (may exceed 30) and the stored hashes (≤ 30). */
-  multicastCount: number;
-  multicastHashes: number[];
-  /** IGB_VF_FLAG_MULTI_PROMISC (set by SET_PROMISC MULTICAST). */
-  multicastPromiscFlag: boolean;
-  /** VMOLR.MPME as the PF would program it. */
-  multicastPromisc: boolean;
-  /** Extra unicast filters (SET_MAC_ADDR with MSGINFO ADD). */
-  macFilters: string[];
-  /** RLPML programmed by SET_LPE (undefined = never). */
-  maxFrame: number | undefined;
-  rxEnabled: boolean;
-  txEnabled: boolean;
-  /** last_nack (clock ms). */
-  lastNack: number;
-}
+export type { IgbVfState } from './igb-state.js';
 
 export interface IgbVfConfig {
   adminMac?: string;
@@ -73,24 +33,21 @@ export interface LinuxIgbPfOptions {
   vfConfig?: readonly IgbVfConfig[];
 }
 
-interface HandlerResult {
-  ok: boolean;
-  reason?: string;
-}
-const OK: HandlerResult = { ok: true };
-
-export class LinuxIgbPf extends SimPfBase {
+export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
   readonly dialect = 'igb' as const;
+  protected readonly rules = IGB_RULES;
+  protected readonly handlers = IGB_HANDLERS;
   pfMtu: number;
   readonly #vfs: IgbVfState[] = [];
-  readonly #macFilterSlots: number;
+  /** RAR entries left for VF MAC filters (IGB_RAR_ENTRIES − PF − reserve − one per VF). */
+  readonly macFilterSlots: number;
 
   constructor(hw: MailboxHardware, opts: LinuxIgbPfOptions = {}) {
     super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
     if (hw.family.kind !== 'igbvf') throw new RangeError('LinuxIgbPf needs an igb VF family');
     this.pfMtu = opts.pfMtu ?? 1500;
     this.up = opts.pfUp ?? true;
-    this.#macFilterSlots = IGB_RAR_ENTRIES - (1 + IGB_PF_MAC_FILTERS_RESERVE + hw.vfCount);
+    this.macFilterSlots = IGB_RAR_ENTRIES - (1 + IGB_PF_MAC_FILTERS_RESERVE + hw.vfCount);
     const now = this.clock.now();
     for (let vf = 0; vf < hw.vfCount; vf++) {
       const cfg = opts.vfConfig?.[vf] ?? {};
@@ -129,77 +86,9 @@ export class LinuxIgbPf extends SimPfBase {
     return this.vf(0);
   }
 
-  /** igb_obtain_mbx_lock_pf: up to 11 attempts, 1 ms apart (on the injected clock). */
-  protected async obtainLock(vf: number): Promise<boolean> {
-    for (let attempt = 0; attempt < IGB_PF_LOCK_ATTEMPTS; attempt++) {
-      if (this.tryLockOnce(vf)) return true;
-      await this.clock.sleep(IGB_PF_LOCK_DELAY_MS);
-    }
-    return false;
-  }
-
-  /** time_after(now, last_nack + 2 s). */
-  #nackWindowOver(vf: number): boolean {
-    return this.clock.now() > this.vf(vf).lastNack + IGB_NACK_SILENCE_MS;
-  }
-
-  protected async msgTask(): Promise<void> {
-    for (let vf = 0; vf < this.vfCount; vf++) {
-      if (this.checkForRst(vf)) this.#vfResetEvent(vf);
-      if (this.checkForMsg(vf)) await this.#rcvMsg(vf);
-      if (this.checkForAck(vf)) await this.#rcvAck(vf);
-    }
-  }
-
-  async #rcvAck(vf: number): Promise<void> {
-    const st = this.vf(vf);
-    if (!st.cts && this.#nackWindowOver(vf)) {
-      await this.writeMbx(vf, [MsgFlag.NACK], 'nack');
-      st.lastNack = this.clock.now();
-    }
-  }
-
-  async #rcvMsg(vf: number): Promise<void> {
-    const st = this.vf(vf);
-    const words = await this.readMbx(vf, MAILBOX_WORDS, true);
-    if (words === undefined) {
-      st.cts = false;
-      if (!this.#nackWindowOver(vf)) {
-        this.releaseLock(vf);
-        this.record({ vf, word0: 0, id: 0, result: 'dropped', reason: 'Error receiving message from VF (CTS revoked, silent)', reply: [] });
-        return;
-      }
-      // msgbuf is uninitialised in the C code; the simulator answers a bare NACK.
-      const reply = [MsgFlag.NACK];
-      const delivered = await this.writeMbx(vf, reply, 'reply');
-      this.record({ vf, word0: 0, id: 0, result: delivered ? 'NACK' : 'dropped', reason: 'Error receiving message from VF (CTS revoked)', reply });
-      return;
-    }
-    const w0 = words[0] ?? 0;
-    const id = this.idOf(w0);
-    if (w0 & (MsgFlag.ACK | MsgFlag.NACK)) {
-      this.releaseLock(vf);
-      this.record({ vf, word0: w0, id, result: 'ignored', reason: 'message already processed (ACK/NACK set)', reply: [] });
-      return;
-    }
-    if (await this.injectedResetMidTransaction(vf, w0)) return;
-    if (w0 === VF_RESET_REQUEST_WORD) {
-      await this.#resetMsg(vf);
-      return;
-    }
-    if (!st.cts) {
-      if (!this.#nackWindowOver(vf)) {
-        this.releaseLock(vf);
-        this.record({ vf, word0: w0, id, result: 'silent', reason: 'VF not clear to send (within 2 s of last NACK: no reply)', reply: [] });
-        return;
-      }
-      const reply = [(w0 | MsgFlag.NACK) >>> 0];
-      await this.answer(vf, w0, reply, 'VF not clear to send');
-      return;
-    }
-    const result = this.#dispatch(vf, words);
-    const reply = [((words[0] ?? 0) | MsgFlag.CTS | (result.ok ? MsgFlag.ACK : MsgFlag.NACK)) >>> 0];
-    await this.answer(vf, w0, reply, result.reason);
+  /** Every VF's state, in VF order. */
+  get allVfs(): readonly IgbVfState[] {
+    return this.#vfs;
   }
 
   /** igb_vf_reset: flags except PF_SET_MAC cleared (CTS too), last_nack = now, VLANs/multicast reset. */
@@ -215,125 +104,19 @@ export class LinuxIgbPf extends SimPfBase {
   }
 
   /** igb_vf_reset_event (VFLR): MAC forgotten unless admin-set, then igb_vf_reset. */
-  #vfResetEvent(vf: number): void {
+  protected vfResetEvent(vf: number): void {
     const st = this.vf(vf);
     if (!st.adminMac) st.mac = ZERO_MAC;
     this.#vfReset(vf);
     this.dmesg.push(`VF ${vf}: reset event (CTS cleared${st.adminMac ? '' : ', MAC forgotten'})`);
   }
 
-  async #resetMsg(vf: number): Promise<void> {
+  /** igb_vf_reset_msg: igb_vf_reset, then VFTE/VFRE on (the core sets CTS and replies). */
+  protected resetMsgState(vf: number): void {
     const st = this.vf(vf);
     this.#vfReset(vf);
     st.txEnabled = true;
     st.rxEnabled = true;
-    st.cts = true;
-    const reply = new Array<number>(IGB_RESET_REPLY_WORDS).fill(0);
-    if (!isZeroMac(st.mac)) {
-      reply[0] = (MsgId.RESET | MsgFlag.ACK) >>> 0;
-      const [lo, hi] = macToWords(st.mac);
-      reply[1] = lo;
-      reply[2] = hi;
-    } else {
-      reply[0] = (MsgId.RESET | MsgFlag.NACK) >>> 0;
-    }
-    await this.answer(vf, VF_RESET_REQUEST_WORD, reply, reply[0]! & MsgFlag.NACK ? 'no MAC stored: RESET answered NACK' : undefined);
-  }
-
-  #dispatch(vf: number, words: Uint32Array): HandlerResult {
-    const w0 = words[0] ?? 0;
-    switch (this.idOf(w0)) {
-      case MsgId.SET_MAC_ADDR:
-        return this.#setMacAddr(vf, words);
-      case MsgId.IGB_SET_PROMISC:
-        return this.#setPromisc(vf, words);
-      case MsgId.SET_MULTICAST:
-        return this.#setMulticast(vf, words);
-      case MsgId.SET_LPE: {
-        const size = Math.min(words[1] ?? 0, IGB_MAX_JUMBO_FRAME);
-        this.vf(vf).maxFrame = size;
-        return OK;
-      }
-      case MsgId.SET_VLAN:
-        return this.#setVlan(vf, words);
-      default:
-        return { ok: false, reason: `Unhandled Msg ${(w0 >>> 0).toString(16).padStart(8, '0')}` };
-    }
-  }
-
-  #setMacAddr(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const info = ((words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT;
-    const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
-    if (info === IgbMacFilter.PRIMARY) {
-      if (st.adminMac && !st.trusted) {
-        return { ok: false, reason: `VF ${vf} attempted to override administratively set MAC address` };
-      }
-      if (!isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid MAC` };
-      st.mac = mac;
-      return OK;
-    }
-    if (st.adminMac && !st.trusted) return { ok: false, reason: `VF ${vf} requested MAC filter but is administratively denied` };
-    if (!isValidUnicastMac(mac)) return { ok: false, reason: `VF ${vf} attempted to set invalid MAC filter` };
-    if (info === IgbMacFilter.CLEAR) {
-      st.macFilters = [];
-      return OK;
-    }
-    if (info === IgbMacFilter.ADD) {
-      const used = this.#vfs.reduce((n, s) => n + s.macFilters.length, 0);
-      if (used >= this.#macFilterSlots) return { ok: false, reason: `VF ${vf} has requested MAC filter but there is no space for it` };
-      st.macFilters.push(mac);
-      return OK;
-    }
-    return { ok: false, reason: `VF ${vf}: unknown MAC filter request ${info}` };
-  }
-
-  #setPromisc(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    let w0 = words[0] ?? 0;
-    st.multicastPromiscFlag = false;
-    if (w0 & IgbPromisc.MULTICAST) {
-      st.multicastPromiscFlag = true;
-      st.multicastPromisc = true;
-      w0 = (w0 & ~IgbPromisc.MULTICAST) >>> 0;
-      words[0] = w0;
-    } else {
-      st.multicastPromisc = st.multicastCount > IGB_MAX_MULTICAST;
-    }
-    if (w0 & MSGINFO_MASK) return { ok: false, reason: `VF ${vf}: unsupported promiscuous flags (only MULTICAST)` };
-    return OK;
-  }
-
-  #setMulticast(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    const n = ((words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT;
-    st.multicastCount = n;
-    const stored = Math.min(n, IGB_MAX_MULTICAST);
-    const hashes: number[] = [];
-    for (let i = 0; i < stored; i++) {
-      const word = words[1 + (i >> 1)] ?? 0;
-      hashes.push(i % 2 === 0 ? word & 0xffff : word >>> 16);
-    }
-    st.multicastHashes = hashes;
-    st.multicastPromisc = n > IGB_MAX_MULTICAST || st.multicastPromiscFlag;
-    return OK;
-  }
-
-  #setVlan(vf: number, words: Uint32Array): HandlerResult {
-    const st = this.vf(vf);
-    if (st.portVlan !== 0) return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN tag` };
-    const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
-    const vid = (words[1] ?? 0) & VLAN_ID_MASK;
-    if (vid === 0 && !add) return OK;
-    if (add) {
-      const all = new Set<number>();
-      for (const s of this.#vfs) for (const v of s.vlans) all.add(v);
-      if (!all.has(vid) && all.size >= IGB_VLVF_ENTRIES) return { ok: false, reason: `VF ${vf}: no free VLVF entry for VLAN ${vid}` };
-      st.vlans.add(vid);
-    } else {
-      st.vlans.delete(vid);
-    }
-    return OK;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -358,13 +141,6 @@ export class LinuxIgbPf extends SimPfBase {
     }
     st.adminMac = true;
     st.mac = normalizeMac(mac);
-  }
-
-  /** `ip link set PF vf N trust on|off`: igb neither pings nor drops CTS. */
-  setTrust(trusted: boolean, vf = 0): Promise<void> {
-    return this.serialize(() => {
-      this.vf(vf).trusted = trusted;
-    });
   }
 
   setPortVlan(vlan: number, qos = 0, vf = 0): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { ApiVersion, apiAtLeast, apiName } from '../hw/api.js';
 import type { MailboxHardware } from './mailbox-hw.js';
-import { MSG_ID_MASK, MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
+import { MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
 import {
   ETH_FRAME_LEN,
   ETH_HEADER_BYTES,
@@ -29,13 +29,8 @@ import {
 import type { PfKernelTable } from '../hw/pf-kernel.js';
 import type { IxgbeVfState } from './ixgbe-state.js';
 import { isValidUnicastMac, macFromWords } from './mac.js';
-
-export interface HandlerResult {
-  ok: boolean;
-  reason?: string;
-}
-
-const OK: HandlerResult = { ok: true };
+import { changeVlanFilter, multicastHashesOf } from './filters.js';
+import { OK, unhandled, type HandlerResult, type MessageHandler } from './pf-policy.js';
 
 /** The API lists of one kernel generation's handlers, as sets (src/hw/pf-kernel.ts). */
 export interface ApiSets {
@@ -78,48 +73,6 @@ export interface IxgbePfView {
   vf(index: number): IxgbeVfState;
 }
 
-export function dispatchIxgbeMessage(pf: IxgbePfView, vf: number, words: Uint32Array): HandlerResult {
-  const w0 = words[0] ?? 0;
-  switch ((w0 & MSG_ID_MASK)) {
-    case MsgId.SET_MAC_ADDR:
-      return setMacAddr(pf, vf, words);
-    case MsgId.SET_MULTICAST:
-      return setMulticast(pf, vf, words);
-    case MsgId.SET_VLAN:
-      return setVlan(pf, vf, words);
-    case MsgId.SET_LPE:
-      return setLpe(pf, vf, words[1] ?? 0);
-    case MsgId.SET_MACVLAN:
-      return setMacvlan(pf, vf, words);
-    case MsgId.API_NEGOTIATE:
-      return negotiateApi(pf, vf, words[1] ?? 0);
-    case MsgId.GET_QUEUES:
-      return getQueues(pf, vf, words);
-    case MsgId.GET_RETA:
-      return getReta(pf, vf, words);
-    case MsgId.GET_RSS_KEY:
-      return getRssKey(pf, vf, words);
-    case MsgId.UPDATE_XCAST_MODE:
-      return updateXcast(pf, vf, words);
-    case MsgId.GET_LINK_STATE:
-      return getLinkState(pf, vf, words);
-    case MsgId.IPSEC_ADD:
-    case MsgId.IPSEC_DEL:
-      return ipsec(pf, vf);
-    case MsgId.GET_PF_LINK_STATE:
-      return getPfLinkState(pf, vf, words);
-    case MsgId.FEATURES_NEGOTIATE:
-      return negotiateFeatures(pf, vf, words);
-    default:
-      return unhandled(words);
-  }
-}
-
-/** A message this generation's ixgbe_rcv_msg_from_vf does not dispatch: "Unhandled Msg", NACK. */
-function unhandled(words: Uint32Array): HandlerResult {
-  return { ok: false, reason: `Unhandled Msg ${((words[0] ?? 0) >>> 0).toString(16).padStart(8, '0')}` };
-}
-
 function setMacAddr(pf: IxgbePfView, vf: number, words: Uint32Array): HandlerResult {
   const st = pf.vf(vf);
   const mac = macFromWords(words[1] ?? 0, words[2] ?? 0);
@@ -133,41 +86,19 @@ function setMacAddr(pf: IxgbePfView, vf: number, words: Uint32Array): HandlerRes
 }
 
 function setMulticast(pf: IxgbePfView, vf: number, words: Uint32Array): HandlerResult {
-  const st = pf.vf(vf);
-  const entries = Math.min((( words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT, MAX_MULTICAST_PER_MESSAGE);
-  const hashes: number[] = [];
-  for (let i = 0; i < entries; i++) {
-    const word = words[1 + (i >> 1)] ?? 0;
-    hashes.push(i % 2 === 0 ? word & 0xffff : word >>> 16);
-  }
-  st.multicastHashes = hashes;
+  const entries = Math.min(((words[0] ?? 0) & MSGINFO_MASK) >>> MSGINFO_SHIFT, MAX_MULTICAST_PER_MESSAGE);
+  pf.vf(vf).multicastHashes = multicastHashesOf(words, entries);
   return OK;
-}
-
-function vlvfInUse(pf: IxgbePfView): Set<number> {
-  const all = new Set<number>();
-  for (const s of pf.allVfs) for (const v of s.vlans) all.add(v);
-  return all;
 }
 
 function setVlan(pf: IxgbePfView, vf: number, words: Uint32Array): HandlerResult {
   const st = pf.vf(vf);
   const add = ((words[0] ?? 0) & MSGINFO_MASK) !== 0;
-  const vid = (words[1] ?? 0) & VLAN_ID_MASK;
   // ixgbe_set_vf_vlan_msg: refused with a port VLAN or when the PF runs DCB (hw_tcs ≠ 0).
   if (st.portVlan !== 0 || pf.trafficClasses !== 0) {
     return { ok: false, reason: `VF ${vf} attempted to override administratively set VLAN configuration` };
   }
-  if (vid === 0 && !add) return OK;
-  if (add) {
-    if (!st.vlans.has(vid) && !vlvfInUse(pf).has(vid) && vlvfInUse(pf).size >= IXGBE_VLVF_ENTRIES) {
-      return { ok: false, reason: `VF ${vf}: no free VLVF entry for VLAN ${vid}` };
-    }
-    st.vlans.add(vid);
-  } else {
-    st.vlans.delete(vid);
-  }
-  return OK;
+  return changeVlanFilter(vf, st.vlans, pf.allVfs, add, (words[1] ?? 0) & VLAN_ID_MASK, IXGBE_VLVF_ENTRIES);
 }
 
 function setLpe(pf: IxgbePfView, vf: number, maxFrame: number): HandlerResult {
@@ -321,3 +252,25 @@ function negotiateFeatures(pf: IxgbePfView, vf: number, words: Uint32Array): Han
   words[1] = ((words[1] ?? 0) & LINUX_PF_SUPPORTED_FEATURES) >>> 0;
   return OK;
 }
+
+/**
+ * ixgbe_rcv_msg_from_vf's dispatch: the handler of each message ID (a generation that lacks a message
+ * answers it as unhandled inside its handler). IPSEC_ADD/IPSEC_DEL share one.
+ */
+export const IXGBE_HANDLERS: Readonly<Partial<Record<number, MessageHandler<IxgbePfView>>>> = {
+  [MsgId.SET_MAC_ADDR]: setMacAddr,
+  [MsgId.SET_MULTICAST]: setMulticast,
+  [MsgId.SET_VLAN]: setVlan,
+  [MsgId.SET_LPE]: (pf, vf, words) => setLpe(pf, vf, words[1] ?? 0),
+  [MsgId.SET_MACVLAN]: setMacvlan,
+  [MsgId.API_NEGOTIATE]: (pf, vf, words) => negotiateApi(pf, vf, words[1] ?? 0),
+  [MsgId.GET_QUEUES]: getQueues,
+  [MsgId.GET_RETA]: getReta,
+  [MsgId.GET_RSS_KEY]: getRssKey,
+  [MsgId.UPDATE_XCAST_MODE]: updateXcast,
+  [MsgId.GET_LINK_STATE]: getLinkState,
+  [MsgId.IPSEC_ADD]: (pf, vf) => ipsec(pf, vf),
+  [MsgId.IPSEC_DEL]: (pf, vf) => ipsec(pf, vf),
+  [MsgId.GET_PF_LINK_STATE]: getPfLinkState,
+  [MsgId.FEATURES_NEGOTIATE]: negotiateFeatures,
+};

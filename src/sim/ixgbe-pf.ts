@@ -10,27 +10,25 @@ import type { Clock } from '../io.js';
 import { systemClock } from '../io.js';
 import { ApiVersion } from '../hw/api.js';
 import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATIONS, newestApiOfPfKernel, type PfKernelGeneration, type PfKernelTable } from '../hw/pf-kernel.js';
-import { MAILBOX_WORDS, MsgFlag } from '../hw/mailbox.js';
+import { MAILBOX_WORDS } from '../hw/mailbox.js';
 import {
   ETH_FCS_BYTES,
   ETH_FRAME_LEN,
   ETH_HEADER_BYTES,
   IXGBE_MAX_PF_MACVLANS,
   IXGBE_RAR_ENTRIES,
-  IXGBE_RESET_REPLY_WORDS,
-  MsgId,
   PF_MAX_MTU,
   PF_MIN_MTU,
   RSS_KEY_BYTES,
-  VF_RESET_REQUEST_WORD,
   VLAN_ID_MAX,
   XcastMode,
 } from '../hw/messages.js';
-import { isValidUnicastMac, isZeroMac, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
+import { isValidUnicastMac, isZeroMac, normalizeMac, ZERO_MAC } from './mac.js';
 import type { MailboxHardware } from './mailbox-hw.js';
-import { SimPfBase } from './pf-base.js';
+import { IXGBE_RULES } from './dialects.js';
+import { LinuxPfPolicy } from './pf-policy.js';
 import type { IxgbeVfState, VfLinkState } from './ixgbe-state.js';
-import { apiSets, dispatchIxgbeMessage, type ApiSets, type HandlerResult } from './ixgbe-handlers.js';
+import { IXGBE_HANDLERS, apiSets, type ApiSets, type IxgbePfView } from './ixgbe-handlers.js';
 
 export type { IxgbeVfState, VfLinkState } from './ixgbe-state.js';
 
@@ -83,8 +81,10 @@ export interface LinuxIxgbePfOptions {
 /** IEEE 802.1Qaz: at most 8 traffic classes (MAX_TRAFFIC_CLASS). */
 export const MAX_TRAFFIC_CLASSES = 8;
 
-export class LinuxIxgbePf extends SimPfBase {
+export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePfView {
   readonly dialect = 'ixgbe' as const;
+  protected readonly rules = IXGBE_RULES;
+  protected readonly handlers = IXGBE_HANDLERS;
   readonly pfKernel: PfKernelTable;
   /** The handlers' API lists of this generation (ixgbe-handlers.ts). */
   readonly apis: ApiSets;
@@ -193,59 +193,11 @@ export class LinuxIxgbePf extends SimPfBase {
     return super.vflreReadOffset(vf);
   }
 
-  /** Single-try lock (§6.1). */
-  protected obtainLock(vf: number): Promise<boolean> {
-    return Promise.resolve(this.tryLockOnce(vf));
-  }
-
   // ------------------------------------------------------------------------------------------------
-  // msg_task (§6.2)
+  // VF reset (§6.4, §6.5): the policy core (pf-policy.ts) runs msg_task and the reply
 
-  protected async msgTask(): Promise<void> {
-    for (let vf = 0; vf < this.vfCount; vf++) {
-      if (this.checkForRst(vf)) this.#vfResetEvent(vf);
-      if (this.checkForMsg(vf)) await this.#rcvMsg(vf);
-      if (this.checkForAck(vf)) await this.#rcvAck(vf);
-    }
-  }
-
-  async #rcvAck(vf: number): Promise<void> {
-    if (!this.vf(vf).cts) await this.writeMbx(vf, [MsgFlag.NACK], 'nack');
-  }
-
-  async #rcvMsg(vf: number): Promise<void> {
-    const words = await this.readMbx(vf, MAILBOX_WORDS);
-    if (words === undefined) {
-      this.record({ vf, word0: 0, id: 0, result: 'dropped', reason: 'Error receiving message from VF', reply: [] });
-      return;
-    }
-    const w0 = words[0] ?? 0;
-    const id = this.idOf(w0);
-    if (w0 & (MsgFlag.ACK | MsgFlag.NACK)) {
-      this.record({ vf, word0: w0, id, result: 'ignored', reason: 'message already processed (ACK/NACK set)', reply: [] });
-      return;
-    }
-    if (await this.injectedResetMidTransaction(vf, w0)) return;
-    if (w0 === VF_RESET_REQUEST_WORD) {
-      await this.#resetMsg(vf);
-      return;
-    }
-    const st = this.vf(vf);
-    if (!st.cts) {
-      const reply = [(w0 | MsgFlag.NACK) >>> 0];
-      await this.answer(vf, w0, reply, 'VF not clear to send');
-      return;
-    }
-    const result = this.#dispatch(vf, words);
-    words[0] = (w0 | (result.ok ? MsgFlag.ACK : MsgFlag.NACK) | MsgFlag.CTS) >>> 0;
-    const reply = [...words];
-    await this.answer(vf, w0, reply, result.reason);
-  }
-
-  // ------------------------------------------------------------------------------------------------
-  // VF reset (§6.4, §6.5)
-
-  #vfResetEvent(vf: number): void {
+  /** ixgbe_vf_reset_event: filters dropped, API back to 1.0 (the MAC is kept). */
+  protected vfResetEvent(vf: number): void {
     const st = this.vf(vf);
     st.vlans = new Set([st.portVlan]);
     st.multicastHashes = [];
@@ -255,6 +207,7 @@ export class LinuxIxgbePf extends SimPfBase {
     this.dmesg.push(`VF ${vf}: reset event (filters dropped, API 1.0)`);
   }
 
+  /** ixgbe_set_vf_rx_tx: VFRE/VFTE follow link_enable; an 82599 with a jumbo PF MTU keeps Rx off (legacy VF). */
   #setVfRxTx(vf: number): void {
     const st = this.vf(vf);
     st.txEnabled = st.linkEnable;
@@ -262,32 +215,19 @@ export class LinuxIxgbePf extends SimPfBase {
     if (this.is82599 && this.pfMtu + ETH_HEADER_BYTES > ETH_FRAME_LEN) st.rxEnabled = false;
   }
 
-  async #resetMsg(vf: number): Promise<void> {
+  /** ixgbe_vf_reset_msg: the reset event, the mailbox memory cleared (ixgbe_vf_clear_mbx), the MAC filter back, Rx/Tx. */
+  protected resetMsgState(vf: number): void {
     const st = this.vf(vf);
     this.dmesg.push(`VF Reset msg received from vf ${vf}`);
-    this.#vfResetEvent(vf);
+    this.vfResetEvent(vf);
     this.clearMailboxMemory(vf, MAILBOX_WORDS);
     if (!isZeroMac(st.mac)) st.macFilterInstalled = true;
     this.#setVfRxTx(vf);
-    st.cts = true;
-    const reply = new Array<number>(IXGBE_RESET_REPLY_WORDS).fill(0);
-    if (!isZeroMac(st.mac) && st.adminMac) {
-      reply[0] = (MsgId.RESET | MsgFlag.ACK) >>> 0;
-      const [lo, hi] = macToWords(st.mac);
-      reply[1] = lo;
-      reply[2] = hi;
-    } else {
-      reply[0] = (MsgId.RESET | MsgFlag.NACK) >>> 0;
-    }
-    reply[3] = this.mcFilterType;
-    await this.answer(vf, VF_RESET_REQUEST_WORD, reply, reply[0]! & MsgFlag.NACK ? 'no administrator MAC: RESET answered NACK (VF picks its own)' : undefined);
   }
 
-  // ------------------------------------------------------------------------------------------------
-  // handlers (§6.3 table, §5.4)
-
-  #dispatch(vf: number, words: Uint32Array): HandlerResult {
-    return dispatchIxgbeMessage(this, vf, words);
+  /** Word 3 of the reset reply: mc_filter_type. */
+  protected override resetReplyExtras(reply: number[]): void {
+    reply[3] = this.mcFilterType;
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -316,18 +256,6 @@ export class LinuxIxgbePf extends SimPfBase {
     st.macFilterInstalled = true;
     st.adminMac = true;
     this.dmesg.push(`setting MAC ${st.mac} on VF ${vf}`);
-  }
-
-  /** `ip link set PF vf N trust on|off`: when it changes, CTS false and ping 0x100 (§6.6). */
-  setTrust(trusted: boolean, vf = 0): Promise<void> {
-    return this.serialize(async () => {
-      const st = this.vf(vf);
-      if (st.trusted === trusted) return;
-      st.trusted = trusted;
-      st.cts = false;
-      await this.ping(vf, this.pingWord(false));
-      this.dmesg.push(`VF ${vf} is ${trusted ? '' : 'not '}trusted`);
-    });
   }
 
   /** `ip link set PF vf N vlan V [qos Q]` (0 = remove). No ping. */
