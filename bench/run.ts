@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BENCH_DIR, ROOT, goalsTable, machine, runPart, table, type Goal, type Result } from './lib.js';
-import { runVmPart } from './vm.js';
+import { runVmPart, vmGoals } from './vm.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
@@ -20,9 +20,14 @@ const before = machine();
 const results: Result[] = [];
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
-if (parts.some((p) => p === 3 || p === 5)) {
-  log('compiling dist/ (tsc -p tsconfig.json): parts 3 and 5 run the real bin');
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+if (parts.some((p) => p === 3 || p === 5 || p === 6)) {
+  log('compiling dist/ (tsc -p tsconfig.json): parts 3, 5 and 6 run the real bin');
+  try {
+    execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  } catch {
+    // tsc still emits on type errors; a tree mid-edit elsewhere should not stop a measurement.
+    log('tsc reported errors (see above); dist/ was emitted anyway, measuring what it holds');
+  }
 }
 for (const part of parts) {
   const t0 = Date.now();
@@ -85,19 +90,7 @@ const goals: Goal[] = [];
       measured: `${idle.median.toFixed(2)} CPU s in 10 s; per-second windows ${win.min.toFixed(1)}/${win.median.toFixed(1)}/${win.max.toFixed(1)} ms (min/median/max); ${sw.median} context switches`,
     });
   }
-  const oursInt = find(6, 'ours set-mac round trip, interrupt');
-  const oursPoll = find(6, 'ours set-mac round trip, --poll');
-  const kern = find(6, 'kernel igbvf set-mac round trip (ftrace');
-  const kernIp = find(6, 'kernel: ip link set address');
-  const ref = kern ?? kernIp;
-  if (oursInt && oursPoll && ref) {
-    goals.push({
-      part: 6,
-      goal: 'set-MAC round trip: ours at or below the kernel igbvf driver',
-      met: oursInt.median <= ref.median && oursPoll.median <= ref.median,
-      measured: `median ours interrupt ${oursInt.median.toFixed(3)} ms (${(oursInt.median / ref.median).toFixed(2)}×), ours --poll ${oursPoll.median.toFixed(3)} ms (${(oursPoll.median / ref.median).toFixed(2)}×), kernel ${ref.median.toFixed(3)} ms (${ref === kern ? 'igbvf_set_mac, ftrace' : 'ip link set, wall'})`,
-    });
-  }
+  goals.push(...vmGoals(results));
 }
 
 let git = 'unknown';

@@ -125,25 +125,83 @@ Napi::Value Region::Write32(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// The slow path of a bound accessor: the full method, with node-addon-api's argument checks and typed
+// errors (C++ exceptions turned into JS exceptions, as node-addon-api does for its own callbacks).
 template <Napi::Value (Region::*M)(const Napi::CallbackInfo&)>
-static Napi::Value BoundCall(const Napi::CallbackInfo& info) {
-  return (static_cast<Region*>(info.Data())->*M)(info);
+static napi_value SlowCall(napi_env env, napi_callback_info cbinfo) {
+  return Napi::details::WrapCallback(env, [&]() -> napi_value {
+    Napi::CallbackInfo info(env, cbinfo);
+    return (static_cast<Region*>(info.Data())->*M)(info);
+  });
 }
 
-template <Napi::Value (Region::*M)(const Napi::CallbackInfo&)>
-static Napi::Function Bound(Napi::Env env, const char* name, Region* region, Napi::Object owner) {
-  Napi::Function fn = Napi::Function::New(env, BoundCall<M>, name, region);
-  fn.DefineProperty(Napi::PropertyDescriptor::Value("region", owner, napi_default));
-  return fn;
+bool Region::FastOffset(napi_env env, napi_value arg, uint64_t* off) const {
+  if (closed_ || base_ == nullptr || size_ < 4) return false;
+  double d;
+  if (napi_get_value_double(env, arg, &d) != napi_ok) return false;  // not a number
+  // In range and an exact multiple of 4 (NaN fails the first comparison).
+  if (!(d >= 0) || d > static_cast<double>(size_ - 4)) return false;
+  uint64_t o = static_cast<uint64_t>(d);
+  if (static_cast<double>(o) != d || (o & 3) != 0) return false;
+  *off = o;
+  return true;
+}
+
+napi_value Region::FastRead32(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 1;
+  napi_value argv[1];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data) == napi_ok && argc >= 1) {
+    Region* r = static_cast<Region*>(data);
+    uint64_t off;
+    if (r->readable_ && r->FastOffset(env, argv[0], &off)) {
+      CompilerBarrier();
+      uint32_t v = *reinterpret_cast<volatile uint32_t*>(r->base_ + off);
+      CompilerBarrier();
+      napi_value out;
+      if (napi_create_uint32(env, v, &out) == napi_ok) return out;
+    }
+  }
+  return SlowCall<&Region::Read32>(env, cbinfo);
+}
+
+napi_value Region::FastWrite32(napi_env env, napi_callback_info cbinfo) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void* data = nullptr;
+  if (napi_get_cb_info(env, cbinfo, &argc, argv, nullptr, &data) == napi_ok && argc >= 2) {
+    Region* r = static_cast<Region*>(data);
+    uint64_t off;
+    double d;
+    if (r->writable_ && r->FastOffset(env, argv[0], &off) && napi_get_value_double(env, argv[1], &d) == napi_ok &&
+        d >= -2147483648.0 && d <= 4294967295.0 && static_cast<double>(static_cast<int64_t>(d)) == d) {
+      uint32_t v = static_cast<uint32_t>(static_cast<int64_t>(d));
+      CompilerBarrier();
+      *reinterpret_cast<volatile uint32_t*>(r->base_ + off) = v;
+      CompilerBarrier();
+      napi_value out;
+      if (napi_get_undefined(env, &out) == napi_ok) return out;
+    }
+  }
+  return SlowCall<&Region::Write32>(env, cbinfo);
+}
+
+static Napi::Function Bound(Napi::Env env, const char* name, napi_callback cb, Region* region, Napi::Object owner) {
+  napi_value fn;
+  napi_status st = napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, region, &fn);
+  NAPI_THROW_IF_FAILED(env, st, Napi::Function());
+  Napi::Function f(env, fn);
+  f.DefineProperty(Napi::PropertyDescriptor::Value("region", owner, napi_default));
+  return f;
 }
 
 Napi::Value Region::Accessors(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Object self = info.This().As<Napi::Object>();
   Napi::Object out = Napi::Object::New(env);
-  out.Set("read32", Bound<&Region::Read32>(env, "read32", this, self));
-  out.Set("write32", Bound<&Region::Write32>(env, "write32", this, self));
-  out.Set("flush", Bound<&Region::Flush>(env, "flush", this, self));
+  out.Set("read32", Bound(env, "read32", &Region::FastRead32, this, self));
+  out.Set("write32", Bound(env, "write32", &Region::FastWrite32, this, self));
+  out.Set("flush", Bound(env, "flush", &SlowCall<&Region::Flush>, this, self));
   return out;
 }
 

@@ -43,7 +43,16 @@ class Region : public Napi::ObjectWrap<Region>, public Closeable {
   // still throws ERR_CLOSED.
   Napi::Value Accessors(const Napi::CallbackInfo& info);
 
+  // The bound accessors' entry points: bare C N-API callbacks. The common case (a mapped, open,
+  // readable/writable region; one in-range, aligned integer offset; for write32 an integer value in
+  // [-2^31, 2^32)) is served without node-addon-api's CallbackInfo; anything else goes through the
+  // methods above, so every error stays the same as theirs.
+  static napi_value FastRead32(napi_env env, napi_callback_info cbinfo);
+  static napi_value FastWrite32(napi_env env, napi_callback_info cbinfo);
+
  private:
+  bool FastOffset(napi_env env, napi_value arg, uint64_t* off) const;
+
   uint64_t CheckOffset(const Napi::CallbackInfo& info, const char* method);
   uint32_t DoRead(Napi::Env env, uint64_t off);
 

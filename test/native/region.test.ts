@@ -271,6 +271,30 @@ describe('region accessors (bound fast path)', () => {
     assert.match(res.stdout, /value 9/);
   });
 
+  test('bound fast path: edge values behave exactly as the methods (two\'s complement, -0, non-integers, extra args)', (t) => {
+    const path = wordFile(tempDir(t), 16, () => 0);
+    const r = addon.mapFile(path);
+    const { read32, write32 } = r.accessors();
+    write32(4, -1);
+    assert.equal(read32(4), 0xffffffff, 'a negative int32 is stored as its two\'s complement');
+    write32(8, -2147483648);
+    assert.equal(r.read32(8), 0x80000000);
+    write32(12, 4294967295);
+    assert.equal(read32(12), 0xffffffff);
+    write32(-0, 5);
+    assert.equal(read32(-0), 5, '-0 is offset 0');
+    assert.equal((read32 as (o: number, x: unknown) => number)(4, 'ignored'), 0xffffffff, 'extra arguments are ignored, as by the method');
+    for (const bad of [NaN, 4.5, Infinity, 60]) {
+      assert.throws(() => read32(bad), RangeError, `read32(${bad})`);
+      assert.throws(() => r.read32(bad), RangeError, `the method agrees on ${bad}`);
+    }
+    assert.throws(() => write32(0, 1.5), RangeError);
+    assert.throws(() => write32(0, -2147483649), RangeError);
+    assert.throws(() => (write32 as (o: number) => void)(0), TypeError, 'a missing value');
+    assert.equal(read32(0), 5, 'no refused write changed anything');
+    r.close();
+  });
+
   test('a bound function ignores this: called detached or on another object it still reads its own region', (t) => {
     const r = addon.mapFile(wordFile(tempDir(t), 16, () => 7));
     const { read32 } = r.accessors();
