@@ -7,6 +7,9 @@
  *   (`pfRegs`, a `RegisterIo` at the family's PF BAR0 offsets, `PfMailboxRegisterMap`);
  * - the VF "other" interrupt through EIMS/EIMC/EIAC/EIAM/EICR/IVAR_MISC, delivered on `vf(n).irqs`.
  *
+ * This file owns the device (ports, link, faults, removal, tracing) and the PF's side of the registers;
+ * each VF's registers and interrupt routing are its `SimVfPort` (vf-port.ts).
+ *
  * Rules, where the hardware is not documented publicly, follow QEMU's igb model [Q]: REQ/ACK and STS/ACK
  * are write-triggers (never latched, read back 0); a VF read clears PFSTS, PFACK and RSTD; a write
  * without VFU (PFU) releases that side's lock; VFU (PFU) is granted only while the other lock is clear;
@@ -14,13 +17,15 @@
  * the memory; PFRSTD clears RSTI and sets RSTD; a VF CTRL.RST (or FLR) sets VFLRE and interrupts the PF
  * but does not touch the mailbox bits (QEMU ≥ 8.1; unconfirmed on ixgbe silicon, §12).
  */
-import { IrqEmitter, type IrqSource, type RegisterIo } from '../io.js';
+import type { RegisterIo } from '../io.js';
 import type { FamilyDescriptor, PfMailboxRegisterMap } from '../hw/family.js';
 import { IGB_PF_REGS } from '../hw/igbvf.js';
 import { IXGBE_PF_REGS } from '../hw/ixgbevf.js';
-import { MAILBOX_WORDS, MbxBit, PfMbxBit, REMOVED_REGISTER_VALUE } from '../hw/mailbox.js';
+import { MAILBOX_WORDS, PfMbxBit, REMOVED_REGISTER_VALUE } from '../hw/mailbox.js';
 import { SimFaults } from './faults.js';
+import { SimVfPort, initialVfState, type VfPortHost } from './vf-port.js';
 
+export { SimVfPort, type VfMailboxState } from './vf-port.js';
 
 /** The speed code E610's stale VFLINKS shows (IXGBE_LINKS_SPEED_10G_82599). */
 const E610_STALE_VFLINKS_SPEED = 0x30000000;
@@ -31,26 +36,6 @@ export interface TraceEntry {
   readonly value: number;
   /** VF index for VF-side accesses; -1 for PF-side accesses. */
   readonly vf: number;
-}
-
-/** Per-VF hardware state (exposed read-only for assertions). */
-export interface VfMailboxState {
-  vfu: boolean;
-  pfu: boolean;
-  pfsts: boolean;
-  pfack: boolean;
-  rsti: boolean;
-  rstd: boolean;
-  vfreq: boolean;
-  vfack: boolean;
-  vflre: boolean;
-  readonly mem: Uint32Array;
-  /** VF interrupt registers. */
-  eims: number;
-  eicr: number;
-  eiac: number;
-  eiam: number;
-  ivarMisc: number;
 }
 
 export interface MailboxHardwareOptions {
@@ -78,31 +63,7 @@ function u32(v: number): number {
   return v >>> 0;
 }
 
-export class SimVfPort {
-  readonly irqs: IrqEmitter = new IrqEmitter();
-  readonly regs: RegisterIo;
-  /** Number of interrupts delivered on `irqs`. */
-  delivered = 0;
-  /** Vector of the last delivered mailbox interrupt (-1 = none or "always" mode). */
-  lastVector = -1;
-
-  constructor(
-    readonly index: number,
-    readonly state: VfMailboxState,
-    hw: MailboxHardware,
-  ) {
-    this.regs = {
-      read32: (offset) => hw.vfRead(this, offset),
-      write32: (offset, value) => hw.vfWrite(this, offset, value),
-    };
-  }
-
-  get irqSource(): IrqSource {
-    return this.irqs;
-  }
-}
-
-export class MailboxHardware {
+export class MailboxHardware implements VfPortHost {
   readonly family: FamilyDescriptor;
   readonly pfMap: PfMailboxRegisterMap;
   readonly faults: SimFaults;
@@ -122,7 +83,8 @@ export class MailboxHardware {
   readonly #pfIrqListeners = new Set<() => void>();
   #ctrlExt = 0;
   /** VF whose PFU is held by an injected fault until that VF's next mailbox read. */
-  readonly #faultPfuHeld = new Set<number>();
+  /** @internal */
+  readonly faultPfuHeld = new Set<number>();
 
   constructor(opts: MailboxHardwareOptions) {
     this.family = opts.family;
@@ -137,23 +99,7 @@ export class MailboxHardware {
     const speeds = Object.values(opts.family.link.speeds);
     this.linkSpeedMbps = opts.linkSpeedMbps ?? Math.max(...speeds);
     for (let i = 0; i < this.vfCount; i++) {
-      const state: VfMailboxState = {
-        vfu: false,
-        pfu: false,
-        pfsts: false,
-        pfack: false,
-        rsti: opts.pfInReset ?? false,
-        rstd: false,
-        vfreq: false,
-        vfack: false,
-        vflre: false,
-        mem: new Uint32Array(MAILBOX_WORDS),
-        eims: 0,
-        eicr: 0,
-        eiac: 0,
-        eiam: 0,
-        ivarMisc: 0,
-      };
+      const state = initialVfState(opts.pfInReset ?? false);
       this.#ports.push(new SimVfPort(i, state, this));
     }
     this.pfRegs = {
@@ -178,7 +124,7 @@ export class MailboxHardware {
 
   /** Decoded VFMAILBOX bits as the VF would read them, **without** the read-to-clear side effect. */
   peekVfMailbox(vf = 0): number {
-    return this.#mailboxBits(this.vf(vf).state);
+    return this.vf(vf).mailboxBits();
   }
 
   /** PF hardware reset (power-up, PF FLR, CTRL.RST): every VF mailbox becomes exactly RSTI, memory zeroed. */
@@ -189,7 +135,7 @@ export class MailboxHardware {
       s.rsti = true;
       s.vfreq = s.vfack = s.vflre = false;
       s.mem.fill(0);
-      this.#faultPfuHeld.delete(port.index);
+      this.faultPfuHeld.delete(port.index);
     }
     this.#ctrlExt = 0;
   }
@@ -197,7 +143,7 @@ export class MailboxHardware {
   /** Physical function-level reset of one VF (what vfio-pci does on release): VFLRE + PF interrupt. */
   vfFlr(vf = 0): void {
     this.vf(vf).state.vflre = true;
-    this.#raisePf();
+    this.raisePf();
   }
 
   // ------------------------------------------------------------------------------------------------
@@ -205,7 +151,7 @@ export class MailboxHardware {
 
   /** @internal */
   vfRead(port: SimVfPort, offset: number): number {
-    const value = this.removed ? ALL_ONES : this.#vfReadInner(port, offset);
+    const value = this.removed ? ALL_ONES : port.read(offset);
     if (this.tracing) this.trace.push({ side: 'vf', op: 'r', offset, value, vf: port.index });
     return value;
   }
@@ -215,118 +161,11 @@ export class MailboxHardware {
     value = u32(value);
     if (this.tracing) this.trace.push({ side: 'vf', op: 'w', offset, value, vf: port.index });
     if (this.removed) return;
-    this.#vfWriteInner(port, offset, value);
+    port.write(offset, value);
   }
 
-  #vfReadInner(port: SimVfPort, offset: number): number {
-    const regs = this.family.regs;
-    const s = port.state;
-    if (offset === regs.mailbox) {
-      const value = this.#mailboxBits(s);
-      s.pfsts = s.pfack = s.rstd = false;
-      if (this.#faultPfuHeld.delete(port.index)) s.pfu = false;
-      return value;
-    }
-    const mem = offset - regs.mailboxMemory;
-    if (mem >= 0 && mem < MAILBOX_WORDS * 4 && mem % 4 === 0) return s.mem[mem / 4] ?? 0;
-    if (offset === regs.links) return this.#linkValue();
-    if (offset === regs.status) return 0;
-    if (offset === regs.eicr) {
-      const v = s.eicr;
-      s.eicr = 0;
-      return v;
-    }
-    if (offset === regs.eims) return s.eims;
-    if (offset === regs.eiac) return s.eiac;
-    if (offset === regs.eiam) return s.eiam;
-    if (offset === regs.ivarMisc) return s.ivarMisc;
-    // CTRL (RST self-clears), EICS, EIMC and every unknown offset read 0.
-    return 0;
-  }
-
-  #vfWriteInner(port: SimVfPort, offset: number, value: number): void {
-    const regs = this.family.regs;
-    const s = port.state;
-    if (offset === regs.mailbox) {
-      if (value & MbxBit.VFU) {
-        if (this.faults.takePfHoldsLock()) {
-          s.pfu = true;
-          this.#faultPfuHeld.add(port.index);
-        }
-        if (!s.pfu) s.vfu = true;
-      } else {
-        s.vfu = false;
-      }
-      let doorbell = false;
-      if (value & MbxBit.REQ) {
-        s.vfreq = true;
-        doorbell = true;
-      }
-      if (value & MbxBit.ACK) {
-        s.vfack = true;
-        doorbell = true;
-      }
-      if (doorbell) this.#raisePf();
-      return;
-    }
-    const mem = offset - regs.mailboxMemory;
-    if (mem >= 0 && mem < MAILBOX_WORDS * 4 && mem % 4 === 0) {
-      s.mem[mem / 4] = value;
-      return;
-    }
-    if (offset === regs.ctrl) {
-      if (value & this.family.ctrlReset) {
-        // VF software reset: VFLRE + PF interrupt; the mailbox bits are not touched [Q].
-        s.vflre = true;
-        this.#raisePf();
-      }
-      return;
-    }
-    if (offset === regs.eims) {
-      s.eims |= value;
-      // A cause pending while masked is delivered when unmasked.
-      if (s.eicr & value) this.#deliver(port, s.eicr & value);
-      return;
-    }
-    if (offset === regs.eimc) {
-      s.eims &= ~value;
-      return;
-    }
-    if (offset === regs.eiac) {
-      s.eiac = value;
-      return;
-    }
-    if (offset === regs.eiam) {
-      s.eiam = value;
-      return;
-    }
-    if (offset === regs.eicr) {
-      s.eicr &= ~value;
-      return;
-    }
-    if (offset === regs.eics) {
-      this.#raiseCauses(port, value & this.family.irq.maskAll);
-      return;
-    }
-    if (offset === regs.ivarMisc) {
-      s.ivarMisc = value;
-      return;
-    }
-    // Unknown offsets (queues, STATUS, …): writes ignored.
-  }
-
-  #mailboxBits(s: VfMailboxState): number {
-    return (
-      (s.vfu ? MbxBit.VFU : 0) |
-      (s.pfu ? MbxBit.PFU : 0) |
-      (s.pfsts ? MbxBit.PFSTS : 0) |
-      (s.pfack ? MbxBit.PFACK : 0) |
-      (s.rsti ? MbxBit.RSTI : 0) |
-      (s.rstd ? MbxBit.RSTD : 0)
-    );
-  }
-
-  #linkValue(): number {
+  /** @internal The link register's value (VFLINKS / STATUS) for the current link. */
+  linkRegister(): number {
     const link = this.family.link;
     // E610 does not maintain VFLINKS for its VFs: it reads a stale default (10G, up) whatever the PF's
     // link does, which is why ixgbevf asks the PF at API ≥ 1.6 (ixgbevf_check_mac_link_vf,
@@ -338,45 +177,8 @@ export class MailboxHardware {
     return u32(link.up | code);
   }
 
-  /** The mailbox ("other") cause was raised for this VF: route it through IVAR_MISC/EIMS. */
-  #raiseVf(port: SimVfPort): void {
-    if (this.deliverIrqAlways) {
-      port.lastVector = -1;
-      port.delivered++;
-      port.irqs.fire(1);
-      return;
-    }
-    const s = port.state;
-    const valid = this.family.irq.ivarValid;
-    if ((s.ivarMisc & valid) === 0) return;
-    const vector = s.ivarMisc & (valid - 1);
-    if (vector >= this.family.irq.vectors) return;
-    this.#raiseCauses(port, 1 << vector);
-  }
-
-  #raiseCauses(port: SimVfPort, causes: number): void {
-    if (causes === 0) return;
-    const s = port.state;
-    s.eicr |= causes;
-    const deliverable = s.eicr & s.eims & causes;
-    if (deliverable) this.#deliver(port, deliverable);
-  }
-
-  #deliver(port: SimVfPort, causes: number): void {
-    const s = port.state;
-    // MSI-X delivery: auto-clear (EIAC) and auto-mask (EIAM) per cause.
-    s.eicr &= ~(causes & s.eiac);
-    s.eims &= ~(causes & s.eiam);
-    for (let v = 0; v < this.family.irq.vectors; v++) {
-      if (causes & (1 << v)) {
-        port.lastVector = v;
-        port.delivered++;
-        port.irqs.fire(1);
-      }
-    }
-  }
-
-  #raisePf(): void {
+  /** @internal */
+  raisePf(): void {
     for (const listener of [...this.#pfIrqListeners]) listener();
   }
 
@@ -462,7 +264,7 @@ export class MailboxHardware {
         for (const port of this.#ports) {
           port.state.rsti = false;
           port.state.rstd = true;
-          this.#raiseVf(port);
+          port.raise();
         }
       }
       return;
@@ -483,7 +285,7 @@ export class MailboxHardware {
       }
     } else {
       s.pfu = false;
-      this.#faultPfuHeld.delete(port.index);
+      this.faultPfuHeld.delete(port.index);
     }
     if (value & PfMbxBit.RVFU) {
       s.vfu = false;
@@ -498,7 +300,7 @@ export class MailboxHardware {
       s.pfack = true;
       irq = true;
     }
-    if (irq) this.#raiseVf(port);
+    if (irq) port.raise();
   }
 
   #mbvficrIndex(offset: number): number {
