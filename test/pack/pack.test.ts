@@ -163,6 +163,19 @@ describe('the packed tarball, installed with no compiler on PATH', () => {
     assert.deepEqual(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'prebuilds')).sort(), ['linux-arm64', 'linux-x64']);
   });
 
+  test('npm install -g installs the man page (package.json man): share/man/man1/ixgbevf.1, rendered by man -l without a warning', () => {
+    const files = ok(run('tar', ['-tzf', tarball], { cwd: work }), 'tar -t').split('\n');
+    assert.ok(files.includes('package/dist/man/ixgbevf.1'), 'the tarball ships dist/man/ixgbevf.1');
+    const page = join(work, 'global', 'share', 'man', 'man1', 'ixgbevf.1');
+    assert.ok(existsSync(page), `${page} exists (npm links the man field on a global install)`);
+    assert.match(readFileSync(page, 'utf8'), /^\.TH IXGBEVF 1 /m);
+    const hasMan = run('sh', ['-c', 'command -v man'], { cwd: work }).status === 0;
+    if (!hasMan) return; // rendering is checked by test/unit/cli-man.test.ts where man or groff exists
+    const r = run('man', ['--warnings', '-l', page], { cwd: work, env: { ...process.env, MANWIDTH: '80', PAGER: 'cat', MANPAGER: 'cat' } });
+    assert.equal(r.stderr, '');
+    assert.match(r.stdout, /ixgbevf completion/);
+  });
+
   test('no prebuild for this platform: ERR_ADDON_MISSING whose hint builds from source (compilers back on PATH)', () => {
     const prebuilds = join(installed, 'prebuilds', 'linux-x64');
     renameSync(prebuilds, prebuilds + '.hidden'); // as on a platform without a prebuild

@@ -2,7 +2,8 @@
 // is fast; the full install test is `npm run test:pack`, test/pack/pack.test.ts).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -62,6 +63,30 @@ describe('npm package contents', () => {
     assert.match(tsconfig, /"sourceMap": false/);
     assert.doesNotMatch(tsconfig, /"declarationMap": true/);
     assert.doesNotMatch(tsconfig, /"inlineSourceMap": true/);
+  });
+});
+
+describe('the man page (issue 14.5)', () => {
+  test('package.json man names the page the build writes; build and prepare generate it after tsc', () => {
+    assert.deepEqual(pkg['man'], ['./dist/man/ixgbevf.1']);
+    for (const script of ['build', 'prepare']) {
+      assert.match(pkg.scripts[script]!, /tsc -p tsconfig\.json && node scripts\/gen-man\.mjs$/, script);
+    }
+    assert.ok(pkg.files.includes('dist'), 'dist/man is inside a packed directory');
+  });
+
+  test('scripts/gen-man.mjs writes the page the CLI renders (from the compiled program)', { skip: !existsSync(join(repoRoot, 'dist', 'cli', 'man-page.js')) && 'dist/ not built (npm run build builds it)' }, () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'ixgbevf-gen-man-')), 'ixgbevf.1');
+    try {
+      const r = spawnSync(process.execPath, [join(repoRoot, 'scripts', 'gen-man.mjs'), out], { cwd: repoRoot, encoding: 'utf8', env: { ...process.env, SOURCE_DATE_EPOCH: '1764892800' } });
+      assert.equal(r.status, 0, r.stderr);
+      const page = readFileSync(out, 'utf8');
+      assert.match(page, /^\.TH IXGBEVF 1 "2025-12-05" "ixgbevf-vfio \d+\.\d+\.\d+" "User Commands"$/m);
+      for (const sh of ['NAME', 'SYNOPSIS', 'COMMANDS', 'EXIT STATUS', 'FILES']) assert.match(page, new RegExp(`^\\.SH ${sh}$`, 'm'));
+      assert.match(page, /^\.SS\n\\fBixgbevf set\\-mac\\fR/m);
+    } finally {
+      rmSync(dirname(out), { recursive: true, force: true });
+    }
   });
 });
 
