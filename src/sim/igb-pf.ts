@@ -5,16 +5,16 @@
  * (dialects.ts: 3-word RESET reply, 1-word replies, the 2-second not-CTS silence window, a PF lock retried
  * 11 × 1 ms, a PF read that keeps the lock); its handlers are igb-handlers.ts.
  */
-import { InvalidArgumentError, NotSupportedError } from '../errors.js';
+import { NotSupportedError } from '../errors.js';
 import type { Clock } from '../io.js';
 import { systemClock } from '../io.js';
-import { IGB_NACK_SILENCE_MS, IGB_PF_MAC_FILTERS_RESERVE, IGB_RAR_ENTRIES, VLAN_ID_MAX } from '../hw/messages.js';
-import { isValidUnicastMac, isZeroMac, normalizeMac, ZERO_MAC } from './mac.js';
+import { IGB_NACK_SILENCE_MS, IGB_PF_MAC_FILTERS_RESERVE, IGB_RAR_ENTRIES } from '../hw/messages.js';
+import { ZERO_MAC } from './mac.js';
 import type { MailboxHardware } from './mailbox-hw.js';
 import { IGB_RULES } from './dialects.js';
 import type { IgbVfState } from './igb-state.js';
 import { IGB_HANDLERS, type IgbPfView } from './igb-handlers.js';
-import { LinuxPfPolicy } from './pf-policy.js';
+import { LinuxPfPolicy, checkPortVlan } from './pf-policy.js';
 
 export type { IgbVfState } from './igb-state.js';
 
@@ -70,8 +70,11 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
         // igb_vf_configure runs at SR-IOV enable; last_nack starts "long ago" so the first NACK is sent.
         lastNack: now - IGB_NACK_SILENCE_MS - 1,
       });
-      if (cfg.adminMac !== undefined) this.#setAdminMac(vf, cfg.adminMac);
-      if (cfg.portVlan !== undefined && cfg.portVlan !== 0) this.#setPortVlan(vf, cfg.portVlan, cfg.portQos ?? 0);
+      if (cfg.adminMac !== undefined) this.applyAdminMac(vf, cfg.adminMac);
+      if (cfg.portVlan !== undefined && cfg.portVlan !== 0) {
+        checkPortVlan(cfg.portVlan, cfg.portQos ?? 0);
+        this.applyPortVlan(vf, cfg.portVlan, cfg.portQos ?? 0);
+      }
     }
     if (!this.up) this.hardwareReset();
   }
@@ -122,35 +125,8 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
   // ------------------------------------------------------------------------------------------------
   // admin knobs
 
-  /** `ip link set PF vf N mac M`: PF_SET_MAC; no ping. */
-  setAdminMac(mac: string | null, vf = 0): Promise<void> {
-    return this.serialize(() => this.#setAdminMac(vf, mac));
-  }
-
-  #setAdminMac(vf: number, mac: string | null): void {
-    const st = this.vf(vf);
-    if (mac === null || isZeroMac(mac)) {
-      st.adminMac = false;
-      st.mac = ZERO_MAC;
-      return;
-    }
-    if (!isValidUnicastMac(mac)) {
-      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${mac}`, {
-        hint: 'the first octet must be even and the address non-zero',
-      });
-    }
-    st.adminMac = true;
-    st.mac = normalizeMac(mac);
-  }
-
-  setPortVlan(vlan: number, qos = 0, vf = 0): Promise<void> {
-    return this.serialize(() => this.#setPortVlan(vf, vlan, qos));
-  }
-
-  #setPortVlan(vf: number, vlan: number, qos: number): void {
-    if (!Number.isInteger(vlan) || vlan < 0 || vlan > VLAN_ID_MAX || !Number.isInteger(qos) || qos < 0 || qos > 7) {
-      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: `VLAN 0..${VLAN_ID_MAX}, qos 0..7` });
-    }
+  /** igb_ndo_set_vf_vlan: the port VLAN joins the VF's filters (the old one leaves); no QoS without a VLAN. */
+  protected applyPortVlan(vf: number, vlan: number, qos: number): void {
     const st = this.vf(vf);
     if (st.portVlan !== 0 && st.portVlan !== vlan) st.vlans.delete(st.portVlan);
     st.vlans.add(vlan);

@@ -20,13 +20,12 @@ import {
   PF_MAX_MTU,
   PF_MIN_MTU,
   RSS_KEY_BYTES,
-  VLAN_ID_MAX,
   XcastMode,
 } from '../hw/messages.js';
-import { isValidUnicastMac, isZeroMac, normalizeMac, ZERO_MAC } from './mac.js';
+import { isZeroMac, ZERO_MAC } from './mac.js';
 import type { MailboxHardware } from './mailbox-hw.js';
 import { IXGBE_RULES } from './dialects.js';
-import { LinuxPfPolicy } from './pf-policy.js';
+import { LinuxPfPolicy, checkPortVlan } from './pf-policy.js';
 import type { IxgbeVfState, VfLinkState } from './ixgbe-state.js';
 import { IXGBE_HANDLERS, apiSets, type ApiSets, type IxgbePfView } from './ixgbe-handlers.js';
 
@@ -158,8 +157,11 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
       };
       if (state.linkState === 'disable') state.linkEnable = false;
       this.#vfs.push(state);
-      if (cfg.adminMac !== undefined) this.#setAdminMac(vf, cfg.adminMac);
-      if (cfg.portVlan !== undefined && cfg.portVlan !== 0) this.#setPortVlan(vf, cfg.portVlan, cfg.portQos ?? 0);
+      if (cfg.adminMac !== undefined) this.applyAdminMac(vf, cfg.adminMac);
+      if (cfg.portVlan !== undefined && cfg.portVlan !== 0) {
+        checkPortVlan(cfg.portVlan, cfg.portQos ?? 0);
+        this.applyPortVlan(vf, cfg.portVlan, cfg.portQos ?? 0);
+      }
       if (cfg.rssQueryEnabled === true) this.#setQueryRss(vf, true);
     }
     if (!this.up) this.hardwareReset();
@@ -233,40 +235,15 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   // ------------------------------------------------------------------------------------------------
   // admin knobs (§6.6, §6.7). All serialised with msg_task, like vfs_lock/rtnl in Linux.
 
-  /** `ip link set PF vf N mac M` (null or zero = remove). No notification to the VF (§6.6). */
-  setAdminMac(mac: string | null, vf = 0): Promise<void> {
-    return this.serialize(() => this.#setAdminMac(vf, mac));
-  }
-
-  #setAdminMac(vf: number, mac: string | null): void {
+  /** ixgbe_ndo_set_vf_mac: the VF's RAR entry follows the admin MAC. */
+  protected override adminMacApplied(vf: number, set: boolean): void {
     const st = this.vf(vf);
-    if (mac === null || isZeroMac(mac)) {
-      if (isZeroMac(st.mac)) return;
-      st.macFilterInstalled = false;
-      st.adminMac = false;
-      st.mac = ZERO_MAC;
-      return;
-    }
-    if (!isValidUnicastMac(mac)) {
-      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${mac}`, {
-        hint: 'the first octet must be even and the address non-zero',
-      });
-    }
-    st.mac = normalizeMac(mac);
-    st.macFilterInstalled = true;
-    st.adminMac = true;
-    this.dmesg.push(`setting MAC ${st.mac} on VF ${vf}`);
+    st.macFilterInstalled = set;
+    if (set) this.dmesg.push(`setting MAC ${st.mac} on VF ${vf}`);
   }
 
-  /** `ip link set PF vf N vlan V [qos Q]` (0 = remove). No ping. */
-  setPortVlan(vlan: number, qos = 0, vf = 0): Promise<void> {
-    return this.serialize(() => this.#setPortVlan(vf, vlan, qos));
-  }
-
-  #setPortVlan(vf: number, vlan: number, qos: number): void {
-    if (!Number.isInteger(vlan) || vlan < 0 || vlan > VLAN_ID_MAX || !Number.isInteger(qos) || qos < 0 || qos > 7) {
-      throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: `VLAN 0..${VLAN_ID_MAX}, qos 0..7` });
-    }
+  /** ixgbe_ndo_set_vf_vlan: the port VLAN replaces VLAN 0 in the pool's filters (and back). */
+  protected applyPortVlan(vf: number, vlan: number, qos: number): void {
     const st = this.vf(vf);
     if (st.portVlan !== 0) st.vlans.delete(st.portVlan);
     if (vlan !== 0 || qos !== 0) {

@@ -2,13 +2,14 @@
  * The one simulated Linux PF policy: `msg_task` and what it does with each VF's doorbells, shared by both
  * dialects — a VFLR (reset event), a message (read, ignore a word with ACK/NACK set, VF_RESET, refuse
  * without CTS, dispatch to the dialect's handler table, reply), an ACK (NACK a VF that is not clear to
- * send) — and the VF_RESET reply. Where ixgbe and igb differ, the core reads the dialect's table
+ * send) — the VF_RESET reply, and the admin knobs both share (MAC, port VLAN, trust). Where ixgbe and igb differ, the core reads the dialect's table
  * (`PfDialectRules`, dialects.ts); the state each reset forgets and the handlers are the dialect's.
  */
+import { InvalidArgumentError } from '../errors.js';
 import { MAILBOX_WORDS, MsgFlag } from '../hw/mailbox.js';
-import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
+import { MsgId, VF_RESET_REQUEST_WORD, VLAN_ID_MAX } from '../hw/messages.js';
 import type { PfDialectRules } from './dialects.js';
-import { isZeroMac, macToWords } from './mac.js';
+import { isValidUnicastMac, isZeroMac, macToWords, normalizeMac, ZERO_MAC } from './mac.js';
 import { SimPfBase } from './pf-base.js';
 
 /** A handler's verdict: ACK or NACK, and the PF's log line when it has one. */
@@ -25,6 +26,13 @@ export type MessageHandler<P> = (pf: P, vf: number, words: Uint32Array) => Handl
 /** A message the dialect's rcv_msg does not dispatch: "Unhandled Msg", NACK. */
 export function unhandled(words: Uint32Array): HandlerResult {
   return { ok: false, reason: `Unhandled Msg ${((words[0] ?? 0) >>> 0).toString(16).padStart(8, '0')}` };
+}
+
+/** A port VLAN and QoS the administrator may set: VLAN 0..4094, priority 0..7. */
+export function checkPortVlan(vlan: number, qos: number): void {
+  if (!Number.isInteger(vlan) || vlan < 0 || vlan > VLAN_ID_MAX || !Number.isInteger(qos) || qos < 0 || qos > 7) {
+    throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid port VLAN ${vlan} qos ${qos}`, { hint: `VLAN 0..${VLAN_ID_MAX}, qos 0..7` });
+  }
 }
 
 /** What the core needs of a VF's state in either dialect. */
@@ -145,6 +153,47 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
     this.resetReplyExtras(reply);
     await this.answer(vf, VF_RESET_REQUEST_WORD, reply, ack ? undefined : this.rules.resetNackReason);
   }
+
+  /** `ip link set PF vf N mac M` (null or zero = remove): no notification to the VF (§6.6). */
+  setAdminMac(mac: string | null, vf = 0): Promise<void> {
+    return this.serialize(() => this.applyAdminMac(vf, mac));
+  }
+
+  /**
+   * The administrator's MAC for VF `vf` (ixgbe_ndo_set_vf_mac, igb_ndo_set_vf_mac): stored with the
+   * admin flag, or both cleared; `adminMacApplied` lets the dialect do the rest (ixgbe's RAR entry).
+   */
+  protected applyAdminMac(vf: number, mac: string | null): void {
+    const st = this.vf(vf);
+    if (mac === null || isZeroMac(mac)) {
+      st.adminMac = false;
+      st.mac = ZERO_MAC;
+      this.adminMacApplied(vf, false);
+      return;
+    }
+    if (!isValidUnicastMac(mac)) {
+      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${mac}`, {
+        hint: 'the first octet must be even and the address non-zero',
+      });
+    }
+    st.mac = normalizeMac(mac);
+    st.adminMac = true;
+    this.adminMacApplied(vf, true);
+  }
+
+  /** After the admin MAC was set (`set`) or removed. */
+  protected adminMacApplied(_vf: number, _set: boolean): void {}
+
+  /** `ip link set PF vf N vlan V [qos Q]` (0 = remove): no ping. */
+  setPortVlan(vlan: number, qos = 0, vf = 0): Promise<void> {
+    return this.serialize(() => {
+      checkPortVlan(vlan, qos);
+      this.applyPortVlan(vf, vlan, qos);
+    });
+  }
+
+  /** The port VLAN in the VF's filters (ixgbe_ndo_set_vf_vlan, igb_ndo_set_vf_vlan differ in how). */
+  protected abstract applyPortVlan(vf: number, vlan: number, qos: number): void;
 
   /**
    * `ip link set PF vf N trust on|off`. Where a trust change resets the VF (ixgbe), a change drops CTS and
