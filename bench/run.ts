@@ -1,7 +1,7 @@
 /**
- * `npm run bench` (parts 1–5) and `npm run bench:vm` (part 6, the emulated rig; needs root): runs each
+ * `npm run bench` (parts 1–5 and 7) and `npm run bench:vm` (part 6, the emulated rig; needs root): runs each
  * part in a fresh process, prints one table, judges the issue's goals, writes
- * bench/results/latest.json (parts 1–5) or bench/results/latest-vm.json (part 6) and a .md next to it.
+ * bench/results/latest.json (parts 1–5, 7) or bench/results/latest-vm.json (part 6) and a .md next to it.
  *
  *   tsx bench/run.ts [--only=1,3] [--vm]     --vm adds part 6; --only picks parts
  */
@@ -13,15 +13,15 @@ import { runVmPart, vmGoals } from './vm.js';
 
 const args = process.argv.slice(2);
 const only = args.find((a) => a.startsWith('--only='))?.slice('--only='.length).split(',').map(Number);
-const parts = only ?? (args.includes('--vm') ? [1, 2, 3, 4, 5, 6] : [1, 2, 3, 4, 5]);
+const parts = only ?? (args.includes('--vm') ? [1, 2, 3, 4, 5, 7, 6] : [1, 2, 3, 4, 5, 7]);
 
 const started = new Date();
 const before = machine();
 const results: Result[] = [];
 const log = (s: string): void => void process.stderr.write(`bench: ${s}\n`);
 
-if (parts.some((p) => p === 3 || p === 5 || p === 6)) {
-  log('compiling dist/ (tsc -p tsconfig.json): parts 3, 5 and 6 run the real bin');
+if (parts.some((p) => p === 3 || p === 5 || p === 6 || p === 7)) {
+  log('compiling dist/ (tsc -p tsconfig.json): parts 3, 5, 6 and 7 run the real bin');
   try {
     execFileSync(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
   } catch {
@@ -52,6 +52,9 @@ for (const part of parts) {
       break;
     case 6:
       results.push(...(await runVmPart()));
+      break;
+    case 7:
+      results.push(...(await runPart('daemon-scale.ts')));
       break;
     default:
       throw new Error(`no part ${part}`);
@@ -88,6 +91,24 @@ const goals: Goal[] = [];
       goal: 'idle daemon (64 VFs, interrupt mode): CPU near zero (≤ 0.01 CPU s in 10 s, i.e. ≤ 0.1 % of a core)',
       met: idle.median <= 0.01,
       measured: `${idle.median.toFixed(2)} CPU s in 10 s; per-second windows ${win.min.toFixed(1)}/${win.median.toFixed(1)}/${win.max.toFixed(1)} ms (min/median/max); ${sw.median} context switches`,
+    });
+  }
+  const cold = find(5, 'CLI set-mac sim, cold');
+  const nodeFloor = find(5, 'floor: node -e 0');
+  if (cold && nodeFloor) {
+    goals.push({ part: 5, goal: 'target 4: CLI `set-mac sim` cold ≤ 1.5× `node -e 0`', met: cold.median <= 1.5 * nodeFloor.median, measured: `${cold.median.toFixed(0)} ms vs ${nodeFloor.median.toFixed(0)} ms (${(cold.median / nodeFloor.median).toFixed(2)}×), medians of ${cold.runs} interleaved runs` });
+  }
+  const n = (name: string): Result | undefined => results.find((r) => r.part === 7 && r.name.includes(name));
+  const idle2 = n('idle CPU over 10 s, window 2');
+  const idle1 = n('idle CPU over 10 s, window 1');
+  const perVf = n('RSS per VF');
+  const rec = n('all re-applied');
+  if (idle1 && idle2 && perVf && rec) {
+    goals.push({
+      part: 7,
+      goal: 'target 6: one daemon, 256 sim VFs: idle ≤ 0.01 CPU s / 10 s, RSS ≤ 32 KiB per VF, all re-applied ≤ 1 s after their PFs reset',
+      met: idle2.median <= 0.01 && perVf.median <= 32 && rec.max <= 1000,
+      measured: `idle ${idle1.median.toFixed(2)} CPU s (first 10 s) / ${idle2.median.toFixed(2)} CPU s (next 10 s); RSS per VF ${perVf.median.toFixed(1)} KiB; all re-applied in ${rec.median.toFixed(0)} ms median, ${rec.max.toFixed(0)} ms max of ${rec.runs}`,
     });
   }
   goals.push(...vmGoals(results));

@@ -137,11 +137,12 @@ if (MODE === 'time') {
   for (const persist of [true, false]) {
     const daemon = await startDaemon([VF0], socket, persist ? ['--state-dir', join(dir, 'state')] : []);
     try {
-      const client = (await DaemonClient.connect(socket))!;
-      for (let i = 0; i < 5; i++) await client.request('set-mac', { vf: VF0, mac: MACS_O[i & 1]! });
       for (let r = 0; r < ROUNDS; r++) {
         log(`daemon round ${r + 1}/${ROUNDS} (${persist ? 'with' : 'without'} --state-dir)`);
         kernelBlock();
+        // A new connection per round: the daemon closes one that stays idle for 5 s (the kernel block).
+        const client = (await DaemonClient.connect(socket))!;
+        for (let i = 0; i < 3; i++) await client.request('set-mac', { vf: VF0, mac: MACS_O[i & 1]! });
         for (let i = 0; i < RUNS; i++) {
           let t0 = performance.now();
           await client.request('set-mac', { vf: VF0, mac: MACS_O[i & 1]! });
@@ -151,8 +152,8 @@ if (MODE === 'time') {
           await client.request('status');
           d.status.push(performance.now() - t0);
         }
+        client.close();
       }
-      client.close();
       if (persist) {
         const cliEnv = { ...process.env, IXGBEVF_SOCKET: socket };
         for (let i = 0; i < CLI_RUNS; i++) {
