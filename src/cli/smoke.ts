@@ -1,14 +1,22 @@
 /**
  * `ixgbevf smoke <vf> [--pf IFNAME]`: the hardware smoke test (issue 6). The checks live in src/smoke;
- * this file wires options, the daemon-ownership guard and output. Exit 0 only when no check failed;
- * otherwise the exit code of the first failed check (3 environment, 4 PF not answering, 5 PF refused,
- * 7 device gone; 1 when a value was wrong).
+ * this file wires options, the daemon-ownership guard, the `--bind` in-use guard and output. Exit 0 only
+ * when no check failed; otherwise the exit code of the first failed check (3 environment, 4 PF not
+ * answering, 5 PF refused, 7 device gone; 1 when a value was wrong).
+ *
+ * `--bind` takes the VF from its kernel driver for the test. A VF whose interface is up is in use: as
+ * `ixgbevf bind`, smoke refuses it (exit 3, before any check runs) unless `--force`, which then passes
+ * the override to the bind and reminds that the interface comes back down.
  */
 import type { Command } from 'commander';
 import { parseVfSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { bindToVfio, unbindDevice } from '../pci/bind.js';
+import { readDriver, readNetdevState, readPciDevice } from '../pci/discovery.js';
+import { diagnose } from '../pci/doctor.js';
 import { validateIfname } from '../pci/iplink.js';
-import { formatCheckLine, formatSmokeReport, runSmoke } from '../smoke/index.js';
+import type { SysfsOptions } from '../pci/sysfs.js';
+import { formatCheckLine, formatSmokeReport, runSmoke, type SmokeHost } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 
 export interface SmokeCliOptions {
@@ -17,6 +25,7 @@ export interface SmokeCliOptions {
   allowPfChanges?: boolean;
   allowPfReset?: boolean;
   resetBound?: string;
+  force?: boolean;
 }
 
 function parseBound(text: string | undefined): number | undefined {
@@ -50,18 +59,57 @@ async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
   }
 }
 
+/** The VF's interfaces that are administratively up (in use); [] when sysfs does not know the VF. */
+async function upInterfaces(vf: string, sysfs: SysfsOptions): Promise<{ driver: string | null; up: string[] }> {
+  let dev;
+  try {
+    dev = await readPciDevice(vf, sysfs);
+  } catch {
+    return { driver: null, up: [] }; // not found: env.driver reports it in the table
+  }
+  const up: string[] = [];
+  for (const ifname of dev.netdevs) if ((await readNetdevState(ifname, sysfs)).adminUp === true) up.push(ifname);
+  return { driver: dev.driver, up };
+}
+
+/** The real host with the bind's in-use check overridden: only for `--bind --force`, after the user said so. */
+function forcedBindHost(sysfs: SysfsOptions): SmokeHost {
+  return {
+    diagnose: (vf) => diagnose(vf, sysfs),
+    readDriver: (vf) => readDriver(vf as never, sysfs),
+    bind: async (vf) => {
+      const r = await bindToVfio(vf, { ...sysfs, force: true });
+      return { previousDriver: r.previousDriver, changed: r.changed };
+    },
+    restore: async (vf, driver) => ({ driver: (await unbindDevice(vf, { ...sysfs, restore: driver ?? false })).driver }),
+  };
+}
+
 export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOptions): Promise<number> {
   const vf = parseVfSpec(vfArg);
   if (opts.pf !== undefined) validateIfname(opts.pf);
   const resetBoundMs = parseBound(opts.resetBound);
   const isSim = vf === 'sim' || vf.startsWith('sim:');
+  const force = opts.force === true;
+  if (force && opts.bind !== true) {
+    throw new InvalidArgumentError('ERR_USAGE', '--force only applies with --bind (it lets --bind take a VF whose interface is up)', { hint: `ixgbevf smoke ${vf} --bind --force` });
+  }
   if (!isSim) await guardDaemon(ctx, vf);
+  const inUse = !isSim && opts.bind === true ? await upInterfaces(vf, ctx.sysfs) : { driver: null, up: [] };
+  if (inUse.up.length > 0 && !force) {
+    const ifname = inUse.up[0]!;
+    throw new EnvironmentError('ERR_NETDEV_UP', `${vf} is in use: its interface ${ifname} (driver ${inUse.driver ?? '?'}) is up, and --bind would take the VF from it for the test`, {
+      hint: `ip link set ${ifname} down, then retry (or: ixgbevf smoke ${vf} --bind --force)`,
+      details: { address: vf, ifname },
+    });
+  }
   const report = await runSmoke({
     spec: vf,
     openVf: await ctx.openVf(),
     ...(opts.pf === undefined ? {} : { pf: opts.pf }),
     ...(ctx.poll ? { poll: true } : {}),
     ...(opts.bind === true ? { bind: true } : {}),
+    ...(force ? { host: forcedBindHost(ctx.sysfs) } : {}),
     ...(opts.allowPfChanges === true ? { allowPfChanges: true } : {}),
     ...(opts.allowPfReset === true ? { allowPfReset: true } : {}),
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
@@ -72,6 +120,9 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
     ...(ctx.verbose && !ctx.json ? { onCheck: (c) => ctx.io.stderr(`${formatCheckLine(c)}\n`) } : {}),
   });
   ctx.print(report, formatSmokeReport(report));
+  if (inUse.up.length > 0) {
+    ctx.note(`note: ${inUse.up.join(', ')} was up before the test; --bind --force took the VF from ${inUse.driver ?? 'its driver'}. Once it is back there, bring the interface up again: ip link set ${inUse.up[0]!} up`);
+  }
   return report.exitCode;
 }
 
@@ -81,13 +132,14 @@ export function addSmokeCommand(program: Command, deps: { addCommon: (cmd: Comma
     .addCommon(program.command('smoke').argument('<vf>', deps.vfHelp))
     .description('hardware smoke test: check by check (pass/fail/skip with the reason) whether this driver works against the VF\'s PF')
     .option('--pf <ifname>', 'the PF netdev (default: from sysfs); its `ip -j -d link show` is the PF view the checks compare with')
-    .option('--bind', 'move the VF to vfio-pci for the test and put it back afterwards')
+    .option('--bind', 'move the VF to vfio-pci for the test and put it back afterwards (refused while its interface is up)')
+    .option('--force', 'with --bind: take the VF even when its network interface is up (and nothing else)')
     .option('--allow-pf-changes', 'opt-in: set an admin MAC and toggle trust on the PF (restored afterwards)')
     .option('--allow-pf-reset', 'opt-in: take the PF interface down and up (traffic on the PF stops for seconds)')
     .option('--reset-bound <ms>', 'bound for re-applying the configuration after the PF comes back (default 20000)')
     .addHelpText(
       'after',
-      `\nSafe by default: only what a VF may ask for itself (MAC, MTU, VLAN, multicast, xcast), each put back;\nthe VF is reset when the test releases it. Exit 0 only when no check failed.\nSee docs/hardware.md.\n\nExamples:\n  $ ixgbevf smoke sim\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0 --bind --json > smoke.json\n  $ sudo ixgbevf smoke 0000:03:10.0 --allow-pf-changes --allow-pf-reset   # maintenance window only\n`,
+      `\nSafe by default: only what a VF may ask for itself (MAC, MTU, VLAN, multicast, xcast), each put back;\nthe VF is reset when the test releases it. Exit 0 only when no check failed.\n--bind refuses a VF whose interface is up (exit 3): bring it down (ip link set <if> down) or add --force;\nthe interface comes back down after the test.\nSee docs/hardware.md.\n\nExamples:\n  $ ixgbevf smoke sim\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0 --bind --json > smoke.json\n  $ sudo ixgbevf smoke 0000:03:10.0 --allow-pf-changes --allow-pf-reset   # maintenance window only\n`,
     )
     .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
       deps.setExit(await smokeCommand(deps.ctxOf(cmd), vf, opts));
