@@ -5,11 +5,11 @@
  * family's MailboxPolicy, src/hw/family.ts).
  */
 import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
-import type { FamilyDescriptor, MailboxPolicy } from '../hw/family.js';
+import type { MailboxPolicy } from '../hw/family.js';
 import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
 import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
-import { noIrqs, systemClock, type Clock, type IrqSource, type RegisterIo } from '../io.js';
+import { noIrqs, systemClock, type Clock, type IrqSource } from '../io.js';
 import type { MailboxCounters } from './counters.js';
 import { classifyWord, hex32, isReplyWord, messageId } from './codec.js';
 import { createCounters } from './counters.js';
@@ -17,7 +17,7 @@ import { AsyncMutex } from './mutex.js';
 import { legacyOps } from './ops-legacy.js';
 import type { MailboxDiscipline, MailboxOps, MailboxPort, WaitPhase } from './ops.js';
 import { MailboxControl, MailboxMemory } from './shadow.js';
-import type { MailboxTraceHook } from './trace.js';
+import type { MailboxOptions, MailboxSession, RequestOptions } from './session.js';
 import { waitUntil } from './wait.js';
 
 /** Default poll interval between checks in poll mode (`noIrqs`): Linux's 500 µs (see wait.ts). */
@@ -30,53 +30,7 @@ export const DEFAULT_IRQ_POLL_INTERVAL_MS = MBX_IRQ_FALLBACK_POLL_MS;
  */
 export const MAX_UNSOLICITED_PER_REQUEST = 16;
 
-export interface MailboxOptions {
-  readonly regs: RegisterIo;
-  /**
-   * Offsets come from the family (ixgbe VFMAILBOX 0x2FC / VFMBMEM 0x200, igb 0xC40 / 0x800), and so does
-   * the transaction policy (PFACK wait, sticky timeouts); without one, current ixgbevf's.
-   */
-  readonly family: Pick<FamilyDescriptor, 'regs'> & Partial<Pick<FamilyDescriptor, 'mailboxPolicy'>>;
-  /**
-   * Interrupts that end a wait early; `noIrqs` (the default) in poll mode. Every delivery is counted.
-   * A real source puts the mailbox in interrupt mode (longer default fallback timer, see pollIntervalMs).
-   */
-  readonly irqs?: IrqSource;
-  readonly clock?: Clock;
-  /** Budget of one wait (lock, PFACK, reply), ms. Default MBX_TIMEOUT_MS (2000 × 500 µs). */
-  readonly timeoutMs?: number;
-  /**
-   * Timer interval between checks while waiting, ms. Default: poll mode 0.5 (Node rounds to ~1 ms);
-   * interrupt mode MBX_IRQ_FALLBACK_POLL_MS (10), a safety net against a lost interrupt.
-   */
-  readonly pollIntervalMs?: number;
-  readonly onTrace?: MailboxTraceHook;
-  /** Every unsolicited PF word the mailbox consumed (pings, bare NACKs, stray replies). */
-  readonly onUnsolicited?: (word: number) => void;
-  /** The PF said "reset required" (RSTI/RSTD, ping without CTS, bare NACK, reply without CTS). */
-  readonly onResetRequired?: (reason: string) => void;
-}
-
-export interface RequestOptions {
-  /** Sleep this long after the request before polling for the reply (VF_RESET: 10 ms, §7.2). */
-  readonly replyDelayMs?: number;
-}
-
-/** What code holding the mailbox (via `exclusive`) may do. Valid only inside the callback. */
-export interface MailboxSession {
-  readonly ops: MailboxOps;
-  /** A request/reply transaction (see Mailbox.writeMsgReadAck). */
-  writeMsgReadAck(words: readonly number[], replyWords: number, opts?: RequestOptions): Promise<number[]>;
-  /**
-   * If PFSTS shows, reads the PF's message (`count` words, ACKed) and handles it as unsolicited
-   * (callbacks, "needs reset" for a ping without CTS or a bare NACK). Returns the words, or null.
-   */
-  readPending(count?: number): Promise<number[] | null>;
-  /** check_for_rst: RSTI or RSTD shows (RSTD consumed). */
-  checkForRst(): boolean;
-  /** Timer-only wait for `check` (no state change, no timeout counted). False when the budget ran out. */
-  waitUntil(check: () => boolean, budgetMs: number): Promise<boolean>;
-}
+export type { MailboxOptions, MailboxSession, RequestOptions } from './session.js';
 
 export class Mailbox {
   readonly #control: MailboxControl;

@@ -1,10 +1,10 @@
-import type { Clock } from '../io.js';
-
 /**
  * Virtual time for tests and the simulator: `sleep(ms)` yields one macrotask (so the simulated PF and
  * other callbacks get to run) and then moves the clock forward by `ms`. Timeout paths of a second or more
  * run in milliseconds of real time, deterministically, with no timing assertions needed.
  */
+import type { Clock } from '../io.js';
+
 export class VirtualClock implements Clock {
   #now = 0;
 

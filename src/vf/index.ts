@@ -1,4 +1,7 @@
-/** The VF protocol layer. */
+/**
+ * The VF protocol layer's public face: `Vf` (the facade over the mailbox), the bring-up every path uses,
+ * the message table, the gates, and the MAC / multicast / link helpers.
+ */
 export { Vf } from './vf.js';
 export { resetAndNegotiate, bringUpAsksQueues, type BringUpResult } from './bring-up.js';
 export type { VfOptions, PfEventCheck } from './vf.js';
