@@ -217,11 +217,7 @@ export class Vf extends VfEventSource implements VfApi {
     return maxFrameLimit(this.family, this.#api);
   }
 
-  /**
-   * SET_LPE with the max frame size in bytes (MTU + 18): (MTU_MIN + 18)..(MTU_MAX + 18) = 86..9728; an
-   * 82599 at API 1.0: ..1522. The floor is ixgbevf's: its netdev min_mtu is ETH_MIN_MTU (ixgbevf_probe), so
-   * it never sends a frame below 86 although the PF would take 68 (ixgbe_set_vf_lpe).
-   */
+  /** SET_LPE with the max frame in bytes (MTU + 18): 86..9728 (82599 at API 1.0: ..1522), ixgbevf's window (arguments.ts). */
   async setMaxFrame(bytes: number): Promise<void> {
     checkMaxFrame(bytes, this.maxFrameLimit, this.#target);
     await this.#send(MESSAGES.SET_LPE, { maxFrame: bytes });
@@ -233,10 +229,7 @@ export class Vf extends VfEventSource implements VfApi {
     await this.setMaxFrame(mtu + ETH_OVERHEAD);
   }
 
-  /**
-   * SET_MACVLAN: index 0 clears all extra unicast filters (mac ignored), 1 starts a new list with `mac`,
-   * > 1 adds `mac` (index ≤ 255, it travels in MSGINFO).
-   */
+  /** SET_MACVLAN: index 0 clears every extra unicast filter (mac ignored), 1 starts a new list, > 1 adds (≤ 255). */
   async setMacvlan(index: number, mac: string | null): Promise<void> {
     await this.#send(MESSAGES.SET_MACVLAN, { index, mac: checkMacvlan(index, mac) });
   }
