@@ -38,6 +38,16 @@ if (!region.mapped || pread.mapped) throw new Error('expected one mapped and one
 // The driver's path: VfioDevice uses these bound functions for BAR0 (no per-call `this` check).
 const bound = region.accessors();
 
+// What VfioDevice.regs wraps around the accessors (src/vfio/device.ts): a closed check, then the call.
+let deviceClosed = false;
+const gone = (): never => {
+  throw new Error('closed');
+};
+const deviceRegs = {
+  read32: (offset: number): number => (deviceClosed ? gone() : bound.read32(offset)),
+  write32: (offset: number, value: number): void => (deviceClosed ? gone() : bound.write32(offset, value)),
+};
+
 let sink = 0;
 // Each loop has the same shape: K calls, the offset varies over 64 registers, the result is kept.
 const ops: { name: string; run: () => void }[] = [
@@ -51,6 +61,8 @@ const ops: { name: string; run: () => void }[] = [
   { name: 'write32 (mmap of a file)', run: () => { for (let i = 0; i < K; i++) region.write32((i & 63) << 2, i); } },
   { name: 'read32 via accessors (mmap; the driver path)', run: () => { let s = 0; for (let i = 0; i < K; i++) s ^= bound.read32((i & 63) << 2); sink ^= s; } },
   { name: 'write32 via accessors (mmap; the driver path)', run: () => { for (let i = 0; i < K; i++) bound.write32((i & 63) << 2, i); } },
+  { name: 'read32 via VfioDevice.regs wrapper (closed check + accessors)', run: () => { let s = 0; for (let i = 0; i < K; i++) s ^= deviceRegs.read32((i & 63) << 2); sink ^= s; } },
+  { name: 'write32 via VfioDevice.regs wrapper (closed check + accessors)', run: () => { for (let i = 0; i < K; i++) deviceRegs.write32((i & 63) << 2, i); } },
   { name: 'read32 (pread fallback, mmap:false)', run: () => { let s = 0; const n = K / 10; for (let i = 0; i < n; i++) s ^= pread.read32((i & 63) << 2); sink ^= s; } },
 ];
 const callsOf = (name: string): number => (name.includes('pread') ? K / 10 : K);
@@ -69,6 +81,7 @@ region.close();
 pread.close();
 rmSync(dir, { recursive: true, force: true });
 if (sink === 0.5) console.error(sink); // keep `sink` alive
+deviceClosed = sink === 0.25;
 
 const results: Result[] = ops.map((o) =>
   stats(1, o.name, 'ns/call', samples.get(o.name)!, { note: `${R} rounds of ${callsOf(o.name)} calls; value = round time / calls` }),
