@@ -172,7 +172,7 @@ function zshAction(values: ValueKind, commands: readonly string[]): string {
     case 'command':
       return `(${commands.join(' ')})`;
     case 'vf':
-      return values.sim ? '_ixgbevf_vfs sim' : '_ixgbevf_vfs';
+      return values.sim ? '_ixgbevf_vfs_or_sim' : '_ixgbevf_vfs';
     case 'file':
       return '_files';
     case 'directory':
@@ -213,11 +213,15 @@ export function zshCompletionScript(model: ProgramModel): string {
 # Install:  ixgbevf completion zsh > "\${fpath[1]}/_ixgbevf"   (a directory on $fpath; then compinit)
 #     or:   source <(ixgbevf completion zsh)   (in ~/.zshrc, after compinit)
 
-# _ixgbevf_vfs [WORDS...]: the ixgbe/igb VFs sysfs lists (ixgbevf __complete vfs), and WORDS
+# _ixgbevf_vfs: the ixgbe/igb VFs sysfs lists (ixgbevf __complete vfs); _ixgbevf_vfs_or_sim: and sim
 _ixgbevf_vfs() {
-  local -a vfs
-  vfs=(\${(f)"$(\${_ixgbevf_bin:-ixgbevf} __complete vfs 2>/dev/null)"} "$@")
-  _describe -t vfs 'VF' vfs
+  local -a vfs expl
+  vfs=(\${(f)"$(\${_ixgbevf_bin:-ixgbevf} __complete vfs 2>/dev/null)"} \${_ixgbevf_extra[@]})
+  _wanted vfs expl 'VF' compadd -a vfs
+}
+_ixgbevf_vfs_or_sim() {
+  local -a _ixgbevf_extra=(sim)
+  _ixgbevf_vfs
 }
 
 _ixgbevf() {

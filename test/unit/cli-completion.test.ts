@@ -204,6 +204,46 @@ describe('zsh', { skip: zshMissing }, () => {
     assert.equal(reg.stdout.trim(), '_ixgbevf', reg.stderr);
     for (const cmd of visibleCommands()) assert.match(r.stdout, new RegExp(`^ {8}\\(${cmd}\\)$`, 'm'), cmd);
     assert.match(r.stdout, /'2:action:\(add del\)'/);
-    assert.match(r.stdout, /'1:vf:_ixgbevf_vfs sim'/);
+    assert.match(r.stdout, /'1:vf:_ixgbevf_vfs_or_sim'/);
+    assert.match(r.stdout, /'1:vf:_ixgbevf_vfs'/, 'bind: real VFs only');
+  });
+
+  /**
+   * What an interactive zsh (in a pty, compinit, the script sourced) shows after typing `keys` and Tab:
+   * the keys go in once its prompt is up (typeahead before ZLE starts is not completed), and `echo
+   * __DO''NE__` after the Tab marks the end of what the completion printed.
+   */
+  function zshComplete(keys: string): string {
+    const file = path.join(dir, '_ixgbevf');
+    const driver = `
+      zmodload zsh/zpty
+      zpty z 'TERM=dumb zsh -f -i'
+      zpty -w z "PS1='ZP> '; autoload -Uz compinit; compinit -u -D; source \${(q)SCRIPT}; setopt nobeep; LISTMAX=1000; echo RE''ADY"
+      zpty -r z _ '*READY*ZP> *'
+      zpty -w -n z "$KEYS"$'\\t'
+      zpty -w -n z $'\\C-e\\C-u'
+      zpty -w z "echo __DO''NE__"
+      zpty -r z out '*__DONE__*'
+      print -r -- "$out"
+      zpty -d z`;
+    const r = spawnSync('zsh', ['-f', '-c', driver], {
+      encoding: 'utf8',
+      timeout: 20_000,
+      env: { PATH: `${binDir}:${process.env.PATH}`, HOME: dir, SCRIPT: file, KEYS: keys, IXGBEVF_SYSFS_ROOT: sys.plainOpts.sysRoot, IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock' },
+    });
+    assert.equal(r.status, 0, `${keys}: ${r.stderr}\n${JSON.stringify(r.stdout)}`);
+    return r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
+  }
+
+  test('an interactive zsh completes from the script: se → set-mac, vlan sim → add del, an option prefix, VF addresses', () => {
+    assert.match(zshComplete('ixgbevf se'), /ixgbevf set-mac /);
+    assert.match(zshComplete('ixgbevf vlan sim '), /^add +del$/m);
+    assert.match(zshComplete('ixgbevf set-mac sim --ti'), /^--timeout +-- mailbox wait budget in ms/m);
+    assert.match(zshComplete('ixgbevf daemon sim --log-format '), /^json +text$/m);
+    const vfs = zshComplete('ixgbevf info ');
+    for (const vf of ['sim', '0000:01:10.0', '0000:01:10.2', '0000:02:10.0']) assert.match(vfs, new RegExp(`(^|\\s)${vf.replace(/\./g, '\\.')}(\\s|$)`, 'm'), `${vf} in:\n${vfs}`);
+    assert.doesNotMatch(vfs, /0000:02:10\.4|0000:03:00\.2|0000:01:00\.0/);
+    // bind takes a PCI address only: without sim the VFs share a prefix, which zsh inserts at once.
+    assert.match(zshComplete('ixgbevf bind '), /ixgbevf bind 0000:0/);
   });
 });
