@@ -7,7 +7,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -213,8 +213,9 @@ describe('zsh', { skip: zshMissing }, () => {
    * the keys go in once its prompt is up (typeahead before ZLE starts is not completed), and `echo
    * __DO''NE__` after the Tab marks the end of what the completion printed.
    */
-  function zshComplete(keys: string): string {
-    const file = path.join(dir, '_ixgbevf');
+  async function zshComplete(keys: string): Promise<string> {
+    const file = path.join(dir, '_ixgbevf-interactive');
+    if (!existsSync(file)) writeFileSync(file, (await cli(['completion', 'zsh'])).stdout);
     const driver = `
       zmodload zsh/zpty
       zpty z 'TERM=dumb zsh -f -i'
@@ -235,15 +236,15 @@ describe('zsh', { skip: zshMissing }, () => {
     return r.stdout.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r/g, '');
   }
 
-  test('an interactive zsh completes from the script: se → set-mac, vlan sim → add del, an option prefix, VF addresses', () => {
-    assert.match(zshComplete('ixgbevf se'), /ixgbevf set-mac /);
-    assert.match(zshComplete('ixgbevf vlan sim '), /^add +del$/m);
-    assert.match(zshComplete('ixgbevf set-mac sim --ti'), /^--timeout +-- mailbox wait budget in ms/m);
-    assert.match(zshComplete('ixgbevf daemon sim --log-format '), /^json +text$/m);
-    const vfs = zshComplete('ixgbevf info ');
+  test('an interactive zsh completes from the script: se → set-mac, vlan sim → add del, an option prefix, VF addresses', async () => {
+    assert.match(await zshComplete('ixgbevf se'), /ixgbevf set-mac /);
+    assert.match(await zshComplete('ixgbevf vlan sim '), /^add +del$/m);
+    assert.match(await zshComplete('ixgbevf set-mac sim --ti'), /^--timeout +-- mailbox wait budget in ms/m);
+    assert.match(await zshComplete('ixgbevf daemon sim --log-format '), /^json +text$/m);
+    const vfs = await zshComplete('ixgbevf info ');
     for (const vf of ['sim', '0000:01:10.0', '0000:01:10.2', '0000:02:10.0']) assert.match(vfs, new RegExp(`(^|\\s)${vf.replace(/\./g, '\\.')}(\\s|$)`, 'm'), `${vf} in:\n${vfs}`);
     assert.doesNotMatch(vfs, /0000:02:10\.4|0000:03:00\.2|0000:01:00\.0/);
     // bind takes a PCI address only: without sim the VFs share a prefix, which zsh inserts at once.
-    assert.match(zshComplete('ixgbevf bind '), /ixgbevf bind 0000:0/);
+    assert.match(await zshComplete('ixgbevf bind '), /ixgbevf bind 0000:0/);
   });
 });
