@@ -38,7 +38,6 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
   protected readonly rules = IGB_RULES;
   protected readonly handlers = IGB_HANDLERS;
   pfMtu: number;
-  readonly #vfs: IgbVfState[] = [];
   /** RAR entries left for VF MAC filters (IGB_RAR_ENTRIES − PF − reserve − one per VF). */
   readonly macFilterSlots: number;
 
@@ -51,7 +50,7 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
     const now = this.clock.now();
     for (let vf = 0; vf < hw.vfCount; vf++) {
       const cfg = opts.vfConfig?.[vf] ?? {};
-      this.#vfs.push({
+      this.vfStates.push({
         cts: false,
         mac: ZERO_MAC,
         adminMac: false,
@@ -77,21 +76,6 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
       }
     }
     if (!this.up) this.hardwareReset();
-  }
-
-  vf(index = 0): IgbVfState {
-    const s = this.#vfs[index];
-    if (s === undefined) throw new RangeError(`no VF ${index}`);
-    return s;
-  }
-
-  get state(): IgbVfState {
-    return this.vf(0);
-  }
-
-  /** Every VF's state, in VF order. */
-  get allVfs(): readonly IgbVfState[] {
-    return this.#vfs;
   }
 
   /** igb_vf_reset: flags except PF_SET_MAC cleared (CTS too), last_nack = now, VLANs/multicast reset. */
@@ -135,19 +119,15 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
   }
 
   /** igb_down → igb_reset: VF flags cleared (CTS false), ping all (0x100), VFRE/VFTE off, hardware reset (RSTI). */
-  interfaceDown(): Promise<void> {
-    return this.serialize(() => this.down());
-  }
-
   protected async down(): Promise<void> {
     if (!this.up) return;
     this.up = false;
-    for (const st of this.#vfs) {
+    for (const st of this.vfStates) {
       st.cts = false;
       st.multicastPromiscFlag = false;
     }
     await this.pingAll();
-    for (const st of this.#vfs) st.rxEnabled = st.txEnabled = false;
+    for (const st of this.vfStates) st.rxEnabled = st.txEnabled = false;
     this.hardwareReset();
     this.dmesg.push('PF down: hardware reset, RSTI set in every VF');
   }

@@ -100,7 +100,6 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   /** MAXFRS.MFS: raised by SET_LPE, never lowered. */
   maxFrs: number;
   readonly rssKey: Uint8Array;
-  readonly #vfs: IxgbeVfState[] = [];
   /** RAR entries left for VF MACVLAN filters (IXGBE_RAR_ENTRIES − PF MACVLANs − PF − one per VF). */
   readonly macvlanSlots: number;
 
@@ -156,7 +155,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
         spoofchk: true,
       };
       if (state.linkState === 'disable') state.linkEnable = false;
-      this.#vfs.push(state);
+      this.vfStates.push(state);
       if (cfg.adminMac !== undefined) this.applyAdminMac(vf, cfg.adminMac);
       if (cfg.portVlan !== undefined && cfg.portVlan !== 0) {
         checkPortVlan(cfg.portVlan, cfg.portQos ?? 0);
@@ -165,23 +164,6 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
       if (cfg.rssQueryEnabled === true) this.#setQueryRss(vf, true);
     }
     if (!this.up) this.hardwareReset();
-  }
-
-  /** Live per-VF state (mutating it is for tests that need an odd start state). */
-  vf(index = 0): IxgbeVfState {
-    const s = this.#vfs[index];
-    if (s === undefined) throw new RangeError(`no VF ${index}`);
-    return s;
-  }
-
-  /** Every VF's state, in VF order. */
-  get allVfs(): readonly IxgbeVfState[] {
-    return this.#vfs;
-  }
-
-  /** VF 0's state. */
-  get state(): IxgbeVfState {
-    return this.vf(0);
   }
 
   /** 82599 PF (mac type ixgbe_mac_82599EB). */
@@ -275,11 +257,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
     });
   }
 
-  /** `ip link set PF down` (`ixgbe_down`): CTS false + ping 0x100 for every VF, then PF hardware reset (RSTI). */
-  interfaceDown(): Promise<void> {
-    return this.serialize(() => this.down());
-  }
-
+  /** `ixgbe_down`: CTS false + ping 0x100 for every VF, then PF hardware reset (RSTI). */
   protected async down(): Promise<void> {
     if (!this.up) return;
     this.up = false;

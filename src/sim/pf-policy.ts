@@ -50,7 +50,30 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
   /** The dialect's handlers by message ID; any other ID is unhandled. */
   protected abstract readonly handlers: Readonly<Partial<Record<number, MessageHandler<this>>>>;
 
-  abstract override vf(index?: number): S;
+  /** Every VF's state, in VF order (filled by the dialect's constructor). */
+  protected readonly vfStates: S[] = [];
+
+  /** Live per-VF state (mutating it is for tests that need an odd start state). */
+  vf(index = 0): S {
+    const s = this.vfStates[index];
+    if (s === undefined) throw new RangeError(`no VF ${index}`);
+    return s;
+  }
+
+  /** Every VF's state, in VF order. */
+  get allVfs(): readonly S[] {
+    return this.vfStates;
+  }
+
+  /** VF 0's state. */
+  get state(): S {
+    return this.vf(0);
+  }
+
+  /** `ip link set PF down`: the dialect's down path (ixgbe_down, igb_down) under the PF's lock. */
+  interfaceDown(): Promise<void> {
+    return this.serialize(() => this.down());
+  }
 
   /** A VFLR: what the dialect forgets (ixgbe_vf_reset_event, igb_vf_reset_event). */
   protected abstract vfResetEvent(vf: number): void;
