@@ -3,7 +3,7 @@
  * src/vf, src/vfio, …), the addon, Node's internals, the garbage collector, (program) (native code and
  * VM work outside JS, e.g. the N-API call and the trap into the device), and (idle) (the event loop
  * asleep in epoll). Prints self time per group and the top self-time functions.
- *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25]
+ *   npx tsx bench/profile-summary.ts <file.cpuprofile> [top=25] [--skip-ms=N]   (N: ignore the first N ms)
  */
 import { readFileSync } from 'node:fs';
 
@@ -12,11 +12,16 @@ interface Profile { nodes: Node[]; samples: number[]; timeDeltas: number[] }
 
 const file = process.argv[2];
 if (file === undefined) throw new Error('usage: profile-summary <file.cpuprofile> [top]');
-const top = Number(process.argv[3] ?? 25);
+const top = Number(process.argv.slice(3).find((a) => !a.startsWith('--')) ?? 25);
+const skipMs = Number(process.argv.find((a) => a.startsWith('--skip-ms='))?.slice('--skip-ms='.length) ?? 0);
 const p = JSON.parse(readFileSync(file, 'utf8')) as Profile;
 const byId = new Map(p.nodes.map((n) => [n.id, n]));
 const self = new Map<number, number>();
-p.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+let at = 0;
+p.samples.forEach((id, i) => {
+  at += p.timeDeltas[i] ?? 0;
+  if (at >= skipMs * 1000) self.set(id, (self.get(id) ?? 0) + (p.timeDeltas[i] ?? 0));
+});
 
 function group(n: Node): string {
   const { functionName: f, url } = n.callFrame;
