@@ -49,9 +49,10 @@ Install for bash (bash-completion loads it in new shells):
 or for one user, in ~/.bashrc:
   source <(ixgbevf completion bash)
 
-Install for zsh, into a directory on $fpath, then restart zsh (compinit picks up _ixgbevf):
+Install for zsh, into a directory on $fpath (compinit in new shells picks up _ixgbevf):
   $ mkdir -p ~/.zfunc && ixgbevf completion zsh > ~/.zfunc/_ixgbevf
-  with, in ~/.zshrc before compinit:  fpath=(~/.zfunc $fpath)
+and, in ~/.zshrc before compinit:
+  fpath=(~/.zfunc $fpath)
 
 Examples:
   $ ixgbevf completion bash > /etc/bash_completion.d/ixgbevf
@@ -61,7 +62,7 @@ Examples:
 
 export function addCompletionCommands(program: Command, deps: { addCommon: (cmd: Command, names: readonly never[]) => Command; ctxOf: (cmd: Command) => Ctx }): void {
   deps
-    .addCommon(program.command('completion').addArgument(withValues(new Argument('<shell>', SHELLS.join(' | ')), SHELLS)), [])
+    .addCommon(program.command('completion').addArgument(withValues(new Argument('<shell>', 'the shell to complete for'), SHELLS)), [])
     .description('print the bash or zsh completion script (commands, options, VF addresses) on stdout')
     .addHelpText('after', INSTALL_HELP)
     .action((shell: string, _opts, cmd: Command) => {

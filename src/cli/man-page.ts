@@ -6,7 +6,7 @@
  */
 import { DEFAULT_SOCKET } from './client.js';
 import { exitCodesInOrder } from './exit-codes.js';
-import type { ArgumentModel, CommandModel, OptionModel, ProgramModel } from './program-model.js';
+import type { ArgumentModel, CommandModel, HelpText, OptionModel, ProgramModel, ValueKind } from './program-model.js';
 
 /**
  * Text for a roff text line: backslashes, hyphens (minus signs, so options copy and paste), quotes
@@ -50,21 +50,26 @@ function optionTag(o: OptionModel): string {
   return o.placeholder === null ? names : `${names} ${italic(o.placeholder)}`;
 }
 
-function paragraphs(texts: readonly string[]): string[] {
-  return texts.flatMap((t) => ['.PP', roffText(t)]);
+function helpBlocks(help: HelpText): string[] {
+  return help.blocks.flatMap((b) => ('prose' in b ? ['.PP', roffText(b.prose)] : ['.PP', '.RS 4', '.EX', ...b.literal.map(roffText), '.EE', '.RE']));
+}
+
+/** A description, and the fixed values when the definition has them (`(one of: add, del)`). */
+function described(description: string, values: ValueKind): string {
+  return roffText(values.kind === 'words' ? `${description} (one of: ${values.words.join(', ')})` : description);
 }
 
 function optionList(options: readonly OptionModel[]): string[] {
-  return options.flatMap((o) => ['.TP', optionTag(o), roffText(o.description)]);
+  return options.flatMap((o) => ['.TP', optionTag(o), described(o.description, o.values)]);
 }
 
 function argumentList(args: readonly ArgumentModel[]): string[] {
-  return args.flatMap((a) => ['.TP', `${italic(a.name)}${a.variadic ? '\\&...' : ''}`, roffText(a.description)]);
+  return args.flatMap((a) => ['.TP', `${italic(a.name)}${a.variadic ? '\\&...' : ''}`, described(a.description, a.values)]);
 }
 
-function exampleBlock(examples: readonly string[]): string[] {
+function exampleBlock(examples: readonly string[], label: string | null): string[] {
   if (examples.length === 0) return [];
-  return ['.PP', '.RS 4', '.EX', ...examples.map((e) => roffText(e)), '.EE', '.RE'];
+  return ['.PP', ...(label === null ? [] : [roffText(label)]), '.RS 4', '.EX', ...examples.map((e) => roffText(e)), '.EE', '.RE'];
 }
 
 function commandSection(name: string, c: CommandModel): string[] {
@@ -73,8 +78,8 @@ function commandSection(name: string, c: CommandModel): string[] {
     roffText(c.description),
     ...(c.arguments.length > 0 ? ['.PP', 'Arguments:', '.RS 4', ...argumentList(c.arguments), '.RE'] : []),
     ...(c.options.length > 0 ? ['.PP', 'Options:', '.RS 4', ...optionList(c.options), '.RE'] : []),
-    ...paragraphs(c.help.prose),
-    ...exampleBlock(c.help.examples),
+    ...helpBlocks(c.help),
+    ...exampleBlock(c.help.examples, 'Examples:'),
   ];
 }
 
@@ -109,7 +114,7 @@ export function renderManPage(model: ProgramModel, date = ''): string {
     ...model.commands.flatMap((c) => ['.br', `${bold(`${name} ${c.name}`)} ${usageLine(c.usage)}`]),
     '.SH DESCRIPTION',
     roffText(model.description),
-    ...paragraphs(model.help.prose),
+    ...helpBlocks(model.help),
     '.SH OPTIONS',
     'Options before the command are the program\\(aqs; each must also be one the command takes.',
     ...optionList(model.options),
@@ -122,7 +127,7 @@ export function renderManPage(model: ProgramModel, date = ''): string {
     '.SH FILES',
     ...FILES.flatMap(([k, v]) => ['.TP', italic(k), roffText(v)]),
     '.SH EXAMPLES',
-    ...exampleBlock(model.help.examples),
+    ...exampleBlock(model.help.examples, null),
     '.PP',
     'Each command\\(aqs own examples are under COMMANDS.',
     '.SH SEE ALSO',

@@ -40,8 +40,8 @@ export interface ArgumentModel {
 }
 
 export interface HelpText {
-  /** Paragraphs of prose (lines joined with spaces). */
-  prose: string[];
+  /** In order: paragraphs of prose (lines joined with spaces) and literal blocks (indented lines, as shown). */
+  blocks: ({ prose: string } | { literal: string[] })[];
   /** `ixgbevf …` command lines of the "Examples:" block, comments included. */
   examples: string[];
 }
@@ -75,6 +75,7 @@ const PLACEHOLDER_KINDS: Readonly<Record<string, ValueKind>> = {
   group: { kind: 'group' },
   ifname: { kind: 'interface' },
   spec: { kind: 'vf', sim: true },
+  file: { kind: 'file' },
 };
 
 function optionValues(option: Option, placeholder: string | null): ValueKind {
@@ -122,30 +123,29 @@ export function afterHelpText(cmd: Command): HelpText {
   let text = '';
   // commander's Command is an EventEmitter (its typings do not say so); addHelpText listens on afterHelp.
   (cmd as unknown as EventEmitter).emit('afterHelp', { error: false, command: cmd, write: (s: string) => void (text += s) });
-  const prose: string[] = [];
+  const blocks: HelpText['blocks'] = [];
   const examples: string[] = [];
-  let paragraph: string[] = [];
   let inExamples = false;
-  const endParagraph = (): void => {
-    if (paragraph.length > 0) prose.push(paragraph.join(' '));
-    paragraph = [];
-  };
   for (const raw of text.split('\n')) {
     const line = raw.trim();
+    const last = blocks.at(-1);
     if (line === '') {
-      endParagraph();
       inExamples = false;
+      blocks.push({ prose: '' }); // a paragraph break; empty ones are dropped below
     } else if (line === 'Examples:') {
-      endParagraph();
       inExamples = true;
     } else if (inExamples) {
       examples.push(line.replace(/^\$\s*/, ''));
+    } else if (/^\s/.test(raw)) {
+      if (last !== undefined && 'literal' in last) last.literal.push(line);
+      else blocks.push({ literal: [line] });
+    } else if (last !== undefined && 'prose' in last && last.prose !== '') {
+      last.prose += ` ${line}`;
     } else {
-      paragraph.push(line);
+      blocks.push({ prose: line });
     }
   }
-  endParagraph();
-  return { prose, examples };
+  return { blocks: blocks.filter((b) => !('prose' in b) || b.prose !== ''), examples };
 }
 
 function describeCommand(cmd: Command, help: Help): CommandModel {

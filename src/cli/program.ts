@@ -180,7 +180,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       await runVfOp(ctxOf(cmd), spec, mtuOp(parseMtu(mtu)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<action>', 'add or del'), ['add', 'del'])).argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
+  addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<action>', 'add the filter or delete it'), ['add', 'del'])).argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
     .description('add or remove a VLAN filter for the VF')
     .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
@@ -196,7 +196,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map(parseMulticastMac)), opts.hold === true);
     });
 
-  addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<mode>', XCAST_MODES.join(' | ')), XCAST_MODES))))
+  addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<mode>', 'which multicast/promiscuous traffic the VF receives'), XCAST_MODES))))
     .description('set the VF\'s multicast/promiscuous mode (API ≥ 1.2; allmulti and promisc need trust)')
     .addHelpText('after', examples('ixgbevf xcast sim allmulti', 'ixgbevf xcast 0000:03:10.0 multi'))
     .action(async (vf: string, mode: string, opts: { hold?: boolean }, cmd: Command) => {

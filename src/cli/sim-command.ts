@@ -77,7 +77,7 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
 
 export function addSimCommand(program: Command, deps: { addCommon: (cmd: Command, names: readonly ('json' | 'socket')[]) => Command; ctxOf: (cmd: Command) => Ctx }): void {
   deps
-    .addCommon(program.command('sim').addArgument(withValues(new Argument('<action>', SIM_ACTIONS.join(' | ')), SIM_ACTIONS)).argument('[mac]', 'admin-mac only: the MAC, or none'), ['json', 'socket'])
+    .addCommon(program.command('sim').addArgument(withValues(new Argument('<action>', 'what happens on the simulated PF'), SIM_ACTIONS)).argument('[mac]', 'admin-mac only: the MAC, or none'), ['json', 'socket'])
     .description('drive the simulated PF of a sim VF a daemon owns: PF down/up/reset, trust, admin MAC (what `ip link` does on a real host)')
     .option('--vf <spec>', 'which sim VF, when the daemon owns several')
     .addHelpText(

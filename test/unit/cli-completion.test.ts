@@ -186,7 +186,7 @@ describe('ixgbevf completion', () => {
     assert.match(help, /ixgbevf completion bash > \/etc\/bash_completion\.d\/ixgbevf/);
     assert.match(help, /source <\(ixgbevf completion bash\)/);
     assert.match(help, /fpath=\(~\/\.zfunc \$fpath\)/);
-    assert.match(help, /Arguments:\n\s+shell\s+bash \| zsh \(choices: "bash", "zsh"\)/);
+    assert.match(help, /Arguments:\n\s+shell\s+the shell to complete for \(choices: "bash", "zsh"\)/);
   });
 });
 

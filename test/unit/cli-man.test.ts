@@ -113,6 +113,9 @@ test('man -l renders the page at 80 columns without a warning', { skip: renderer
   assert.match(r.text, /^NAME\n\s+ixgbevf - Userspace control path/m);
   for (const cmd of ['set-mac', 'completion', 'daemon']) assert.match(r.text, new RegExp(`^\\s+ixgbevf ${cmd} \\[options\\]`, 'm'));
   assert.match(r.text, /^\s+--timeout ms$/m);
+  // An indented line of a command's help text stays a line of its own (a command to copy), not prose.
+  assert.match(r.text, /^ +\$ ixgbevf completion bash \| sudo tee \/etc\/bash_completion\.d\/ixgbevf > \/dev\/null$/m);
+  assert.match(r.text, /^ +action +what happens on the simulated PF \(one of: pf-down, pf-up,\s+pf-reset, trust-on, trust-off, admin-mac, show\)$/m);
   const widest = Math.max(...r.text.split('\n').filter((l) => !/^ {11}\S/.test(l)).map((l) => [...l].length));
   assert.ok(widest <= 80, `a prose line is ${widest} columns wide`);
 });
