@@ -1,10 +1,10 @@
 /**
- * The local checks on what a caller asks of the VF, before anything is sent: VLAN ids, MACVLAN indexes,
- * xcast mode names, the max frame / MTU window (with its 82599 API 1.0 limit, `ixgbevf_probe`), and the
+ * The local checks on what a caller asks of the VF, before anything is sent: MACs, VLAN ids, MACVLAN
+ * indexes, xcast mode names (and igb's lack of unicast promiscuous), feature masks, the max frame / MTU window (with its 82599 API 1.0 limit, `ixgbevf_probe`), and the
  * multicast list (how many hashes one SET_MULTICAST carries and what its MSGINFO count says). Each bad value
  * is a typed InvalidArgumentError with a stable code; nothing here touches the device.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, NotSupportedError } from '../errors.js';
 import { ApiVersion } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
@@ -16,6 +16,11 @@ import { XCAST_MODE_VALUES, type XcastModeName } from './types.js';
 
 export const ETH_OVERHEAD = ETH_HEADER_BYTES + ETH_FCS_BYTES;
 const MAX_MSGINFO = MSGINFO_MASK >>> MSGINFO_SHIFT;
+
+/** A unicast MAC (not multicast, not zero) in the text form everything prints. */
+export function checkUnicastMac(mac: string): string {
+  return formatMac(parseUnicastMac(mac));
+}
 
 export function checkVlan(id: number, on: boolean): void {
   if (!Number.isInteger(id) || id < 0 || id > VLAN_ID_MAX) {
@@ -31,12 +36,28 @@ export function checkMacvlan(index: number, mac: string | null): string | null {
   }
   if (index === 0) return null;
   if (mac === null) throw new InvalidArgumentError('ERR_INVALID_MAC', `MACVLAN index ${index} needs a MAC address`);
-  return formatMac(parseUnicastMac(mac));
+  return checkUnicastMac(mac);
 }
 
 export function checkXcastMode(mode: XcastModeName): void {
   if (typeof mode !== 'string' || !Object.hasOwn(XCAST_MODE_VALUES, mode)) {
     throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid xcast mode ${JSON.stringify(mode)}: expected none, multi, allmulti or promisc`);
+  }
+}
+
+/** igb has no unicast promiscuous mode: its PF supports multicast promiscuous only (igb_set_vf_promisc). */
+export function checkIgbXcastMode(mode: XcastModeName): void {
+  if (mode === 'promisc') {
+    throw new NotSupportedError('unicast promiscuous mode does not exist for igb VFs (the igb PF supports multicast promiscuous only)', {
+      hint: 'use xcast mode allmulti',
+    });
+  }
+}
+
+/** A FEATURES_NEGOTIATE mask: a 32-bit unsigned integer. */
+export function checkFeatureMask(features: number): void {
+  if (!Number.isInteger(features) || features < 0 || features > 0xffffffff) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `feature mask ${features} is not a 32-bit unsigned integer`);
   }
 }
 

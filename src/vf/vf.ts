@@ -2,42 +2,35 @@
  * `class Vf`: the VF side of the PF↔VF mailbox protocol (reference §5, §7), over `RegisterIo` and
  * `IrqSource` only; implements the `VfApi` contract (types.ts). A thin facade: each operation checks its
  * arguments (arguments.ts), then runs the message described in src/vf/messages/ through the mailbox
- * (`#send`: the gates, one transaction, a NACK turned into PfNackError with the message's explanation); it
+ * (`#send`, transaction.ts: the gates, one transaction, a NACK turned into PfNackError with its explanation); it
  * owns only the state the PF's answers leave (API, features, queues, xcast mode, the E610 link) and the
  * events. Lifecycle: `reset()` then `negotiateApi()` — in practice `resetAndNegotiate()` (bring-up.ts). The
  * PF forgets the API on every VF reset (§5.3); reset() does not renegotiate by itself. docs/protocol.md
  * describes the protocol and every deliberate difference from the kernel.
  */
-import { DeviceGoneError, InvalidArgumentError, NotSupportedError, PfNackError } from '../errors.js';
+import { DeviceGoneError, PfNackError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
 import { noIrqs, systemClock, type RegisterIo } from '../io.js';
-import { classifyWord, hasNack } from '../mbx/codec.js';
-import { Mailbox, type MailboxSession } from '../mbx/mailbox.js';
-import { legacyOps } from '../mbx/ops-legacy.js';
-import { lockedOps } from '../mbx/ops-locked.js';
+import { classifyWord } from '../mbx/codec.js';
+import { Mailbox } from '../mbx/mailbox.js';
 import type { MailboxDiscipline } from '../mbx/ops.js';
-import { ETH_OVERHEAD, checkMacvlan, checkMaxFrame, checkMtu, checkVlan, checkXcastMode, maxFrameLimit, planMulticast } from './arguments.js';
+import * as args from './arguments.js';
 import { readRegister } from './device.js';
 import { VfEventSource } from './events.js';
 import { decodeLinkRegister, linkComesFromPf } from './link.js';
-import { formatMac, parseUnicastMac } from './mac.js';
-import { IXGBEVF_SUPPORTED_FEATURES, MESSAGES, featuresImpliedBy, usesLockedMailbox, type MessageContext, type MessageSpec, type NackContext } from './messages/index.js';
+import { IXGBEVF_SUPPORTED_FEATURES, MESSAGES, featuresImpliedBy, type MessageSpec } from './messages/index.js';
 import { followMulticastOverflow, type MulticastOverflow, type XcastMemory } from './multicast-overflow.js';
-import { refusal } from './nack.js';
 import type { PfEventCheck, VfOptions } from './options.js';
 import { drainPfEvents } from './pf-events.js';
 import type { RemedyTarget } from './remedy.js';
-import { Requirements, requireSupported } from './requirements.js';
+import { checkArgumentGate, checkMessageGate, mailboxOpsFor, transact, type TransactionContext } from './transaction.js';
 import { resetVf } from './reset.js';
 import type { LinkInfo, MailboxCounters, QueueInfo, ResetResult, VfApi, XcastModeName } from './types.js';
 
 export type { PfEventCheck, VfOptions } from './options.js';
 
-/** Where a transaction goes: the mailbox (takes its mutex) or a session already holding it. */
-type MailboxPort = Pick<MailboxSession, 'writeMsgReadAck'>;
-type AnySpec<A, R> = MessageSpec<string, A, R>;
 
 export class Vf extends VfEventSource implements VfApi {
   readonly family: FamilyDescriptor;
@@ -144,11 +137,11 @@ export class Vf extends VfEventSource implements VfApi {
       this.#api = ApiVersion.V1_0;
       return this.#api;
     }
-    requireSupported(Requirements.API_NEGOTIATE, this.family, ApiVersion.V1_0);
+    checkMessageGate(MESSAGES.API_NEGOTIATE, this.family, ApiVersion.V1_0);
     return this.#mbx.exclusive(async (s) => {
       let agreed: ApiVersion = ApiVersion.V1_0;
       for (const api of NEGOTIATION_ORDER) {
-        if (await this.#transact(s, MESSAGES.API_NEGOTIATE, { api })) {
+        if (await transact(s, MESSAGES.API_NEGOTIATE, { api }, this.#context())) {
           agreed = api;
           break;
         }
@@ -157,7 +150,7 @@ export class Vf extends VfEventSource implements VfApi {
       this.#pfFeatures = featuresImpliedBy(agreed);
       if (agreed === ApiVersion.V1_7) {
         try {
-          this.#pfFeatures = await this.#transact(s, MESSAGES.FEATURES_NEGOTIATE, { features: IXGBEVF_SUPPORTED_FEATURES });
+          this.#pfFeatures = await transact(s, MESSAGES.FEATURES_NEGOTIATE, { features: IXGBEVF_SUPPORTED_FEATURES }, this.#context());
         } catch (err) {
           if (!(err instanceof PfNackError)) throw err;
           this.#pfFeatures = 0;
@@ -171,26 +164,24 @@ export class Vf extends VfEventSource implements VfApi {
   /** FEATURES_NEGOTIATE (API 1.7): returns the agreed feature bits; re-selects the mailbox discipline. */
   async negotiateFeatures(features: number): Promise<number> {
     this.#assertOpen();
-    if (!Number.isInteger(features) || features < 0 || features > 0xffffffff) {
-      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `feature mask ${features} is not a 32-bit unsigned integer`);
-    }
-    requireSupported(Requirements.FEATURES_NEGOTIATE, this.family, this.#api);
+    args.checkFeatureMask(features);
+    checkMessageGate(MESSAGES.FEATURES_NEGOTIATE, this.family, this.#api);
     return this.#mbx.exclusive(async (s) => {
-      this.#pfFeatures = await this.#transact(s, MESSAGES.FEATURES_NEGOTIATE, { features });
+      this.#pfFeatures = await transact(s, MESSAGES.FEATURES_NEGOTIATE, { features }, this.#context());
       this.#selectOps();
       return this.#pfFeatures;
     });
   }
 
   #selectOps(): void {
-    this.#mbx.setOps(usesLockedMailbox(this.#api, this.#pfFeatures) ? lockedOps : legacyOps);
+    this.#mbx.setOps(mailboxOpsFor(this.#api, this.#pfFeatures));
   }
 
   // Configuration ----------------------------------------------------------------------------------
 
   /** SET_MAC_ADDR (igb: MSGINFO 0, the primary address). Rejects multicast and all-zero locally. */
   async setMac(mac: string): Promise<void> {
-    await this.#send(MESSAGES.SET_MAC_ADDR, { mac: formatMac(parseUnicastMac(mac)) });
+    await this.#send(MESSAGES.SET_MAC_ADDR, { mac: args.checkUnicastMac(mac) });
   }
 
   /**
@@ -199,8 +190,8 @@ export class Vf extends VfEventSource implements VfApi {
    * (multicast-overflow.ts).
    */
   async setMulticast(macs: readonly string[]): Promise<{ programmed: number; overflow: MulticastOverflow }> {
-    const plan = planMulticast(macs, this.family, this.#lastReset?.mcFilterType ?? 0);
-    requireSupported(Requirements.SET_MULTICAST, this.family, this.#api);
+    const plan = args.planMulticast(macs, this.family, this.#lastReset?.mcFilterType ?? 0);
+    checkMessageGate(MESSAGES.SET_MULTICAST, this.family, this.#api);
     await this.#send(MESSAGES.SET_MULTICAST, plan);
     const overflow = await followMulticastOverflow(plan.over, this.family, this.#api, this.#xcast, (mode) => this.#xcastIxgbe(mode));
     return { programmed: plan.hashes.length, overflow };
@@ -208,30 +199,30 @@ export class Vf extends VfEventSource implements VfApi {
 
   /** SET_VLAN: add (`on`) or remove VLAN `id` (0..4094; the PF masks with 0xFFF). */
   async setVlan(id: number, on: boolean): Promise<void> {
-    checkVlan(id, on);
+    args.checkVlan(id, on);
     await this.#send(MESSAGES.SET_VLAN, { id, on });
   }
 
   /** Largest max frame this VF may ask for now: 82599 at API 1.0 is limited to MTU 1504 (reference §5.4). */
   get maxFrameLimit(): number {
-    return maxFrameLimit(this.family, this.#api);
+    return args.maxFrameLimit(this.family, this.#api);
   }
 
   /** SET_LPE with the max frame in bytes (MTU + 18): 86..9728 (82599 at API 1.0: ..1522), ixgbevf's window (arguments.ts). */
   async setMaxFrame(bytes: number): Promise<void> {
-    checkMaxFrame(bytes, this.maxFrameLimit, this.#target);
+    args.checkMaxFrame(bytes, this.maxFrameLimit, this.#target);
     await this.#send(MESSAGES.SET_LPE, { maxFrame: bytes });
   }
 
   /** SET_LPE for an MTU (MTU_MIN..MTU_MAX, src/hw/messages.ts): sends MTU + 14 (Ethernet header) + 4 (FCS), as ixgbevf_change_mtu. */
   async setMtu(mtu: number): Promise<void> {
-    checkMtu(mtu, this.maxFrameLimit, this.#target);
-    await this.setMaxFrame(mtu + ETH_OVERHEAD);
+    args.checkMtu(mtu, this.maxFrameLimit, this.#target);
+    await this.setMaxFrame(mtu + args.ETH_OVERHEAD);
   }
 
   /** SET_MACVLAN: index 0 clears every extra unicast filter (mac ignored), 1 starts a new list, > 1 adds (≤ 255). */
   async setMacvlan(index: number, mac: string | null): Promise<void> {
-    await this.#send(MESSAGES.SET_MACVLAN, { index, mac: checkMacvlan(index, mac) });
+    await this.#send(MESSAGES.SET_MACVLAN, { index, mac: args.checkMacvlan(index, mac) });
   }
 
   /**
@@ -240,7 +231,7 @@ export class Vf extends VfEventSource implements VfApi {
    * multicast flag for 'allmulti', without it for 'none'/'multi'; 'promisc' is not supported there.
    */
   async setXcastMode(mode: XcastModeName): Promise<XcastModeName> {
-    checkXcastMode(mode);
+    args.checkXcastMode(mode);
     this.#xcast.beforeOverflow = null;
     if (this.family.kind === 'igbvf') return this.#xcastIgb(mode);
     return this.#xcastIxgbe(mode);
@@ -252,11 +243,7 @@ export class Vf extends VfEventSource implements VfApi {
   }
 
   async #xcastIgb(mode: XcastModeName): Promise<XcastModeName> {
-    if (mode === 'promisc') {
-      throw new NotSupportedError('unicast promiscuous mode does not exist for igb VFs (the igb PF supports multicast promiscuous only)', {
-        hint: 'use xcast mode allmulti',
-      });
-    }
+    args.checkIgbXcastMode(mode);
     this.#xcast.granted = await this.#send(MESSAGES.SET_PROMISC, { mode });
     return this.#xcast.granted;
   }
@@ -371,32 +358,16 @@ export class Vf extends VfEventSource implements VfApi {
 
   // Helpers ----------------------------------------------------------------------------------------
 
-  /**
-   * Runs one described message (src/vf/messages/): its gates first (the argument-dependent one, then the
-   * message's own), nothing sent when one fails; then one transaction.
-   */
-  async #send<A, R>(spec: AnySpec<A, R>, args: A): Promise<R> {
-    const extra = spec.requirementFor?.(args) ?? null;
-    if (extra !== null) requireSupported(extra, this.family, this.#api);
+  /** Runs one described message: its gates (nothing sent when one fails), then one transaction (transaction.ts). */
+  async #send<A, R>(spec: MessageSpec<string, A, R>, request: A): Promise<R> {
+    checkArgumentGate(spec, request, this.family, this.#api);
     this.#assertOpen();
-    requireSupported(spec.requirement, this.family, this.#api);
-    return this.#transact(this.#mbx, spec, args);
+    checkMessageGate(spec, this.family, this.#api);
+    return transact(this.#mbx, spec, request, this.#context());
   }
 
-  /** One request and its reply: a NACK becomes PfNackError with the message's explanation (unless it is an answer). */
-  async #transact<A, R>(port: MailboxPort, spec: AnySpec<A, R>, args: A): Promise<R> {
-    const ctx: MessageContext = { family: this.family, api: this.#api, mcFilterType: this.#lastReset?.mcFilterType ?? 0 };
-    const reply = await port.writeMsgReadAck(spec.encode(args, ctx), Math.min(spec.replyWords, this.family.replyWords));
-    const word0 = reply[0] ?? 0;
-    if (spec.nackIsAnswer !== true && hasNack(word0)) {
-      const nack = this.#nackContext();
-      throw refusal(spec.op, word0, spec.explain?.(args, nack), nack);
-    }
-    return spec.decode(reply, args, ctx);
-  }
-
-  #nackContext(): NackContext {
-    return { target: this.#target, family: this.family, api: this.#api, queues: this.#queues };
+  #context(): TransactionContext {
+    return { target: this.#target, family: this.family, api: this.#api, queues: this.#queues, mcFilterType: this.#lastReset?.mcFilterType ?? 0 };
   }
 
   #assertOpen(): void {
