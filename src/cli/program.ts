@@ -4,6 +4,7 @@
  * document on stdout, errors included (`watch --json` prints one JSON object per event line).
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
+import { addDaemonConfigOptions, daemonSettings } from '../daemon/cli-options.js';
 import { Daemon } from '../daemon/daemon.js';
 import { asIxgbevfError } from '../daemon/errors.js';
 import { createLogger, type LogFormat } from '../daemon/log.js';
@@ -229,31 +230,46 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
   addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP });
   addSimCommand(program, { addCommon, ctxOf });
 
-  addCommon(program.command('daemon').argument('<vfs...>', VF_HELP), ['timeout', 'poll', 'socket'])
+  addDaemonConfigOptions(addCommon(program.command('daemon').argument('[vfs...]', `${VF_HELP}; or none with --config`), ['timeout', 'poll', 'socket']))
     .description('own VFs: reset, negotiate, apply and re-apply the desired configuration after every PF reset; serve the CLI on a Unix socket')
     .option('--state-dir <dir>', 'keep the desired configuration on disk (restored at start)')
     .option('--group <group>', 'let this group use the socket (mode 0660)')
-    .addOption(new Option('--log-format <format>', 'log lines on stderr').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-format <format>', "log lines on stderr (default text, or the config file's logFormat); under systemd prefixed with journald priorities").choices(['text', 'json']))
     .addHelpText(
       'after',
       examples(
         'sudo ixgbevf daemon 0000:03:10.0 0000:03:10.2 --state-dir /var/lib/ixgbevf',
+        'sudo ixgbevf daemon --config /etc/ixgbevf/daemon.json --metrics 9464',
         'ixgbevf daemon sim --socket /tmp/ixgbevf.sock   # then: IXGBEVF_SOCKET=/tmp/ixgbevf.sock ixgbevf set-mac sim 02:00:00:00:00:01',
-      ) + '\nSIGTERM / SIGINT release every VF and remove the socket. See scripts/ixgbevf.service for systemd.\n',
+      ) +
+        '\nSIGTERM, SIGINT, SIGHUP and the other fatal signals stop cleanly (no reload): every VF released, the socket removed.\n' +
+        'Under systemd: scripts/ixgbevf.service (Type=notify, --config). Guarantees, config file, metrics: docs/daemon.md.\n',
     )
-    .action(async (vfs: string[], opts: CommonOptions & { stateDir?: string; group?: string; logFormat: LogFormat }, cmd: Command) => {
+    .action(async (vfs: string[], opts: CommonOptions & { stateDir?: string; group?: string; logFormat?: LogFormat; config?: string; metrics?: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
-      const logger = createLogger(opts.logFormat, (line) => io.stderr(line));
-      const daemon = new Daemon({
-        specs: vfs.map(parseVfSpec),
-        socketPath: ctx.socketPath,
-        openVf: await ctx.openVf(),
-        logger,
+      const settings = await daemonSettings(vfs, {
+        ...(opts.config === undefined ? {} : { config: opts.config }),
+        ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),
+        ...(ctx.socketExplicit ? { socket: ctx.socketPath } : {}),
         ...(opts.stateDir === undefined ? {} : { stateDir: opts.stateDir }),
-        // Through the name service (getent), so a directory group works; the daemon gets the gid.
-        ...(opts.group === undefined ? {} : { group: String(await resolveGroupId(opts.group, ctx.sysfs)) }),
+        ...(opts.group === undefined ? {} : { group: opts.group }),
+        ...(opts.logFormat === undefined ? {} : { logFormat: opts.logFormat }),
         ...(ctx.poll ? { poll: true } : {}),
         ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+      });
+      const logger = createLogger(settings.logFormat, (line) => io.stderr(line));
+      const daemon = new Daemon({
+        specs: settings.specs,
+        socketPath: ctx.socketExplicit ? ctx.socketPath : (settings.socket ?? ctx.socketPath),
+        openVf: await ctx.openVf(),
+        logger,
+        configured: settings.configured,
+        ...(settings.metrics === undefined ? {} : { metrics: settings.metrics }),
+        ...(settings.stateDir === undefined ? {} : { stateDir: settings.stateDir }),
+        // Through the name service (getent), so a directory group works; the daemon gets the gid.
+        ...(settings.group === undefined ? {} : { group: String(await resolveGroupId(settings.group, ctx.sysfs)) }),
+        ...(settings.poll ? { poll: true } : {}),
+        ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
         ...(ctx.verbose ? { onTrace: (ev) => ctx.trace(ev) } : {}),
         ...(ctx.sysfs.sysRoot === undefined ? {} : { sysfsRoot: ctx.sysfs.sysRoot }),
         ...(io.daemon?.peerCredentials === undefined ? {} : { peerCredentials: io.daemon.peerCredentials }),
