@@ -23,7 +23,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DaemonClient } from '../src/cli/client.js';
-import { openVf } from '../src/open.js';
+import { openVf } from '../src/open/open-vf.js';
 import { CLI, startDaemon } from './daemon.js';
 import { ROOT, stats, type Result } from './lib.js';
 import { bindStockVf } from './vm-kernel.js';

@@ -6,8 +6,8 @@
  *   await handle.vf.setMac('02:00:00:00:00:01');
  *   await handle.close();                               // vfio-pci resets the VF on release
  */
-export { openVf } from './open.js';
-export type { MailboxTraceEvent, OpenOptions, SimPfControl, SimVfView, VfHandle } from './open-types.js';
+export { openVf } from './open/open-vf.js';
+export type { MailboxTraceEvent, OpenOptions, SimPfControl, SimVfView, VfHandle } from './open/types.js';
 export type { LinkInfo, MailboxCounters, QueueInfo, ResetResult, VfApi, VfEvents, XcastModeName } from './vf/types.js';
 export { Vf, type VfOptions } from './vf/vf.js';
 export { resetAndNegotiate, type BringUpResult } from './vf/bring-up.js';

@@ -8,7 +8,7 @@
  * the same process: an upper bound for the driver). Per transaction: wall latency (performance.now()).
  */
 import { performance } from 'node:perf_hooks';
-import { openVf } from '../../src/open.js';
+import { openVf } from '../../src/open/open-vf.js';
 import { emit, stats, type Result } from '../lib.js';
 
 const R = Number(process.env.BENCH_MBX_ROUNDS ?? 7);

@@ -7,8 +7,8 @@
  * by 64. Run with --expose-gc.
  */
 import { performance } from 'node:perf_hooks';
-import { openVf } from '../../src/open.js';
-import type { VfHandle } from '../../src/open-types.js';
+import { openVf } from '../../src/open/open-vf.js';
+import type { VfHandle } from '../../src/open/types.js';
 import { emit, sleep, stats, type Result } from '../lib.js';
 
 const VFS = Number(process.env.BENCH_SCALE_VFS ?? 64);

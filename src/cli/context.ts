@@ -6,7 +6,7 @@ import type net from 'node:net';
 import type { Daemon, OpenVfFn } from '../daemon/daemon.js';
 import type { PeerCredentials } from '../daemon/peercred.js';
 import { parseTimeoutMs } from '../daemon/validate.js';
-import type { MailboxTraceEvent } from '../open-types.js';
+import type { MailboxTraceEvent } from '../open/types.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { DaemonClient, DEFAULT_SOCKET } from './client.js';
 import { describeWord, type FamilyKindName } from './format.js';
@@ -19,7 +19,7 @@ export interface CliIo {
   parseOnly?: boolean;
   /** Aborted on Ctrl-C / SIGTERM: ends `watch`, `--hold` and the daemon cleanly. */
   signal: AbortSignal;
-  /** Opens a VF (default: `openVf` from src/open.ts). */
+  /** Opens a VF (default: `openVf` from src/open/open-vf.ts). */
   openVf?: OpenVfFn;
   /** Fake /sys, /dev, /proc, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT / IXGBEVF_PROC_ROOT. */
   sysfs?: SysfsOptions;
@@ -42,10 +42,10 @@ export interface CommonOptions {
 
 let defaultOpenVf: Promise<OpenVfFn> | undefined;
 
-/** src/open.ts, loaded on first use (list/doctor/bind never need it). */
+/** src/open/open-vf.ts, loaded on first use (list/doctor/bind never need it). */
 function loadOpenVf(): Promise<OpenVfFn> {
   defaultOpenVf ??= (async () => {
-    const mod = await import('../open.js');
+    const mod = await import('../open/open-vf.js');
     return mod.openVf;
   })();
   return defaultOpenVf;

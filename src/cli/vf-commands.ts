@@ -9,7 +9,7 @@ import { EnvironmentError, NotSupportedError } from '../errors.js';
 import { linkReport } from '../daemon/daemon.js';
 import { explainError, pfRef, type OpName } from '../daemon/explain.js';
 import type { DaemonEvent } from '../daemon/owned.js';
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 import type { VfApi } from '../vf/types.js';
 import type { DaemonClient } from './client.js';
 import type { Ctx } from './context.js';

@@ -6,7 +6,7 @@
 import { EventEmitter } from 'node:events';
 import { apiName } from '../hw/api.js';
 import { EnvironmentError, InvalidArgumentError, NotSupportedError } from '../errors.js';
-import type { OpenOptions, VfHandle } from '../open-types.js';
+import type { OpenOptions, VfHandle } from '../open/types.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
 import type { Logger } from './log.js';

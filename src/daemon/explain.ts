@@ -4,7 +4,7 @@
  * and the daemon alike.
  */
 import { IxgbevfError, PfNackError, PfResetTimeoutError } from '../errors.js';
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 
 export type OpName = 'status' | 'reset' | 'set-mac' | 'mtu' | 'vlan' | 'multicast' | 'xcast' | 'info' | 'link' | 'mailbox' | 'watch';
 

@@ -14,7 +14,7 @@ import {
   ResetRequiredError,
   type IxgbevfError,
 } from '../errors.js';
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';

@@ -4,7 +4,7 @@
  * changed), and the shape of one check (`CheckDef`: its place in the table and how it runs). The check
  * groups (src/smoke/checks/*.ts) export their CheckDefs; the engine orders, runs and reports them.
  */
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 import type { ResetResult, VfApi } from '../vf/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
 import type { CheckInfo, Outcome, Table } from './table.js';

@@ -6,7 +6,7 @@
  */
 import { execFile } from 'node:child_process';
 import { EnvironmentError, NotSupportedError } from '../errors.js';
-import type { SimPfControl } from '../open-types.js';
+import type { SimPfControl } from '../open/types.js';
 import { parseIpLinkJson, validateIfname } from '../pci/iplink.js';
 
 /** The PF's view of one VF (what `ip -d link show <pf>` prints for `vf N`), plus the PF's own state. */

@@ -4,7 +4,7 @@
  * groups share.
  */
 import { IxgbevfError, NotSupportedError, isIxgbevfError } from '../errors.js';
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 import type { VfApi } from '../vf/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
 import type { SmokeCheck, SmokeGroup, SmokeStatus } from './types.js';

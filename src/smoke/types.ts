@@ -3,11 +3,11 @@
  * with a one-line reason, plus the summary. The JSON document printed by `--json` is `SmokeReport`.
  */
 import type { OpenVfFn } from '../daemon/daemon.js';
-import type { MailboxTraceEvent } from '../open-types.js';
+import type { MailboxTraceEvent } from '../open/types.js';
 import type { DoctorReport } from '../pci/doctor.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import type { PfSide } from './pf-side.js';
-import type { VfHandle } from '../open-types.js';
+import type { VfHandle } from '../open/types.js';
 
 export type SmokeStatus = 'pass' | 'fail' | 'skip';
 

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Daemon, type DaemonOptions, type OpenVfFn } from '../../src/daemon/daemon.js';
-import type { VfHandle } from '../../src/open-types.js';
+import type { VfHandle } from '../../src/open/types.js';
 import { createSimulatedVf, type SimFaults } from '../../src/sim/index.js';
 import { Vf } from '../../src/vf/vf.js';
 import { createLogger } from '../../src/daemon/log.js';

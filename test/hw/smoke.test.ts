@@ -26,7 +26,7 @@ describe(`hardware smoke: ${VF || '(no VF)'}${PF ? ` on ${PF}` : ''}`, () => {
 
   before(async () => {
     if (skipAll !== false) return;
-    const { openVf } = await import('../../src/open.js');
+    const { openVf } = await import('../../src/open/open-vf.js');
     report = await runSmoke({
       spec: VF,
       openVf,

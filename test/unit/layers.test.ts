@@ -120,3 +120,11 @@ test('native/ knows no ixgbe register or message (the module name ixgbevf_vfio a
     .filter((f) => /\bixgbe|\bigb|VFMAILBOX|VFMBMEM|0x2fc|0xc40|mailbox/i.test(readFileSync(join(dir, f), 'utf8').replaceAll('ixgbevf_vfio', '')));
   assert.deepEqual(offenders, []);
 });
+
+test('the composition root: only src/open/ (and the library entry index.ts) imports sim/; open/ is where sim, VFIO and the protocol meet', () => {
+  const all = filesIn('.').filter((f) => !relative(src, f).startsWith('sim/') && !relative(src, f).startsWith('open/') && relative(src, f) !== 'index.ts');
+  const offenders = all.flatMap((file) => importsOf(file).filter((t) => under(t, 'sim')).map((t) => `${relative(src, file)} imports ${t}`));
+  assert.deepEqual(offenders, []);
+  const open = importsOf(join(src, 'open', 'open-vf.ts'));
+  assert.ok(open.some((t) => under(t, 'sim')) && open.some((t) => under(t, 'vfio')) && open.some((t) => under(t, 'vf')), JSON.stringify(open));
+});

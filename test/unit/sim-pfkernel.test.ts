@@ -84,7 +84,7 @@ describe('sim: DCB / traffic classes (tcs=, deftc=)', () => {
 describe('smoke on a DCB PF', () => {
   it('query.queues reports the traffic classes, config.vlan skips with the reason, nothing fails', async () => {
     const { runSmoke } = await import('../../src/smoke/engine.js');
-    const { openVf } = await import('../../src/open.js');
+    const { openVf } = await import('../../src/open/open-vf.js');
     const r = await runSmoke({ spec: 'sim:tcs=4,deftc=1', openVf, allowPfReset: true, resetBoundMs: 5000 });
     const byId = Object.fromEntries(r.checks.map((c) => [c.id, c]));
     assert.match(byId['query.queues']!.reason, /DCB on the PF: 4 traffic classes, default TC 1/);

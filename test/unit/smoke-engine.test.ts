@@ -2,8 +2,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { EnvironmentError } from '../../src/errors.js';
-import { openVf } from '../../src/open.js';
-import type { OpenOptions, VfHandle } from '../../src/open-types.js';
+import { openVf } from '../../src/open/open-vf.js';
+import type { OpenOptions, VfHandle } from '../../src/open/types.js';
 import { runSmoke, SMOKE_CHECKS, simPfSide, type PfSide, type SmokeCheck, type SmokeOptions, type SmokeReport } from '../../src/smoke/index.js';
 
 const MACS = { test: '02:aa:00:00:00:01', other: '02:aa:00:00:00:02', admin: '02:aa:00:00:00:03' };

@@ -33,7 +33,7 @@ describe('bring-up parity with the stock ixgbevf (resetAndNegotiate)', () => {
 
   it('the smoke engine brings the VF up with the same messages in the same order', async () => {
     const { runSmoke } = await import('../../src/smoke/engine.js');
-    const { openVf } = await import('../../src/open.js');
+    const { openVf } = await import('../../src/open/open-vf.js');
     const sent: number[] = [];
     await runSmoke({ spec: 'sim', openVf, onTrace: (e) => e.direction === 'vf-to-pf' && sent.push(e.words[0]! & 0xffff) });
     assert.deepEqual(sent.slice(0, 4), [0x01, 0x08, 0x12, 0x09]);

@@ -3,7 +3,7 @@
  * the VF is held (release.restore), the view after release (release.view, reported, not judged), and the
  * VF's driver put back when --bind moved it (release.driver).
  */
-import type { VfHandle } from '../../open-types.js';
+import type { VfHandle } from '../../open/types.js';
 import type { ResetResult } from '../../vf/types.js';
 import type { CheckDef, HeldRun } from '../context.js';
 import type { PfSide, PfVfView } from '../pf-side.js';
