@@ -1,20 +1,21 @@
 /**
- * `openVf(spec)`: a PCI address (through VFIO) or `sim[:k=v,...]` (the built-in simulated VF) → a
- * `VfHandle` with a `Vf` on it. The handle owns the device; `close()` releases it.
+ * The composition root, `openVf(spec)`: the one place where the simulator, VFIO and the protocol meet. A
+ * PCI address (through VFIO) or `sim[:k=v,...]` (the built-in simulated VF) becomes a `VfHandle` with a
+ * `Vf` on it. The handle owns the device; `close()` releases it.
  */
-import { EnvironmentError } from './errors.js';
-import type { FamilyDescriptor, VfModel } from './hw/family.js';
-import { familyByModel } from './hw/index.js';
-import type { IrqSource, RegisterIo } from './io.js';
-import type { MailboxTraceEvent as MbxTraceEvent } from './mbx/trace.js';
-import type { OpenOptions, SimPfControl, SimVfView, VfHandle } from './open-types.js';
-import { classifyVf } from './pci/classify.js';
-import { listNetdevs, readPciDevice } from './pci/discovery.js';
-import { createSimulatedVf, isSimSpec, type SimulatedVf } from './sim/index.js';
-import { Vf } from './vf/vf.js';
-import { VfioDevice } from './vfio/device.js';
+import { EnvironmentError } from '../errors.js';
+import type { FamilyDescriptor, VfModel } from '../hw/family.js';
+import { familyByModel } from '../hw/index.js';
+import type { IrqSource, RegisterIo } from '../io.js';
+import type { MailboxTraceEvent as MbxTraceEvent } from '../mbx/trace.js';
+import type { OpenOptions, SimPfControl, SimVfView, VfHandle } from './types.js';
+import { classifyVf } from '../pci/classify.js';
+import { listNetdevs, readPciDevice } from '../pci/discovery.js';
+import { createSimulatedVf, isSimSpec, type SimulatedVf } from '../sim/index.js';
+import { Vf } from '../vf/vf.js';
+import { VfioDevice } from '../vfio/device.js';
 
-export type { OpenOptions, VfHandle } from './open-types.js';
+export type { OpenOptions, VfHandle } from './types.js';
 
 /** Opens the VF named by `spec`. Nothing is sent to the PF yet: bring it up with `resetAndNegotiate(handle.vf)`. */
 export async function openVf(spec: string, options: OpenOptions = {}): Promise<VfHandle> {

@@ -1,10 +1,10 @@
 /**
- * The contract of `openVf()` (src/open.ts): one entry point that turns a VF spec — a PCI address or
+ * The contract of `openVf()` (src/open/open-vf.ts): one entry point that turns a VF spec — a PCI address or
  * `sim[:k=v,...]` — into a ready-to-use `VfApi` plus the device that backs it.
  */
-import type { FamilyDescriptor } from './hw/family.js';
-import type { RegisterIo } from './io.js';
-import type { VfApi } from './vf/types.js';
+import type { FamilyDescriptor } from '../hw/family.js';
+import type { RegisterIo } from '../io.js';
+import type { VfApi } from '../vf/types.js';
 
 export interface MailboxTraceEvent {
   direction: 'vf-to-pf' | 'pf-to-vf';
