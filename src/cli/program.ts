@@ -29,18 +29,9 @@ import { addCompletionCommands } from './completion-command.js';
 import { exitCodeSummary } from './exit-codes.js';
 import { withValues } from './program-model.js';
 import { addSmokeCommand } from './smoke.js';
-import {
-  infoOp,
-  linkOp,
-  mailboxOp,
-  mtuOp,
-  multicastOp,
-  runVfOp,
-  setMacOp,
-  vlanOp,
-  watchVf,
-  xcastOp,
-} from './vf-commands.js';
+import { runVfOp } from './vf-commands.js';
+import { infoOp, linkOp, mailboxOp, mtuOp, multicastOp, setMacOp, vlanOp, xcastOp } from './vf-ops.js';
+import { watchVf } from './watch.js';
 
 export type { CliIo } from './context.js';
 

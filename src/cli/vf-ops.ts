@@ -1,0 +1,234 @@
+/**
+ * The VF operations as `VfOp`s: info, set-mac, mtu, vlan, multicast, xcast, link, mailbox. Each says what
+ * it asks the daemon, what it does on a directly opened VF, and how its result reads for a human.
+ */
+import { apiName } from '../hw/api.js';
+import { NotSupportedError } from '../errors.js';
+import { linkReport } from '../daemon/link-report.js';
+import type { VfHandle } from '../open/types.js';
+import type { Result } from './results.js';
+import { describeWord, familyKindOf, hex32, mailboxBits } from './format.js';
+import type { VfOp } from './vf-commands.js';
+import { lastReply } from './vf-session.js';
+
+/** The PF-side command that trusts the VF (phrased for sim by hints.ts). */
+function trustFix(r: Result): string {
+  const pf = typeof r.pfName === 'string' ? r.pfName : '<pf>';
+  const n = typeof r.vfIndex === 'number' ? String(r.vfIndex) : '<n>';
+  return `ip link set ${pf} vf ${n} trust on`;
+}
+
+function pfAnswer(result: Result): string {
+  const word = typeof result.pfReply === 'string' ? parseInt(result.pfReply, 16) : null;
+  return word === null || Number.isNaN(word) ? 'PF answered: ACK' : `PF answered: ${describeWord(word, familyKindOf(result.family))}`;
+}
+
+function header(result: Result): string {
+  return `${String(result.vf)}${result.family === undefined ? '' : ` (${String(result.family)}${result.api === undefined ? '' : `, API ${String(result.api)}`})`}`;
+}
+
+function describeVf(handle: VfHandle): Result {
+  return { vf: handle.id, kind: handle.kind, family: handle.family.model, api: apiName(handle.vf.api), pfName: handle.pfName, vfIndex: handle.vfIndex };
+}
+
+export function setMacOp(mac: string): VfOp {
+  return {
+    name: 'set-mac',
+    mutates: true,
+    arg: mac,
+    daemon: (c, vf) => c.request<Result>('set-mac', { vf, mac }),
+    direct: async (s) => {
+      await s.handle.vf.setMac(mac);
+      return { ...describeVf(s.handle), mac, pfReply: lastReply(s) };
+    },
+    human: (r) => [`${header(r)}: MAC set to ${mac}`, pfAnswer(r)],
+  };
+}
+
+export function mtuOp(mtu: number): VfOp {
+  return {
+    name: 'mtu',
+    mutates: true,
+    arg: mtu,
+    daemon: (c, vf) => c.request<Result>('mtu', { vf, mtu }),
+    direct: async (s) => {
+      await s.handle.vf.setMtu(mtu);
+      return { ...describeVf(s.handle), mtu, pfReply: lastReply(s) };
+    },
+    human: (r) => [`${header(r)}: MTU ${mtu} (max frame ${mtu + 18} bytes)`, pfAnswer(r)],
+  };
+}
+
+export function vlanOp(action: 'add' | 'del', vlan: number): VfOp {
+  return {
+    name: 'vlan',
+    mutates: true,
+    arg: vlan,
+    daemon: (c, vf) => c.request<Result>('vlan', { vf, action, vlan }),
+    direct: async (s) => {
+      await s.handle.vf.setVlan(vlan, action === 'add');
+      return { ...describeVf(s.handle), vlan, action, pfReply: lastReply(s) };
+    },
+    human: (r) => [`${header(r)}: VLAN ${vlan} ${action === 'add' ? 'added to' : 'removed from'} the VF's filter`, pfAnswer(r)],
+  };
+}
+
+export function multicastOp(macs: string[]): VfOp {
+  return {
+    name: 'multicast',
+    mutates: true,
+    daemon: (c, vf) => c.request<Result>('multicast', { vf, macs }),
+    direct: async (s) => {
+      const r = await s.handle.vf.setMulticast(macs);
+      return { ...describeVf(s.handle), macs, ...r, pfReply: lastReply(s) };
+    },
+    human: (r) => {
+      const lines = [`${header(r)}: multicast filter ${macs.length === 0 ? 'cleared' : `set to ${macs.join(', ')}`} (${String(r.programmed ?? macs.length)} programmed)`];
+      if (r.overflow === 'allmulti') lines.push('more than the PF takes (30): the PF receives all multicast for this VF instead');
+      if (r.overflow === 'truncated') lines.push('more than the PF takes (30): the rest were dropped; use xcast allmulti');
+      lines.push(pfAnswer(r));
+      return lines;
+    },
+  };
+}
+
+export function xcastOp(mode: 'none' | 'multi' | 'allmulti' | 'promisc'): VfOp {
+  return {
+    name: 'xcast',
+    mutates: true,
+    arg: mode,
+    daemon: (c, vf) => c.request<Result>('xcast', { vf, mode }),
+    direct: async (s) => {
+      const granted = await s.handle.vf.setXcastMode(mode);
+      return { ...describeVf(s.handle), requested: mode, granted, pfReply: lastReply(s) };
+    },
+    human: (r) => [`${header(r)}: xcast mode ${String(r.granted)}${r.granted !== mode ? ` (asked for ${mode})` : ''}`, pfAnswer(r)],
+    warnings: (r) => {
+      if (r.granted === mode) return [];
+      const fix = trustFix(r);
+      return [`the PF granted ${String(r.granted)}, not ${mode}: ${mode} needs a trusted VF${mode === 'promisc' ? ' and a promiscuous PF on X540 or newer' : ''} (${fix})`];
+    },
+  };
+}
+
+export function linkOp(): VfOp {
+  return {
+    name: 'link',
+    mutates: false,
+    daemon: (c, vf) => c.request<Result>('link', { vf }),
+    direct: async (s) => ({ ...describeVf(s.handle), ...(await linkReport(s.handle.vf)) }),
+    human: (r) => {
+      const link = r.link as { up: boolean; speedMbps: number | null; source: string } | undefined;
+      const lines = [`${header(r)}: link ${link?.up === true ? `up${link.speedMbps === null ? '' : ` ${formatSpeed(link.speedMbps)}`}` : 'down'} (from ${link?.source ?? '?'})`];
+      if (r.adminEnabled === false) lines.push('the PF administrator disabled this VF\'s link (ip link set <pf> vf <n> state auto re-enables it)');
+      else if (r.adminEnabled === true) lines.push('PF allows link (GET_LINK_STATE)');
+      const pfLink = r.pfLink as { up: boolean; speedMbps: number | null } | null | undefined;
+      if (pfLink) lines.push(`PF link: ${pfLink.up ? `up ${formatSpeed(pfLink.speedMbps)}` : 'down'}`);
+      return lines;
+    },
+  };
+}
+
+/** The configuration a daemon holds and re-applies (info through the daemon). */
+function desiredLines(desired: unknown): string[] {
+  if (typeof desired !== 'object' || desired === null) return [];
+  const d = desired as { mac?: string | null; mtu?: number | null; vlans?: number[]; multicast?: string[]; xcast?: string | null };
+  const parts = [
+    `MAC ${d.mac ?? '(PF default)'}`,
+    `MTU ${d.mtu ?? '(default)'}`,
+    `VLANs ${d.vlans !== undefined && d.vlans.length > 0 ? d.vlans.join(',') : 'none'}`,
+    `multicast ${d.multicast !== undefined && d.multicast.length > 0 ? d.multicast.join(',') : 'none'}`,
+    `xcast ${d.xcast ?? '(default)'}`,
+  ];
+  return [`desired       ${parts.join(', ')} (held by the daemon, re-applied after every PF reset)`];
+}
+
+function formatSpeed(mbps: number | null): string {
+  if (mbps === null) return '';
+  return mbps >= 1000 ? `${mbps / 1000} Gb/s` : `${mbps} Mb/s`;
+}
+
+export function infoOp(): VfOp {
+  return {
+    name: 'info',
+    mutates: false,
+    daemon: async (c, vf) => c.request<Result>('info', { vf }),
+    direct: async (s) => {
+      const vf = s.handle.vf;
+      let queues = null;
+      try {
+        queues = await vf.getQueues();
+      } catch (err) {
+        if (!(err instanceof NotSupportedError)) throw err;
+      }
+      return {
+        ...describeVf(s.handle),
+        permanentMac: vf.lastReset?.permanentMac ?? null,
+        mcFilterType: vf.lastReset?.mcFilterType ?? null,
+        queues,
+        link: vf.link(),
+        counters: { ...vf.counters },
+      };
+    },
+    human: (r) => {
+      const q = r.queues as { txQueues: number; rxQueues: number; transparentVlan: number; defaultQueue: number } | null;
+      const link = r.link as { up: boolean; speedMbps: number | null } | undefined;
+      const c = r.counters as Record<string, number> | undefined;
+      const pf = typeof r.pfName === 'string' ? `${r.pfName}${typeof r.vfIndex === 'number' ? ` vf ${r.vfIndex}` : ''}` : 'unknown';
+      return [
+        `VF            ${String(r.vf)}${r.kind === 'sim' ? ' (simulated)' : ''}`,
+        `family        ${String(r.family)}`,
+        `PF            ${pf}`,
+        `permanent MAC ${r.permanentMac === null ? 'none (the PF has no admin MAC for this VF: set one with set-mac)' : String(r.permanentMac)}`,
+        `API           ${String(r.api)}`,
+        `queues        ${q === null ? 'n/a (API 1.0)' : `tx ${q.txQueues}, rx ${q.rxQueues}, default ${q.defaultQueue}${q.transparentVlan ? ', port VLAN/TCs set by the PF' : ''}`}`,
+        `link          ${link?.up === true ? `up ${formatSpeed(link.speedMbps ?? null)}` : 'down'}`,
+        `mc filter     ${r.mcFilterType === null || r.mcFilterType === undefined ? 'n/a' : `type ${String(r.mcFilterType)}`}`,
+        ...(r.state === null || r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} recoveries` : ''}`]),
+        ...desiredLines(r.desired),
+        `mailbox       ${c === undefined || c === null ? 'n/a' : Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      ];
+    },
+  };
+}
+
+export function mailboxOp(dump: boolean): VfOp {
+  return {
+    name: 'mailbox',
+    mutates: false,
+    daemon: (c, vf) => c.request<Result>('mailbox', { vf }),
+    direct: async (s) => {
+      const { handle } = s;
+      const regs = handle.regs;
+      if (regs === undefined) throw new NotSupportedError(`${handle.id} gives no register access for a dump`, { hint: 'ixgbevf info <vf>   (it shows the counters)' });
+      const map = handle.family.regs;
+      const register = regs.read32(map.mailbox) >>> 0;
+      const words = Array.from({ length: 16 }, (_, i) => regs.read32(map.mailboxMemory + 4 * i) >>> 0);
+      return {
+        ...describeVf(handle),
+        register: hex32(register),
+        registerOffset: hex32(map.mailbox),
+        bits: mailboxBits(register),
+        words: words.map(hex32),
+        counters: { ...handle.vf.counters },
+      };
+    },
+    human: (r) => {
+      const lines = [header(r)];
+      if (typeof r.register === 'string') lines.push(`mailbox register ${String(r.registerOffset ?? '')} = ${r.register}  [${(r.bits as string[]).join(' ') || 'no bits'}]`);
+      if (typeof r.note === 'string') lines.push(r.note);
+      const words = r.words as (string | number)[] | null | undefined;
+      if (dump && Array.isArray(words)) {
+        words.forEach((w, i) => {
+          const n = typeof w === 'number' ? w : parseInt(w, 16);
+          lines.push(`  word ${String(i).padStart(2)}  ${hex32(n)}${i === 0 && n !== 0 ? `  ${describeWord(n, familyKindOf(r.family))}` : ''}`);
+        });
+      } else if (dump) {
+        lines.push('  (no register access: words not available)');
+      }
+      const c = r.counters as Record<string, number> | undefined;
+      if (c !== undefined) lines.push(`counters: ${Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`);
+      return lines;
+    },
+  };
+}

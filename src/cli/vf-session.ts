@@ -1,0 +1,88 @@
+/**
+ * Finding the VF a command acts on: whether a running daemon owns it (then the command goes through the
+ * daemon's socket), or else opening it here directly — a `Session` that collects the PF's reply words for
+ * the result document and is released (which resets the VF) when the command ends.
+ */
+import { resetAndNegotiate } from '../vf/bring-up.js';
+import { EnvironmentError } from '../errors.js';
+import { explainError } from '../daemon/explain.js';
+import type { VfHandle } from '../open/types.js';
+import type { DaemonClient } from './client.js';
+import type { Ctx } from './context.js';
+import { hex32 } from './format.js';
+import { withPhrasedHint } from './hints.js';
+import type { VfIdentity } from './results.js';
+
+export interface DaemonVfStatus extends VfIdentity {
+  id: string;
+  state: string;
+}
+
+export interface Session {
+  handle: VfHandle;
+  /** Word 0 of each PF→VF message since the last `begin()`. */
+  replies: number[];
+}
+
+/** Resolves when `signal` aborts (Ctrl-C, or the kernel asking for the device back). */
+export function waitForAbort(signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+}
+
+/** The daemon that owns `vf` with what its status says about the VF, or null (then: direct mode). */
+export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus } | null> {
+  const client = await ctx.connectDaemon();
+  if (client === null) return null;
+  try {
+    const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');
+    const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
+    if (identity !== undefined) return { client, identity };
+    if (ctx.socketExplicit) {
+      throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} does not own ${vf} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}); with --socket nothing is changed directly`, {
+        hint: `ixgbevf list --socket ${ctx.socketPath}`,
+        details: { socket: ctx.socketPath, vf },
+      });
+    }
+  } catch (err) {
+    client.close();
+    throw err;
+  }
+  client.close();
+  return null;
+}
+
+/** Opens the VF directly; with `reset`, brings it up (reset + negotiate) unless the open already did. */
+export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise<Session> {
+  const replies: number[] = [];
+  if (/[:,]family=(82576|I350)\b/i.test(vf)) ctx.familyKind = 'igbvf'; // traced before the open returns
+  const openVf = await ctx.openVf();
+  const handle = await openVf(vf, {
+    ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+    ...(ctx.poll ? { poll: true } : {}),
+    ...(ctx.io.sysfs?.sysRoot !== undefined ? { sysfsRoot: ctx.io.sysfs.sysRoot } : {}),
+    onTrace: (ev) => {
+      ctx.trace(ev);
+      if (ev.direction === 'pf-to-vf' && ev.words.length > 0) replies.push(ev.words[0]! >>> 0);
+    },
+  });
+  ctx.familyKind = handle.family.kind;
+  const session = { handle, replies };
+  if (reset && handle.vf.lastReset === null) {
+    try {
+      await resetAndNegotiate(handle.vf);
+    } catch (err) {
+      await handle.close().catch(() => undefined);
+      throw withPhrasedHint(explainError(err, handle, 'reset'), { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false });
+    }
+  }
+  return session;
+}
+
+/** The PF's last reply word in a direct session, as hex (null before any reply). */
+export function lastReply(session: Session): string | null {
+  const r = session.replies;
+  return r.length === 0 ? null : hex32(r[r.length - 1]!);
+}

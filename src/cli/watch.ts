@@ -1,0 +1,109 @@
+/**
+ * `ixgbevf watch`: the PF's events for one VF as they arrive (one line each, or JSON lines), until Ctrl-C.
+ * Through the daemon's event stream when it owns the VF; otherwise on a VF opened here, which this
+ * command then also recovers after a PF reset.
+ */
+import { resetAndNegotiate } from '../vf/bring-up.js';
+import { apiName } from '../hw/api.js';
+import { pfRef } from '../daemon/explain.js';
+import type { DaemonEvent } from '../daemon/owned.js';
+import type { VfApi } from '../vf/types.js';
+import type { Ctx } from './context.js';
+import { decodeWord, familyKindOf, hex32, type FamilyKindName } from './format.js';
+import { openSession, owningDaemon, waitForAbort } from './vf-session.js';
+
+function eventLine(ctx: Ctx, event: DaemonEvent, kind: FamilyKindName = 'ixgbevf'): void {
+  // The daemon's pf-message carries the word only: name it in the VF family's namespace.
+  const e = event.type === 'pf-message' && typeof event.word === 'string' && event.message === undefined ? { ...event, ...pick(decodeWord(parseInt(event.word, 16), kind)) } : event;
+  if (ctx.json) {
+    ctx.io.stdout(`${JSON.stringify(e)}\n`);
+    return;
+  }
+  const { type, vf, time, ...rest } = e;
+  const fields = Object.entries(rest)
+    .filter(([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+    .join(' ');
+  ctx.io.stdout(`${time} ${vf} ${type}${fields === '' ? '' : ` ${fields}`}\n`);
+}
+
+/** `watch --json`: the first line says the stream is live (so a reader knows it subscribed). */
+function watchingLine(ctx: Ctx, vf: string, via: 'daemon' | 'direct'): void {
+  if (ctx.json) ctx.io.stdout(`${JSON.stringify({ type: 'watching', vf, time: new Date().toISOString(), via })}\n`);
+}
+
+/** `watch`: events as they arrive (JSON lines with --json), until Ctrl-C. */
+export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
+  const owner = await owningDaemon(ctx, vf);
+  if (owner !== null) {
+    const { client, identity } = owner;
+    try {
+      await client.watch(vf, (e) => eventLine(ctx, e, familyKindOf(identity.family)));
+      watchingLine(ctx, vf, 'daemon');
+      ctx.note(`watching ${vf} through the daemon at ${ctx.socketPath}; Ctrl-C to stop`);
+      await Promise.race([waitForAbort(ctx.io.signal), client.closed()]);
+    } finally {
+      client.close();
+    }
+    return;
+  }
+  const session = await openSession(ctx, vf, true);
+  const { handle } = session;
+  const v = handle.vf;
+  const emit = (type: DaemonEvent['type'], fields: Record<string, unknown> = {}): void =>
+    eventLine(ctx, { type, vf: handle.id, time: new Date().toISOString(), ...fields });
+  let recovering = false;
+  const recover = async (): Promise<void> => {
+    if (recovering) return;
+    recovering = true;
+    let lastCode = '';
+    while (!ctx.io.signal.aborted) {
+      try {
+        await resetAndNegotiate(v);
+        emit('recovered', { api: apiName(v.api) });
+        break;
+      } catch (err) {
+        const code = (err as { code?: string }).code ?? 'ERR';
+        if (code !== lastCode) emit('recovery-failed', { code, message: (err as Error).message });
+        lastCode = code;
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
+    recovering = false;
+  };
+  const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word, handle.family.kind)) });
+  const onReset = (reason: string): void => {
+    emit('pf-reset', { reason });
+    void recover();
+  };
+  const onLink = (link: { up: boolean; speedMbps: number | null }): void => emit('link', { up: link.up, speedMbps: link.speedMbps });
+  v.on('pf-message', onMessage).on('pf-reset', onReset).on('link', onLink);
+  const offRelease = handle.onReleaseRequested(() => {
+    emit('released', { reason: 'the kernel asked for the device back' });
+    controller.abort();
+  });
+  const controller = new AbortController();
+  ctx.io.signal.addEventListener('abort', () => controller.abort(), { once: true });
+  let timer: NodeJS.Timeout | null = null;
+  const poller = v as VfApi & { checkPfEvents?: () => unknown };
+  if (ctx.poll && typeof poller.checkPfEvents === 'function') {
+    timer = setInterval(() => {
+      if (!recovering) Promise.resolve(poller.checkPfEvents!()).catch(() => undefined);
+    }, 1000);
+  }
+  const { pf } = pfRef(handle);
+  watchingLine(ctx, handle.id, 'direct');
+  ctx.note(`watching ${handle.id} (${handle.family.model}${handle.pfName === null ? '' : `, PF ${pf}`}, API ${apiName(v.api)}, ${ctx.poll ? 'polling every 1 s' : 'interrupt-driven'}); Ctrl-C to stop`);
+  try {
+    await waitForAbort(controller.signal);
+  } finally {
+    if (timer !== null) clearInterval(timer);
+    v.off('pf-message', onMessage).off('pf-reset', onReset).off('link', onLink);
+    offRelease();
+    await handle.close();
+  }
+}
+
+function pick(d: ReturnType<typeof decodeWord>): Record<string, unknown> {
+  return { message: d.message, cts: d.cts, nack: d.nack };
+}
