@@ -5,7 +5,7 @@
 import net from 'node:net';
 import { EnvironmentError } from '../errors.js';
 import { DaemonError } from '../daemon/errors.js';
-import type { DaemonEvent } from '../daemon/owned.js';
+import type { DaemonEvent } from '../daemon/owned-types.js';
 import type { WireError } from '../daemon/protocol.js';
 
 export const DEFAULT_SOCKET = '/run/ixgbevf/ixgbevf.sock';

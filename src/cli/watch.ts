@@ -6,7 +6,7 @@
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import { apiName } from '../hw/api.js';
 import { pfRef } from '../daemon/explain.js';
-import type { DaemonEvent } from '../daemon/owned.js';
+import type { DaemonEvent } from '../daemon/owned-types.js';
 import type { VfApi } from '../vf/types.js';
 import type { Ctx } from './context.js';
 import { decodeWord, familyKindOf, hex32, type FamilyKindName } from './format.js';

@@ -4,30 +4,31 @@
  * VF the kernel asks for, and lets everything go on stop().
  */
 import { EventEmitter } from 'node:events';
-import { apiName } from '../hw/api.js';
-import { EnvironmentError, InvalidArgumentError, NotSupportedError } from '../errors.js';
+import { InvalidArgumentError, EnvironmentError } from '../errors.js';
 import type { OpenOptions, VfHandle } from '../open/types.js';
+import { sdNotify } from '../native.js';
+import type { ConfiguredState } from './config.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
+import { initialState } from './initial-state.js';
 import type { Logger } from './log.js';
-import { OwnedVf, type DaemonEvent } from './owned.js';
-import { acceptedFields, changeOf, desiredToWire, isMutating, type Caller, type MutatingRequest, type WireDesiredState } from './wire.js';
+import { DaemonMetrics } from './metrics.js';
+import { MetricsServer, parseMetricsAddress, type MetricsAddress } from './metrics-server.js';
+import { ServiceNotifier, type NotifyFn } from './notify.js';
+import { OwnedVf } from './owned.js';
+import type { DaemonEvent } from './owned-types.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
+import { answerRequest, type RequestHost } from './requests.js';
 import { ControlServer, resolveGroup } from './server.js';
-import { emptyState, StateStore, type StateProblem } from './state.js';
 import { prepareStateDir } from './state-dir.js';
+import { StateStore } from './state.js';
 import { stopOnSignals } from './signals.js';
-import { simAction } from './sim-admin.js';
+import { vfStatus, type VfStatus } from './status.js';
 import { parseVfSpec } from './validate.js';
-import { linkReport } from './link-report.js';
+import { changeOf, isMutating, type Caller, type MutatingRequest } from './wire.js';
 
-export { linkReport } from './link-report.js';
-import { ServiceNotifier, type NotifyFn } from './notify.js';
-import { sdNotify } from '../native.js';
-import { DaemonMetrics } from './metrics.js';
-import { overlayConfigured, type ConfiguredState } from './config.js';
-import { MetricsServer, parseMetricsAddress, type MetricsAddress } from './metrics-server.js';
+export type { VfStatus } from './status.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
 
@@ -62,25 +63,6 @@ export interface DaemonOptions {
   configured?: ReadonlyMap<string, ConfiguredState>;
 }
 
-export interface VfStatus {
-  id: string;
-  kind: 'sim' | 'vfio';
-  family: string;
-  pfName: string | null;
-  vfIndex: number | null;
-  state: OwnedVf['state'];
-  api: string;
-  permanentMac: string | null;
-  desired: WireDesiredState;
-  /** Accepted changes of this VF so far (the state file carries the same count). */
-  revision: number;
-  recoveries: number;
-  lastError: { code: string; message: string; hint?: string } | null;
-  releaseReason: string | null;
-  /** The state file set aside at start (corrupt or untrusted), or null. */
-  stateProblem: StateProblem | null;
-}
-
 export class Daemon extends EventEmitter {
   readonly vfs = new Map<string, OwnedVf>();
   #store: StateStore | null = null;
@@ -92,8 +74,24 @@ export class Daemon extends EventEmitter {
   #metrics: DaemonMetrics | null = null;
   #metricsServer: MetricsServer | null = null;
 
+  /** What answering a request needs of the daemon (requests.ts). */
+  readonly #requestHost: RequestHost;
+
   constructor(readonly options: DaemonOptions) {
     super();
+    this.#requestHost = {
+      owned: (spec) => this.owned(spec),
+      status: () => ({
+        pid: process.pid,
+        socket: this.options.socketPath,
+        mode: this.options.poll === true ? 'poll' : 'interrupt',
+        stateDir: this.options.stateDir ?? null,
+        connections: this.#server?.connectionStats() ?? null,
+        vfs: [...this.vfs.values()].map((o) => this.statusOf(o)),
+      }),
+      stateFile: (vf) => this.#stateFile(vf),
+      logger: this.options.logger,
+    };
   }
 
   get socketPath(): string {
@@ -191,41 +189,8 @@ export class Daemon extends EventEmitter {
       ...(this.options.sysfsRoot === undefined ? {} : { sysfsRoot: this.options.sysfsRoot }),
     };
     const handle = await this.options.openVf(spec, opts);
-    let desired = emptyState();
-    let problem: StateProblem | null = null;
-    let revision = 0;
     const store = this.#store;
-    if (store !== null) {
-      try {
-        const loaded = await store.load(handle.id);
-        problem = loaded.problem;
-        revision = loaded.revision;
-        if (loaded.desired !== null) {
-          desired = loaded.desired;
-          logger.log('info', 'state-loaded', { vf: handle.id, file: store.fileFor(handle.id), desired });
-        }
-        if (problem !== null) {
-          logger.log('error', problem.kind === 'corrupt' ? 'state-corrupt' : 'state-untrusted', {
-            vf: handle.id,
-            file: problem.file,
-            keptAs: problem.keptAs ?? undefined,
-            reason: problem.reason,
-            note: 'starting with an empty desired state; the file is kept for inspection',
-          });
-        }
-      } catch (err) {
-        await handle.close().catch(() => undefined);
-        throw new EnvironmentError('ERR_STATE_READ', `cannot read ${store.fileFor(handle.id)} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, {
-          hint: `ls -l ${store.fileFor(handle.id)}`,
-          cause: err,
-        });
-      }
-    }
-    const configured = this.options.configured?.get(handle.id);
-    if (configured !== undefined && Object.keys(configured).length > 0) {
-      desired = overlayConfigured(desired, configured);
-      logger.log('info', 'config-applied', { vf: handle.id, fields: Object.keys(configured).join(','), desired });
-    }
+    const { desired, problem, revision } = await initialState(handle, store, this.options.configured?.get(handle.id), logger);
     owned = new OwnedVf(handle, desired, {
       logger,
       emit: (e) => this.#emitEvent(e),
@@ -253,23 +218,7 @@ export class Daemon extends EventEmitter {
   }
 
   statusOf(owned: OwnedVf): VfStatus {
-    const h = owned.handle;
-    return {
-      id: h.id,
-      kind: h.kind,
-      family: h.family.model,
-      pfName: h.pfName,
-      vfIndex: h.vfIndex,
-      state: owned.state,
-      api: apiName(h.vf.api),
-      permanentMac: h.vf.lastReset?.permanentMac ?? null,
-      desired: desiredToWire(owned.desired),
-      revision: owned.revision,
-      recoveries: owned.recoveries,
-      lastError: owned.lastError === null ? null : { code: owned.lastError.code, message: owned.lastError.message, ...(owned.lastError.hint === undefined ? {} : { hint: owned.lastError.hint }) },
-      releaseReason: owned.releaseReason,
-      stateProblem: owned.stateProblem,
-    };
+    return vfStatus(owned);
   }
 
   /**
@@ -306,86 +255,12 @@ export class Daemon extends EventEmitter {
 
   async #handleExplained(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
     try {
-      return await this.#handle(req);
+      return await answerRequest(this.#requestHost, req);
     } catch (err) {
       const owned = 'vf' in req ? this.vfs.get(req.vf) : undefined;
       if (owned === undefined || req.op === 'sim') throw err;
       const arg = req.op === 'set-mac' ? req.mac : req.op === 'mtu' ? req.mtu : req.op === 'vlan' ? req.vlan : req.op === 'xcast' ? req.mode : undefined;
       throw explainError(err, owned.handle, req.op, arg);
-    }
-  }
-
-  async #handle(req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
-    const hex = (w: number): string => `0x${w.toString(16).padStart(8, '0')}`;
-    const replyOf = (replies: number[]): string | null => (replies.length === 0 ? null : hex(replies[replies.length - 1]!));
-    switch (req.op) {
-      case 'status':
-        return { pid: process.pid, socket: this.options.socketPath, mode: this.options.poll === true ? 'poll' : 'interrupt', stateDir: this.options.stateDir ?? null, connections: this.#server?.connectionStats() ?? null, vfs: [...this.vfs.values()].map((o) => this.statusOf(o)) };
-      case 'info': {
-        const o = this.owned(req.vf);
-        const { value } = await o.request(async (vf) => {
-          let queues = null;
-          try {
-            queues = await vf.getQueues();
-          } catch (err) {
-            if (!(err instanceof NotSupportedError)) throw err;
-          }
-          return { queues, link: await vf.checkLink(), counters: { ...vf.counters }, mcFilterType: vf.lastReset?.mcFilterType ?? null };
-        });
-        return { ...this.statusOf(o), ...value };
-      }
-      case 'link': {
-        const o = this.owned(req.vf);
-        const { value } = await o.request(async (vf) => linkReport(vf));
-        return { vf: o.id, ...value };
-      }
-      case 'mailbox': {
-        const o = this.owned(req.vf);
-        const { value } = await o.request(async (vf) => {
-          const regs = o.handle.regs;
-          const words = regs === undefined ? null : Array.from({ length: 16 }, (_, i) => regs.read32(vf.family.regs.mailboxMemory + 4 * i) >>> 0);
-          return { api: apiName(vf.api), needsReset: vf.needsReset, counters: { ...vf.counters }, words, register: null };
-        });
-        return { vf: o.id, ...value, note: 'through the daemon the mailbox register is not read (reading it would clear PFSTS/PFACK/RSTD behind the driver)' };
-      }
-      case 'set-mac': {
-        const o = this.owned(req.vf);
-        const { replies, persisted, accepted } = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac));
-        return { vf: o.id, mac: req.mac, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
-      }
-      case 'mtu': {
-        const o = this.owned(req.vf);
-        const { replies, persisted, accepted } = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu));
-        return { vf: o.id, mtu: req.mtu, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
-      }
-      case 'vlan': {
-        const o = this.owned(req.vf);
-        const on = req.action === 'add';
-        let vlans: number[] = [];
-        const { replies, persisted, accepted } = await o.change(
-          (vf) => vf.setVlan(req.vlan, on),
-          (d) => {
-            const set = new Set(d.vlans);
-            if (on) set.add(req.vlan);
-            else set.delete(req.vlan);
-            d.vlans = [...set].sort((a, b) => a - b);
-            vlans = [...d.vlans];
-          },
-        );
-        return { vf: o.id, vlan: req.vlan, action: req.action, vlans, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
-      }
-      case 'multicast': {
-        const o = this.owned(req.vf);
-        const { value, replies, persisted, accepted } = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]));
-        return { vf: o.id, macs: req.macs, ...value, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
-      }
-      case 'xcast': {
-        const o = this.owned(req.vf);
-        const { value, replies, persisted, accepted } = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode));
-        return { vf: o.id, requested: req.mode, granted: value, pfReply: replyOf(replies), persisted, ...acceptedFields(accepted), stateFile: this.#stateFile(o.id) };
-      }
-      case 'sim':
-        return simAction(this.owned(req.vf), req, this.options.logger);
     }
   }
 

@@ -9,7 +9,8 @@ import { apiName } from '../hw/api.js';
 import { MsgFlag } from '../hw/mailbox.js';
 import { messageName } from '../hw/messages.js';
 import type { MailboxCounters } from '../mbx/counters.js';
-import type { DaemonEvent, OwnedState, OwnedVf } from './owned.js';
+import type { DaemonEvent, OwnedState } from './owned-types.js';
+import type { OwnedVf } from './owned.js';
 
 const STATES: readonly OwnedState[] = ['starting', 'ready', 'recovering', 'released'];
 

@@ -6,7 +6,8 @@
  * `$NOTIFY_SOCKET` every call is a no-op.
  */
 import type { Logger } from './log.js';
-import type { DaemonEvent, OwnedVf } from './owned.js';
+import type { DaemonEvent } from './owned-types.js';
+import type { OwnedVf } from './owned.js';
 
 /** Sends one notification; false when there is no service manager to tell. */
 export type NotifyFn = (message: string) => boolean;

@@ -6,52 +6,18 @@
  * fallback for a signal that never comes.
  */
 import { apiName } from '../hw/api.js';
-import {
-  DeviceGoneError,
-  ExitCode,
-  MailboxTimeoutError,
-  PfResetTimeoutError,
-  ResetRequiredError,
-  type IxgbevfError,
-} from '../errors.js';
+import { DeviceGoneError, ExitCode, MailboxTimeoutError, PfResetTimeoutError, ResetRequiredError, type IxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
+import type { DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
 import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
-import { applyDesired, isTransient, type ApplyFailure } from './reapply.js';
-import type { Logger } from './log.js';
+import { applyDesired, type ApplyFailure } from './reapply.js';
+import { reportAttemptFailed, reportRecovered, type RecoveryReportTarget } from './recovery-report.js';
 import { cloneState, type DesiredState, type StateProblem } from './state.js';
-
-export type OwnedState = 'starting' | 'ready' | 'recovering' | 'released';
-
-export interface DaemonEvent {
-  type: 'pf-message' | 'pf-reset' | 'link' | 'recovering' | 'waiting-for-pf' | 'recovered' | 'recovery-failed' | 'released' | 'reapply-failed';
-  vf: string;
-  time: string;
-  [key: string]: unknown;
-}
-
-export interface OwnedContext {
-  logger: Logger;
-  emit(event: DaemonEvent): void;
-  /** Persists the desired state durably (null without --state-dir). Called one at a time per VF. */
-  save: ((vf: string, desired: DesiredState, revision: number) => Promise<void>) | null;
-  /** Fallback re-check while waiting for the PF, doubling from min to max (the PF's signal comes first). */
-  retryMinMs: number;
-  retryMaxMs: number;
-  /** Interrupt mode: the mailbox interrupt is armed while waiting for the PF (false: the poll loop wakes us). */
-  interrupts: boolean;
-  /** How long a request waits for a running recovery before it fails. */
-  requestWaitMs: number;
-}
-
-/** One accepted desired state and its number. */
-export interface Revision {
-  revision: number;
-  desired: DesiredState;
-}
+import { timeoutOrResetRequired } from './timeout.js';
 
 export class OwnedVf {
   state: OwnedState = 'starting';
@@ -128,6 +94,11 @@ export class OwnedVf {
     this.ctx.emit({ type, vf: this.id, time: new Date().toISOString(), ...fields });
   }
 
+  /** Where the recovery loop reports (recovery-report.ts). */
+  get #report(): RecoveryReportTarget {
+    return { vf: this.id, logger: this.ctx.logger, event: (type, fields) => this.#event(type, fields), retryMinMs: this.ctx.retryMinMs, retryMaxMs: this.ctx.retryMaxMs };
+  }
+
   /** Runs `fn` with the mailbox to itself (one transaction at a time, as Linux's mbx_lock). */
   exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const run = this.#chain.then(fn, fn);
@@ -202,22 +173,17 @@ export class OwnedVf {
         this.state = 'ready';
         this.lastError = null;
         if (!first) this.recoveries += 1;
-        const api = apiName(this.handle.vf.api);
         const now = performance.now();
-        const inMs = Math.round(now - began);
-        // From the PF's signal (that woke this attempt) to the state re-applied: the issue-13 target (≤ 100 ms).
-        const afterPfSignalMs = woken === 'pf-event' ? Math.round(now - wokeAt) : undefined;
-        this.ctx.logger.log('info', first ? 'ready' : 'recovered', {
-          vf: this.id,
-          api,
+        reportRecovered(this.#report, {
+          first,
+          api: apiName(this.handle.vf.api),
           attempts,
-          inMs,
-          wokenBy: woken ?? undefined,
-          afterPfSignalMs,
+          inMs: Math.round(now - began),
+          wokenBy: woken,
+          afterPfSignalMs: woken === 'pf-event' ? Math.round(now - wokeAt) : undefined,
           mac: this.handle.vf.lastReset?.permanentMac ?? undefined,
-          failed: failures.length > 0 ? failures.map((f) => f.item) : undefined,
+          failures,
         });
-        this.#event('recovered', { api, attempts, inMs, afterPfSignalMs: afterPfSignalMs ?? null, initial: first, wokenBy: woken, failed: failures.map((f) => f.item) });
         return;
       } catch (err) {
         if (err instanceof DeviceGoneError) {
@@ -228,27 +194,7 @@ export class OwnedVf {
         this.lastError = e;
         if (e.code !== lastCode) {
           lastCode = e.code;
-          if (isTransient(err)) {
-            // The PF is resetting or its interface is down: routine. Wait for its signal.
-            this.ctx.logger.log('info', 'waiting-for-pf', {
-              vf: this.id,
-              code: e.code,
-              reason: e.message,
-              hint: e.hint,
-              note: `recovery resumes when the PF signals it is ready (mailbox interrupt, RSTD, ping); fallback check every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms`,
-            });
-            this.#event('waiting-for-pf', { code: e.code, message: e.message, hint: e.hint });
-          } else {
-            this.ctx.logger.log(e.exitCode === ExitCode.bug ? 'error' : 'warn', 'recovery-failed', {
-              vf: this.id,
-              code: e.code,
-              error: e.message,
-              hint: e.hint,
-              retry: `on the PF's next event, or every ${Math.round(this.ctx.retryMinMs)}–${Math.round(this.ctx.retryMaxMs)} ms (logged again when the cause changes)`,
-              stack: e.exitCode === ExitCode.bug ? (e.cause as Error | undefined)?.stack : undefined,
-            });
-            this.#event('recovery-failed', { code: e.code, message: e.message, hint: e.hint });
-          }
+          reportAttemptFailed(this.#report, err, e);
         }
         woken = await this.#pf.wait(delay);
         wokeAt = performance.now();
@@ -333,7 +279,7 @@ export class OwnedVf {
           return accepted(await fn(vf), replies);
         } catch (caught) {
           let err = caught;
-          if (err instanceof MailboxTimeoutError) err = await this.#afterTimeout(vf, err);
+          if (err instanceof MailboxTimeoutError) err = await timeoutOrResetRequired(vf, err);
           if (!(err instanceof ResetRequiredError)) throw err;
           this.ctx.logger.log('info', 'reset-required', { vf: this.id, reason: err.message });
           try {
@@ -352,25 +298,6 @@ export class OwnedVf {
         this.#replies = null;
       }
     });
-  }
-
-  /**
-   * A mailbox timeout may mean the PF is resetting (ixgbe's timeouts are not sticky: the next request goes
-   * out normally). Look for a PF event: a reset seen → ResetRequiredError (bring-up, re-apply, one retry);
-   * otherwise the timeout stands (the desired state is unchanged: only accepted changes are recorded).
-   */
-  async #afterTimeout(vf: VfApi, timeout: MailboxTimeoutError): Promise<unknown> {
-    const check = (vf as VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> }).checkPfEvents;
-    let pfReset = vf.needsReset;
-    if (!pfReset && typeof check === 'function') {
-      try {
-        pfReset = (await check.call(vf)).pfReset || vf.needsReset;
-      } catch {
-        pfReset = vf.needsReset;
-      }
-    }
-    if (!pfReset) return timeout;
-    return new ResetRequiredError(`the PF did not answer and was reset meanwhile (${timeout.message})`, { cause: timeout });
   }
 
   /** Changes the desired state and queues it for the disk; resolves with whether it (or a later state) is durable. */

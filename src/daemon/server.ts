@@ -11,7 +11,7 @@ import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { asIxgbevfError } from './errors.js';
 import type { Logger } from './log.js';
-import type { DaemonEvent } from './owned.js';
+import type { DaemonEvent } from './owned-types.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
 

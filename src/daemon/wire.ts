@@ -2,7 +2,7 @@
  * Reply and log shapes shared by the daemon's request handlers: the desired state on the wire (every
  * field, null when unset), what a state change produced, and the change a request asks for (audit log).
  */
-import type { Revision } from './owned.js';
+import type { Revision } from './owned-types.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
 import type { DesiredState } from './state.js';
