@@ -1,7 +1,9 @@
 /**
- * `ixgbevf daemon`: owns VFs for as long as it runs. Opens each VF, brings it up (reset, negotiate,
- * apply), re-applies the desired state after every PF reset, serves the CLI on a Unix socket, releases a
- * VF the kernel asks for, and lets everything go on stop().
+ * `ixgbevf daemon`: owns VFs for as long as it runs. This file owns the daemon's life and wiring: start
+ * (the socket first, then metrics, then each VF opened with its initial state and brought up), the audit
+ * log of every state change and the NACK explanations on the replies, the poll loop, and stop(), which
+ * writes the pending state and lets every VF go. The answers to requests are in requests.ts, one owned
+ * VF's queue and recovery in owned.ts, the socket in server.ts.
  */
 import { EventEmitter } from 'node:events';
 import { InvalidArgumentError, EnvironmentError } from '../errors.js';
