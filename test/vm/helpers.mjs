@@ -1,6 +1,7 @@
 // Helpers for the e2e tests that run INSIDE the emulated rig (scripts/vm/test-rig). Not a test file.
 // Every wait is a condition polled against a deadline; every process started here is tracked by PID and
 // can be stopped by the test that started it (no broad kills).
+import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { basename, join } from 'node:path';
@@ -48,16 +49,19 @@ export function cli(args, opts) {
   return exec(process.execPath, [CLI, ...args], opts);
 }
 
+/** `text` parsed as JSON, or null when it is not (the assertion then shows the text). */
+export function parseJsonOrNull(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+}
+
 /** `ixgbevf ... --json` parsed (the document is on stdout also for errors). */
 export async function cliJson(args, opts) {
   const r = await cli([...args, '--json'], opts);
-  let doc = null;
-  try {
-    doc = JSON.parse(r.stdout);
-  } catch {
-    /* left null: the assertion shows stdout */
-  }
-  return { ...r, doc };
+  return { ...r, doc: parseJsonOrNull(r.stdout) };
 }
 
 /** A failed-assertion message with everything the command said. */
@@ -170,4 +174,42 @@ export class Background {
     }
     return res;
   }
+}
+
+/**
+ * `ixgbevf daemon VF0 --socket <socket> --log-format json`, once it has logged VF0 ready. A daemon that
+ * does not get there is stopped (by its PID) before the error is thrown.
+ */
+export async function startDaemonOnVf0(socket) {
+  const daemon = new Background(['daemon', VF0, '--socket', socket, '--log-format', 'json']);
+  try {
+    await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
+  } catch (err) {
+    await daemon.stop('SIGTERM').catch(() => {});
+    throw err;
+  }
+  return daemon;
+}
+
+/** Stops a daemon (SIGTERM) and asserts a clean exit 0. */
+export async function stopDaemon(daemon) {
+  const exit = await daemon.stop('SIGTERM');
+  assert.equal(exit.code, 0, `daemon exit: ${JSON.stringify(exit)}\n${daemon.stderr}`);
+}
+
+/**
+ * `echo 0 > sriov_numvfs` while `daemon` owns VF0: the write completes within seconds, the VFs are gone,
+ * and the daemon logs VF0 released and keeps running. `t` gets the time the write took.
+ */
+export async function removeVfsUnderDaemon(t, daemon, note = '') {
+  const from = daemon.logs.length;
+  const r = await exec('bash', ['-c', `echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs`], { timeoutMs: 30_000 });
+  assert.ok(!r.timedOut, `writing sriov_numvfs=0 hung: ${show(r)}\ndaemon:\n${daemon.stderr}`);
+  assert.equal(r.code, 0, show(r));
+  t.diagnostic(`echo 0 > sriov_numvfs took ${r.ms} ms${note}`);
+  assert.ok(r.ms < 15_000, `sriov_numvfs=0 took ${r.ms} ms`);
+  assert.equal(sysAttr(PF, 'sriov_numvfs'), '0');
+  assert.ok(!existsSync(dev(VF0)), 'VF0 is gone');
+  await daemon.waitLog('released', (l) => l.event === 'released' && l.vf === VF0, { from, timeoutMs: 10_000 });
+  assert.ok(daemon.alive, 'daemon still running');
 }

@@ -13,7 +13,6 @@ import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import {
-  Background,
   carrierOn,
   CLI,
   cli,
@@ -25,11 +24,14 @@ import {
   kernelLog,
   PF,
   pfMacOf,
-  pfViewOf,
   PFNET,
+  pfViewOf,
   PROJECT,
+  removeVfsUnderDaemon,
   show,
   skipUnlessNic,
+  startDaemonOnVf0,
+  stopDaemon,
   sysAttr,
   VF0,
   VF1,
@@ -369,16 +371,12 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
     }, { timeoutMs: 30_000 });
 
     before(async () => {
-      daemon = new Background(['daemon', VF0, '--socket', SOCKET, '--log-format', 'json']);
-      await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
+      daemon = await startDaemonOnVf0(SOCKET);
     });
     after(async () => {
       await exec('ip', ['link', 'set', 'dev', PFNET, 'vf', '0', 'trust', 'off']);
       await clearAdminMac().catch(() => {});
-      if (daemon !== null) {
-        const exit = await daemon.stop('SIGTERM');
-        assert.equal(exit.code, 0, `daemon exit: ${JSON.stringify(exit)}\n${daemon.stderr}`);
-      }
+      if (daemon !== null) await stopDaemon(daemon);
     });
 
     test('2a. set-mac through the daemon: the PF shows the MAC (ip -j link) after the CLI exited', async () => {
@@ -499,20 +497,9 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
     });
 
     test('completes within seconds; the daemon releases VF0 and keeps running', async (t) => {
-      daemon = new Background(['daemon', VF0, '--socket', SOCKET, '--log-format', 'json']);
-      await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
-      const from = daemon.logs.length;
-      const r = await exec('bash', ['-c', `echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs`], { timeoutMs: 30_000 });
-      assert.ok(!r.timedOut, `writing sriov_numvfs=0 hung: ${show(r)}\ndaemon:\n${daemon.stderr}`);
-      assert.equal(r.code, 0, show(r));
-      t.diagnostic(`echo 0 > sriov_numvfs took ${r.ms} ms`);
-      assert.ok(r.ms < 15_000, `sriov_numvfs=0 took ${r.ms} ms`);
-      assert.equal(sysAttr(PF, 'sriov_numvfs'), '0');
-      assert.ok(!existsSync(dev(VF0)), 'VF0 is gone');
-      await daemon.waitLog('released', (l) => l.event === 'released' && l.vf === VF0, { from, timeoutMs: 10_000 });
-      assert.ok(daemon.alive, 'daemon still running');
-      const exit = await daemon.stop('SIGTERM');
-      assert.equal(exit.code, 0, daemon.stderr);
+      daemon = await startDaemonOnVf0(SOCKET);
+      await removeVfsUnderDaemon(t, daemon);
+      await stopDaemon(daemon);
     });
   });
 });

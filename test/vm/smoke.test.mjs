@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { spawnSync, execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseJsonOrNull } from './helpers.mjs';
 
 const { PF, PFNET, VF0, PROJECT, IXGBEVF_VM_OUT } = process.env;
 const inRig = Boolean(PF && VF0 && PFNET && PROJECT);
@@ -23,13 +24,7 @@ const vfView = () => {
 function smoke(extra = []) {
   const args = ['--import', 'tsx', join(PROJECT, 'src/cli/main.ts'), 'smoke', VF0, '--pf', PFNET, '--allow-pf-changes', '--allow-pf-reset', '--json', ...extra];
   const r = spawnSync(process.execPath, args, { cwd: PROJECT, encoding: 'utf8', timeout: 240_000 });
-  let doc = null;
-  try {
-    doc = JSON.parse(r.stdout);
-  } catch {
-    doc = null;
-  }
-  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, doc };
+  return { code: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, doc: parseJsonOrNull(r.stdout) };
 }
 
 function explain(r) {

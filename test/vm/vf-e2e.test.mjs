@@ -16,15 +16,17 @@ import {
   cliJson,
   dev,
   driverOf,
-  exec,
   groupOf,
   ip,
   kernelLog,
   PF,
   pfMacOf,
   PFNET,
+  removeVfsUnderDaemon,
   show,
   skipUnlessNic,
+  startDaemonOnVf0,
+  stopDaemon,
   sysAttr,
   VF0,
   VF1,
@@ -221,14 +223,10 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
     const viaDaemon = (args) => cli(args, { env });
 
     before(async () => {
-      daemon = new Background(['daemon', VF0, '--socket', SOCKET, '--log-format', 'json']);
-      await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
+      daemon = await startDaemonOnVf0(SOCKET);
     });
     after(async () => {
-      if (daemon !== null) {
-        const exit = await daemon.stop('SIGTERM');
-        assert.equal(exit.code, 0, `daemon exit: ${JSON.stringify(exit)}\n${daemon.stderr}`);
-      }
+      if (daemon !== null) await stopDaemon(daemon);
     });
 
     test('4. set-mac through the daemon: exit 0, the PF shows the MAC after the CLI exited; its reply raised an MSI-X interrupt', async (t) => {
@@ -295,16 +293,7 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
     });
 
     test('7. sriov_numvfs=0 while the daemon owns VF0 completes (the daemon releases VF0) and the daemon stays healthy', async (t) => {
-      const from = daemon.logs.length;
-      const r = await exec('bash', ['-c', `echo 0 > /sys/bus/pci/devices/${PF}/sriov_numvfs`], { timeoutMs: 30_000 });
-      assert.ok(!r.timedOut, `writing sriov_numvfs=0 hung: ${show(r)}\ndaemon:\n${daemon.stderr}`);
-      assert.equal(r.code, 0, show(r));
-      t.diagnostic(`echo 0 > sriov_numvfs took ${r.ms} ms (incl. bash start)`);
-      assert.ok(r.ms < 15_000, `sriov_numvfs=0 took ${r.ms} ms`);
-      assert.equal(sysAttr(PF, 'sriov_numvfs'), '0');
-      assert.ok(!existsSync(dev(VF0)), 'VF0 is gone');
-      await daemon.waitLog('released', (l) => l.event === 'released' && l.vf === VF0, { from, timeoutMs: 10_000 });
-      assert.ok(daemon.alive, 'daemon still running');
+      await removeVfsUnderDaemon(t, daemon, ' (incl. bash start)');
       const list = await cliJson(['list'], { env });
       assert.equal(list.code, 0, show(list));
       assert.equal(list.doc.daemon?.pid, daemon.pid, `the daemon answers status: ${list.stdout}`);
