@@ -60,6 +60,9 @@ export async function startDaemon(args: string[], opts: { dir?: string; io?: Par
   };
 }
 
+/** A reply line of the control socket, as protocol tests read it. */
+export type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string; hint?: string; exitCode: number } };
+
 /** A raw JSON-lines connection for protocol tests. */
 export class RawConn {
   readonly lines: unknown[] = [];
@@ -121,5 +124,20 @@ export async function waitReady(conn: RawConn, vf: string, id = 9000): Promise<v
     const r = await conn.request<{ ok: boolean; result: { vfs: { id: string; state: string }[] } }>({ id: id + i, op: 'status' });
     if (r.result.vfs.find((v) => v.id === vf)?.state === 'ready') return;
     await new Promise((res) => setTimeout(res, 20));
+  }
+}
+
+/**
+ * Opens a connection to a started daemon (in-process or direct), waits until `vf` is ready and runs
+ * `body` on it; then, whatever `body` did, closes the connection and stops the daemon.
+ */
+export async function withReadyVf(d: { socket: string; stop(): Promise<unknown> }, vf: string, body: (conn: RawConn) => Promise<void>): Promise<void> {
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, vf);
+    await body(conn);
+  } finally {
+    conn.close();
+    await d.stop();
   }
 }

@@ -7,12 +7,11 @@
 import assert from 'node:assert/strict';
 import { chmodSync } from 'node:fs';
 import { test } from 'node:test';
-import { RawConn, waitReady } from '../helpers/cli-daemon.js';
+import { RawConn, withReadyVf, type Reply } from '../helpers/cli-daemon.js';
 import { foreignClients, isRoot, OTHER_UID, startDirectDaemon } from '../helpers/daemon-direct.js';
 import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID } from '../../src/daemon/server.js';
 import { nativePeerCredentials } from '../helpers/cli-daemon.js';
 
-type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string; hint?: string; exitCode: number } };
 
 const needsRootAndPeercred = !isRoot ? 'needs root to run a client as uid 65534' : !nativePeerCredentials ? 'needs the native addon (SO_PEERCRED)' : false;
 
@@ -109,9 +108,7 @@ test('a connection that sends no complete request is closed after the idle timeo
 
 test('watch: one subscription per connection (a second is a typed error); thousands of attempts do not pile up', async () => {
   const d = await startDirectDaemon(['sim']);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'watch' })).ok, true);
     const again = await conn.request<Reply>({ id: 2, op: 'watch', vf: 'sim' });
     assert.equal(again.ok, false);
@@ -126,34 +123,24 @@ test('watch: one subscription per connection (a second is a typed error); thousa
     assert.equal((await conn.request<Reply>({ id: 5000, op: 'sim', vf: 'sim', action: 'pf-reset' })).ok, true);
     await conn.waitFor<{ id: number; event?: { type: string } }>((l) => l.id === 1 && l.event?.type === 'recovered');
     assert.equal(conn.lines.filter((l) => (l as { event?: unknown }).event !== undefined && (l as { id: number }).id !== 1).length, 0);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('VLAN 4095 (802.1Q reserved) is refused by the protocol with exit code 2; 4094 is accepted', async () => {
   const d = await startDirectDaemon(['sim']);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     const r = await conn.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 4095 });
     assert.equal(r.ok, false);
     assert.equal(r.error!.code, 'ERR_INVALID_VLAN');
     assert.equal(r.error!.exitCode, 2);
     assert.match(r.error!.message, /must be from 0 to 4094/);
     assert.equal((await conn.request<Reply>({ id: 2, op: 'vlan', vf: 'sim', action: 'add', vlan: 4094 })).ok, true);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('reply contract: info carries id and desired (null when unset); every state change carries persisted', async () => {
   const d = await startDirectDaemon(['sim']);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     let info = await conn.request<Reply>({ id: 1, op: 'info', vf: 'sim' });
     assert.equal(info.result!.id, 'sim');
     assert.deepEqual(info.result!.desired, { mac: null, mtu: null, vlans: [], multicast: [], xcast: null });
@@ -171,18 +158,13 @@ test('reply contract: info carries id and desired (null when unset); every state
     }
     info = await conn.request<Reply>({ id: 20, op: 'info', vf: 'sim' });
     assert.deepEqual(info.result!.desired, { mac: '02:00:00:00:00:31', mtu: 1500, vlans: [12], multicast: ['01:00:5e:00:00:07'], xcast: 'multi' });
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('audit: every state change is one JSON log line with the caller (SO_PEERCRED uid/pid), the VF, the change and the PF answer', async () => {
   const spec = 'sim:mac=02:00:00:00:00:aa,trust=off';
   const d = await startDirectDaemon([spec]);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, spec);
+  await withReadyVf(d, spec, async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'vlan', vf: spec, action: 'add', vlan: 7 })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 2, op: 'set-mac', vf: spec, mac: '02:00:00:00:00:01' })).ok, false); // admin MAC, untrusted: NACK
     assert.equal((await conn.request<Reply>({ id: 3, op: 'status' })).ok, true); // not a change: not audited
@@ -204,8 +186,5 @@ test('audit: every state change is one JSON log line with the caller (SO_PEERCRE
     assert.equal(mac!.mac, '02:00:00:00:00:01');
     assert.equal(mac!.code, 'ERR_PF_NACK');
     assert.ok((Number(mac!.pfReply) & NACK) !== 0, `NACK word: ${String(mac!.pfReply)}`);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });

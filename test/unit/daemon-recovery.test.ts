@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { SimFaults } from '../../src/sim/index.js';
-import { RawConn, tempDir, waitReady } from '../helpers/cli-daemon.js';
+import { RawConn, tempDir, waitReady, withReadyVf } from '../helpers/cli-daemon.js';
 import { openVfWithFaults, startDirectDaemon } from '../helpers/daemon-direct.js';
 
 type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string } };
@@ -64,9 +64,7 @@ for (const [spec, poll] of [
 
 test('a request during the PF outage fails with the PF-in-reset cause; the desired state is kept and re-applied afterwards', { timeout: 30_000 }, async () => {
   const d = await startDirectDaemon(['sim'], { retryMinMs: HOUR, retryMaxMs: HOUR, requestWaitMs: 50 });
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'mtu', vf: 'sim', mtu: 1500 })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 2, op: 'watch', vf: 'sim' })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 3, op: 'sim', vf: 'sim', action: 'pf-down' })).ok, true);
@@ -80,19 +78,14 @@ test('a request during the PF outage fails with the PF-in-reset cause; the desir
     assert.equal(vf.state, 'ready');
     assert.equal(vf.desired.mtu, 1500, 'kept');
     assert.equal(vf.desired.mac, null, 'the refused change was not recorded');
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('a mailbox timeout (silent PF) fails that request with exit 4 and changes nothing; once the PF answers again the next request goes through and persists', { timeout: 30_000 }, async () => {
   const faults = new SimFaults();
   const stateDir = path.join(tempDir(), 'state');
   const d = await startDirectDaemon(['sim'], { openVf: openVfWithFaults(faults), timeoutMs: 100, requestWaitMs: 50, stateDir });
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 9 })).ok, true);
     faults.pfSilent = true;
     const lost = await conn.request<Reply & { error?: { exitCode: number } }>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:44' });
@@ -112,10 +105,7 @@ test('a mailbox timeout (silent PF) fails that request with exit 4 and changes n
     assert.deepEqual([vf.desired.mac, vf.desired.vlans], ['02:00:00:00:00:45', [9]], 'the timed-out MAC was never recorded; the VLAN was kept');
     const show = await conn.request<Reply>({ id: 501, op: 'sim', vf: 'sim', action: 'show' });
     assert.ok((show.result!.pf as { vlans: number[] }).vlans.includes(9), 'the VLAN is (still or again) on the PF');
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 for (const poll of [false, true]) {

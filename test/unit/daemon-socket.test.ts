@@ -7,11 +7,10 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { RawConn, startDaemon, tempDir, waitReady } from '../helpers/cli-daemon.js';
+import { RawConn, startDaemon, tempDir, waitReady, withReadyVf, type Reply } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
 import { getPeerCredentials } from '../../src/daemon/peercred.js';
 
-type Reply = { id: unknown; ok: boolean; result?: Record<string, unknown>; error?: { code: string; message: string; hint?: string; exitCode: number } };
 type EventLine = { id: number; event: { type: string; vf: string; initial?: boolean } };
 
 test('a CLI command on an owned VF goes through the daemon and is persistent', async () => {
@@ -39,9 +38,7 @@ test('a CLI command on an owned VF goes through the daemon and is persistent', a
 
 test('set-mac and a VLAN are re-applied after a simulated PF reset (pf-down, pf-up)', async () => {
   const d = await startDaemon(['sim']);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:42' })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 2, op: 'vlan', vf: 'sim', action: 'add', vlan: 100 })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 3, op: 'watch', vf: 'sim' })).ok, true);
@@ -66,18 +63,13 @@ test('set-mac and a VLAN are re-applied after a simulated PF reset (pf-down, pf-
     assert.match(d.log(), /info  waiting-for-pf .*ERR_PF_IN_RESET/);
     assert.doesNotMatch(d.log(), /recovery-failed/);
     assert.match(d.log(), /recovered vf=sim/);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('a PF NACK through the daemon is an error reply with the trust hint, and is not recorded', async () => {
   const d = await startDaemon(['sim:mac=02:00:00:00:00:aa,trust=off']);
   const spec = 'sim:mac=02:00:00:00:00:aa,trust=off';
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, spec);
+  await withReadyVf(d, spec, async (conn) => {
     const r = await runCli(['set-mac', spec, '02:00:00:00:00:01'], { env: { IXGBEVF_SOCKET: d.socket } });
     assert.equal(r.code, 5, r.stderr);
     assert.match(r.stderr, /administrator set MAC 02:00:00:00:00:aa/);
@@ -85,18 +77,13 @@ test('a PF NACK through the daemon is an error reply with the trust hint, and is
     assert.match(r.stderr, /fix: (ip link set \S+ vf 0 trust on|ixgbevf sim trust-on)/);
     const status = await conn.request<Reply>({ id: 1, op: 'status' });
     assert.equal((status.result!.vfs as { desired: { mac: string | null } }[])[0]!.desired.mac, null);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('igb: an admin MAC set after the daemon\'s reset (the PF does not tell the VF) still gets the trust/admin hint (found in the rig, e2e test 6)', async () => {
   const spec = 'sim:family=82576';
   const d = await startDaemon([spec]);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, spec);
+  await withReadyVf(d, spec, async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'sim', vf: spec, action: 'admin-mac', mac: '02:ad:00:00:00:01' })).ok, true);
     const r = await runCli(['set-mac', spec, '02:00:00:00:00:66'], { env: { IXGBEVF_SOCKET: d.socket } });
     assert.equal(r.code, 5, r.stderr);
@@ -105,10 +92,7 @@ test('igb: an admin MAC set after the daemon\'s reset (the PF does not tell the 
     assert.match(r.stderr, /(vf 0 mac|admin-mac) 02:00:00:00:00:66/);
     const status = await conn.request<Reply>({ id: 2, op: 'status' });
     assert.equal((status.result!.vfs as { state: string }[])[0]!.state, 'ready', 'the daemon keeps the VF');
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('--state-dir: the desired state survives a daemon restart and is applied at start', async () => {
@@ -149,9 +133,7 @@ test('a corrupt state file is kept aside (.corrupt-<time>), logged as an error n
   const bad = '{"version":1,"vf":"sim","desired":{"mac":"ff:ff:ff:ff:ff:ff"}}';
   writeFileSync(path.join(stateDir, 'sim.json'), bad);
   const d = await startDaemon(['sim', '--state-dir', stateDir], { dir });
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     const aside = readdirSync(stateDir).filter((n) => /^sim\.json\.corrupt-/.test(n));
     assert.equal(aside.length, 1, readdirSync(stateDir).join(' '));
     assert.equal(readFileSync(path.join(stateDir, aside[0]!), 'utf8'), bad, 'the evidence is kept byte for byte');
@@ -164,10 +146,7 @@ test('a corrupt state file is kept aside (.corrupt-<time>), logged as an error n
     assert.equal((await conn.request<Reply>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:05' })).result!.persisted, true);
     assert.equal(readFileSync(path.join(stateDir, aside[0]!), 'utf8'), bad);
     assert.equal(JSON.parse(readFileSync(path.join(stateDir, 'sim.json'), 'utf8')).desired.mac, '02:00:00:00:00:05');
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('malformed and hostile requests get error replies; the daemon keeps serving', async () => {
@@ -306,9 +285,7 @@ test('without peer credentials the daemon refuses (fail closed)', async () => {
 
 test('--poll: the daemon notices a PF reset without interrupts and re-applies', async () => {
   const d = await startDaemon(['sim', '--poll']);
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     assert.equal((await conn.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 7 })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 2, op: 'watch' })).ok, true);
     assert.equal((await conn.request<Reply>({ id: 3, op: 'sim', vf: 'sim', action: 'pf-reset' })).ok, true);
@@ -316,10 +293,7 @@ test('--poll: the daemon notices a PF reset without interrupts and re-applies', 
     const show = await conn.request<Reply>({ id: 4, op: 'sim', vf: 'sim', action: 'show' });
     assert.ok((show.result!.pf as { vlans: number[] }).vlans.includes(7));
     assert.match(d.log(), /mode=poll/);
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
 
 test('release-requested: the daemon lets that VF go promptly, logs why, and keeps serving the others', async () => {
@@ -344,9 +318,7 @@ test('release-requested: the daemon lets that VF go promptly, logs why, and keep
     };
   };
   const d = await startDaemon(['sim', 'sim:api=1.4'], { io: { openVf } });
-  const conn = await RawConn.open(d.socket);
-  try {
-    await waitReady(conn, 'sim');
+  await withReadyVf(d, 'sim', async (conn) => {
     await waitReady(conn, 'sim:api=1.4', 9500);
     assert.equal((await conn.request<Reply>({ id: 1, op: 'watch' })).ok, true);
     release.get('sim')!();
@@ -363,8 +335,5 @@ test('release-requested: the daemon lets that VF go promptly, logs why, and keep
     // The CLI no longer routes the released VF to the daemon.
     const direct = await runCli(['set-mac', 'sim', '02:00:00:00:00:03', '--json'], { env: { IXGBEVF_SOCKET: d.socket } });
     assert.equal(JSON.parse(direct.stdout).via, 'direct');
-  } finally {
-    conn.close();
-    await d.stop();
-  }
+  });
 });
