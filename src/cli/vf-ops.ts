@@ -6,6 +6,7 @@ import { apiName } from '../hw/api.js';
 import { NotSupportedError } from '../errors.js';
 import { linkReport } from '../daemon/link-report.js';
 import type { VfHandle } from '../open/types.js';
+import type { VfApi } from '../vf/types.js';
 import type { Result } from './results.js';
 import { describeWord, familyKindOf, hex32, mailboxBits } from './format.js';
 import type { VfOp } from './vf-commands.js';
@@ -31,46 +32,35 @@ function describeVf(handle: VfHandle): Result {
   return { vf: handle.id, kind: handle.kind, family: handle.family.model, api: apiName(handle.vf.api), pfName: handle.pfName, vfIndex: handle.vfIndex };
 }
 
-export function setMacOp(mac: string): VfOp {
+/**
+ * A change the PF answers with ACK or NACK only: the daemon request and the direct result carry `fields`,
+ * the direct path runs `apply` on the VF, and a human reads `says` and the PF's answer.
+ */
+function acknowledgedChange(name: 'set-mac' | 'mtu' | 'vlan', arg: string | number, fields: Result, apply: (vf: VfApi) => Promise<unknown>, says: string): VfOp {
   return {
-    name: 'set-mac',
+    name,
     mutates: true,
-    arg: mac,
-    daemon: (c, vf) => c.request<Result>('set-mac', { vf, mac }),
+    arg,
+    daemon: (c, vf) => c.request<Result>(name, { vf, ...fields }),
     direct: async (s) => {
-      await s.handle.vf.setMac(mac);
-      return { ...describeVf(s.handle), mac, pfReply: lastReply(s) };
+      await apply(s.handle.vf);
+      return { ...describeVf(s.handle), ...fields, pfReply: lastReply(s) };
     },
-    human: (r) => [`${header(r)}: MAC set to ${mac}`, pfAnswer(r)],
+    human: (r) => [`${header(r)}: ${says}`, pfAnswer(r)],
   };
+}
+
+export function setMacOp(mac: string): VfOp {
+  return acknowledgedChange('set-mac', mac, { mac }, (vf) => vf.setMac(mac), `MAC set to ${mac}`);
 }
 
 export function mtuOp(mtu: number): VfOp {
-  return {
-    name: 'mtu',
-    mutates: true,
-    arg: mtu,
-    daemon: (c, vf) => c.request<Result>('mtu', { vf, mtu }),
-    direct: async (s) => {
-      await s.handle.vf.setMtu(mtu);
-      return { ...describeVf(s.handle), mtu, pfReply: lastReply(s) };
-    },
-    human: (r) => [`${header(r)}: MTU ${mtu} (max frame ${mtu + 18} bytes)`, pfAnswer(r)],
-  };
+  return acknowledgedChange('mtu', mtu, { mtu }, (vf) => vf.setMtu(mtu), `MTU ${mtu} (max frame ${mtu + 18} bytes)`);
 }
 
 export function vlanOp(action: 'add' | 'del', vlan: number): VfOp {
-  return {
-    name: 'vlan',
-    mutates: true,
-    arg: vlan,
-    daemon: (c, vf) => c.request<Result>('vlan', { vf, action, vlan }),
-    direct: async (s) => {
-      await s.handle.vf.setVlan(vlan, action === 'add');
-      return { ...describeVf(s.handle), vlan, action, pfReply: lastReply(s) };
-    },
-    human: (r) => [`${header(r)}: VLAN ${vlan} ${action === 'add' ? 'added to' : 'removed from'} the VF's filter`, pfAnswer(r)],
-  };
+  const says = `VLAN ${vlan} ${action === 'add' ? 'added to' : 'removed from'} the VF's filter`;
+  return acknowledgedChange('vlan', vlan, { vlan, action }, (vf) => vf.setVlan(vlan, action === 'add'), says);
 }
 
 export function multicastOp(macs: string[]): VfOp {
