@@ -12,26 +12,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { completableVfs } from '../../src/cli/completion-command.js';
-import { createProgram, run } from '../../src/cli/program.js';
+import { createProgram } from '../../src/cli/program.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 import { mainTs } from '../helpers/cli-proc.js';
+import { runCli, type CliResult } from '../helpers/cli-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-completion-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 const silent = { stdout: () => undefined, stderr: () => undefined, env: {}, signal: new AbortController().signal };
 const program = createProgram(silent);
 
-async function cli(argv: string[], sysRoot?: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(argv, {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    env: { IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock' },
-    signal: new AbortController().signal,
-    ...(sysRoot === undefined ? {} : { sysfs: { sysRoot } }),
-  });
-  return { code, stdout, stderr };
+/** The CLI in-process (no daemon), over the sysfs at `sysRoot` when given. */
+function cli(argv: string[], sysRoot?: string): Promise<CliResult> {
+  return runCli(argv, sysRoot === undefined ? {} : { sysfs: { sysRoot } });
 }
 
 function onPath(cmd: string): boolean {
@@ -93,7 +86,8 @@ function complete(line: string): string[] {
   return r.stdout.split('\n').filter((l) => l !== '');
 }
 
-const visibleCommands = (): string[] => program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden).map((c) => c.name());
+const visibleCommandObjects = (): typeof program.commands => program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden);
+const visibleCommands = (): string[] => visibleCommandObjects().map((c) => c.name());
 
 describe('bash', () => {
   test('the script is valid bash and registers _ixgbevf for ixgbevf', () => {
@@ -121,7 +115,7 @@ describe('bash', () => {
   });
 
   test('options: each command completes exactly its own options (from the program), and an option prefix', () => {
-    for (const cmd of program.commands.filter((c) => !(c as unknown as { _hidden: boolean })._hidden)) {
+    for (const cmd of visibleCommandObjects()) {
       const expected = [...cmd.options.map((o) => o.long!), '--help'].sort();
       assert.deepEqual(complete(`ixgbevf ${cmd.name()} --`).sort(), expected, cmd.name());
     }

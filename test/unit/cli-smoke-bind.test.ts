@@ -10,9 +10,9 @@ import assert from 'node:assert/strict';
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { run } from '../../src/cli/program.js';
 import { EnvironmentError } from '../../src/errors.js';
 import type { OpenVfFn } from '../../src/daemon/daemon.js';
+import { runCli, type CliResult } from '../helpers/cli-run.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 
 const VF = '0000:01:10.0';
@@ -39,18 +39,8 @@ const refusedOpen: OpenVfFn = async () => {
   throw new EnvironmentError('ERR_TEST_NO_VFIO', 'this test opens no VF');
 };
 
-async function smoke(f: FakeSys, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(['smoke', VF, ...args], {
-    stdout: (s) => void (stdout += s),
-    stderr: (s) => void (stderr += s),
-    env: { IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock', PATH: process.env.PATH },
-    signal: new AbortController().signal,
-    sysfs: f.opts,
-    openVf: refusedOpen,
-  });
-  return { code, stdout, stderr };
+function smoke(f: FakeSys, args: string[]): Promise<CliResult> {
+  return runCli(['smoke', VF, ...args], { sysfs: f.opts, openVf: refusedOpen });
 }
 
 const driverWrites = (f: FakeSys): string[] => f.kernel.writes.map((w) => `${w.path}=${w.data.trim()}`);
