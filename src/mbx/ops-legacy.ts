@@ -22,8 +22,10 @@ export const legacyOps: MailboxOps = {
   async write(port: MailboxPort, words: readonly number[], deadline: number): Promise<void> {
     await obtainLock(port, deadline);
     // Holding VFU, the PF cannot write: whatever PFSTS/PFACK the shadow holds now is stale (clear_msg,
-    // clear_ack). The Mailbox drains a pending PF message before it gets here.
-    port.control.read();
+    // clear_ack). The Mailbox drains a pending PF message before it gets here. No read of its own: the
+    // lock's read-back (tryLock, the read that saw VFU granted) already folded every read-to-clear bit
+    // into the shadow, and nothing can set one since. Linux's ixgbevf_write_mbx_vf_legacy reads
+    // VFMAILBOX again in check_for_msg/check_for_ack; that is the kernel's 20 accesses to our 17.
     port.control.consume(MbxBit.PFSTS | MbxBit.PFACK);
     copyIn(port, words);
     port.control.write(MbxBit.REQ);
@@ -32,8 +34,8 @@ export const legacyOps: MailboxOps = {
   async read(port: MailboxPort, count: number, deadline: number): Promise<number[]> {
     await obtainLock(port, deadline);
     // The PFSTS that announced this message is consumed now, while VFU keeps the PF out: a PFSTS that
-    // shows after our ACK (the PF's answer to it) belongs to the next message and must survive.
-    port.control.read();
+    // shows after our ACK (the PF's answer to it) belongs to the next message and must survive. The lock's
+    // read-back already folded it into the shadow (as in write above).
     port.control.consume(MbxBit.PFSTS);
     const words = copyOut(port, count);
     port.control.write(MbxBit.ACK);

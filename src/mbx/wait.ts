@@ -19,6 +19,13 @@ import type { Clock, IrqSource } from '../io.js';
 /** Interrupt wakeups in a row after which one round waits for the timer only (see above). */
 export const MAX_IRQ_WAKEUPS_WITHOUT_TIMER = 32;
 
+/**
+ * The reason each round's AbortController is aborted with. `abort()` without a reason builds a
+ * DOMException (with a captured stack) per wait; a constant costs nothing, and nobody reads it: the
+ * clock's sleep and the IrqSource's wait only resolve early on abort.
+ */
+const WAIT_OVER: unique symbol = Symbol('mailbox wait over');
+
 export interface WaitOptions {
   readonly clock: Clock;
   readonly irqs: IrqSource;
@@ -55,7 +62,7 @@ export async function waitUntil(check: () => boolean, deadline: number, opts: Wa
         opts.irqs.wait(controller.signal).then(() => 'irq' as const),
       ]);
     } finally {
-      controller.abort();
+      controller.abort(WAIT_OVER);
     }
     const byInterrupt = woken === 'irq';
     irqStreak = byInterrupt ? irqStreak + 1 : 0;

@@ -6,7 +6,6 @@
 import { InvalidArgumentError } from '../errors.js';
 import type { MacBytes } from './types.js';
 
-const MAC_RE = /^[0-9a-f]{2}([:-])[0-9a-f]{2}(?:\1[0-9a-f]{2}){4}$/i;
 const MAC_BYTES = 6;
 const MULTICAST_BIT = 0x01;
 
@@ -17,14 +16,53 @@ function invalid(text: string, why: string): InvalidArgumentError {
   });
 }
 
-/** Parses `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` (one separator style). Syntax only. */
-export function parseMac(text: string): MacBytes {
-  if (typeof text !== 'string' || !MAC_RE.test(text)) throw invalid(String(text), 'expected 6 hex bytes separated by ":" or "-"');
-  return text.split(/[:-]/).map((b) => Number.parseInt(b, 16)) as unknown as MacBytes;
+/** The value of one hex digit's char code, or -1. */
+function hexDigit(code: number): number {
+  if (code >= 0x30 && code <= 0x39) return code - 0x30; // 0-9
+  const lower = code | 0x20; // A-F → a-f
+  if (lower >= 0x61 && lower <= 0x66) return lower - 0x61 + 10;
+  return -1;
 }
 
+const MAC_TEXT_LENGTH = 17; // 6 × 2 digits + 5 separators
+const COLON = 0x3a;
+const DASH = 0x2d;
+
+/**
+ * Parses `aa:bb:cc:dd:ee:ff` or `aa-bb-cc-dd-ee-ff` (one separator style, either case). Syntax only.
+ * A char-code scan, no regex: this runs on every set-MAC and every multicast entry.
+ */
+export function parseMac(text: string): MacBytes {
+  if (typeof text !== 'string' || text.length !== MAC_TEXT_LENGTH) throw invalidSyntax(text);
+  const separator = text.charCodeAt(2);
+  if (separator !== COLON && separator !== DASH) throw invalidSyntax(text);
+  const bytes: number[] = [];
+  for (let i = 0; i < MAC_BYTES; i += 1) {
+    const at = 3 * i;
+    if (i > 0 && text.charCodeAt(at - 1) !== separator) throw invalidSyntax(text);
+    const high = hexDigit(text.charCodeAt(at));
+    const low = hexDigit(text.charCodeAt(at + 1));
+    if (high < 0 || low < 0) throw invalidSyntax(text);
+    bytes.push((high << 4) | low);
+  }
+  return bytes as unknown as MacBytes;
+}
+
+function invalidSyntax(text: unknown): InvalidArgumentError {
+  return invalid(String(text), 'expected 6 hex bytes separated by ":" or "-"');
+}
+
+const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));
+
+/** `aa:bb:cc:dd:ee:ff`, lower case (a table lookup per byte; anything not a byte is printed as before). */
 export function formatMac(bytes: readonly number[]): string {
-  return bytes.map((b) => b.toString(16).padStart(2, '0')).join(':');
+  let text = '';
+  for (let i = 0; i < bytes.length; i += 1) {
+    if (i > 0) text += ':';
+    const byte = bytes[i]!;
+    text += HEX_PAIRS[byte] ?? byte.toString(16).padStart(2, '0');
+  }
+  return text;
 }
 
 export function isMulticastMac(bytes: readonly number[]): boolean {
