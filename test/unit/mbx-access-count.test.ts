@@ -39,7 +39,8 @@ describe('mbx legacy discipline: register accesses', () => {
     const doorbells = log.flatMap((a, i) => (a.op === 'w' && a.offset === control && (a.value === MbxBit.REQ || a.value === MbxBit.ACK) ? [i] : []));
     assert.equal(doorbells.length, 2, 'one REQ (the request) and one ACK (the reply)');
     for (const at of doorbells) {
-      const lockAt = log.findLastIndex((a, i) => i < at && a.op === 'w' && a.offset === control && a.value === MbxBit.VFU);
+      let lockAt = at - 1;
+      while (lockAt >= 0 && !(log[lockAt]!.op === 'w' && log[lockAt]!.offset === control && log[lockAt]!.value === MbxBit.VFU)) lockAt -= 1;
       assert.ok(lockAt >= 0, 'the doorbell follows a lock write');
       const controlReads = log.slice(lockAt + 1, at).filter((a) => a.op === 'r' && a.offset === control);
       assert.equal(controlReads.length, 1, 'only the lock read-back, no second read of VFMAILBOX');
