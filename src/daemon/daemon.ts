@@ -22,11 +22,12 @@ import type { DaemonEvent } from './owned-types.js';
 import type { PeerCredentials } from './peercred.js';
 import type { Request } from './protocol.js';
 import { answerRequest, type RequestHost } from './requests.js';
-import { ControlServer, resolveGroup } from './server.js';
+import { ControlServer } from './server.js';
 import { prepareStateDir } from './state-dir.js';
 import { StateStore } from './state.js';
 import { stopOnSignals } from './signals.js';
 import { vfStatus, type VfStatus } from './status.js';
+import { resolveGroup } from './unix-socket.js';
 import { parseVfSpec } from './validate.js';
 import { changeOf, isMutating, type Caller, type MutatingRequest } from './wire.js';
 

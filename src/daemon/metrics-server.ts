@@ -10,6 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from './log.js';
+import { listenOn, removeStaleSocket, setSocketAccess } from './unix-socket.js';
 
 export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
@@ -93,63 +94,30 @@ export class MetricsServer {
   }
 
   async listen(address: MetricsAddress, gid: number | null = null): Promise<void> {
-    if (address.kind === 'unix') await this.#clearStaleSocket(address.path);
-    const oldMask = address.kind === 'unix' ? process.umask(0o177) : null;
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: NodeJS.ErrnoException): void => {
-          reject(
-            new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${describeAddress(address)} (${err.code ?? err.message})`, {
-              hint: err.code === 'EADDRINUSE' ? 'choose another port: --metrics 9465' : 'check the address: --metrics 127.0.0.1:9464',
-              cause: err,
-            }),
-          );
-        };
-        this.#server.once('error', onError);
-        const done = (): void => {
-          this.#server.off('error', onError);
-          resolve();
-        };
-        if (address.kind === 'unix') this.#server.listen(address.path, done);
-        else this.#server.listen(address.port, address.host, done);
-      });
-    } finally {
-      if (oldMask !== null) process.umask(oldMask);
-    }
     if (address.kind === 'unix') {
-      await fsp.chmod(address.path, 0o600);
-      if (gid !== null) {
-        await fsp.chown(address.path, -1, gid);
-        await fsp.chmod(address.path, 0o660);
-      }
+      await removeStaleSocket(address.path, {
+        notSocket: (file) => new EnvironmentError('ERR_METRICS_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --metrics, or rm ${file}` }),
+        live: (file) => new EnvironmentError('ERR_METRICS_IN_USE', `another process serves ${file}`, { hint: 'choose another path with --metrics' }),
+      });
+    }
+    await listenOn(
+      this.#server,
+      (done) => (address.kind === 'unix' ? this.#server.listen(address.path, done) : this.#server.listen(address.port, address.host, done)),
+      (err) =>
+        new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${describeAddress(address)} (${err.code ?? err.message})`, {
+          hint: err.code === 'EADDRINUSE' ? 'choose another port: --metrics 9465' : 'check the address: --metrics 127.0.0.1:9464',
+          cause: err,
+        }),
+      address.kind === 'unix',
+    );
+    if (address.kind === 'unix') {
+      await setSocketAccess(address.path, gid);
       this.#address = address;
     } else {
       const bound = this.#server.address() as net.AddressInfo;
       this.#address = { kind: 'tcp', host: address.host, port: bound.port };
     }
     this.logger.log('info', 'metrics-listening', { address: describeAddress(this.#address), path: '/metrics' });
-  }
-
-  async #clearStaleSocket(file: string): Promise<void> {
-    let st;
-    try {
-      st = await fsp.lstat(file);
-    } catch {
-      return;
-    }
-    if (!st.isSocket()) {
-      throw new EnvironmentError('ERR_METRICS_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --metrics, or rm ${file}` });
-    }
-    const live = await new Promise<boolean>((resolve) => {
-      const c = net.connect(file);
-      c.once('connect', () => {
-        c.destroy();
-        resolve(true);
-      });
-      c.once('error', () => resolve(false));
-    });
-    if (live) throw new EnvironmentError('ERR_METRICS_IN_USE', `another process serves ${file}`, { hint: 'choose another path with --metrics' });
-    await fsp.unlink(file);
   }
 
   async close(): Promise<void> {

@@ -13,6 +13,7 @@ import { asIxgbevfError } from './errors.js';
 import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
+import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
@@ -51,22 +52,6 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
 }
 
-/** `--group NAME|GID` → gid, from /etc/group. */
-export async function resolveGroup(spec: string, groupFile = '/etc/group'): Promise<number> {
-  if (/^\d+$/.test(spec)) return Number(spec);
-  let text = '';
-  try {
-    text = await fsp.readFile(groupFile, 'utf8');
-  } catch {
-    text = '';
-  }
-  for (const line of text.split('\n')) {
-    const f = line.split(':');
-    if (f[0] === spec && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
-  }
-  throw new InvalidArgumentError('ERR_UNKNOWN_GROUP', `no group ${JSON.stringify(spec)} in ${groupFile}`, { hint: `groupadd ${spec}` });
-}
-
 /** Supplementary groups of a process (from /proc/<pid>/status), empty when unreadable. */
 async function supplementaryGroups(pid: number): Promise<number[]> {
   try {
@@ -76,18 +61,6 @@ async function supplementaryGroups(pid: number): Promise<number[]> {
   } catch {
     return [];
   }
-}
-
-/** Connects to `socketPath`: true when something answers (a live daemon), false on ECONNREFUSED/ENOENT. */
-function probe(socketPath: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.createConnection(socketPath);
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
 }
 
 export class ControlServer {
@@ -128,49 +101,24 @@ export class ControlServer {
         cause: err,
       });
     });
-    let st;
-    try {
-      st = await fsp.lstat(file);
-    } catch {
-      st = null;
-    }
-    if (st !== null) {
-      if (!st.isSocket()) {
-        throw new EnvironmentError('ERR_SOCKET_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --socket, or rm ${file}` });
-      }
-      if (await probe(file)) {
-        throw new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf` });
-      }
-      await fsp.unlink(file);
-      this.opts.logger.log('info', 'stale-socket-removed', { socket: file });
-    }
-    // The socket is created with the umask's mode: make it private from the start, then loosen for --group.
-    const oldMask = process.umask(0o177);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const onError = (err: NodeJS.ErrnoException): void => {
-          reject(
-            new EnvironmentError('ERR_SOCKET_LISTEN', `cannot listen on ${file} (${err.code ?? err.message})`, {
-              hint: err.code === 'EACCES' ? 'run the daemon as root, or pass --socket <path in a writable directory>' : `choose another path with --socket`,
-              cause: err,
-            }),
-          );
-        };
-        this.#server.once('error', onError);
-        this.#server.listen(file, () => {
-          this.#server.off('error', onError);
-          resolve();
-        });
-      });
-    } finally {
-      process.umask(oldMask);
-    }
+    const removed = await removeStaleSocket(file, {
+      notSocket: () => new EnvironmentError('ERR_SOCKET_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --socket, or rm ${file}` }),
+      live: () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf` }),
+    });
+    if (removed) this.opts.logger.log('info', 'stale-socket-removed', { socket: file });
+    // Private from the start, then loosened for --group.
+    await listenOn(
+      this.#server,
+      (done) => this.#server.listen(file, done),
+      (err) =>
+        new EnvironmentError('ERR_SOCKET_LISTEN', `cannot listen on ${file} (${err.code ?? err.message})`, {
+          hint: err.code === 'EACCES' ? 'run the daemon as root, or pass --socket <path in a writable directory>' : `choose another path with --socket`,
+          cause: err,
+        }),
+      true,
+    );
     this.#listening = true;
-    await fsp.chmod(file, 0o600);
-    if (this.#gid !== null) {
-      await fsp.chown(file, -1, this.#gid);
-      await fsp.chmod(file, 0o660);
-    }
+    await setSocketAccess(file, this.#gid);
   }
 
   async #allowed(creds: PeerCredentials): Promise<boolean> {

@@ -1,0 +1,86 @@
+/**
+ * The daemon's Unix socket files (the control socket and a `--metrics` socket path): a file left by a
+ * daemon that died is removed, but never a file that is not a socket or a socket something still answers
+ * on; the socket is created private (umask 0177, so never briefly open to others), then 0600, or 0660
+ * and the `--group` gid. Also `--group NAME|GID` → gid (from /etc/group) and a server's listen as a promise.
+ */
+import { promises as fsp } from 'node:fs';
+import net from 'node:net';
+import { InvalidArgumentError } from '../errors.js';
+
+/** `--group NAME|GID` → gid, from /etc/group. */
+export async function resolveGroup(spec: string, groupFile = '/etc/group'): Promise<number> {
+  if (/^\d+$/.test(spec)) return Number(spec);
+  let text = '';
+  try {
+    text = await fsp.readFile(groupFile, 'utf8');
+  } catch {
+    text = '';
+  }
+  for (const line of text.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === spec && f.length >= 3 && /^\d+$/.test(f[2]!)) return Number(f[2]);
+  }
+  throw new InvalidArgumentError('ERR_UNKNOWN_GROUP', `no group ${JSON.stringify(spec)} in ${groupFile}`, { hint: `groupadd ${spec}` });
+}
+
+/** Connects to `socketPath`: true when something answers (a live daemon), false on ECONNREFUSED/ENOENT. */
+export function answersOn(socketPath: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.createConnection(socketPath);
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The errors a caller gives for a path it must not take over. */
+export interface StaleSocketRefusals {
+  notSocket(file: string): Error;
+  live(file: string): Error;
+}
+
+/** Removes a stale socket at `file`; true when one was removed, false when nothing was there. */
+export async function removeStaleSocket(file: string, refuse: StaleSocketRefusals): Promise<boolean> {
+  let st;
+  try {
+    st = await fsp.lstat(file);
+  } catch {
+    return false;
+  }
+  if (!st.isSocket()) throw refuse.notSocket(file);
+  if (await answersOn(file)) throw refuse.live(file);
+  await fsp.unlink(file);
+  return true;
+}
+
+/**
+ * `server.listen(...)` through `listen`, as a promise: resolves once listening, rejects with
+ * `failed(err)`. With `privateUmask` the umask is 0177 meanwhile (a Unix socket is born 0600).
+ */
+export async function listenOn(server: net.Server, listen: (done: () => void) => void, failed: (err: NodeJS.ErrnoException) => Error, privateUmask: boolean): Promise<void> {
+  const oldMask = privateUmask ? process.umask(0o177) : null;
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (err: NodeJS.ErrnoException): void => reject(failed(err));
+      server.once('error', onError);
+      listen(() => {
+        server.off('error', onError);
+        resolve();
+      });
+    });
+  } finally {
+    if (oldMask !== null) process.umask(oldMask);
+  }
+}
+
+/** A listening socket file: 0600, or 0660 and group `gid`. */
+export async function setSocketAccess(file: string, gid: number | null): Promise<void> {
+  await fsp.chmod(file, 0o600);
+  if (gid !== null) {
+    await fsp.chown(file, -1, gid);
+    await fsp.chmod(file, 0o660);
+  }
+}
