@@ -4,7 +4,7 @@
  */
 import { apiName } from '../hw/api.js';
 import { NotSupportedError } from '../errors.js';
-import { linkReport } from '../daemon/link-report.js';
+import { linkReport, unlessNotSupported } from '../daemon/link-report.js';
 import type { VfHandle } from '../open/types.js';
 import type { VfApi } from '../vf/types.js';
 import type { Result } from './results.js';
@@ -145,12 +145,7 @@ export function infoOp(): VfOp {
     daemon: async (c, vf) => c.request<Result>('info', { vf }),
     direct: async (s) => {
       const vf = s.handle.vf;
-      let queues = null;
-      try {
-        queues = await vf.getQueues();
-      } catch (err) {
-        if (!(err instanceof NotSupportedError)) throw err;
-      }
+      const queues = await unlessNotSupported(() => vf.getQueues());
       return {
         ...describeVf(s.handle),
         permanentMac: vf.lastReset?.permanentMac ?? null,

@@ -1,4 +1,8 @@
-/** The `link` report (daemon and direct CLI paths): the VF's link as Linux's driver sees it, the admin state, the PF's link. */
+/**
+ * What the VF reports for `link` and `info`, the same on the daemon and the direct CLI paths: the link as
+ * Linux's driver sees it, the admin state and the PF's link; and a query the PF or API may not support
+ * (GET_QUEUES, GET_LINK_STATE), which then reads as null instead of failing the report.
+ */
 import { apiName } from '../hw/api.js';
 import { NotSupportedError } from '../errors.js';
 import type { VfApi } from '../vf/types.js';
@@ -10,12 +14,17 @@ import type { VfApi } from '../vf/types.js';
  */
 export async function linkReport(vf: VfApi): Promise<Record<string, unknown>> {
   const link = await vf.checkLink();
-  let adminEnabled: boolean | null = null;
-  try {
-    adminEnabled = await vf.getLinkState();
-  } catch (err) {
-    if (!(err instanceof NotSupportedError)) throw err;
-  }
+  const adminEnabled = await unlessNotSupported(() => vf.getLinkState());
   const pfLink = link.source === 'GET_PF_LINK_STATE' ? link : null;
   return { link, adminEnabled, pfLink, api: apiName(vf.api) };
+}
+
+/** `query()`'s answer, or null when it throws NotSupportedError (the API or the PF lacks the message). */
+export async function unlessNotSupported<T>(query: () => Promise<T>): Promise<T | null> {
+  try {
+    return await query();
+  } catch (err) {
+    if (!(err instanceof NotSupportedError)) throw err;
+    return null;
+  }
 }

@@ -5,8 +5,7 @@
  * each reply saying the PF's answer and whether the new state is durable.
  */
 import { apiName } from '../hw/api.js';
-import { NotSupportedError } from '../errors.js';
-import { linkReport } from './link-report.js';
+import { linkReport, unlessNotSupported } from './link-report.js';
 import type { Logger } from './log.js';
 import type { OwnedVf } from './owned.js';
 import type { Revision } from './owned-types.js';
@@ -44,12 +43,7 @@ export async function answerRequest(host: RequestHost, req: Exclude<Request, { o
     case 'info': {
       const o = host.owned(req.vf);
       const { value } = await o.request(async (vf) => {
-        let queues = null;
-        try {
-          queues = await vf.getQueues();
-        } catch (err) {
-          if (!(err instanceof NotSupportedError)) throw err;
-        }
+        const queues = await unlessNotSupported(() => vf.getQueues());
         return { queues, link: await vf.checkLink(), counters: { ...vf.counters }, mcFilterType: vf.lastReset?.mcFilterType ?? null };
       });
       return { ...vfStatus(o), ...value };
