@@ -44,21 +44,22 @@ export class DaemonMetrics {
         return null; // a closed handle
       }
     };
-    for (const [name, help, field] of MAILBOX_COUNTERS) {
-      new Counter({
-        name,
-        help,
-        labelNames: ['vf'],
-        registers: [registry],
-        collect() {
-          this.reset();
-          for (const o of vfs()) {
-            const c = readCounters(o);
-            if (c !== null) this.inc({ vf: o.id }, c[field]);
-          }
-        },
-      });
-    }
+    /** A per-VF series read from each VF at scrape time (`value` null: no sample for that VF). */
+    const scraped = (type: 'counter' | 'gauge', name: string, help: string, value: (o: OwnedVf) => number | null): void => {
+      const collect = function (this: Counter<'vf'> | Gauge<'vf'>): void {
+        this.reset();
+        for (const o of vfs()) {
+          const v = value(o);
+          if (v === null) continue;
+          if (this instanceof Counter) this.inc({ vf: o.id }, v);
+          else this.set({ vf: o.id }, v);
+        }
+      };
+      const config = { name, help, labelNames: ['vf'] as const, registers: [registry], collect };
+      if (type === 'counter') new Counter(config);
+      else new Gauge(config);
+    };
+    for (const [name, help, field] of MAILBOX_COUNTERS) scraped('counter', name, help, (o) => readCounters(o)?.[field] ?? null);
     this.#replies = new Counter({ name: 'ixgbevf_pf_replies_total', help: 'The PF\'s replies by request message and answer (ack: accepted, nack: refused)', labelNames: ['vf', 'message', 'reply'], registers: [registry] });
     const seen = this.#histogramSeen;
     // Every VF has its series from the start (0, empty histogram), so rate() and alerts see them.
@@ -85,26 +86,13 @@ export class DaemonMetrics {
         }
       },
     });
-    new Counter({
-      name: 'ixgbevf_recoveries_total',
-      help: 'Completed recoveries (reset, negotiate, re-apply) after a PF reset',
-      labelNames: ['vf'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const o of vfs()) this.inc({ vf: o.id }, o.recoveries);
-      },
-    });
-    new Gauge({
-      name: 'ixgbevf_vf_applied',
-      help: '1 when the VF is up with its whole desired state applied, 0 otherwise (starting, recovering, released, or an item the PF refused)',
-      labelNames: ['vf'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const o of vfs()) this.set({ vf: o.id }, o.state === 'ready' && o.lastFailures.length === 0 ? 1 : 0);
-      },
-    });
+    scraped('counter', 'ixgbevf_recoveries_total', 'Completed recoveries (reset, negotiate, re-apply) after a PF reset', (o) => o.recoveries);
+    scraped(
+      'gauge',
+      'ixgbevf_vf_applied',
+      '1 when the VF is up with its whole desired state applied, 0 otherwise (starting, recovering, released, or an item the PF refused)',
+      (o) => (o.state === 'ready' && o.lastFailures.length === 0 ? 1 : 0),
+    );
     new Gauge({
       name: 'ixgbevf_vf_state',
       help: 'The VF\'s state in the daemon: 1 for the current one',
@@ -128,16 +116,7 @@ export class DaemonMetrics {
         }
       },
     });
-    new Gauge({
-      name: 'ixgbevf_vf_desired_revision',
-      help: 'Accepted changes of the VF\'s desired state (the state file\'s revision)',
-      labelNames: ['vf'],
-      registers: [registry],
-      collect() {
-        this.reset();
-        for (const o of vfs()) this.set({ vf: o.id }, o.revision);
-      },
-    });
+    scraped('gauge', 'ixgbevf_vf_desired_revision', 'Accepted changes of the VF\'s desired state (the state file\'s revision)', (o) => o.revision);
   }
 
   /** Every mailbox message of a VF (the daemon's trace hook): a PF reply's ACK/NACK by its message. */
