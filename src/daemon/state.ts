@@ -1,11 +1,17 @@
 /**
  * The desired configuration of one VF (what the daemon re-applies after every PF reset) and its on-disk
  * form under `--state-dir`: one JSON file per VF. A save writes a fresh temp file (O_CREAT|O_EXCL|
- * O_NOFOLLOW, 0600, unique name), fsyncs it, renames it over the file and fsyncs the directory, so the
- * file is always a complete state. A file that does not parse, or that another user owns or may write,
- * is moved aside (never overwritten) and reported. Saves of one VF are serialised by commit.ts.
+ * O_NOFOLLOW, 0600, unique name), fdatasyncs it, renames it over the file and fsyncs the directory, so
+ * the file is always a complete state. A file that does not parse, or that another user owns or may
+ * write, is moved aside (never overwritten) and reported. Saves of one VF are serialised by commit.ts.
+ *
+ * A save is five thread-pool round trips in a row (open, write, fdatasync, rename, directory fsync; the
+ * temp fd is closed alongside the rename): the directory stays open for the store's life instead of an
+ * open/fsync/close per save, and saves of different VFs whose renames are done share one directory fsync
+ * (DirectorySync). Each thread-pool round trip costs an event-loop wake-up, which dominates on a slow
+ * machine (issue 15, BENCHMARKS.md).
  */
-import { constants as fsc, promises as fsp } from 'node:fs';
+import fs, { constants as fsc, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { isTrustedOwner } from './state-dir.js';
@@ -88,9 +94,14 @@ function stamp(now: Date): string {
 
 export class StateStore {
   #seq = 0;
+  /** Random per store (one randomBytes at start, none per save): temp names of two daemons never meet. */
+  readonly #tag = randomBytes(6).toString('hex');
+  readonly #dirSync: DirectorySync;
 
   /** `dir` must have been checked (prepareStateDir) and be the real path. */
-  constructor(readonly dir: string) {}
+  constructor(readonly dir: string) {
+    this.#dirSync = new DirectorySync(dir);
+  }
 
   fileFor(vf: string): string {
     return path.join(this.dir, `${encodeURIComponent(vf)}.json`);
@@ -199,32 +210,139 @@ export class StateStore {
   }
 
   /**
-   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600), write, fsync, rename
-   * over the state file, fsync the directory. On failure the old file is untouched and the temp removed.
+   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600), write, fdatasync
+   * (the file's data and its size: all a new file needs; its name is made durable by the directory
+   * fsync), rename over the state file, fsync the directory. On failure the old file is untouched and the
+   * temp removed. Resolves only once the directory fsync that covers this rename has finished.
    */
   async save(vf: string, desired: DesiredState, revision = 0): Promise<void> {
     const file = this.fileFor(vf);
-    const tmp = path.join(this.dir, `.${path.basename(file)}.tmp-${process.pid}-${++this.#seq}-${randomBytes(6).toString('hex')}`);
     const doc: StateFile = { version: 1, vf, revision, desired };
-    const fh = await fsp.open(tmp, WRITE_FLAGS, 0o600);
+    const data = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
+    const { tmp, fh } = await this.#createTemp(file);
+    let closed: Promise<void> | null = null;
     let renamed = false;
     try {
       try {
-        await fh.writeFile(`${JSON.stringify(doc, null, 2)}\n`);
-        await fh.sync();
-      } finally {
-        await fh.close();
+        await writeAll(fh, data);
+        await fh.datasync();
+      } catch (err) {
+        closed = fh.close();
+        throw err;
       }
-      await fsp.rename(tmp, file);
+      // The data is durable: closing the temp file need not come first (rename works on names).
+      closed = fh.close();
+      await rename(tmp, file);
       renamed = true;
     } finally {
-      if (!renamed) await fsp.unlink(tmp).catch(() => undefined);
+      if (!renamed) await unlink(tmp).catch(() => undefined);
+      // A close error after fdatasync loses nothing (and Linux reports none for regular files).
+      await closed?.catch(() => undefined);
     }
-    const dirHandle = await fsp.open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY);
+    await this.#dirSync.sync();
+  }
+
+  /**
+   * A temp file no one else has: `.<file>.tmp-<pid>-<seq>-<this store's random tag>`, created O_EXCL
+   * (so an existing name, a leftover of a killed daemon that had the same pid, is skipped, never
+   * reused or followed).
+   */
+  async #createTemp(file: string): Promise<{ tmp: string; fh: fsp.FileHandle }> {
+    for (let attempt = 0; ; attempt += 1) {
+      const tmp = path.join(this.dir, `.${path.basename(file)}.tmp-${process.pid}-${++this.#seq}-${this.#tag}`);
+      try {
+        return { tmp, fh: await fsp.open(tmp, WRITE_FLAGS, 0o600) };
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw err;
+      }
+    }
+  }
+
+  /** Closes the directory fd (a later save opens it again). */
+  async close(): Promise<void> {
+    await this.#dirSync.close();
+  }
+}
+
+/**
+ * fsync of the state directory, shared: a caller whose rename is done calls `sync()`. When no fsync runs,
+ * one starts at once; callers that come while one runs (their rename may have come after it started)
+ * all share the next one. So N saves finishing together cost one or two directory fsyncs, never N, and
+ * each caller still resolves only after an fsync that started after its rename. The directory fd is
+ * opened once (O_RDONLY|O_DIRECTORY|O_NOFOLLOW) and kept.
+ */
+class DirectorySync {
+  #fd: Promise<number> | null = null;
+  #running: Promise<void> | null = null;
+  #next: Promise<void> | null = null;
+
+  constructor(private readonly dir: string) {}
+
+  sync(): Promise<void> {
+    if (this.#running === null) return this.#start();
+    if (this.#next === null) {
+      const after = this.#running.catch(() => undefined);
+      this.#next = after.then(() => {
+        this.#next = null;
+        return this.#start();
+      });
+    }
+    return this.#next;
+  }
+
+  #start(): Promise<void> {
+    const run = this.#fsync().finally(() => {
+      if (this.#running === run) this.#running = null;
+    });
+    this.#running = run;
+    return run;
+  }
+
+  async #fsync(): Promise<void> {
+    this.#fd ??= open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
+    let fd: number;
     try {
-      await dirHandle.sync();
-    } finally {
-      await dirHandle.close();
+      fd = await this.#fd;
+    } catch (err) {
+      this.#fd = null; // try again at the next save
+      throw err;
     }
+    await fsync(fd);
+  }
+
+  async close(): Promise<void> {
+    await this.#next?.catch(() => undefined);
+    await this.#running?.catch(() => undefined);
+    const pending = this.#fd;
+    this.#fd = null;
+    if (pending === null) return;
+    const fd = await pending.catch(() => null);
+    if (fd !== null) await close(fd).catch(() => undefined);
+  }
+}
+
+// The callback API for the directory fd and the name operations (the temp file is a FileHandle).
+function open(file: string, flags: number, mode?: number): Promise<number> {
+  return new Promise((resolve, reject) => fs.open(file, flags, mode, (err, fd) => (err === null ? resolve(fd) : reject(err))));
+}
+function close(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.close(fd, (err) => (err === null ? resolve() : reject(err))));
+}
+function fsync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fs.fsync(fd, (err) => (err === null ? resolve() : reject(err))));
+}
+function rename(from: string, to: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.rename(from, to, (err) => (err === null ? resolve() : reject(err))));
+}
+function unlink(file: string): Promise<void> {
+  return new Promise((resolve, reject) => fs.unlink(file, (err) => (err === null ? resolve() : reject(err))));
+}
+/** write(2) until every byte is written (one call for a state file; a short write continues). */
+async function writeAll(fh: fsp.FileHandle, data: Buffer): Promise<void> {
+  let offset = 0;
+  while (offset < data.length) {
+    const { bytesWritten } = await fh.write(data, offset, data.length - offset, null);
+    if (bytesWritten <= 0) throw new Error(`write of the state file returned ${bytesWritten}`);
+    offset += bytesWritten;
   }
 }
