@@ -25,7 +25,7 @@ export async function resolveGroup(spec: string, groupFile = '/etc/group'): Prom
 }
 
 /** Connects to `socketPath`: true when something answers (a live daemon), false on ECONNREFUSED/ENOENT. */
-export function answersOn(socketPath: string): Promise<boolean> {
+function answersOn(socketPath: string): Promise<boolean> {
   return new Promise((resolve) => {
     const s = net.createConnection(socketPath);
     s.once('connect', () => {
