@@ -86,12 +86,23 @@ function str(doc: Record<string, unknown>, key: string): string {
  * code such as ERR_INVALID_MAC) with a message fit for the error reply.
  */
 export function parseRequest(line: string): Request {
-  let doc: unknown;
+  return requestFromDoc(parseRequestJson(line));
+}
+
+/** JSON.parse of a request line; ERR_BAD_REQUEST when it is not JSON. */
+export function parseRequestJson(line: string): unknown {
   try {
-    doc = JSON.parse(line);
+    return JSON.parse(line) as unknown;
   } catch {
     throw bad('request is not valid JSON', 'send one JSON object per line');
   }
+}
+
+/**
+ * Validates a parsed request line (parseRequest without the JSON.parse: the server parses each line
+ * once, and takes the id for an error reply from the same document).
+ */
+export function requestFromDoc(doc: unknown): Request {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw bad('request must be a JSON object');
   const d = doc as Record<string, unknown>;
   if (!validId(d.id ?? null)) throw bad('field "id" must be a string (≤ 64 chars), a safe integer or null');

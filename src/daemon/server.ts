@@ -14,7 +14,7 @@ import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
-import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequest, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
+import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
 export interface ServedDaemon {
@@ -270,7 +270,8 @@ export class ControlServer {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let nl: number;
       while ((nl = buffer.indexOf(0x0a)) !== -1) {
-        const line = buffer.subarray(0, nl).toString('utf8').replace(/\r$/, '');
+        const end = nl > 0 && buffer[nl - 1] === 0x0d ? nl - 1 : nl; // a CRLF line ends before its \r
+        const line = buffer.toString('utf8', 0, end);
         buffer = buffer.subarray(nl + 1);
         if (nl > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
         if (line.trim() === '') continue;
@@ -288,12 +289,10 @@ export class ControlServer {
   async #handleLine(socket: net.Socket, line: string, creds: PeerCredentials): Promise<void> {
     let id: RequestId = null;
     try {
-      try {
-        id = requestIdOf(JSON.parse(line));
-      } catch {
-        id = null;
-      }
-      const req = parseRequest(line);
+      // One JSON.parse per line: the id for an error reply comes from the same document.
+      const doc = parseRequestJson(line);
+      id = requestIdOf(doc);
+      const req = requestFromDoc(doc);
       if (req.op === 'watch') {
         const only = req.vf;
         if (only !== undefined) this.daemon.owned(only);
