@@ -4,10 +4,9 @@
  * document on stdout, errors included (`watch --json` prints one JSON object per event line).
  */
 import { Argument, Command, CommanderError, Option } from 'commander';
-import { addDaemonConfigOptions, daemonSettings } from '../daemon/cli-options.js';
-import { Daemon } from '../daemon/daemon.js';
+import { addDaemonConfigOptions } from '../daemon/cli-options.js';
 import { asIxgbevfError } from '../daemon/errors.js';
-import { createLogger, type LogFormat } from '../daemon/log.js';
+import type { LogFormat } from '../daemon/log.js';
 import {
   parseMtu,
   parseMulticastMac,
@@ -22,8 +21,6 @@ import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
-import { bindCommand, doctorCommand, listCommand, unbindCommand } from './host-commands.js';
-import { resolveGroupId } from '../pci/users.js';
 import { addSimCommand } from './sim-command.js';
 import { addCompletionCommands } from './completion-command.js';
 import { exitCodeSummary } from './exit-codes.js';
@@ -31,7 +28,6 @@ import { withValues } from './program-model.js';
 import { addSmokeCommand } from './smoke.js';
 import { runVfOp } from './vf-commands.js';
 import { infoOp, linkOp, mailboxOp, mtuOp, multicastOp, setMacOp, vlanOp, xcastOp } from './vf-ops.js';
-import { watchVf } from './watch.js';
 
 export type { CliIo } from './context.js';
 
@@ -114,14 +110,14 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .description('PFs with SR-IOV and their VFs: family, driver, IOMMU group, the PF\'s view (ip -j -d link), daemon ownership')
     .addHelpText('after', examples('ixgbevf list', 'ixgbevf list --json | jq \'.pfs[].vfs[] | {address, driver, pfView}\''))
     .action(async (_opts, cmd: Command) => {
-      await listCommand(ctxOf(cmd));
+      await (await import('./host-commands.js')).listCommand(ctxOf(cmd));
     });
 
   addCommon(program.command('doctor').argument('[vf]', 'PCI address of a VF to check as well'), ['json'])
     .description('check IOMMU, vfio modules, group viability, /dev/vfio permissions, PF state; each with its fixing command')
     .addHelpText('after', examples('ixgbevf doctor', 'ixgbevf doctor 0000:03:10.0 --json'))
     .action(async (vf: string | undefined, _opts, cmd: Command) => {
-      const ok = await doctorCommand(ctxOf(cmd), vf);
+      const ok = await (await import('./host-commands.js')).doctorCommand(ctxOf(cmd), vf);
       if (!ok) setExit(ExitCode.environment);
     });
 
@@ -131,7 +127,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .option('--force', 'take the VF even when its network interface is up (and nothing else: see below)')
     .addHelpText('after', `\n${BIND_SAFETY}\n` + examples('sudo ixgbevf bind 0000:03:10.0', 'sudo ixgbevf bind 0000:03:10.0 --user alice'))
     .action(async (vf: string, opts: { user?: string; force?: boolean }, cmd: Command) => {
-      await bindCommand(ctxOf(cmd), vf, opts);
+      await (await import('./host-commands.js')).bindCommand(ctxOf(cmd), vf, opts);
     });
 
   addCommon(program.command('unbind').argument('<vf>', 'PCI address'), ['json'])
@@ -141,7 +137,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .option('--force', 'with --from: take the VF even when its network interface is up (and nothing else: see below)')
     .addHelpText('after', `\n${BIND_SAFETY}\n` + examples('sudo ixgbevf unbind 0000:03:10.0', 'sudo ixgbevf unbind 0000:03:10.0 --driver ixgbevf', 'sudo ixgbevf unbind 0000:03:10.2 --from ixgbevf --driver vfio-pci'))
     .action(async (vf: string, opts: { driver?: string; from?: string; force?: boolean }, cmd: Command) => {
-      await unbindCommand(ctxOf(cmd), vf, opts);
+      await (await import('./host-commands.js')).unbindCommand(ctxOf(cmd), vf, opts);
     });
 
   addCommon(program.command('info').argument('<vf>', VF_HELP))
@@ -207,7 +203,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .description('stream PF events (pings, resets, link changes, recoveries) until Ctrl-C; --json: one JSON object per line')
     .addHelpText('after', examples('ixgbevf watch 0000:03:10.0', 'ixgbevf watch sim --json'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await watchVf(ctxOf(cmd), parseVfSpec(vf));
+      await (await import('./watch.js')).watchVf(ctxOf(cmd), parseVfSpec(vf));
     });
 
   addCommon(program.command('mailbox').argument('<vf>', VF_HELP))
@@ -238,6 +234,13 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     )
     .action(async (vfs: string[], opts: CommonOptions & { stateDir?: string; group?: string; logFormat?: LogFormat; config?: string; metrics?: string }, cmd: Command) => {
       const ctx = ctxOf(cmd);
+      // The daemon (and prom-client, the config parser, the socket server) loads only for this command.
+      const [{ daemonSettings }, { Daemon }, { createLogger }, { resolveGroupId }] = await Promise.all([
+        import('../daemon/cli-options.js'),
+        import('../daemon/daemon.js'),
+        import('../daemon/log.js'),
+        import('../pci/users.js'),
+      ]);
       const settings = await daemonSettings(vfs, {
         ...(opts.config === undefined ? {} : { config: opts.config }),
         ...(opts.metrics === undefined ? {} : { metrics: opts.metrics }),

@@ -16,7 +16,7 @@ import { readDriver, readNetdevState, readPciDevice } from '../pci/discovery.js'
 import { diagnose } from '../pci/doctor.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
-import { formatCheckLine, formatSmokeReport, runSmoke, type SmokeHost } from '../smoke/index.js';
+import type { SmokeHost } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 
 export interface SmokeCliOptions {
@@ -103,6 +103,7 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
       details: { address: vf, ifname },
     });
   }
+  const { runSmoke, formatCheckLine, formatSmokeReport } = await import('../smoke/index.js'); // loaded for this command only
   const report = await runSmoke({
     spec: vf,
     openVf: await ctx.openVf(),

@@ -7,9 +7,9 @@
  */
 import type { Command } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
-import { loadConfig, DEFAULT_CONFIG_FILE, type ConfiguredState, type DaemonConfig } from './config.js';
+import type { ConfiguredState, DaemonConfig } from './config.js';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import type { LogFormat } from './log.js';
-import { parseMetricsAddress } from './metrics-server.js';
 import { parseVfSpec } from './validate.js';
 
 export const DAEMON_CONFIG_OPTIONS = {
@@ -49,7 +49,10 @@ export interface DaemonSettings {
 }
 
 /** Combines the command line and `--config` (read and validated here: exit 2 per bad field, 3 unreadable). */
-export async function daemonSettings(vfs: readonly string[], cli: DaemonCliValues, load: (file: string) => Promise<DaemonConfig> = loadConfig): Promise<DaemonSettings> {
+export async function daemonSettings(vfs: readonly string[], cli: DaemonCliValues, load?: (file: string) => Promise<DaemonConfig>): Promise<DaemonSettings> {
+  // Loaded on use: the rest of the CLI never pays for the config parser or the metrics server.
+  load ??= (await import('./config.js')).loadConfig;
+  const { parseMetricsAddress } = await import('./metrics-server.js');
   const config: DaemonConfig = cli.config === undefined ? { vfs: new Map() } : await load(cli.config);
   const specs = [...config.vfs.keys()];
   for (const spec of vfs.map(parseVfSpec)) if (!specs.includes(spec)) specs.push(spec);

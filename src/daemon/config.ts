@@ -8,13 +8,14 @@
 import fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { EnvironmentError, InvalidArgumentError, type IxgbevfError } from '../errors.js';
+import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import type { LogFormat } from './log.js';
 import { parseMetricsAddress } from './metrics-server.js';
 import { emptyState, type DesiredState } from './state.js';
 import { isTrustedOwner } from './state-dir.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVfSpec, parseVlanId, parseXcastMode } from './validate.js';
 
-export const DEFAULT_CONFIG_FILE = '/etc/ixgbevf/daemon.json';
+export { DEFAULT_CONFIG_FILE };
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
 /** The fields of a VF's desired state the config sets (the others come from the state file). */
