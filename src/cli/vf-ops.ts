@@ -169,7 +169,7 @@ export function infoOp(): VfOp {
         `queues        ${q === null ? 'n/a (API 1.0)' : `tx ${q.txQueues}, rx ${q.rxQueues}, default ${q.defaultQueue}${q.transparentVlan ? ', port VLAN/TCs set by the PF' : ''}`}`,
         `link          ${link?.up === true ? `up ${formatSpeed(link.speedMbps ?? null)}` : 'down'}`,
         `mc filter     ${r.mcFilterType === null || r.mcFilterType === undefined ? 'n/a' : `type ${String(r.mcFilterType)}`}`,
-        ...(r.state === null || r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} recoveries` : ''}`]),
+        ...(r.state === null || r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} ${r.recoveries === 1 ? 'recovery' : 'recoveries'}` : ''}`]),
         ...desiredLines(r.desired),
         `mailbox       ${c === undefined || c === null ? 'n/a' : Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ];
