@@ -1,12 +1,12 @@
 /**
  * The desired configuration of one VF (what the daemon re-applies after every PF reset) and its on-disk
  * form under `--state-dir`: one JSON file per VF. A save writes a fresh temp file (O_CREAT|O_EXCL|
- * O_NOFOLLOW, 0600, unique name), fdatasyncs it, renames it over the file and fsyncs the directory, so
- * the file is always a complete state. A file that does not parse, or that another user owns or may
+ * O_NOFOLLOW|O_DSYNC, 0600, unique name), writes it (durable when write returns), renames it over the
+ * file and fsyncs the directory, so the file is always a complete state. A file that does not parse, or that another user owns or may
  * write, is moved aside (never overwritten) and reported. Saves of one VF are serialised by commit.ts.
  *
- * A save is five thread-pool round trips in a row (open, write, fdatasync, rename, directory fsync; the
- * temp fd is closed alongside the rename): the directory stays open for the store's life instead of an
+ * A save is four thread-pool round trips in a row (open, write, rename, directory fsync; the temp fd is
+ * closed alongside the rename; O_DSYNC makes the write an fdatasync in the same system call): the directory stays open for the store's life instead of an
  * open/fsync/close per save, and saves of different VFs whose renames are done share one directory fsync
  * (DirectorySync). Each thread-pool round trip costs an event-loop wake-up, which dominates on a slow
  * machine (issue 15, BENCHMARKS.md).
@@ -66,7 +66,11 @@ interface StateFile {
 export const TEMP_FILE_RE = /^\.[^/]+\.json\.tmp-\d+-\d+-[0-9a-f]{12}$/;
 
 // (libuv opens every file O_CLOEXEC by itself.)
-const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW;
+/**
+ * O_DSYNC: each write(2) returns once its data (and the size, the metadata needed to read it back) is on
+ * stable storage, as write + fdatasync would, in one thread-pool round trip instead of two.
+ */
+export const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_DSYNC;
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
 /** Largest state file read (a full one is a few KiB). */
 const MAX_STATE_BYTES = 256 * 1024;
@@ -210,10 +214,11 @@ export class StateStore {
   }
 
   /**
-   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600), write, fdatasync
-   * (the file's data and its size: all a new file needs; its name is made durable by the directory
-   * fsync), rename over the state file, fsync the directory. On failure the old file is untouched and the
-   * temp removed. Resolves only once the directory fsync that covers this rename has finished.
+   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600, O_DSYNC), write
+   * (synchronised I/O data integrity, as fdatasync: the file's data and its size, all a new file needs;
+   * its name is made durable by the directory fsync), rename over the state file, fsync the directory.
+   * On failure the old file is untouched and the temp removed. Resolves only once the directory fsync
+   * that covers this rename has finished.
    */
   async save(vf: string, desired: DesiredState, revision = 0): Promise<void> {
     const file = this.fileFor(vf);
@@ -224,8 +229,7 @@ export class StateStore {
     let renamed = false;
     try {
       try {
-        await writeAll(fh, data);
-        await fh.datasync();
+        await writeAll(fh, data); // O_DSYNC: durable when it returns
       } catch (err) {
         closed = fh.close();
         throw err;
@@ -236,7 +240,7 @@ export class StateStore {
       renamed = true;
     } finally {
       if (!renamed) await unlink(tmp).catch(() => undefined);
-      // A close error after fdatasync loses nothing (and Linux reports none for regular files).
+      // A close error after a synchronised write loses nothing (and Linux reports none for regular files).
       await closed?.catch(() => undefined);
     }
     await this.#dirSync.sync();

@@ -2,10 +2,11 @@
  * The state directory's fsync is shared between saves (issue 15.3): saves of several VFs finishing together
  * cost fewer directory fsyncs than saves, yet every save resolves only after a directory fsync that
  * started after its own rename; an fsync that fails fails every save it covers (their replies then say
- * persisted: false), and the next save opens the directory again. Spies on node:fs's callback API.
+ * persisted: false), and the next save opens the directory again. The temp file is opened O_DSYNC (its
+ * write is durable when it returns: no separate fdatasync round trip). Spies on node:fs.
  */
 import assert from 'node:assert/strict';
-import fs, { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import fs, { constants as fsc, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { emptyState, StateStore } from '../../src/daemon/state.js';
@@ -93,5 +94,26 @@ test('a failed directory fsync fails the saves it covers; the next save fsyncs a
   // After close(), a save opens the directory again.
   await store.save('sim', emptyState(), 3);
   assert.equal(JSON.parse(readFileSync(store.fileFor('sim'), 'utf8')).revision, 3);
+  await store.close();
+});
+
+test('the temp file is created exclusive, without following a symlink, and O_DSYNC (the write is durable when it returns)', async () => {
+  const dir = freshStateDir();
+  const store = new StateStore(dir);
+  const fsp = fs.promises as { open: typeof fs.promises.open };
+  const realOpen = fsp.open;
+  const flags: number[] = [];
+  fsp.open = ((file: fs.PathLike, f?: string | number, mode?: fs.Mode) => {
+    if (path.basename(String(file)).startsWith('.')) flags.push(Number(f));
+    return realOpen(file, f, mode);
+  }) as typeof fs.promises.open;
+  try {
+    await store.save('sim', emptyState(), 1);
+  } finally {
+    fsp.open = realOpen;
+  }
+  assert.equal(flags.length, 1);
+  const want = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_DSYNC;
+  assert.equal(flags[0]! & want, want, `flags 0x${flags[0]!.toString(16)}`);
   await store.close();
 });
