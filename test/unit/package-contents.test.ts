@@ -66,11 +66,11 @@ describe('npm package contents', () => {
   });
 });
 
-describe('the man page (issue 14.5)', () => {
+describe('the man page', () => {
   test('package.json man names the page the build writes; build and prepare generate it after tsc', () => {
     assert.deepEqual(pkg['man'], ['./dist/man/ixgbevf.1']);
     for (const script of ['build', 'prepare']) {
-      assert.match(pkg.scripts[script]!, /tsc -p tsconfig\.json && node scripts\/gen-man\.mjs$/, script);
+      assert.match(pkg.scripts[script]!, /tsc -p tsconfig\.json && .*node scripts\/gen-man\.mjs$/, script);
     }
     assert.ok(pkg.files.includes('dist'), 'dist/man is inside a packed directory');
   });
@@ -95,12 +95,29 @@ describe('the README\'s command in a checkout: npm run ixgbevf -- …', () => {
   // package whose own bin matches into its npx cache (libnpmexec: hasPkgBin → directory spec), which
   // rebuilds the addon and dist there (≈12–20 s, silent) the first time. The npm script runs dist/ as
   // `npm ci` built it, with the exit code of the CLI.
-  test('the ixgbevf script runs the built CLI, the same file as the bin', () => {
-    assert.equal(pkg.scripts['ixgbevf'], 'node dist/cli/main.js');
-    assert.equal((pkg['bin'] as Record<string, string>)['ixgbevf'], './dist/cli/main.js');
+  test('the ixgbevf script runs the bundled CLI, the same file as the bin', () => {
+    assert.equal(pkg.scripts['ixgbevf'], 'node dist/ixgbevf.mjs');
+    assert.equal((pkg['bin'] as Record<string, string>)['ixgbevf'], './dist/ixgbevf.mjs');
+    for (const script of ['prepare', 'build']) assert.match(pkg.scripts[script] ?? '', /tsc -p tsconfig\.json && node scripts\/bundle-cli\.mjs/);
   });
 
-  test('npm run ixgbevf passes arguments and the exit code through (5: the PF refused)', { skip: !existsSync(join(repoRoot, 'dist', 'cli', 'main.js')) && 'dist/ not built (npm ci builds it)' }, () => {
+  const bundled = join(repoRoot, 'dist', 'ixgbevf.mjs');
+  const unbundled = join(repoRoot, 'dist', 'cli', 'main.js');
+  const notBuilt = !(existsSync(bundled) && existsSync(unbundled)) && 'dist/ not built (npm ci builds it)';
+
+  test('the bundle (the bin) and the tsc build behave the same: help, a result document, an error and its exit code', { skip: notBuilt }, () => {
+    const cases = [['--help'], ['info', 'sim:family=82576', '--json'], ['vlan', 'sim', 'add', '4095', '--json'], ['set-mac', 'sim:mac=02:aa:aa:aa:aa:aa,trust=off', '02:00:00:00:00:01']];
+    const volatile = (text: string): string => text.replace(/"(interrupts|irqWakeups|timerWakeups|msgsTx|msgsRx|acks|reqs|rsts|timeouts)":\d+/g, '"$1":N');
+    for (const args of cases) {
+      const a = spawnSync(process.execPath, [bundled, ...args], { encoding: 'utf8', timeout: 30_000 });
+      const b = spawnSync(process.execPath, [unbundled, ...args], { encoding: 'utf8', timeout: 30_000 });
+      assert.equal(a.status, b.status, `${args.join(' ')}: exit ${a.status} vs ${b.status}\n${a.stderr}`);
+      assert.equal(volatile(a.stdout), volatile(b.stdout), args.join(' '));
+      assert.equal(a.stderr, b.stderr, args.join(' '));
+    }
+  });
+
+  test('npm run ixgbevf passes arguments and the exit code through (5: the PF refused)', { skip: notBuilt }, () => {
     const r = spawnSync('npm', ['run', '-s', 'ixgbevf', '--', 'set-mac', 'sim:mac=02:aa:aa:aa:aa:aa,trust=off', '02:00:00:00:00:01'], { cwd: repoRoot, encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 5, r.stderr);
     assert.match(r.stderr, /trust[ =]on/);
