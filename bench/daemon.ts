@@ -6,6 +6,8 @@ import { DaemonClient } from '../src/cli/client.js';
 import { ROOT, sleep } from './lib.js';
 
 export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+/** The installed bin: the esbuild bundle of the same CLI (scripts/bundle-cli.mjs). */
+export const BIN = join(ROOT, 'dist', 'ixgbevf.mjs');
 
 export interface RunningDaemon {
   child: ChildProcess;

@@ -1,5 +1,6 @@
 /**
- * Part 5: wall time of the real command (`node dist/cli/main.js set-mac sim <mac>`), spawned from here
+ * Part 5: wall time of the real command — the bin (`node dist/ixgbevf.mjs set-mac sim <mac>`, the esbuild
+ * bundle) and the unbundled tsc build (`dist/cli/main.js`) — spawned from here
  * and timed around spawnSync (process start → exit):
  *   - cold: no daemon (IXGBEVF_SOCKET names a socket that does not exist): opens the simulated VF,
  *     reset + negotiate + set-mac, exits;
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { DaemonClient } from '../../src/cli/client.js';
-import { CLI, startDaemon } from '../daemon.js';
+import { BIN, CLI, startDaemon } from '../daemon.js';
 import { ROOT, emit, stats } from '../lib.js';
 
 const N = Number(process.env.BENCH_CLI_RUNS ?? 10);
@@ -36,13 +37,15 @@ const d = await startDaemon(['sim'], socket);
 try {
   const cold = { ...process.env, IXGBEVF_SOCKET: join(dir, 'none.sock') };
   const viaDaemon = { ...process.env, IXGBEVF_SOCKET: socket };
-  const s = { node: [] as number[], version: [] as number[], cold: [] as number[], daemon: [] as number[] };
-  timed([CLI, '--version'], cold); // warm the page cache
+  const s = { node: [] as number[], version: [] as number[], cold: [] as number[], coldUnbundled: [] as number[], daemon: [] as number[] };
+  timed([BIN, '--version'], cold); // warm the page cache
+  timed([CLI, '--version'], cold);
   for (let i = 0; i < N; i++) {
     s.node.push(timed(['-e', '0'], cold));
-    s.version.push(timed([CLI, '--version'], cold));
-    s.cold.push(timed([CLI, 'set-mac', 'sim', MACS[i & 1]!], cold, /MAC set to/));
-    s.daemon.push(timed([CLI, 'set-mac', 'sim', MACS[i & 1]!], viaDaemon, /through the daemon/));
+    s.version.push(timed([BIN, '--version'], cold));
+    s.cold.push(timed([BIN, 'set-mac', 'sim', MACS[i & 1]!], cold, /MAC set to/));
+    s.coldUnbundled.push(timed([CLI, 'set-mac', 'sim', MACS[i & 1]!], cold, /MAC set to/));
+    s.daemon.push(timed([BIN, 'set-mac', 'sim', MACS[i & 1]!], viaDaemon, /through the daemon/));
   }
   const client = (await DaemonClient.connect(socket))!;
   const req: number[] = [];
@@ -53,7 +56,8 @@ try {
   }
   client.close();
   emit([
-    stats(5, 'CLI set-mac sim, cold (no daemon)', 'ms wall', s.cold, { note: `${N} runs: spawn → exit` }),
+    stats(5, 'CLI set-mac sim, cold (no daemon)', 'ms wall', s.cold, { note: `${N} runs: spawn → exit, the bin (bundle)` }),
+    stats(5, 'CLI set-mac sim, cold, unbundled tsc build', 'ms wall', s.coldUnbundled, { note: `${N} runs: dist/cli/main.js` }),
     stats(5, 'CLI set-mac sim, through a running daemon', 'ms wall', s.daemon, { note: `${N} runs: spawn → exit` }),
     stats(5, 'floor: node -e 0', 'ms wall', s.node, { note: `${N} runs` }),
     stats(5, 'floor: ixgbevf --version', 'ms wall', s.version, { note: `${N} runs` }),
