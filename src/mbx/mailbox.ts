@@ -30,6 +30,12 @@ export const DEFAULT_IRQ_POLL_INTERVAL_MS = MBX_IRQ_FALLBACK_POLL_MS;
  */
 export const MAX_UNSOLICITED_PER_REQUEST = 16;
 
+/**
+ * VF_RESET is sent again at once when a ping with CTS is read in place of its reply (the ping
+ * overwrote the reply), at most this many times per reset.
+ */
+export const MAX_RESET_RESENDS = 3;
+
 export type { MailboxOptions, MailboxSession, RequestOptions } from './session.js';
 
 export class Mailbox {
@@ -211,7 +217,9 @@ export class Mailbox {
    * ResetRequiredError. A timeout → MailboxTimeoutError for this call; the next request is sent
    * normally (current ixgbevf), except on igb, where it also means "needs reset" (igbvf zeroes its
    * mailbox timeout). When a ping with CTS was read in place of the reply and then nothing came, the
-   * ping probably overwrote the reply in the shared buffer, so the request is sent again once.
+   * ping probably overwrote the reply in the shared buffer, so the request is sent again once. For
+   * VF_RESET a ping with CTS read in place of the reply makes it re-send at once (at most
+   * MAX_RESET_RESENDS times): the PF took the reset and its ping overwrote the reply.
    */
   writeMsgReadAck(words: readonly number[], replyWords: number, opts: RequestOptions = {}): Promise<number[]> {
     return this.exclusive((session) => session.writeMsgReadAck(words, replyWords, opts));
@@ -255,6 +263,7 @@ export class Mailbox {
         if (opts.replyDelayMs !== undefined && opts.replyDelayMs > 0) await this.#clock.sleep(opts.replyDelayMs);
         const deadline = this.#clock.now() + this.#timeoutMs;
         let sawPing = false;
+        let resend = false;
         let skipped = 0;
         try {
           for (;;) {
@@ -286,10 +295,29 @@ export class Mailbox {
                 details: { request: hex32(word0), last: hex32(w0), skipped },
               });
             }
-            if (isReset) continue;
+            if (isReset) {
+              // A ping WITH CTS in place of the VF_RESET reply: the PF grants CTS only by taking a VF_RESET
+              // (ixgbe_vf_reset_msg sets clear_to_send; a PF reset or link-state change clears it), so it
+              // took ours, and this ping — e.g. the link-up ping, ixgbe_watchdog_link_is_up →
+              // ixgbe_ping_all_vfs — was written after the reply and overwrote it (ixgbe_write_mbx_pf
+              // does not wait for us to read the buffer; PFSTS just stays set). (Had CTS survived from
+              // before, the ping overwrote our request before the PF read it: its write flushes a pending
+              // VFREQ.) Either way no reply will come: send
+              // VF_RESET again now instead of waiting out the 1 s budget. The kernel's VF takes whatever
+              // word ixgbevf_poll_mbx returns (ixgbevf_reset_hw_vf → IXGBE_ERR_INVALID_MAC_ADDR, and
+              // ixgbevf_reset() carries on without the MAC); we ask again so the answer is not lost.
+              // A ping without CTS is ACKed and skipped: a PF not granting CTS answers that ACK with the
+              // bare NACK, which ends the reset above.
+              if (kind.kind === 'control' && kind.cts && attempt < MAX_RESET_RESENDS) {
+                resend = true;
+                break;
+              }
+              continue;
+            }
             // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
             if (kind.kind === 'control') sawPing = true;
           }
+          if (resend) continue;
         } catch (err) {
           // The PF writes pings without waiting for us: one written right after our reply overwrites
           // it in the shared buffer (§6.6, §11.4 #8). Then no reply ever comes: send the request once

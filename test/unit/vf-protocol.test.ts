@@ -403,6 +403,28 @@ describe('vf CTS loss, pings and recovery', () => {
     assert.deepEqual(rig.tx, [[9, 0, 0, 0, 0], [9, 0, 0, 0, 0]]);
   });
 
+  it('a ping with CTS that overwrote the VF_RESET reply (rig: the link-up ping right after the reset): VF_RESET re-sent at once, no timeout', async () => {
+    // The rig's stock ixgbe PF pings on link-up (ixgbe_watchdog_link_is_up → ixgbe_ping_all_vfs) right after
+    // answering our VF_RESET, and its write does not wait for us to read the reply: we find the ping alone.
+    const rig = vfRig('sim:mac=02:11:22:33:44:55');
+    rig.sim.faults.injectPing(0x20000100, 'after-reply');
+    assert.deepEqual(await rig.vf.reset(), { permanentMac: '02:11:22:33:44:55', mcFilterType: 0 });
+    await rig.settle();
+    assert.equal(rig.vf.counters.timeouts, 0, 'the lost reply was not waited out');
+    assert.deepEqual(rig.tx, [[0x00000001], [0x00000001]]);
+    assert.deepEqual(rig.pfMessages, [0x20000100]);
+    assert.equal(rig.vf.needsReset, false);
+    assert.equal(await rig.vf.negotiateApi(), ApiVersion.V1_7, 'the PF took the re-sent reset: negotiation goes through');
+  });
+
+  it('a ping written just before the VF_RESET reply is overwritten by it (never seen): VF_RESET sent once', async () => {
+    const rig = vfRig('sim:mac=02:11:22:33:44:55');
+    rig.sim.faults.injectPing(0x20000100, 'before-reply');
+    assert.deepEqual(await rig.vf.reset(), { permanentMac: '02:11:22:33:44:55', mcFilterType: 0 });
+    assert.equal(rig.vf.counters.timeouts, 0);
+    assert.deepEqual(rig.tx, [[0x00000001]]);
+  });
+
   it('a ping without CTS after the reply is found by the next request: ResetRequiredError', async () => {
     const rig = await ready(vfRig('sim', { interrupts: false }));
     rig.sim.faults.injectPing(0x00000100, 'after-reply');
