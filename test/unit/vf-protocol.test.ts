@@ -11,6 +11,7 @@ import {
 } from '../../src/errors.js';
 import { ApiVersion } from '../../src/hw/api.js';
 import { ready, vfRig } from '../helpers/mbx-vf.js';
+import { MAX_RESET_RESENDS } from '../../src/mbx/mailbox.js';
 import { unpackHashes } from '../../src/vf/multicast.js';
 import type { LinuxIxgbePf } from '../../src/sim/index.js';
 
@@ -415,6 +416,14 @@ describe('vf CTS loss, pings and recovery', () => {
     assert.deepEqual(rig.pfMessages, [0x20000100]);
     assert.equal(rig.vf.needsReset, false);
     assert.equal(await rig.vf.negotiateApi(), ApiVersion.V1_7, 'the PF took the re-sent reset: negotiation goes through');
+  });
+
+  it('a PF whose ping overwrites every VF_RESET reply: VF_RESET re-sent at most MAX_RESET_RESENDS times, then the budget ends it', async () => {
+    const rig = vfRig('sim:mac=02:11:22:33:44:55');
+    for (let i = 0; i <= MAX_RESET_RESENDS + 1; i++) rig.sim.faults.injectPing(0x20000100, 'after-reply');
+    await assert.rejects(rig.vf.reset(), MailboxTimeoutError);
+    assert.deepEqual(rig.tx, Array.from({ length: 1 + MAX_RESET_RESENDS }, () => [0x00000001]));
+    assert.equal(rig.vf.counters.timeouts, 1);
   });
 
   it('a ping written just before the VF_RESET reply is overwritten by it (never seen): VF_RESET sent once', async () => {
