@@ -254,7 +254,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       const logger = createLogger(settings.logFormat, (line) => io.stderr(line));
       const daemon = new Daemon({
         specs: settings.specs,
-        socketPath: ctx.socketExplicit ? ctx.socketPath : (settings.socket ?? ctx.socketPath),
+        socketPath: settings.socket ?? ctx.socketPath, // --socket, else the config file's, else $IXGBEVF_SOCKET or the default
         openVf: await ctx.openVf(),
         logger,
         configured: settings.configured,
