@@ -81,8 +81,6 @@ export const MBX_IRQ_FALLBACK_POLL_MS = 10;
  * timer waits; a PF whose interface is down keeps RSTI set forever (§3.3) and this budget runs out.
  */
 export const VF_RESET_RSTI_TIMEOUT_MS = 1000;
-/** ixgbevf waits 10 ms after writing VF_RESET before polling for the reply (§7.2 step 7). */
-export const VF_RESET_REPLY_DELAY_MS = 10;
 
 /** Register value of a device that fell off the bus (IXGBE_FAILED_READ_REG, §11.4 #14). */
 export const REMOVED_REGISTER_VALUE = 0xffffffff;

@@ -7,7 +7,6 @@
  */
 import { PfResetTimeoutError, ResetRequiredError } from '../errors.js';
 import type { FamilyDescriptor } from '../hw/family.js';
-import { VF_RESET_REPLY_DELAY_MS } from '../hw/mailbox.js';
 import type { RegisterIo } from '../io.js';
 import { hex32, withoutCts } from '../mbx/codec.js';
 import type { Mailbox, MailboxSession } from '../mbx/mailbox.js';
@@ -47,7 +46,9 @@ export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetR
   }
   mbx.clearNeedsReset();
   if (t.interrupts) enableMailboxInterrupt(regs, family);
-  const reply = await s.writeMsgReadAck(vfReset.encode(), vfReset.replyWords(family), { replyDelayMs: VF_RESET_REPLY_DELAY_MS });
+  // No fixed sleep before polling for the reply (ixgbevf_reset_hw_vf mdelay(10)s there): the posted read
+  // waits for PFSTS anyway, and the stock ixgbe PF's reply is in within ~1 ms (docs/protocol.md §10 #16).
+  const reply = await s.writeMsgReadAck(vfReset.encode(), vfReset.replyWords(family));
   const result = vfReset.decode(reply, family);
   if (result === null) {
     mbx.requireReset(`unexpected VF_RESET reply ${hex32(withoutCts(reply[0] ?? 0))}`, false);

@@ -27,6 +27,15 @@ describe('vf reset', () => {
     assert.deepEqual(rig.vf.lastReset, result);
   });
 
+  it('no fixed sleep after VF_RESET: a PF that answers at once ends the reset without the 10 ms ixgbevf waits (deliberate difference 16)', async () => {
+    const rig = vfRig('sim');
+    const start = rig.clock.now();
+    await rig.vf.reset();
+    const elapsed = rig.clock.now() - start;
+    // Virtual time moves only in sleeps: the RSTI check and the reply's poll rounds, ~1 ms each.
+    assert.ok(elapsed < 10, `the reset slept ${elapsed} ms of virtual time`);
+  });
+
   it('no admin MAC: NACK reply → permanentMac null, not an error', async () => {
     const rig = vfRig('sim');
     assert.deepEqual(await rig.vf.reset(), { permanentMac: null, mcFilterType: 0 });
