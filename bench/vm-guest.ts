@@ -27,6 +27,7 @@ import { openVf } from '../src/open/open-vf.js';
 import { CLI, startDaemon } from './daemon.js';
 import { ROOT, stats, type Result } from './lib.js';
 import { bindStockVf } from './vm-kernel.js';
+import { startEchoPeer } from './socket-floor.js';
 import { MailboxTrace, accessesPerSetMac, pfTimes, recoveries } from './vm-trace.js';
 
 const num = (k: string, d: number): number => Number(process.env[k] ?? d);
@@ -113,7 +114,7 @@ if (MODE === 'time') {
   const k = { trace: [] as number[], ip: [] as number[], batch: [] as number[], batchFloor: [] as number[], pf: [] as number[] };
   const oi = newOurs();
   const op = newOurs();
-  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[] };
+  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[] };
   const kernelBlock = (): void => {
     const mark = trace.mark();
     kernel.traceOn();
@@ -134,6 +135,7 @@ if (MODE === 'time') {
   // The daemon owns VF0 from here; the kernel blocks go on interleaved with it.
   const dir = mkdtempSync('/tmp/bench-vm-');
   const socket = join(dir, 'd.sock');
+  const echo = await startEchoPeer(join(dir, 'echo.sock'));
   for (const persist of [true, false]) {
     const daemon = await startDaemon([VF0], socket, persist ? ['--state-dir', join(dir, 'state')] : []);
     try {
@@ -153,6 +155,7 @@ if (MODE === 'time') {
           d.status.push(performance.now() - t0);
         }
         client.close();
+        if (persist) d.echo.push(...(await echo.pingPong(RUNS)));
       }
       if (persist) {
         const cliEnv = { ...process.env, IXGBEVF_SOCKET: socket };
@@ -170,6 +173,7 @@ if (MODE === 'time') {
       await daemon.stop();
     }
   }
+  await echo.stop();
   kernel.release();
   const n = `${ROUNDS} rounds × ${RUNS}`;
   ms('ours set-mac round trip, interrupt (VF0, vfio-pci)', 'ms', oi.total, `${n}; vf.setMac() in-process`);
@@ -178,6 +182,7 @@ if (MODE === 'time') {
   ms('ours through the daemon: set-mac, connected client (--state-dir)', 'ms', d.setMac, `${n}; DaemonClient over the unix socket`);
   ms('ours through the daemon: set-mac, connected client (no state dir)', 'ms', d.setMacNoState, `${n}`);
   ms('ours through the daemon: status, connected client', 'ms', d.status, `${n}; the socket round trip alone`);
+  ms('floor: one-line echo between two Node processes over a unix socket', 'ms', d.echo, `${n}; bench/socket-floor.ts, interleaved with the status rounds`);
   ms('ours: CLI set-mac through the daemon, whole process', 'ms wall', d.cli, `${CLI_RUNS} runs; spawn → exit`);
   ms('floor: node -e 0', 'ms wall', d.node, `${CLI_RUNS} runs`);
   ms(`kernel: ip link set address (VF1 ${kernel.driver}), whole command`, 'ms wall', k.ip, `${k.ip.length} runs; spawn → exit`);
