@@ -14,6 +14,7 @@
         ["OS=='linux'", {
           "sources": [
             "native/addon.cc",
+            "native/durable.cc",
             "native/notify.cc",
             "native/peercred.cc",
             "native/region.cc",

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "addon.h"
+#include "durable.h"
 #include "errors.h"
 #include "notify.h"
 #include "peercred.h"
@@ -190,6 +191,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("openDevice", Napi::Function::New<OpenDevice>(env, "openDevice"));
   exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
   exports.Set("sdNotify", Napi::Function::New<SdNotify>(env, "sdNotify"));
+  exports.Set("replaceFileDurably", Napi::Function::New<ReplaceFileDurably>(env, "replaceFileDurably"));
   exports.Set("constants", VfioConstants(env));
   exports.Set("platformSupported", true);
   return exports;
