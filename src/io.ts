@@ -10,6 +10,12 @@ export interface RegisterIo {
 }
 
 /**
+ * Calls off a pending timer or interrupt subscription. Idempotent, and a no-op once it has fired: after
+ * it returns, the callback it belongs to never runs and nothing of it stays registered.
+ */
+export type Cancel = () => void;
+
+/**
  * Interrupts from the device (for a VF: its MSI-X vectors, all of them, since which vector the
  * mailbox cause lands on is not something to rely on under QEMU — see reference §10.4).
  */
@@ -29,9 +35,64 @@ export interface Clock {
   now(): number;
   /** Resolves after `ms` milliseconds, or at once (without rejecting) when `signal` aborts. */
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
+  /**
+   * Calls `fire()` once, `ms` milliseconds from now, unless the returned Cancel runs first; a cancelled
+   * timer leaves nothing behind (a virtual clock does not advance for it). What the mailbox waits use:
+   * no promise, AbortController or event listener per wait. Optional so a Clock written before it
+   * still works: without it, waits use `sleep(ms, signal)` (see `timerOf`).
+   */
+  after?(ms: number, fire: () => void): Cancel;
 }
 
-/** The real clock: `performance.now()` and timers; an aborted sleep clears its timer. */
+/**
+ * `clock.after` when the clock has it; otherwise the same contract built on `sleep(ms, signal)` (one
+ * AbortController per timer: the cost `after` exists to avoid).
+ */
+export function timerOf(clock: Clock): (ms: number, fire: () => void) => Cancel {
+  if (typeof clock.after === 'function') return clock.after.bind(clock);
+  return (ms, fire) => {
+    const controller = new AbortController();
+    void clock.sleep(ms, controller.signal).then(() => {
+      if (!controller.signal.aborted) fire();
+    });
+    return () => controller.abort(CANCELLED);
+  };
+}
+
+/**
+ * The reason a fallback timer's AbortController is aborted with: `abort()` without one builds a
+ * DOMException (with a captured stack); nobody reads it.
+ */
+const CANCELLED: unique symbol = Symbol('cancelled');
+
+/**
+ * Calls `listener(count)` at the next interrupt only, unless the returned Cancel runs first. Built on
+ * `irqs.on()`, which every IrqSource has; also correct for a source that calls its listener inside `on()`.
+ */
+export function nextIrq(irqs: IrqSource, listener: (count: number) => void): Cancel {
+  let fired = false;
+  let off: (() => void) | undefined;
+  const cancel = (): void => {
+    fired = true;
+    if (off !== undefined) {
+      const o = off;
+      off = undefined;
+      o();
+    }
+  };
+  const unsubscribe = irqs.on((count) => {
+    if (fired) return;
+    cancel();
+    listener(count);
+  });
+  if (fired) unsubscribe();
+  else off = unsubscribe;
+  return cancel;
+}
+
+const clearTimer = (timer: ReturnType<typeof setTimeout>): Cancel => () => clearTimeout(timer);
+
+/** The real clock: `performance.now()` and timers; an aborted sleep or a cancelled timer is cleared. */
 export const systemClock: Clock = {
   now: () => performance.now(),
   sleep: (ms: number, signal?: AbortSignal) =>
@@ -47,11 +108,14 @@ export const systemClock: Clock = {
       }, Math.max(0, ms));
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
+  after: (ms: number, fire: () => void): Cancel => clearTimer(setTimeout(fire, Math.max(0, ms))),
 };
+
+const nothing = (): void => undefined;
 
 /** An IrqSource that never fires: used with `--poll` and for devices without interrupts. */
 export const noIrqs: IrqSource = {
-  on: () => () => undefined,
+  on: () => nothing,
   wait: (signal?: AbortSignal) =>
     new Promise<number>((resolve) => {
       if (signal?.aborted) return resolve(0);

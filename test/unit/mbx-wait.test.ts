@@ -16,37 +16,57 @@ import { mbxRig } from '../helpers/mbx-setup.js';
 
 class Runaway extends Error {}
 
-/** An IrqSource that "fires" at every wait (an interrupt storm), counting waits; throws past `limit`. */
-function stormIrqs(limit: number): IrqSource & { waits: number } {
+/**
+ * An IrqSource in an interrupt storm: every subscription gets an interrupt at once — in a microtask, or
+ * (`sync`) inside `on()` itself, like a source with a level-triggered interrupt always pending. Counts
+ * subscriptions and throws past `limit`; `wait()` delivers at once too.
+ */
+function stormIrqs(limit: number, sync = false): IrqSource & { subscriptions: number; subscribed: number } {
   const src = {
-    waits: 0,
-    on: () => () => undefined,
-    wait: (signal?: AbortSignal): Promise<number> => {
-      src.waits += 1;
-      if (src.waits > limit) throw new Runaway(`waitUntil spun ${src.waits} rounds`);
-      return signal?.aborted ? Promise.resolve(0) : Promise.resolve(1);
+    subscriptions: 0,
+    subscribed: 0,
+    on: (listener: (count: number) => void): (() => void) => {
+      src.subscriptions += 1;
+      if (src.subscriptions > limit) throw new Runaway(`waitUntil spun ${src.subscriptions} rounds`);
+      let live = true;
+      src.subscribed += 1;
+      const deliver = (): void => {
+        if (live) listener(1);
+      };
+      if (sync) deliver();
+      else queueMicrotask(deliver);
+      return () => {
+        if (live) src.subscribed -= 1;
+        live = false;
+      };
     },
+    wait: (signal?: AbortSignal): Promise<number> => Promise.resolve(signal?.aborted === true ? 0 : 1),
   };
   return src;
 }
 
 describe('mbx waitUntil: never spins', () => {
-  it('an interrupt storm cannot keep a wait alive: the deadline still comes (virtual clock)', async () => {
-    const clock = new VirtualClock();
-    const irqs = stormIrqs(100_000);
-    const wakeups = { irq: 0, timer: 0 };
-    const ok = await waitUntil(() => false, 5, {
-      clock,
-      irqs,
-      pollIntervalMs: 0.5,
-      onWakeup: (byIrq) => (byIrq ? (wakeups.irq += 1) : (wakeups.timer += 1)),
+  for (const sync of [false, true]) {
+    it(`an interrupt storm cannot keep a wait alive: the deadline still comes (virtual clock, delivery ${sync ? 'inside on()' : 'in a microtask'})`, async () => {
+      const clock = new VirtualClock();
+      const irqs = stormIrqs(100_000, sync);
+      const wakeups = { irq: 0, timer: 0 };
+      const ok = await waitUntil(() => false, 5, {
+        clock,
+        irqs,
+        pollIntervalMs: 0.5,
+        onWakeup: (byIrq) => (byIrq ? (wakeups.irq += 1) : (wakeups.timer += 1)),
+      });
+      assert.equal(ok, false);
+      assert.ok(clock.now() >= 5);
+      // 10 timer rounds of 0.5 ms, each after a streak of interrupt wakeups.
+      assert.equal(wakeups.timer, 10);
+      assert.equal(wakeups.irq, 10 * MAX_IRQ_WAKEUPS_WITHOUT_TIMER);
+      assert.equal(irqs.subscriptions, 10 * MAX_IRQ_WAKEUPS_WITHOUT_TIMER, 'the timer-only rounds do not subscribe');
+      assert.equal(irqs.subscribed, 0, 'no listener left behind');
+      assert.equal(clock.pendingTimers, 0, 'no timer left behind');
     });
-    assert.equal(ok, false);
-    assert.ok(clock.now() >= 5);
-    // 10 timer rounds of 0.5 ms, each after a streak of interrupt wakeups.
-    assert.equal(wakeups.timer, 10);
-    assert.equal(wakeups.irq, 10 * MAX_IRQ_WAKEUPS_WITHOUT_TIMER);
-  });
+  }
 
   it('every round that does not end the wait awaits a timer or an interrupt', async () => {
     const clock = new VirtualClock();
