@@ -1,41 +1,94 @@
 #!/usr/bin/env node
 /**
- * Bundles the `ixgbevf` command into dist/ixgbevf.mjs (plus dist/ixgbevf-<hash>.mjs chunks for what a
- * command loads on demand: the daemon, the smoke engine, host commands). One file instead of about a
- * hundred modules is what makes a cold `ixgbevf set-mac` start fast (BENCHMARKS.md, CLI cold start).
- * The chunks sit beside the entry in dist/, so the addon loader's package root (dist/..) is the same as
- * for the tsc build. prom-client (daemon only) and node-gyp-build stay in node_modules.
- * Usage: node scripts/bundle-cli.mjs   (run by `npm run build` and `prepare`, after tsc)
+ * Builds the `ixgbevf` bin as three files in dist/ (run by `npm run build` and `prepare`, after tsc):
+ *   - dist/ixgbevf-cli.cjs   the whole CLI as one esbuild bundle in CommonJS form, wrapped in a function
+ *                           expression (`(function (exports, require, module, __filename, __dirname) {…})`)
+ *                           and headed by a build id line. What a command loads on demand (the daemon, the
+ *                           smoke engine, host commands) is in it as esbuild's lazy `__esm` wrappers: its
+ *                           code runs only when the command imports it. prom-client (daemon only) and
+ *                           node-gyp-build stay in node_modules.
+ *   - dist/ixgbevf.mjs       the bin: a small loader (scripts/cli-loader.mjs) that compiles the bundle with
+ *                           V8's code cache when the cache matches, and without it otherwise.
+ *   - dist/ixgbevf-cli.cache V8's code cache of the bundle, made here by scripts/cli-cache.mjs from a run of
+ *                           `set-mac` on the simulated VF (no device is touched); absent or rejected, the bin
+ *                           compiles from source. Nothing is written when the bin runs.
+ * Why: a cold `ixgbevf set-mac` spent most of its time over `node -e 0` resolving, reading and compiling
+ * modules; one script compiled from a code cache skips both (BENCHMARKS.md, target 4).
+ * The files sit in dist/, so the addon loader's package root (dist/..) is the same as for the tsc build.
+ * Usage: node scripts/bundle-cli.mjs
  */
 import { build } from 'esbuild';
-import { readdirSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const dist = join(root, 'dist');
+const ENTRY = join(root, 'src', 'cli', 'main.ts');
+const BUNDLE = 'ixgbevf-cli.cjs';
+/** The first line of the bundle: `//ixgbevf-cli <id>`, the id being a hash of everything after it. */
+const ID_PREFIX = '//ixgbevf-cli ';
+
+/**
+ * CommonJS has no top-level await, which src/cli/main.ts uses: wrap its body (everything after its
+ * single-line imports) in an async function that is called at once. The process behaves the same: a
+ * rejection is an unhandled rejection, which ends the process with exit code 1 as a failed top-level
+ * await does. Anything this simple rewrite cannot handle fails the build.
+ */
+const mainAsFunction = {
+  name: 'ixgbevf-main-as-function',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]src[\\/]cli[\\/]main\.ts$/ }, (args) => {
+      const lines = readFileSync(args.path, 'utf8').replace(/^#!.*\n/, '').split('\n');
+      const imports = [];
+      const body = [];
+      for (const line of lines) {
+        if (/^import\s/.test(line)) {
+          if (body.some((l) => l.trim() !== '' && !/^\s*(\/\/|\/?\*)/.test(l))) throw new Error(`${args.path}: an import after code: ${line}`);
+          if (!/;\s*$/.test(line)) throw new Error(`${args.path}: only single-line imports can be bundled: ${line}`);
+          imports.push(line);
+        } else {
+          if (/^export\s/.test(line)) throw new Error(`${args.path}: the entry must not export (${line})`);
+          body.push(line);
+        }
+      }
+      return { contents: `${imports.join('\n')}\nvoid (async () => {\n${body.join('\n')}\n})();\n`, loader: 'ts', resolveDir: dirname(args.path) };
+    });
+  },
+};
 
 try {
-  // Chunks are content-hashed: drop the previous build's so dist/ holds one consistent set.
-  for (const f of readdirSync(join(root, 'dist'), { withFileTypes: true })) {
-    if (f.isFile() && /^ixgbevf(-[A-Z0-9]+)?\.mjs$/.test(f.name)) rmSync(join(root, 'dist', f.name));
+  // Drop what earlier builds left: the ES-module bundle and its content-hashed chunks, the previous cache.
+  for (const f of readdirSync(dist, { withFileTypes: true })) {
+    if (f.isFile() && (/^ixgbevf(-[A-Z0-9]+)?\.mjs$/.test(f.name) || /^ixgbevf-cli\.(cjs|cache)(\.tmp)?$/.test(f.name))) rmSync(join(dist, f.name));
   }
-  await build({
+  const out = await build({
     absWorkingDir: root,
-    entryPoints: { ixgbevf: 'src/cli/main.ts' },
-    outdir: 'dist',
-    outExtension: { '.js': '.mjs' },
-    chunkNames: 'ixgbevf-[hash]',
+    entryPoints: [ENTRY],
     bundle: true,
-    splitting: true,
-    format: 'esm',
+    write: false,
+    format: 'cjs',
     platform: 'node',
     target: 'node20',
     external: ['prom-client', 'node-gyp-build'],
-    // commander is CommonJS: its require() of Node's built-ins needs a real require in an ES module.
-    banner: { js: "import { createRequire as __ixgbevfCreateRequire } from 'node:module'; const require = __ixgbevfCreateRequire(import.meta.url);" },
+    plugins: [mainAsFunction],
+    // src/native.ts finds the package root and its require() from import.meta.url: the bundle's own URL.
+    define: { 'import.meta.url': '__ixgbevfBundleUrl' },
+    banner: { js: "var __ixgbevfBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
     legalComments: 'none',
   });
+  const code = out.outputFiles[0].text;
+  if (/\bimport\(/.test(code.replace(/\/\/.*$/gm, ''))) throw new Error('the bundle still has an import(): vm.Script would need importModuleDynamically');
+  const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${code}\n})`;
+  const id = createHash('sha256').update(wrapped).digest('hex').slice(0, 32);
+  writeFileSync(join(dist, BUNDLE), `${ID_PREFIX}${id}\n${wrapped}`);
+  copyFileSync(join(root, 'scripts', 'cli-loader.mjs'), join(dist, 'ixgbevf.mjs'));
+  // The cache: a separate process, so that it is made with V8's flags as the bin will run (no flags).
+  const cache = spawnSync(process.execPath, [join(root, 'scripts', 'cli-cache.mjs'), dist], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
+  if (cache.status !== 0) throw new Error(`scripts/cli-cache.mjs failed (${cache.status ?? cache.signal}): ${cache.stderr}`);
 } catch (err) {
   console.error(`bundle-cli: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

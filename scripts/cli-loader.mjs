@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+/**
+ * The `ixgbevf` bin (copied to dist/ixgbevf.mjs by scripts/bundle-cli.mjs): compiles the CLI bundle
+ * dist/ixgbevf-cli.cjs as one script and runs it, with V8's code cache dist/ixgbevf-cli.cache when that
+ * cache was made from this very bundle. The cache is only an optimisation: missing, unreadable, made from
+ * another build, truncated, corrupt, or rejected by V8 (another Node/V8 version or other V8 flags), the
+ * bundle compiles from source and the command behaves the same. This file never writes anything: a CLI
+ * run as root must not create or rewrite files in its package or anywhere else (the cache is made at
+ * build time, scripts/cli-cache.mjs).
+ * Cache file: one header line `ixgbevf-cli-cache 1 <bundle id> <payload bytes> <payload checksum>`, then
+ * V8's bytes; the bundle's first line is `//ixgbevf-cli <bundle id>`.
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { Script } from 'node:vm';
+
+const dir = import.meta.dirname;
+const file = `${dir}/ixgbevf-cli.cjs`;
+const source = readFileSync(file, 'utf8');
+const cachedData = matchingCache(source);
+const script = new Script(source, { filename: file, cachedData });
+if (process.env.IXGBEVF_DEBUG_CODE_CACHE === '1') {
+  const state = cachedData === undefined ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';
+  process.stderr.write(`ixgbevf: code cache ${state}\n`);
+}
+const main = script.runInThisContext();
+const module = { exports: {} };
+main.call(module.exports, module.exports, createRequire(file), module, file, dir);
+
+/** V8's code cache for `source`, or undefined when there is none made from exactly this bundle. */
+function matchingCache(source) {
+  let bytes;
+  try {
+    bytes = readFileSync(`${dir}/ixgbevf-cli.cache`);
+  } catch {
+    return undefined;
+  }
+  const eol = bytes.indexOf(10);
+  if (eol < 0 || eol > 200) return undefined;
+  const [magic, format, id, size, sum] = bytes.toString('latin1', 0, eol).trimEnd().split(' ');
+  const idLine = source.slice(0, source.indexOf('\n'));
+  if (magic !== 'ixgbevf-cli-cache' || format !== '1' || idLine !== `//ixgbevf-cli ${id}`) return undefined;
+  const payload = bytes.subarray(eol + 1);
+  if (payload.length !== Number(size) || checksum(payload) !== sum) return undefined;
+  return payload;
+}
+
+/**
+ * A 32-bit FNV-1a-style checksum over little-endian 32-bit words (V8 checks a code cache's version, flags
+ * and source length, but verifies no checksum in release builds: corrupt bytes must never reach it).
+ * The same function is in scripts/cli-cache.mjs.
+ */
+function checksum(bytes) {
+  const aligned = bytes.byteOffset % 4 === 0;
+  const words = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
+  let h = 0x811c9dc5 ^ bytes.length;
+  let i = 0;
+  if (words !== undefined) for (; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
+  for (i <<= 2; i + 3 < bytes.length; i += 4) h = Math.imul(h ^ bytes.readInt32LE(i), 0x01000193);
+  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
+  return (h >>> 0).toString(16);
+}
