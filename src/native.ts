@@ -22,6 +22,8 @@ export interface NativeError extends Error {
   errno?: number;
   syscall?: string;
   path?: string;
+  /** The second name of a two-name call (replaceFileDurably's rename). */
+  dest?: string;
 }
 
 /**
@@ -178,6 +180,21 @@ export interface NativeAddon {
    * ENOENT / ECONNREFUSED / EPROTOTYPE / EAGAIN from sendmsg.
    */
   sdNotify(message: string, socket?: string): boolean;
+  /**
+   * Replaces `finalName` in the directory open as `dirFd` by a new file holding `data`, crash-safely and
+   * in one job on libuv's thread pool (one event-loop round trip): openat(dirFd, tempName,
+   * O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC, 0600), write every byte, fdatasync, close,
+   * renameat(dirFd, tempName, dirFd, finalName), fsync(dirFd). Resolves after the directory fsync.
+   * `data` is copied at the call. Rejects (never throws) with: TypeError `ERR_INVALID_ARG_TYPE` /
+   * RangeError `ERR_OUT_OF_RANGE` for bad argument types or a negative fd; TypeError
+   * `ERR_INVALID_ARG_VALUE` for a name that is not one path component (empty, '.', '..', '/' or NUL
+   * in it) or a temp name equal to the final one, before any system call; errno errors with `code`,
+   * `errno`, `syscall` ('open', 'write', 'fdatasync', 'close', 'rename', 'fsync'), `path` (the temp
+   * name; none for 'fsync') and, for 'rename', `dest`. EEXIST: the temp name exists (a symlink
+   * included: never followed). On a failure before the rename the temp file this call created is
+   * removed. Absent from addons built before it (and from the non-Linux stub): check before use.
+   */
+  replaceFileDurably?(dirFd: number, tempName: string, finalName: string, data: Uint8Array): Promise<void>;
   readonly constants: VfioConstants;
   /** false for the non-Linux stub build, whose functions all throw ENOTSUP. */
   readonly platformSupported: boolean;
