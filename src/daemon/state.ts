@@ -1,19 +1,22 @@
 /**
  * The desired configuration of one VF (what the daemon re-applies after every PF reset) and its on-disk
- * form under `--state-dir`: one JSON file per VF. A save writes a fresh temp file (O_CREAT|O_EXCL|
- * O_NOFOLLOW|O_DSYNC, 0600, unique name), writes it (durable when write returns), renames it over the
- * file and fsyncs the directory, so the file is always a complete state. A file that does not parse, or that another user owns or may
- * write, is moved aside (never overwritten) and reported. Saves of one VF are serialised by commit.ts.
+ * form under `--state-dir`: one JSON file per VF. A save creates a fresh temp file (O_CREAT|O_EXCL|
+ * O_NOFOLLOW, 0600, unique name), writes it, makes its data durable, renames it over the file and fsyncs
+ * the directory, so the file is always a complete state. A file that does not parse, or that another user
+ * owns or may write, is moved aside (never overwritten) and reported. Saves of one VF are serialised and
+ * coalesced by commit.ts.
  *
- * A save is four thread-pool round trips in a row (open, write, rename, directory fsync; the temp fd is
- * closed alongside the rename; O_DSYNC makes the write an fdatasync in the same system call): the directory stays open for the store's life instead of an
- * open/fsync/close per save, and saves of different VFs whose renames are done share one directory fsync
- * (DirectorySync). Each thread-pool round trip costs an event-loop wake-up, which dominates on a slow
- * machine (issue 15, BENCHMARKS.md).
+ * A save is ONE thread-pool round trip: the addon's replaceFileDurably does openat, write, fdatasync,
+ * close, renameat and fsync of the directory in one job, on the directory fd the store keeps open. Each
+ * thread-pool round trip costs an event-loop wake-up, which dominates on a slow machine (issue 15,
+ * BENCHMARKS.md). Every save fsyncs the directory itself, after its own rename, inside that job: nothing
+ * is shared between saves any more (a shared fsync would cost a second round trip), and concurrent
+ * directory fsyncs of one file system are merged by its journal anyway.
  */
 import fs, { constants as fsc, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
+import { loadNative, type NativeAddon } from '../native.js';
 import { isTrustedOwner } from './state-dir.js';
 import type { XcastModeName } from '../vf/types.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVlanId, parseXcastMode } from './validate.js';
@@ -67,8 +70,9 @@ export const TEMP_FILE_RE = /^\.[^/]+\.json\.tmp-\d+-\d+-[0-9a-f]{12}$/;
 
 // (libuv opens every file O_CLOEXEC by itself.)
 /**
- * O_DSYNC: each write(2) returns once its data (and the size, the metadata needed to read it back) is on
- * stable storage, as write + fdatasync would, in one thread-pool round trip instead of two.
+ * The fallback path's temp file flags. O_DSYNC: each write(2) returns once its data (and the size, the
+ * metadata needed to read it back) is on stable storage, as write + fdatasync would, in one thread-pool
+ * round trip instead of two.
  */
 export const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_DSYNC;
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
@@ -96,15 +100,48 @@ function stamp(now: Date): string {
   return now.toISOString().replace(/:/g, '-');
 }
 
+/** The addon's one-job durable replace (NativeAddon.replaceFileDurably). */
+export type ReplaceFile = NonNullable<NativeAddon['replaceFileDurably']>;
+
+/**
+ * replaceFileDurably from the loaded addon; null when that addon predates it (a stale build/ or an old
+ * prebuild) or no addon loads at all (a daemon of simulated VFs needs none otherwise): the store then
+ * falls back to the same sequence through node:fs (StateStore.#saveWithFs), equally safe, four round
+ * trips instead of one.
+ */
+export function nativeReplaceFile(): ReplaceFile | null {
+  try {
+    const replace = loadNative().replaceFileDurably;
+    return typeof replace === 'function' ? replace : null;
+  } catch {
+    return null;
+  }
+}
+
+export interface StateStoreOptions {
+  /** The durable replace to use; default nativeReplaceFile(). `null`: the node:fs fallback (tests). */
+  replaceFile?: ReplaceFile | null;
+}
+
 export class StateStore {
   #seq = 0;
   /** Random per store (one randomBytes at start, none per save): temp names of two daemons never meet. */
   readonly #tag = randomBytes(6).toString('hex');
-  readonly #dirSync: DirectorySync;
+  readonly #dir: DirectoryFd;
+  readonly #replace: ReplaceFile | null;
 
   /** `dir` must have been checked (prepareStateDir) and be the real path. */
-  constructor(readonly dir: string) {
-    this.#dirSync = new DirectorySync(dir);
+  constructor(
+    readonly dir: string,
+    options: StateStoreOptions = {},
+  ) {
+    this.#dir = new DirectoryFd(dir);
+    this.#replace = options.replaceFile === undefined ? nativeReplaceFile() : options.replaceFile;
+  }
+
+  /** Whether saves go through the addon's one-job replace (false: the node:fs fallback). */
+  get savesInOneJob(): boolean {
+    return this.#replace !== null;
   }
 
   fileFor(vf: string): string {
@@ -214,17 +251,47 @@ export class StateStore {
   }
 
   /**
-   * Writes `desired` durably: new temp file (exclusive, no symlink followed, 0600, O_DSYNC), write
-   * (synchronised I/O data integrity, as fdatasync: the file's data and its size, all a new file needs;
-   * its name is made durable by the directory fsync), rename over the state file, fsync the directory.
-   * On failure the old file is untouched and the temp removed. Resolves only once the directory fsync
-   * that covers this rename has finished.
+   * Writes `desired` durably: a new temp file (exclusive, no symlink followed, 0600) in the state
+   * directory, its data written and made durable (fdatasync: the data and the size, all a new file needs;
+   * its name is made durable by the directory fsync), renamed over the state file, then an fsync of the
+   * directory that begins after that rename. Resolves only once that fsync has finished; on failure the
+   * old file is untouched (or, when only the directory fsync failed, replaced but not known durable) and
+   * the temp file removed.
    */
   async save(vf: string, desired: DesiredState, revision = 0): Promise<void> {
-    const file = this.fileFor(vf);
+    const name = path.basename(this.fileFor(vf));
     const doc: StateFile = { version: 1, vf, revision, desired };
     const data = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
-    const { tmp, fh } = await this.#createTemp(file);
+    const replace = this.#replace;
+    if (replace === null) return this.#dir.use((dirFd) => this.#saveWithFs(dirFd, name, data));
+    return this.#dir.use(async (dirFd) => {
+      for (let attempt = 0; ; attempt += 1) {
+        try {
+          // One thread-pool job: openat O_EXCL|O_NOFOLLOW 0600, write, fdatasync, close, renameat, fsync(dir).
+          return await replace(dirFd, this.#tempName(name), name, data);
+        } catch (err) {
+          if (!isTakenTempName(err) || attempt >= 100) throw err;
+        }
+      }
+    });
+  }
+
+  /**
+   * `.<file>.tmp-<pid>-<seq>-<this store's random tag>`: created O_EXCL, so an existing name (a leftover
+   * of a killed daemon that had the same pid) is skipped, never reused or followed.
+   */
+  #tempName(name: string): string {
+    return `.${name}.tmp-${process.pid}-${++this.#seq}-${this.#tag}`;
+  }
+
+  /**
+   * The fallback (an addon without replaceFileDurably): the same sequence through node:fs, four round
+   * trips — open O_DSYNC (so the write is durable when it returns), write, rename (the temp fd closed
+   * alongside), fsync of the directory.
+   */
+  async #saveWithFs(dirFd: number, name: string, data: Buffer): Promise<void> {
+    const file = path.join(this.dir, name);
+    const { tmp, fh } = await this.#createTemp(name);
     let closed: Promise<void> | null = null;
     let renamed = false;
     try {
@@ -243,17 +310,12 @@ export class StateStore {
       // A close error after a synchronised write loses nothing (and Linux reports none for regular files).
       await closed?.catch(() => undefined);
     }
-    await this.#dirSync.sync();
+    await fsync(dirFd);
   }
 
-  /**
-   * A temp file no one else has: `.<file>.tmp-<pid>-<seq>-<this store's random tag>`, created O_EXCL
-   * (so an existing name, a leftover of a killed daemon that had the same pid, is skipped, never
-   * reused or followed).
-   */
-  async #createTemp(file: string): Promise<{ tmp: string; fh: fsp.FileHandle }> {
+  async #createTemp(name: string): Promise<{ tmp: string; fh: fsp.FileHandle }> {
     for (let attempt = 0; ; attempt += 1) {
-      const tmp = path.join(this.dir, `.${path.basename(file)}.tmp-${process.pid}-${++this.#seq}-${this.#tag}`);
+      const tmp = path.join(this.dir, this.#tempName(name));
       try {
         return { tmp, fh: await fsp.open(tmp, WRITE_FLAGS, 0o600) };
       } catch (err) {
@@ -262,61 +324,50 @@ export class StateStore {
     }
   }
 
-  /** Closes the directory fd (a later save opens it again). */
+  /** Waits for the saves in flight, then closes the directory fd (a later save opens it again). */
   async close(): Promise<void> {
-    await this.#dirSync.close();
+    await this.#dir.close();
   }
 }
 
+/** EEXIST from creating the temp file: that name is taken (try the next one). */
+function isTakenTempName(err: unknown): boolean {
+  const e = err as NodeJS.ErrnoException;
+  return e?.code === 'EEXIST' && e.syscall === 'open';
+}
+
 /**
- * fsync of the state directory, shared: a caller whose rename is done calls `sync()`. When no fsync runs,
- * one starts at once; callers that come while one runs (their rename may have come after it started)
- * all share the next one. So N saves finishing together cost one or two directory fsyncs, never N, and
- * each caller still resolves only after an fsync that started after its rename. The directory fd is
- * opened once (O_RDONLY|O_DIRECTORY|O_NOFOLLOW) and kept.
+ * The state directory, opened once (O_RDONLY|O_DIRECTORY|O_NOFOLLOW) and kept: every save names its files
+ * relative to this fd and fsyncs it. `use()` counts the saves in flight so that close() never closes the
+ * fd under a running job (a number reused by another open file would then be written through). A failed
+ * open is tried again at the next save.
  */
-class DirectorySync {
+class DirectoryFd {
   #fd: Promise<number> | null = null;
-  #running: Promise<void> | null = null;
-  #next: Promise<void> | null = null;
+  readonly #inFlight = new Set<Promise<unknown>>();
 
   constructor(private readonly dir: string) {}
 
-  sync(): Promise<void> {
-    if (this.#running === null) return this.#start();
-    if (this.#next === null) {
-      const after = this.#running.catch(() => undefined);
-      this.#next = after.then(() => {
-        this.#next = null;
-        return this.#start();
-      });
-    }
-    return this.#next;
-  }
-
-  #start(): Promise<void> {
-    const run = this.#fsync().finally(() => {
-      if (this.#running === run) this.#running = null;
-    });
-    this.#running = run;
+  use<T>(body: (fd: number) => Promise<T>): Promise<T> {
+    const run = this.#open().then(body);
+    this.#inFlight.add(run);
+    const done = (): void => void this.#inFlight.delete(run);
+    run.then(done, done);
     return run;
   }
 
-  async #fsync(): Promise<void> {
-    this.#fd ??= open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW);
-    let fd: number;
+  async #open(): Promise<number> {
+    const pending = (this.#fd ??= open(this.dir, fsc.O_RDONLY | fsc.O_DIRECTORY | fsc.O_NOFOLLOW));
     try {
-      fd = await this.#fd;
+      return await pending;
     } catch (err) {
-      this.#fd = null; // try again at the next save
+      if (this.#fd === pending) this.#fd = null; // try again at the next save
       throw err;
     }
-    await fsync(fd);
   }
 
   async close(): Promise<void> {
-    await this.#next?.catch(() => undefined);
-    await this.#running?.catch(() => undefined);
+    while (this.#inFlight.size > 0) await Promise.allSettled([...this.#inFlight]);
     const pending = this.#fd;
     this.#fd = null;
     if (pending === null) return;
@@ -325,7 +376,7 @@ class DirectorySync {
   }
 }
 
-// The callback API for the directory fd and the name operations (the temp file is a FileHandle).
+// The callback API for the directory fd and the name operations (the fallback's temp file is a FileHandle).
 function open(file: string, flags: number, mode?: number): Promise<number> {
   return new Promise((resolve, reject) => fs.open(file, flags, mode, (err, fd) => (err === null ? resolve(fd) : reject(err))));
 }

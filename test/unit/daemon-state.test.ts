@@ -1,5 +1,6 @@
 /**
- * The state layer on its own: coalesced commits (property tests), exclusive temp files, fsync + rename,
+ * The state layer on its own: coalesced commits (property tests), exclusive temp files, fsync + rename
+ * (how a save reaches the disk in detail: daemon-state-save.test.ts),
  * leftover temp cleanup, corrupt and untrusted files kept aside, and the state directory safety rules
  * (sshd StrictModes) over real temp directories (chmod/chown: the tests run as root where they can).
  */
@@ -10,7 +11,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { CoalescingCommitter } from '../../src/daemon/commit.js';
 import { prepareStateDir } from '../../src/daemon/state-dir.js';
-import { emptyState, StateStore, TEMP_FILE_RE } from '../../src/daemon/state.js';
+import { emptyState, nativeReplaceFile, StateStore, TEMP_FILE_RE } from '../../src/daemon/state.js';
 import { EnvironmentError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
@@ -124,24 +125,38 @@ test('save: a complete 0600 file, no temp file left, a symlink at the state file
   assert.deepEqual(readdirSync(dir), ['sim.json']);
 });
 
-test('save: each save uses a new temp name matching the cleanup pattern', async () => {
-  const dir = freshStateDir();
-  const store = new StateStore(dir);
-  const { promises: fsp } = await import('node:fs');
+test('save: each save uses a new temp name matching the cleanup pattern (both the one-job and the node:fs path)', async () => {
+  // The one-job path: the names handed to the addon's replaceFileDurably.
+  const real = nativeReplaceFile();
+  assert.ok(real !== null, 'the built addon has replaceFileDurably');
   const seen: string[] = [];
+  const dir = freshStateDir();
+  const store = new StateStore(dir, {
+    replaceFile: (fd, temp, final, data) => {
+      seen.push(temp);
+      return real(fd, temp, final, data);
+    },
+  });
+  await Promise.all([store.save('sim', emptyState()), store.save('sim', emptyState())]);
+  await store.close();
+  // The fallback: the names node:fs opens.
+  const { promises: fsp } = await import('node:fs');
+  const fallback = new StateStore(freshStateDir(), { replaceFile: null });
   const realOpen = fsp.open;
   (fsp as { open: typeof fsp.open }).open = ((file: string, ...rest: Parameters<typeof fsp.open> extends [unknown, ...infer R] ? R : never) => {
     if (path.basename(String(file)).startsWith('.')) seen.push(path.basename(String(file)));
     return realOpen(file, ...rest);
   }) as typeof fsp.open;
   try {
-    await Promise.all([store.save('sim', emptyState()), store.save('sim', emptyState())]);
+    await Promise.all([fallback.save('sim', emptyState()), fallback.save('sim', emptyState())]);
   } finally {
     (fsp as { open: typeof fsp.open }).open = realOpen;
   }
-  assert.equal(seen.length, 2);
-  assert.notEqual(seen[0], seen[1]);
+  await fallback.close();
+  assert.equal(seen.length, 4);
+  assert.equal(new Set(seen).size, 4, seen.join(' '));
   for (const name of seen) assert.match(name, TEMP_FILE_RE);
+  assert.ok(seen.every((n) => n.startsWith('.sim.json.tmp-')));
 });
 
 test('removeLeftovers: removes only the daemon\'s own regular temp files of trusted owners; never a symlink', async () => {
