@@ -160,7 +160,8 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
     });
 
     // On igb (API 1.0, no negotiation) `info` exchanges only VF_RESET: the VF programs its mailbox
-    // vector once the PF's RSTI clears and before it sends VF_RESET, so the reset reply raises MSI-X.
+    // vector once the PF's RSTI clears and before it sends VF_RESET, so the reset reply raises MSI-X. The
+    // reset reads the reply on its timer rounds; `info` turns the event loop once so the delivery is counted.
     test('info VF0 (interrupt mode): a reply arrived through an MSI-X interrupt (counter)', async () => {
       const r = await cli(['info', VF0, '--json', '--verbose']);
       const doc = checkInfo(r);
