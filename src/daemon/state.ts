@@ -6,12 +6,11 @@
  * owns or may write, is moved aside (never overwritten) and reported. Saves of one VF are serialised and
  * coalesced by commit.ts.
  *
- * A save is ONE thread-pool round trip: the addon's replaceFileDurably does openat, write, fdatasync,
- * close, renameat and fsync of the directory in one job, on the directory fd the store keeps open. Each
- * thread-pool round trip costs an event-loop wake-up, which dominates on a slow machine (issue 15,
- * BENCHMARKS.md). Every save fsyncs the directory itself, after its own rename, inside that job: nothing
- * is shared between saves any more (a shared fsync would cost a second round trip), and concurrent
- * directory fsyncs of one file system are merged by its journal anyway.
+ * A save is ONE thread-pool round trip (each costs an event-loop wake-up, which dominates on a slow
+ * machine: issue 15, BENCHMARKS.md): the addon's replaceFileDurably does openat, write, fdatasync, close,
+ * renameat and the directory fsync in one job, on the directory fd the store keeps open. So each save
+ * fsyncs the directory itself, after its own rename; sharing that fsync between saves would cost a second
+ * round trip, and the file system's journal merges concurrent directory fsyncs anyway.
  */
 import fs, { constants as fsc, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -131,10 +130,7 @@ export class StateStore {
   readonly #replace: ReplaceFile | null;
 
   /** `dir` must have been checked (prepareStateDir) and be the real path. */
-  constructor(
-    readonly dir: string,
-    options: StateStoreOptions = {},
-  ) {
+  constructor(readonly dir: string, options: StateStoreOptions = {}) {
     this.#dir = new DirectoryFd(dir);
     this.#replace = options.replaceFile === undefined ? nativeReplaceFile() : options.replaceFile;
   }
