@@ -20,7 +20,7 @@
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -59,6 +59,44 @@ const mainAsFunction = {
   },
 };
 
+/**
+ * node:child_process, loaded when a child is first started rather than when the CLI starts: loading it
+ * (with dgram and the socket list it pulls in) costs every command about 1 ms, and only host commands
+ * and commander's external subcommands (which this CLI does not use) start a child. The bundle gets the
+ * functions it imports (src: execFile; commander: spawn) as forwarding functions; importing any other
+ * name from node:child_process fails the build ("No matching export"): add it here.
+ */
+const lazyChildProcess = {
+  name: 'ixgbevf-lazy-child-process',
+  setup(b) {
+    b.onResolve({ filter: /^(node:)?child_process$/ }, (args) =>
+      args.namespace === 'ixgbevf-lazy' ? { path: 'node:child_process', external: true } : { path: 'child_process', namespace: 'ixgbevf-lazy' });
+    b.onLoad({ filter: /.*/, namespace: 'ixgbevf-lazy' }, () => ({
+      loader: 'js',
+      contents: [
+        'export function execFile(...args) { return require("node:child_process").execFile(...args); }',
+        'export function spawn(...args) { return require("node:child_process").spawn(...args); }',
+      ].join('\n'),
+    }));
+  },
+};
+
+/**
+ * The bundle as ASCII: V8 keeps an all-ASCII source as a one-byte string, quicker to read and to hand to
+ * the compiler than the two-byte string that one non-ASCII character makes of the whole file. esbuild
+ * escapes strings but not regular-expression literals: those (and anything else) get \\u escapes, which
+ * mean the same in strings, templates, regexes and identifiers. A non-ASCII character already escaped
+ * with a backslash would change meaning: that fails the build.
+ */
+function asciiOnly(code) {
+  return code.replace(/(\\*)([^\x00-\x7f])/gu, (_m, slashes, ch) => {
+    if (slashes.length % 2 === 1) throw new Error(`a backslash-escaped non-ASCII character in the bundle: ${slashes}${ch}`);
+    let esc = '';
+    for (let i = 0; i < ch.length; i++) esc += `\\u${ch.charCodeAt(i).toString(16).padStart(4, '0')}`;
+    return slashes + esc;
+  });
+}
+
 try {
   // Drop what earlier builds left: the ES-module bundle and its content-hashed chunks, the previous cache.
   for (const f of readdirSync(dist, { withFileTypes: true })) {
@@ -73,15 +111,16 @@ try {
     platform: 'node',
     target: 'node20',
     external: ['prom-client', 'node-gyp-build'],
-    plugins: [mainAsFunction],
+    plugins: [mainAsFunction, lazyChildProcess],
     // src/native.ts finds the package root and its require() from import.meta.url: the bundle's own URL.
     define: { 'import.meta.url': '__ixgbevfBundleUrl' },
     banner: { js: "var __ixgbevfBundleUrl = require('node:url').pathToFileURL(__filename).href;" },
     logLevel: 'warning',
     legalComments: 'none',
+    minifyWhitespace: true, // comments out: a smaller file to read (names stay, for stack traces)
   });
-  const code = out.outputFiles[0].text;
-  if (/\bimport\(/.test(code.replace(/\/\/.*$/gm, ''))) throw new Error('the bundle still has an import(): vm.Script would need importModuleDynamically');
+  const code = asciiOnly(out.outputFiles[0].text);
+  if (/\bimport\(/.test(code)) throw new Error('the bundle still has an import(): vm.Script would need importModuleDynamically');
   const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${code}\n})`;
   const id = createHash('sha256').update(wrapped).digest('hex').slice(0, 32);
   writeFileSync(join(dist, BUNDLE), `${ID_PREFIX}${id}\n${wrapped}`);
@@ -89,6 +128,9 @@ try {
   // The cache: a separate process, so that it is made with V8's flags as the bin will run (no flags).
   const cache = spawnSync(process.execPath, [join(root, 'scripts', 'cli-cache.mjs'), dist], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
   if (cache.status !== 0) throw new Error(`scripts/cli-cache.mjs failed (${cache.status ?? cache.signal}): ${cache.stderr}`);
+  const check = spawnSync(process.execPath, [join(dist, 'ixgbevf.mjs'), '--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '', IXGBEVF_DEBUG_CODE_CACHE: '1' } });
+  if (check.status !== 0) throw new Error(`dist/ixgbevf.mjs --version failed (${check.status ?? check.signal}): ${check.stderr}`);
+  if (!check.stderr.includes('code cache used')) console.error(`bundle-cli: warning: the bin does not use its code cache (${check.stderr.trim()})`);
 } catch (err) {
   console.error(`bundle-cli: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);

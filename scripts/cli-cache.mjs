@@ -13,6 +13,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Script } from 'node:vm';
+import { crc32 } from 'node:zlib';
 
 const dir = resolve(process.argv[2] ?? 'dist');
 const file = join(dir, 'ixgbevf-cli.cjs');
@@ -30,27 +31,13 @@ process.on('exit', (code) => {
   rmSync(noDaemon, { recursive: true, force: true });
   if (code !== 0) {
     process.stderr.write(`cli-cache: \`ixgbevf set-mac sim\` failed (exit ${code}): no code cache written\n`);
-    process.exitCode = code === 0 ? 1 : code;
     return;
   }
   const payload = script.createCachedData();
-  let header = `ixgbevf-cli-cache 1 ${id} ${payload.length} ${checksum(payload)}`;
-  header += ' '.repeat(3 - (header.length % 4)) + '\n'; // V8's bytes start 4-byte aligned
+  const header = `ixgbevf-cli-cache 1 ${id} ${payload.length} ${crc32(payload).toString(16)}\n`;
   const target = join(dir, 'ixgbevf-cli.cache');
   writeFileSync(`${target}.tmp`, Buffer.concat([Buffer.from(header, 'latin1'), payload]), { mode: 0o644 });
   renameSync(`${target}.tmp`, target);
 });
 const module = { exports: {} };
 main.call(module.exports, module.exports, createRequire(file), module, file, dir);
-
-/** The checksum of scripts/cli-loader.mjs (the same function: the bin compares the two). */
-function checksum(bytes) {
-  const aligned = bytes.byteOffset % 4 === 0;
-  const words = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
-  let h = 0x811c9dc5 ^ bytes.length;
-  let i = 0;
-  if (words !== undefined) for (; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
-  for (i <<= 2; i + 3 < bytes.length; i += 4) h = Math.imul(h ^ bytes.readInt32LE(i), 0x01000193);
-  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16);
-}

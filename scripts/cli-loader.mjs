@@ -6,9 +6,10 @@
  * another build, truncated, corrupt, or rejected by V8 (another Node/V8 version or other V8 flags), the
  * bundle compiles from source and the command behaves the same. This file never writes anything: a CLI
  * run as root must not create or rewrite files in its package or anywhere else (the cache is made at
- * build time, scripts/cli-cache.mjs).
- * Cache file: one header line `ixgbevf-cli-cache 1 <bundle id> <payload bytes> <payload checksum>`, then
+ * build time, scripts/cli-cache.mjs). The cache is trusted as the bundle is: same directory, same owner.
+ * Cache file: one header line `ixgbevf-cli-cache 1 <bundle id> <payload bytes> <payload crc32 hex>`, then
  * V8's bytes; the bundle's first line is `//ixgbevf-cli <bundle id>`.
+ * Set IXGBEVF_DEBUG_CODE_CACHE=1 to see on stderr whether the cache was used, rejected by V8, or none.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -16,6 +17,7 @@ import { Script } from 'node:vm';
 
 const dir = import.meta.dirname;
 const file = `${dir}/ixgbevf-cli.cjs`;
+const require = createRequire(file);
 const source = readFileSync(file, 'utf8');
 const cachedData = matchingCache(source);
 const script = new Script(source, { filename: file, cachedData });
@@ -25,7 +27,7 @@ if (process.env.IXGBEVF_DEBUG_CODE_CACHE === '1') {
 }
 const main = script.runInThisContext();
 const module = { exports: {} };
-main.call(module.exports, module.exports, createRequire(file), module, file, dir);
+main.call(module.exports, module.exports, require, module, file, dir);
 
 /** V8's code cache for `source`, or undefined when there is none made from exactly this bundle. */
 function matchingCache(source) {
@@ -33,7 +35,7 @@ function matchingCache(source) {
   try {
     bytes = readFileSync(`${dir}/ixgbevf-cli.cache`);
   } catch {
-    return undefined;
+    return undefined; // none (or unreadable): compile from source
   }
   const eol = bytes.indexOf(10);
   if (eol < 0 || eol > 200) return undefined;
@@ -46,17 +48,11 @@ function matchingCache(source) {
 }
 
 /**
- * A 32-bit FNV-1a-style checksum over little-endian 32-bit words (V8 checks a code cache's version, flags
- * and source length, but verifies no checksum in release builds: corrupt bytes must never reach it).
- * The same function is in scripts/cli-cache.mjs.
+ * CRC-32 of V8's bytes, as Node's own compile cache checks its files: V8 checks a code cache's version,
+ * flags and source length but, in release builds, no checksum, and corrupt bytes must never reach its
+ * deserializer. undefined (so: no cache) where zlib has no crc32 (Node < 20.15).
  */
 function checksum(bytes) {
-  const aligned = bytes.byteOffset % 4 === 0;
-  const words = aligned ? new Int32Array(bytes.buffer, bytes.byteOffset, bytes.length >> 2) : undefined;
-  let h = 0x811c9dc5 ^ bytes.length;
-  let i = 0;
-  if (words !== undefined) for (; i < words.length; i++) h = Math.imul(h ^ words[i], 0x01000193);
-  for (i <<= 2; i + 3 < bytes.length; i += 4) h = Math.imul(h ^ bytes.readInt32LE(i), 0x01000193);
-  for (; i < bytes.length; i++) h = Math.imul(h ^ bytes[i], 0x01000193);
-  return (h >>> 0).toString(16);
+  const { crc32 } = require('node:zlib');
+  return typeof crc32 === 'function' ? crc32(bytes).toString(16) : undefined;
 }
