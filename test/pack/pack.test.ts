@@ -3,7 +3,7 @@
 // tarball the way users do, with python3, make, g++, cc and c++ hidden from PATH: into an empty project
 // (install scripts allowed, so the install script must choose the prebuild instead of compiling) and
 // globally (npm's default: dependency install scripts blocked, so node-gyp-build must find the prebuild
-// at run time). It runs the installed `ixgbevf`, require()s the ESM package from CommonJS, type-checks a
+// at run time). It runs the installed `ixgbevf` (compiled from the packed V8 code cache), require()s the ESM package from CommonJS, type-checks a
 // strict TypeScript consumer, and checks both prebuilds' ELF headers. Slow (~1 min): not part of `npm test`.
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -98,6 +98,27 @@ describe('the packed tarball, installed with no compiler on PATH', () => {
     assert.match(out, /MAC set to 02:00:00:00:00:01/);
   });
 
+  test('the installed bin compiles its bundle from the V8 code cache packed beside it (made by prepare with this Node)', () => {
+    const files = ok(run('tar', ['-tzf', tarball], { cwd: work }), 'tar -t').split('\n');
+    for (const f of ['dist/ixgbevf.mjs', 'dist/ixgbevf-cli.cjs', 'dist/ixgbevf-cli.cache']) assert.ok(files.includes(`package/${f}`), `the tarball ships ${f}`);
+    const bin = join(consumer, 'node_modules', '.bin', 'ixgbevf');
+    const r = run(bin, ['set-mac', 'sim', '02:00:00:00:00:02'], { cwd: consumer, env: { ...hiddenEnv, IXGBEVF_DEBUG_CODE_CACHE: '1' } });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /^ixgbevf: code cache used\n/);
+    assert.match(r.stdout, /MAC set to 02:00:00:00:00:02/);
+    // Without the cache (as on another Node version) the same command still works.
+    const cache = join(installed, 'dist', 'ixgbevf-cli.cache');
+    renameSync(cache, `${cache}.hidden`);
+    try {
+      const cold = run(bin, ['set-mac', 'sim', '02:00:00:00:00:02'], { cwd: consumer, env: { ...hiddenEnv, IXGBEVF_DEBUG_CODE_CACHE: '1' } });
+      assert.equal(cold.status, 0, cold.stderr);
+      assert.match(cold.stderr, /^ixgbevf: code cache none\n/);
+      assert.equal(cold.stdout, r.stdout);
+    } finally {
+      renameSync(`${cache}.hidden`, cache);
+    }
+  });
+
   test('the installed library loads the x64 prebuild through node-gyp-build', () => {
     const script = `
       const { createRequire } = require('node:module');
@@ -158,8 +179,10 @@ describe('the packed tarball, installed with no compiler on PATH', () => {
     const prefix = join(work, 'global');
     ok(run('npm', ['install', '-g', '--prefix', prefix, tarball], { cwd: work, env: hiddenEnv }), 'npm install -g <tarball>');
     const bin = join(prefix, 'bin', 'ixgbevf');
-    const out = ok(run(bin, ['set-mac', 'sim', '02:00:00:00:00:01'], { cwd: work, env: hiddenEnv }), 'global ixgbevf set-mac sim');
-    assert.match(out, /MAC set to 02:00:00:00:00:01/);
+    const r = run(bin, ['set-mac', 'sim', '02:00:00:00:00:01'], { cwd: work, env: { ...hiddenEnv, IXGBEVF_DEBUG_CODE_CACHE: '1' } });
+    assert.equal(r.status, 0, `global ixgbevf set-mac sim: ${r.stderr}`);
+    assert.match(r.stdout, /MAC set to 02:00:00:00:00:01/);
+    assert.match(r.stderr, /^ixgbevf: code cache used\n/);
     assert.deepEqual(readdirSync(join(prefix, 'lib', 'node_modules', pkg.name, 'prebuilds')).sort(), ['linux-arm64', 'linux-x64']);
   });
 
