@@ -146,9 +146,6 @@ export function infoOp(): VfOp {
     direct: async (s) => {
       const vf = s.handle.vf;
       const queues = await unlessNotSupported(() => vf.getQueues());
-      // One event-loop turn before the counters are read: an MSI-X delivery already signalled on the
-      // eventfd (e.g. the VF_RESET reply's, which the reset reads on its timer rounds) is counted.
-      await new Promise<void>((resolve) => setImmediate(resolve));
       return {
         ...describeVf(s.handle),
         permanentMac: vf.lastReset?.permanentMac ?? null,

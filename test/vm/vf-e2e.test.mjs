@@ -159,14 +159,10 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       if (typeof doc.counters.irqWakeups === 'number') assert.equal(doc.counters.irqWakeups, 0);
     });
 
-    // On igb (API 1.0, no negotiation) `info` exchanges only VF_RESET: the VF programs its mailbox
-    // vector once the PF's RSTI clears and before it sends VF_RESET, so the reset reply raises MSI-X. The
-    // reset reads the reply on its timer rounds; `info` turns the event loop once so the delivery is counted.
-    test('info VF0 (interrupt mode): a reply arrived through an MSI-X interrupt (counter)', async () => {
-      const r = await cli(['info', VF0, '--json', '--verbose']);
-      const doc = checkInfo(r);
-      assert.ok(doc.counters.interrupts > 0, `interrupts counted: ${JSON.stringify(doc.counters)}`);
-    });
+    // No interrupt assertion for `info` on igb: it exchanges only VF_RESET (API 1.0, no negotiation), whose
+    // reply the reset reads on short timer rounds (src/mbx/mailbox.ts), and QEMU's igb delivers the MSI-X
+    // after the reply is readable. MSI-X on igb is asserted where a request waits on it: the daemon's
+    // set-mac ("an MSI-X interrupt came with the SET_MAC reply", below).
   });
 
   describe('8. environment errors', () => {
