@@ -15,17 +15,21 @@
  * Why: a cold `ixgbevf set-mac` spent most of its time over `node -e 0` resolving, reading and compiling
  * modules; one script compiled from a code cache skips both (BENCHMARKS.md, target 4).
  * The files sit in dist/, so the addon loader's package root (dist/..) is the same as for the tsc build.
- * Usage: node scripts/bundle-cli.mjs
+ * Usage: node scripts/bundle-cli.mjs [--outdir <dir>]   (default: dist/; bench part 5 builds a bin of its own
+ * elsewhere, with the package's node_modules/ and build/ linked beside <dir>). Each file is written to a
+ * temporary name and renamed into place, so a bin started during a build runs one build or the other (a
+ * cache from the other build is ignored).
  */
 import { build } from 'esbuild';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { copyFileSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const dist = join(root, 'dist');
+const outdirArg = process.argv.indexOf('--outdir');
+const dist = outdirArg > 0 && process.argv[outdirArg + 1] !== undefined ? resolve(process.argv[outdirArg + 1]) : join(root, 'dist');
 const ENTRY = join(root, 'src', 'cli', 'main.ts');
 const BUNDLE = 'ixgbevf-cli.cjs';
 /** The first line of the bundle: `//ixgbevf-cli <id>`, the id being a hash of everything after it. */
@@ -98,9 +102,10 @@ function asciiOnly(code) {
 }
 
 try {
-  // Drop what earlier builds left: the ES-module bundle and its content-hashed chunks, the previous cache.
+  mkdirSync(dist, { recursive: true });
+  // Drop what earlier builds left: the chunks of the former ES-module bundle, temporary files.
   for (const f of readdirSync(dist, { withFileTypes: true })) {
-    if (f.isFile() && (/^ixgbevf(-[A-Z0-9]+)?\.mjs$/.test(f.name) || /^ixgbevf-cli\.(cjs|cache)(\.tmp)?$/.test(f.name))) rmSync(join(dist, f.name));
+    if (f.isFile() && (/^ixgbevf-[A-Z0-9]+\.mjs$/.test(f.name) || /^ixgbevf(-cli)?\.(mjs|cjs|cache)\.tmp$/.test(f.name))) rmSync(join(dist, f.name));
   }
   const out = await build({
     absWorkingDir: root,
@@ -123,8 +128,10 @@ try {
   if (/\bimport\(/.test(code)) throw new Error('the bundle still has an import(): vm.Script would need importModuleDynamically');
   const wrapped = `(function (exports, require, module, __filename, __dirname) {\n${code}\n})`;
   const id = createHash('sha256').update(wrapped).digest('hex').slice(0, 32);
-  writeFileSync(join(dist, BUNDLE), `${ID_PREFIX}${id}\n${wrapped}`);
-  copyFileSync(join(root, 'scripts', 'cli-loader.mjs'), join(dist, 'ixgbevf.mjs'));
+  writeFileSync(join(dist, `${BUNDLE}.tmp`), `${ID_PREFIX}${id}\n${wrapped}`);
+  renameSync(join(dist, `${BUNDLE}.tmp`), join(dist, BUNDLE));
+  copyFileSync(join(root, 'scripts', 'cli-loader.mjs'), join(dist, 'ixgbevf.mjs.tmp'));
+  renameSync(join(dist, 'ixgbevf.mjs.tmp'), join(dist, 'ixgbevf.mjs'));
   // The cache: a separate process, so that it is made with V8's flags as the bin will run (no flags).
   const cache = spawnSync(process.execPath, [join(root, 'scripts', 'cli-cache.mjs'), dist], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
   if (cache.status !== 0) throw new Error(`scripts/cli-cache.mjs failed (${cache.status ?? cache.signal}): ${cache.stderr}`);
