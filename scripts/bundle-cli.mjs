@@ -11,7 +11,8 @@
  *                           V8's code cache when the cache matches, and without it otherwise.
  *   - dist/ixgbevf-cli.cache V8's code cache of the bundle, made here by scripts/cli-cache.mjs from a run of
  *                           `set-mac` on the simulated VF (no device is touched); absent or rejected, the bin
- *                           compiles from source. Nothing is written when the bin runs.
+ *                           compiles from source (a failure to make it is a warning, not a failed build).
+ *                           Nothing is written when the bin runs.
  * Why: a cold `ixgbevf set-mac` spent most of its time over `node -e 0` resolving, reading and compiling
  * modules; one script compiled from a code cache skips both (BENCHMARKS.md, target 4).
  * The files sit in dist/, so the addon loader's package root (dist/..) is the same as for the tsc build.
@@ -134,7 +135,8 @@ try {
   renameSync(join(dist, 'ixgbevf.mjs.tmp'), join(dist, 'ixgbevf.mjs'));
   // The cache: a separate process, so that it is made with V8's flags as the bin will run (no flags).
   const cache = spawnSync(process.execPath, [join(root, 'scripts', 'cli-cache.mjs'), dist], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '' } });
-  if (cache.status !== 0) throw new Error(`scripts/cli-cache.mjs failed (${cache.status ?? cache.signal}): ${cache.stderr}`);
+  // Without a cache the bin still works (compiled from source): say so, do not fail an install over it.
+  if (cache.status !== 0) console.error(`bundle-cli: warning: no code cache, the bin compiles from source (scripts/cli-cache.mjs: exit ${cache.status ?? cache.signal}): ${cache.stderr.trim()}`);
   const check = spawnSync(process.execPath, [join(dist, 'ixgbevf.mjs'), '--version'], { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '', IXGBEVF_DEBUG_CODE_CACHE: '1' } });
   if (check.status !== 0) throw new Error(`dist/ixgbevf.mjs --version failed (${check.status ?? check.signal}): ${check.stderr}`);
   if (!check.stderr.includes('code cache used')) console.error(`bundle-cli: warning: the bin does not use its code cache (${check.stderr.trim()})`);
