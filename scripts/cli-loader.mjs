@@ -10,6 +10,8 @@
  * Cache file: one header line `ixgbevf-cli-cache 1 <bundle id> <payload bytes> <payload crc32 hex>`, then
  * V8's bytes; the bundle's first line is `//ixgbevf-cli <bundle id>`.
  * Set IXGBEVF_DEBUG_CODE_CACHE=1 to see on stderr whether the cache was used, rejected by V8, or none.
+ * Node >= 22.1's module.enableCompileCache() is not called: it writes its cache at run time (a root-run CLI
+ * must not), and the bundle is compiled here, not by the module loader; this cache works on any Node.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
