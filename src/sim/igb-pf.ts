@@ -28,6 +28,8 @@ export interface IgbVfConfig {
 export interface LinuxIgbPfOptions {
   clock?: Clock;
   autoRun?: boolean;
+  /** Entries kept in `log`, `sent`, `dmesg` (pf-base.ts DEFAULT_SIM_HISTORY). */
+  historyLimit?: number;
   pfUp?: boolean;
   pfMtu?: number;
   vfConfig?: readonly IgbVfConfig[];
@@ -42,7 +44,7 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
   readonly macFilterSlots: number;
 
   constructor(hw: MailboxHardware, opts: LinuxIgbPfOptions = {}) {
-    super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
+    super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true, ...(opts.historyLimit === undefined ? {} : { historyLimit: opts.historyLimit }) });
     if (hw.family.kind !== 'igbvf') throw new RangeError('LinuxIgbPf needs an igb VF family');
     this.pfMtu = opts.pfMtu ?? 1500;
     this.up = opts.pfUp ?? true;
@@ -95,7 +97,7 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
     const st = this.vf(vf);
     if (!st.adminMac) st.mac = ZERO_MAC;
     this.#vfReset(vf);
-    this.dmesg.push(`VF ${vf}: reset event (CTS cleared${st.adminMac ? '' : ', MAC forgotten'})`);
+    this.note(`VF ${vf}: reset event (CTS cleared${st.adminMac ? '' : ', MAC forgotten'})`);
   }
 
   /** igb_vf_reset_msg: igb_vf_reset, then VFTE/VFRE on (the core sets CTS and replies). */
@@ -129,7 +131,7 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
     await this.pingAll();
     for (const st of this.vfStates) st.rxEnabled = st.txEnabled = false;
     this.hardwareReset();
-    this.dmesg.push('PF down: hardware reset, RSTI set in every VF');
+    this.note('PF down: hardware reset, RSTI set in every VF');
   }
 
   /** igb_up: CTRL_EXT.PFRSTD (RSTI clear, RSTD set); then the watchdog's link-up ping_all. */
@@ -139,7 +141,7 @@ export class LinuxIgbPf extends LinuxPfPolicy<IgbVfState> implements IgbPfView {
       this.up = true;
       this.resetDone();
       if (this.hw.linkUp) await this.pingAll();
-      this.dmesg.push('PF up: PFRSTD set');
+      this.note('PF up: PFRSTD set');
     });
   }
 

@@ -27,7 +27,7 @@ export {
   type VfLinkState,
 } from './ixgbe-pf.js';
 export { MailboxHardware, SimVfPort, pfRegsFor, type MailboxHardwareOptions, type TraceEntry, type VfMailboxState } from './mailbox-hw.js';
-export { type PfLogEntry, type PfMessageResult, type PfSentEntry } from './pf-base.js';
+export { DEFAULT_SIM_HISTORY, type PfLogEntry, type PfMessageResult, type PfSentEntry } from './pf-base.js';
 export { DEFAULT_SIM_SPEC, SIM_FAMILY_NAMES, SIM_SPEC_KEYS, isSimSpec, parseSimSpec, type SimSpec, type SimSpecKey } from './spec.js';
 export { VirtualClock } from './clock.js';
 export { macFromWords, macToWords } from './mac.js';
@@ -48,6 +48,8 @@ export interface SimulatedPfOptions extends Partial<SimSpec> {
   /** Delay before the PF handles a doorbell, on `clock` (default 0 = next setImmediate). */
   replyLatencyMs?: number;
   faults?: SimFaults;
+  /** Entries the PF keeps in `log`, `sent` and `dmesg`, the newest (default DEFAULT_SIM_HISTORY, 32; Infinity = all). */
+  historyLimit?: number;
   /** Record every register access in `hw.trace` (default false). */
   tracing?: boolean;
   /** ixgbe only: PF in promiscuous mode, q_per_pool, mc_filter_type, vf-ipsec, watchdog link-up ping. */
@@ -123,7 +125,7 @@ export function createSimulatedPf(opts: SimulatedPfOptions = {}): SimulatedPf {
     portVlan: spec.portVlan,
     ...(spec.rssQuery ? { rssQueryEnabled: true } : {}),
   };
-  const common = { clock, autoRun: opts.autoRun ?? true, pfUp: spec.pfUp, pfMtu: spec.pfMtu, vfConfig };
+  const common = { clock, autoRun: opts.autoRun ?? true, pfUp: spec.pfUp, pfMtu: spec.pfMtu, vfConfig, ...(opts.historyLimit === undefined ? {} : { historyLimit: opts.historyLimit }) };
   const pf: SimPf =
     family.kind === 'igbvf'
       ? new LinuxIgbPf(hw, common)

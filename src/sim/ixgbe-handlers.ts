@@ -41,14 +41,21 @@ export interface ApiSets {
   readonly pfLink: ReadonlySet<number>;
 }
 
+const apiSetsByTable = new WeakMap<PfKernelTable, ApiSets>();
+
+/** The generation's API sets, built once per table and shared by every PF of that generation (read-only). */
 export function apiSets(table: PfKernelTable): ApiSets {
-  return {
+  const known = apiSetsByTable.get(table);
+  if (known !== undefined) return known;
+  const sets: ApiSets = {
     negotiable: new Set(table.negotiableApis),
     queues: new Set(table.queuesApis),
     api12Plus: new Set(table.api12PlusApis),
     jumbo: new Set(table.jumboApis),
     pfLink: new Set(table.pfLinkStateApis),
   };
+  apiSetsByTable.set(table, sets);
+  return sets;
 }
 
 /** What the handlers read and change on the PF (LinuxIxgbePf). */

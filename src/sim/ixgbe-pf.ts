@@ -43,6 +43,8 @@ export interface IxgbeVfConfig {
 export interface LinuxIxgbePfOptions {
   clock?: Clock;
   autoRun?: boolean;
+  /** Entries kept in `log`, `sent`, `dmesg` (pf-base.ts DEFAULT_SIM_HISTORY). */
+  historyLimit?: number;
   /**
    * The PF's kernel generation (src/hw/pf-kernel.ts): its negotiation table and the messages its
    * ixgbe_sriov.c handles. Default DEFAULT_PF_KERNEL ('newest').
@@ -71,11 +73,17 @@ export interface LinuxIxgbePfOptions {
   vfIpsec?: boolean;
   /** The watchdog pings all VFs when it sees link up after `interfaceUp` (default true; a 2026 patch proposes removing it). */
   pingOnLinkUp?: boolean;
-  /** PF RSS key (40 bytes) for GET_RSS_KEY; default a fixed pattern. */
+  /** PF RSS key (40 bytes) for GET_RSS_KEY, read only; default a fixed pattern shared by every PF. */
   rssKey?: Uint8Array;
   /** Per-VF admin settings at start (index = VF). */
   vfConfig?: readonly IxgbeVfConfig[];
 }
+
+/**
+ * The PF's RSS key when the test gives none: a fixed pattern, one copy shared by every simulated PF (the
+ * simulator only reads it, into GET_RSS_KEY replies).
+ */
+const DEFAULT_RSS_KEY: Uint8Array = Uint8Array.from({ length: RSS_KEY_BYTES }, (_, i) => (i * 29 + 7) & 0xff);
 
 /** IEEE 802.1Qaz: at most 8 traffic classes (MAX_TRAFFIC_CLASS). */
 export const MAX_TRAFFIC_CLASSES = 8;
@@ -104,7 +112,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   readonly macvlanSlots: number;
 
   constructor(hw: MailboxHardware, opts: LinuxIxgbePfOptions = {}) {
-    super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true });
+    super(hw, { clock: opts.clock ?? systemClock, autoRun: opts.autoRun ?? true, ...(opts.historyLimit === undefined ? {} : { historyLimit: opts.historyLimit }) });
     if (hw.family.kind !== 'ixgbevf') throw new RangeError('LinuxIxgbePf needs an ixgbe VF family');
     this.pfKernel = PF_KERNEL_GENERATIONS[opts.pfKernel ?? DEFAULT_PF_KERNEL];
     this.apis = apiSets(this.pfKernel);
@@ -128,7 +136,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
     this.vfIpsec = opts.vfIpsec ?? false;
     this.pingOnLinkUp = opts.pingOnLinkUp ?? true;
     this.maxFrs = this.pfMtu + ETH_HEADER_BYTES + ETH_FCS_BYTES;
-    this.rssKey = opts.rssKey ?? Uint8Array.from({ length: RSS_KEY_BYTES }, (_, i) => (i * 29 + 7) & 0xff);
+    this.rssKey = opts.rssKey ?? DEFAULT_RSS_KEY;
     this.macvlanSlots = IXGBE_RAR_ENTRIES - (IXGBE_MAX_PF_MACVLANS + 1 + hw.vfCount);
     this.up = opts.pfUp ?? true;
     for (let vf = 0; vf < hw.vfCount; vf++) {
@@ -188,7 +196,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
     st.macFilterInstalled = false;
     st.macvlans = [];
     st.api = ApiVersion.V1_0;
-    this.dmesg.push(`VF ${vf}: reset event (filters dropped, API 1.0)`);
+    this.note(`VF ${vf}: reset event (filters dropped, API 1.0)`);
   }
 
   /** ixgbe_set_vf_rx_tx: VFRE/VFTE follow link_enable; an 82599 with a jumbo PF MTU keeps Rx off (legacy VF). */
@@ -202,7 +210,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   /** ixgbe_vf_reset_msg: the reset event, the mailbox memory cleared (ixgbe_vf_clear_mbx), the MAC filter back, Rx/Tx. */
   protected resetMsgState(vf: number): void {
     const st = this.vf(vf);
-    this.dmesg.push(`VF Reset msg received from vf ${vf}`);
+    this.note(`VF Reset msg received from vf ${vf}`);
     this.vfResetEvent(vf);
     this.clearMailboxMemory(vf, MAILBOX_WORDS);
     if (!isZeroMac(st.mac)) st.macFilterInstalled = true;
@@ -221,7 +229,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   protected override adminMacApplied(vf: number, set: boolean): void {
     const st = this.vf(vf);
     st.macFilterInstalled = set;
-    if (set) this.dmesg.push(`setting MAC ${st.mac} on VF ${vf}`);
+    if (set) this.note(`setting MAC ${st.mac} on VF ${vf}`);
   }
 
   /** ixgbe_ndo_set_vf_vlan: the port VLAN replaces VLAN 0 in the pool's filters (and back). */
@@ -248,7 +256,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
       );
     }
     return this.serialize(async () => {
-      if (this.is82599 && mtu > 1500) this.dmesg.push('Setting MTU > 1500 will disable legacy VFs');
+      if (this.is82599 && mtu > 1500) this.note('Setting MTU > 1500 will disable legacy VFs');
       this.pfMtu = mtu;
       if (this.up) {
         await this.down();
@@ -266,7 +274,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
       await this.#setVfLinkState(vf, this.vf(vf).linkState);
     }
     this.hardwareReset();
-    this.dmesg.push('PF down: hardware reset, RSTI set in every VF');
+    this.note('PF down: hardware reset, RSTI set in every VF');
   }
 
   /** `ip link set PF up` (`ixgbe_up_complete`): PFRSTD (RSTI clear, RSTD set), then `ixgbe_set_all_vfs` (ping 0x100); then the watchdog's link-up ping. */
@@ -280,7 +288,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
     this.resetDone();
     for (let vf = 0; vf < this.vfCount; vf++) await this.#setVfLinkState(vf, this.vf(vf).linkState);
     if (this.pingOnLinkUp && this.hw.linkUp) await this.pingAll();
-    this.dmesg.push('PF up: PFRSTD set');
+    this.note('PF up: PFRSTD set');
   }
 
   /** `ixgbe_set_vf_link_state`: link_enable, VFRE/VFTE, CTS false, ping. */
@@ -297,7 +305,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
   setLinkState(state: VfLinkState | 'enable', vf = 0): Promise<void> {
     return this.serialize(async () => {
       if (state === 'enable') {
-        this.dmesg.push(`NDO set VF ${vf} link state enable - not supported`);
+        this.note(`NDO set VF ${vf} link state enable - not supported`);
         return;
       }
       await this.#setVfLinkState(vf, state);
@@ -312,7 +320,7 @@ export class LinuxIxgbePf extends LinuxPfPolicy<IxgbeVfState> implements IxgbePf
     return this.serialize(async () => {
       this.vf(vf).cts = false;
       await this.ping(vf, this.pingWord(true));
-      this.dmesg.push(`Malicious event on VF ${vf}`);
+      this.note(`Malicious event on VF ${vf}`);
     });
   }
 

@@ -80,7 +80,8 @@ export class MailboxHardware implements VfPortHost {
   linkSpeedMbps: number;
 
   readonly #ports: SimVfPort[] = [];
-  readonly #pfIrqListeners = new Set<() => void>();
+  /** Usually one (the PF model): an array, not a Set, since there is one per simulated PF. */
+  #pfIrqListeners: (() => void)[] = [];
   #ctrlExt = 0;
   /** VF whose PFU is held by an injected fault until that VF's next mailbox read. */
   /** @internal */
@@ -116,9 +117,9 @@ export class MailboxHardware implements VfPortHost {
 
   /** Subscribes to the PF mailbox interrupt (EICR.MAILBOX / ICR.VMMB); MBVFIMR is ignored, as QEMU does. */
   onPfInterrupt(listener: () => void): () => void {
-    this.#pfIrqListeners.add(listener);
+    if (!this.#pfIrqListeners.includes(listener)) this.#pfIrqListeners = [...this.#pfIrqListeners, listener];
     return () => {
-      this.#pfIrqListeners.delete(listener);
+      this.#pfIrqListeners = this.#pfIrqListeners.filter((l) => l !== listener);
     };
   }
 
@@ -179,7 +180,8 @@ export class MailboxHardware implements VfPortHost {
 
   /** @internal */
   raisePf(): void {
-    for (const listener of [...this.#pfIrqListeners]) listener();
+    // A new array on every change: listeners (un)subscribing during delivery do not disturb this round.
+    for (const listener of this.#pfIrqListeners) listener();
   }
 
   // ------------------------------------------------------------------------------------------------

@@ -40,15 +40,32 @@ export interface SimPfBaseOptions {
   clock: Clock;
   /** Run msg_task by itself after a doorbell (default true). With false, use `runPending()`. */
   autoRun?: boolean;
+  /** Entries `log`, `sent` and `dmesg` each keep, the newest (default DEFAULT_SIM_HISTORY; Infinity = all). */
+  historyLimit?: number;
+}
+
+/**
+ * How many entries of `log`, `sent` and `dmesg` a simulated PF keeps by default: the newest, older ones
+ * are dropped. A PF that lives as long as a daemon (every `sim:` VF the daemon owns is one) would
+ * otherwise grow by a few entries at every reset and set-MAC, for ever.
+ */
+export const DEFAULT_SIM_HISTORY = 32;
+
+/** Appends `entry`, dropping the oldest entries beyond `limit`. */
+function keepNewest<T>(list: T[], entry: T, limit: number): void {
+  list.push(entry);
+  if (list.length > limit) list.splice(0, list.length - limit);
 }
 
 export abstract class SimPfBase {
   readonly hw: MailboxHardware;
   readonly clock: Clock;
   readonly faults: SimFaults;
+  /** Handled messages, PF → VF writes and dmesg lines: the newest `historyLimit` of each. */
   readonly log: PfLogEntry[] = [];
   readonly sent: PfSentEntry[] = [];
   readonly dmesg: string[] = [];
+  readonly historyLimit: number;
   autoRun: boolean;
   /** PF interrupts taken (doorbells). */
   interrupts = 0;
@@ -65,6 +82,9 @@ export abstract class SimPfBase {
     this.clock = opts.clock;
     this.faults = hw.faults;
     this.autoRun = opts.autoRun ?? true;
+    const limit = opts.historyLimit ?? DEFAULT_SIM_HISTORY;
+    if (!(limit >= 1) || (Number.isFinite(limit) && !Number.isInteger(limit))) throw new RangeError(`historyLimit must be an integer >= 1 or Infinity, not ${limit}`);
+    this.historyLimit = limit;
     this.map = hw.pfMap;
     hw.onPfInterrupt(() => this.#onInterrupt());
   }
@@ -263,8 +283,8 @@ export abstract class SimPfBase {
   protected async writeMbx(vf: number, words: readonly number[], kind: PfSentEntry['kind']): Promise<boolean> {
     const locked = await this.obtainLock(vf);
     if (!locked) {
-      this.sent.push({ vf, words: [...words], kind, delivered: false });
-      this.dmesg.push(`VF ${vf}: mailbox write lost (lock held by the VF)`);
+      keepNewest(this.sent, { vf, words: [...words], kind, delivered: false }, this.historyLimit);
+      this.note(`VF ${vf}: mailbox write lost (lock held by the VF)`);
       return false;
     }
     this.checkForMsg(vf);
@@ -272,7 +292,7 @@ export abstract class SimPfBase {
     const regs = this.hw.pfRegs;
     words.forEach((w, i) => regs.write32(this.memoryOffset(vf, i), w >>> 0));
     regs.write32(this.mailboxOffset(vf), PfMbxBit.STS);
-    this.sent.push({ vf, words: words.map((w) => w >>> 0), kind, delivered: true });
+    keepNewest(this.sent, { vf, words: words.map((w) => w >>> 0), kind, delivered: true }, this.historyLimit);
     return true;
   }
 
@@ -298,8 +318,13 @@ export abstract class SimPfBase {
   }
 
   protected record(entry: PfLogEntry): void {
-    this.log.push(entry);
-    if (entry.reason !== undefined) this.dmesg.push(`VF ${entry.vf}: ${entry.reason}`);
+    keepNewest(this.log, entry, this.historyLimit);
+    if (entry.reason !== undefined) this.note(`VF ${entry.vf}: ${entry.reason}`);
+  }
+
+  /** A line of the PF's dmesg. */
+  protected note(line: string): void {
+    keepNewest(this.dmesg, line, this.historyLimit);
   }
 
   protected idOf(word0: number): number {

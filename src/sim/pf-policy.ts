@@ -233,7 +233,7 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
       st.trusted = trusted;
       st.cts = false;
       await this.ping(vf, this.pingWord(false));
-      this.dmesg.push(`VF ${vf} is ${trusted ? '' : 'not '}trusted`);
+      this.note(`VF ${vf} is ${trusted ? '' : 'not '}trusted`);
     });
   }
 }
