@@ -37,7 +37,7 @@ export interface MailboxOptions {
 }
 
 export interface RequestOptions {
-  /** Sleep this long after the request before polling for the reply (VF_RESET: 10 ms, §7.2). */
+  /** Sleep this long after the request before polling for the reply (ixgbevf does 10 ms for VF_RESET; we use none, docs/protocol.md §10 #16). */
   readonly replyDelayMs?: number;
 }
 
