@@ -37,6 +37,14 @@ function textValue(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** `fields` itself when no value is undefined (the common case), else a copy without those keys. */
+function withoutUndefined(fields: Record<string, unknown>): Record<string, unknown> {
+  for (const key of Object.keys(fields)) {
+    if (fields[key] === undefined) return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  }
+  return fields;
+}
+
 export interface LoggerOptions {
   now?: () => Date;
   /** Prefix lines with `<N>` priorities and leave the time to the journal (default: stderrIsJournal()). */
@@ -49,17 +57,20 @@ export function createLogger(format: LogFormat, write: (line: string) => void, o
   const journal = opts.journal ?? stderrIsJournal();
   return {
     log(level, event, fields = {}) {
-      const time = now().toISOString();
-      const clean = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
       const prefix = journal ? JOURNAL_PRIORITY[level] : '';
       if (format === 'json') {
-        write(`${prefix}${JSON.stringify({ time, level, event, ...clean })}\n`);
+        const time = now().toISOString();
+        write(`${prefix}${JSON.stringify({ time, level, event, ...withoutUndefined(fields) })}\n`);
       } else {
-        const rest = Object.entries(clean)
-          .map(([k, v]) => `${k}=${textValue(v)}`)
-          .join(' ');
-        // A value with a newline is JSON-quoted (textValue), so one event is always one journal entry.
-        write(`${prefix}${journal ? '' : `${time} `}${level.padEnd(5)} ${event}${rest === '' ? '' : ` ${rest}`}\n`);
+        // One pass over the fields (this runs for every audited request). A value with a newline is
+        // JSON-quoted (textValue), so one event is always one journal entry. The journal keeps the time
+        // itself: no Date is made for a line that would not show it.
+        let line = `${prefix}${journal ? '' : `${now().toISOString()} `}${level.padEnd(5)} ${event}`;
+        for (const key of Object.keys(fields)) {
+          const v = fields[key];
+          if (v !== undefined) line += ` ${key}=${textValue(v)}`;
+        }
+        write(`${line}\n`);
       }
     },
   };

@@ -57,6 +57,11 @@ const FIELDS: Record<Op, readonly string[]> = {
 
 export const OPS = Object.keys(FIELDS) as Op[];
 
+/** Per op, computed once from FIELDS: the field names it accepts and, in order, the ones it requires. */
+const FIELD_RULES = new Map<string, { readonly names: ReadonlySet<string>; readonly required: readonly string[] }>(
+  OPS.map((op) => [op, { names: new Set(FIELDS[op].map((f) => f.replace('?', ''))), required: FIELDS[op].filter((f) => !f.endsWith('?')) }]),
+);
+
 function bad(message: string, hint?: string): InvalidArgumentError {
   return new InvalidArgumentError('ERR_BAD_REQUEST', message, hint === undefined ? undefined : { hint });
 }
@@ -107,34 +112,32 @@ export function requestFromDoc(doc: unknown): Request {
   const d = doc as Record<string, unknown>;
   if (!validId(d.id ?? null)) throw bad('field "id" must be a string (≤ 64 chars), a safe integer or null');
   const id = (d.id ?? null) as RequestId;
-  if (typeof d.op !== 'string' || !Object.hasOwn(FIELDS, d.op)) {
+  const rules = typeof d.op === 'string' ? FIELD_RULES.get(d.op) : undefined;
+  if (rules === undefined) {
     throw bad(`unknown op ${typeof d.op === 'string' ? JSON.stringify(d.op.slice(0, 40)) : String(d.op)}`, `ops: ${OPS.join(', ')}`);
   }
   const op = d.op as Op;
-  const allowed = FIELDS[op];
-  const names = new Set(allowed.map((f) => f.replace('?', '')));
   for (const key of Object.keys(d)) {
-    if (key !== 'id' && key !== 'op' && !names.has(key)) throw bad(`unknown field ${JSON.stringify(key.slice(0, 40))} for op ${op}`);
+    if (key !== 'id' && key !== 'op' && !rules.names.has(key)) throw bad(`unknown field ${JSON.stringify(key.slice(0, 40))} for op ${op}`);
   }
-  for (const f of allowed) {
-    if (!f.endsWith('?') && !Object.hasOwn(d, f)) throw bad(`op ${op} needs field "${f}"`);
+  for (const f of rules.required) {
+    if (!Object.hasOwn(d, f)) throw bad(`op ${op} needs field "${f}"`);
   }
-  const vf = (): string => parseVfSpec(str(d, 'vf'));
   switch (op) {
     case 'status':
       return { id, op };
     case 'info':
     case 'link':
     case 'mailbox':
-      return { id, op, vf: vf() };
+      return { id, op, vf: vfOf(d) };
     case 'set-mac':
-      return { id, op, vf: vf(), mac: parseUnicastMac(str(d, 'mac')) };
+      return { id, op, vf: vfOf(d), mac: parseUnicastMac(str(d, 'mac')) };
     case 'mtu':
       if (typeof d.mtu !== 'number') throw bad('field "mtu" must be a number');
-      return { id, op, vf: vf(), mtu: parseMtu(d.mtu) };
+      return { id, op, vf: vfOf(d), mtu: parseMtu(d.mtu) };
     case 'vlan':
       if (typeof d.vlan !== 'number') throw bad('field "vlan" must be a number');
-      return { id, op, vf: vf(), action: parseVlanAction(str(d, 'action')), vlan: parseVlanId(d.vlan) };
+      return { id, op, vf: vfOf(d), action: parseVlanAction(str(d, 'action')), vlan: parseVlanId(d.vlan) };
     case 'multicast': {
       if (!Array.isArray(d.macs)) throw bad('field "macs" must be an array of strings');
       if (d.macs.length > MAX_MULTICAST) throw bad(`at most ${MAX_MULTICAST} multicast addresses`);
@@ -142,21 +145,26 @@ export function requestFromDoc(doc: unknown): Request {
         if (typeof m !== 'string') throw bad('field "macs" must be an array of strings');
         return parseMulticastMac(m);
       });
-      return { id, op, vf: vf(), macs };
+      return { id, op, vf: vfOf(d), macs };
     }
     case 'xcast':
-      return { id, op, vf: vf(), mode: parseXcastMode(str(d, 'mode')) };
+      return { id, op, vf: vfOf(d), mode: parseXcastMode(str(d, 'mode')) };
     case 'watch':
-      return d.vf === undefined ? { id, op } : { id, op, vf: vf() };
+      return d.vf === undefined ? { id, op } : { id, op, vf: vfOf(d) };
     case 'sim': {
       const action = str(d, 'action');
       if (!(SIM_ACTIONS as readonly string[]).includes(action)) throw bad(`unknown sim action ${JSON.stringify(action)}`, `actions: ${SIM_ACTIONS.join(', ')}`);
       let mac: string | null | undefined;
       if (Object.hasOwn(d, 'mac')) mac = d.mac === null ? null : parseUnicastMac(str(d, 'mac'));
       if (action === 'admin-mac' && mac === undefined) throw bad('sim action admin-mac needs field "mac" (a MAC or null)');
-      return mac === undefined ? { id, op, vf: vf(), action: action as SimAction } : { id, op, vf: vf(), action: action as SimAction, mac };
+      return mac === undefined ? { id, op, vf: vfOf(d), action: action as SimAction } : { id, op, vf: vfOf(d), action: action as SimAction, mac };
     }
   }
+}
+
+/** The request's `vf` field, validated (a string, then a VF spec). */
+function vfOf(d: Record<string, unknown>): string {
+  return parseVfSpec(str(d, 'vf'));
 }
 
 export interface WireError {

@@ -221,24 +221,32 @@ export class ControlServer {
     this.#connections.add(socket);
     this.#perUid.set(creds.uid, (this.#perUid.get(creds.uid) ?? 0) + 1);
     const idleMs = this.opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-    let idleTimer: NodeJS.Timeout | null = null;
+    // One timer per connection, re-armed with refresh() after each request instead of a clearTimeout and
+    // a new setTimeout per request. `idleArmed` says whether it counts: a line arriving disarms it
+    // without touching the timer list, and a timer that fires disarmed does nothing (the next armIdle
+    // re-arms it from that moment).
+    let idleArmed = false;
+    const idleTimer = setTimeout(() => {
+      if (!idleArmed) return;
+      idleArmed = false;
+      this.opts.logger.log('info', 'client-idle-closed', { uid: creds.uid, pid: creds.pid, afterMs: idleMs });
+      this.#send(socket, { id: null, ok: false, error: { code: 'ERR_IDLE', message: `no complete request within ${idleMs} ms: closing`, exitCode: 3 } });
+      socket.end();
+      socket.destroy();
+    }, idleMs);
     const stopIdle = (): void => {
-      if (idleTimer !== null) clearTimeout(idleTimer);
-      idleTimer = null;
+      idleArmed = false;
     };
-    /** Arms the idle timer when nothing is pending and the connection does not watch. */
+    /** Arms the idle timer (a full `idleMs` from now) when nothing is pending and the connection does not watch. */
     const armIdle = (): void => {
-      stopIdle();
+      idleArmed = false;
       if (socket.destroyed || this.#watchers.has(socket) || busy || queue.length > 0) return;
-      idleTimer = setTimeout(() => {
-        this.opts.logger.log('info', 'client-idle-closed', { uid: creds.uid, pid: creds.pid, afterMs: idleMs });
-        this.#send(socket, { id: null, ok: false, error: { code: 'ERR_IDLE', message: `no complete request within ${idleMs} ms: closing`, exitCode: 3 } });
-        socket.end();
-        socket.destroy();
-      }, idleMs);
+      idleArmed = true;
+      idleTimer.refresh();
     };
     socket.once('close', () => {
-      stopIdle();
+      idleArmed = false;
+      clearTimeout(idleTimer);
       this.#connections.delete(socket);
       const left = (this.#perUid.get(creds.uid) ?? 1) - 1;
       if (left <= 0) this.#perUid.delete(creds.uid);
@@ -280,7 +288,9 @@ export class ControlServer {
         stopIdle();
       }
       if (buffer.length > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
-      void pump();
+      // Only a complete request is activity: bytes without a newline leave the idle timer running (a
+      // client dribbling half a line no longer keeps its connection forever).
+      if (queue.length > 0) void pump();
     });
     socket.resume();
     armIdle();
