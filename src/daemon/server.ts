@@ -39,6 +39,8 @@ const MAX_REFUSING = 64;
 const REFUSAL_LINGER_MS = 1000;
 /** Bytes one connection may send in total (a CLI sends a few hundred). */
 export const MAX_CONNECTION_BYTES = 1024 * 1024;
+/** The empty rest of a connection's input (shared: a zero-length Buffer is never written to). */
+const NO_BYTES = Buffer.alloc(0);
 /** Unread output after which a slow watcher is dropped. */
 const MAX_BUFFERED_OUTPUT = 1024 * 1024;
 
@@ -253,7 +255,7 @@ export class ControlServer {
       else this.#perUid.set(creds.uid, left);
       this.#watchers.delete(socket);
     });
-    let buffer: Buffer = Buffer.alloc(0);
+    let buffer: Buffer = NO_BYTES;
     let total = 0;
     const queue: string[] = [];
     let busy = false;
@@ -277,10 +279,11 @@ export class ControlServer {
       if (total > MAX_CONNECTION_BYTES) return fail('ERR_BAD_REQUEST', `more than ${MAX_CONNECTION_BYTES} bytes on one connection`);
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let nl: number;
-      while ((nl = buffer.indexOf(0x0a)) !== -1) {
+      while (buffer.length > 0 && (nl = buffer.indexOf(0x0a)) !== -1) {
         const end = nl > 0 && buffer[nl - 1] === 0x0d ? nl - 1 : nl; // a CRLF line ends before its \r
         const line = buffer.toString('utf8', 0, end);
-        buffer = buffer.subarray(nl + 1);
+        // The usual chunk is one whole line: nothing left, and no view of an empty rest to allocate.
+        buffer = nl + 1 === buffer.length ? NO_BYTES : buffer.subarray(nl + 1);
         if (nl > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
         if (line.trim() === '') continue;
         if (queue.length >= MAX_PIPELINED) return fail('ERR_BAD_REQUEST', `more than ${MAX_PIPELINED} requests waiting on one connection`);
