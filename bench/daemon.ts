@@ -1,4 +1,8 @@
-/** Starting the real daemon (`node dist/cli/main.js daemon …`) for parts 3 and 5, and reading its /proc. */
+/**
+ * Starting the real daemon (`node dist/cli/main.js daemon …`) for parts 3, 5 and 7 the way the shipped
+ * systemd unit starts it (its `Environment=` settings, read from scripts/ixgbevf.service), and reading its
+ * /proc.
+ */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,6 +13,45 @@ export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 /** The installed bin: the esbuild bundle of the same CLI (scripts/bundle-cli.mjs). */
 export const BIN = join(ROOT, 'dist', 'ixgbevf.mjs');
 
+/** The unit whose settings the bench's daemons run with. */
+export const SERVICE_UNIT = join(ROOT, 'scripts', 'ixgbevf.service');
+
+/**
+ * The variables a systemd unit's `Environment=` lines set, in order (a later assignment wins), as
+ * systemd.exec(5) reads them: each line holds space-separated `NAME=value` assignments, an assignment in
+ * double quotes may contain spaces; an empty `Environment=` resets the list. Only the [Service] section
+ * counts. Specifiers (%i) and `$` expansion are not resolved (the shipped units use neither there).
+ */
+export function unitEnvironment(unitText: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  let section = '';
+  for (const raw of unitText.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) {
+      section = line;
+      continue;
+    }
+    if (section !== '[Service]' || !line.startsWith('Environment=')) continue;
+    const value = line.slice('Environment='.length);
+    if (value === '') {
+      for (const k of Object.keys(env)) delete env[k];
+      continue;
+    }
+    for (const m of value.matchAll(/"([^"]*)"|(\S+)/g)) {
+      const assignment = m[1] ?? m[2]!;
+      const eq = assignment.indexOf('=');
+      if (eq <= 0) throw new Error(`not an assignment in Environment=: ${assignment}`);
+      env[assignment.slice(0, eq)] = assignment.slice(eq + 1);
+    }
+  }
+  return env;
+}
+
+/** The environment of a bench daemon: ours, with the unit's `Environment=` settings over it (as systemd gives them). */
+export function daemonEnvironment(unitPath = SERVICE_UNIT): NodeJS.ProcessEnv {
+  return { ...process.env, ...unitEnvironment(readFileSync(unitPath, 'utf8')) };
+}
+
 export interface RunningDaemon {
   child: ChildProcess;
   pid: number;
@@ -16,9 +59,9 @@ export interface RunningDaemon {
   stop(): Promise<void>;
 }
 
-/** Spawns a daemon owning `specs` and waits until every VF is `ready` (status op over the socket). */
+/** Spawns a daemon owning `specs` (with the unit's environment) and waits until every VF is `ready` (status op over the socket). */
 export async function startDaemon(specs: string[], socket: string, extra: string[] = [], timeoutMs = 120_000): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [CLI, 'daemon', ...specs, '--socket', socket, ...extra], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(process.execPath, [CLI, 'daemon', ...specs, '--socket', socket, ...extra], { cwd: ROOT, stdio: 'ignore', env: daemonEnvironment() });
   const pid = child.pid!;
   let exited = false;
   const exit = new Promise<void>((r) => child.on('exit', () => { exited = true; r(); }));

@@ -2,7 +2,9 @@
  * The shipped systemd units and the documented config example: both units are Type=notify, take the VFs
  * from a config file (no VF in ExecStart: an admin never edits it), do not restart into a bad config
  * (exit 2), pass `systemd-analyze verify` where systemd is installed; the config example in
- * docs/daemon.md passes the daemon's validator.
+ * docs/daemon.md passes the daemon's validator. Both units give the daemon the same environment
+ * (NODE_OPTIONS capping V8's young generation), which Node accepts, and which is exactly what the bench's
+ * daemons run with (bench/daemon.ts reads it from the unit; its reader follows systemd.exec(5)).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,6 +12,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { daemonEnvironment, SERVICE_UNIT, unitEnvironment } from '../../bench/daemon.js';
 import { parseConfig } from '../../src/daemon/config.js';
 import { tempDir } from '../helpers/cli-daemon.js';
 
@@ -59,4 +62,48 @@ test('the config example in docs/daemon.md is valid', () => {
   const config = parseConfig(JSON.parse(m[1]!));
   assert.deepEqual([...config.vfs.keys()], ['0000:03:10.0', '0000:03:10.2']);
   assert.equal(config.metrics, '127.0.0.1:9464');
+});
+
+const environments = units.map((unit) => unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8')));
+
+test('both units cap V8\'s young generation through NODE_OPTIONS, the same way', () => {
+  for (const env of environments) assert.match(env.NODE_OPTIONS ?? '', /(^| )--max-semi-space-size=1( |$)/);
+  assert.deepEqual(environments[1], environments[0]);
+});
+
+test('Node accepts the units\' NODE_OPTIONS (a V8 flag it does not allow there would stop the daemon)', () => {
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(process.env.NODE_OPTIONS ?? "")'], { env: { PATH: process.env.PATH, ...environments[0] }, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, environments[0]!.NODE_OPTIONS);
+  // The check can fail: a flag Node refuses in NODE_OPTIONS.
+  const bad = spawnSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH, NODE_OPTIONS: '--no-memory-reducer' }, encoding: 'utf8', timeout: 30_000 });
+  assert.notEqual(bad.status, 0);
+});
+
+test('the bench starts its daemons with ixgbevf.service\'s environment', () => {
+  assert.equal(SERVICE_UNIT, path.join(root, 'scripts', 'ixgbevf.service'));
+  const env = daemonEnvironment();
+  for (const [k, v] of Object.entries(environments[0]!)) assert.equal(env[k], v, k);
+  const other = daemonEnvironment(path.join(root, 'scripts', 'ixgbevf@.service'));
+  assert.equal(other.NODE_OPTIONS, environments[1]!.NODE_OPTIONS);
+});
+
+test('unitEnvironment reads Environment= as systemd.exec(5) does', () => {
+  const text = [
+    '[Unit]',
+    'Environment=NOT_SERVICE=1',
+    '[Service]',
+    'Environment=A=1 B=two',
+    'Environment="C=with spaces" D=',
+    'Environment=A=3',
+    'ExecStart=/bin/true',
+    '[Install]',
+    'Environment=NOT_SERVICE_EITHER=1',
+  ].join('\n');
+  assert.deepEqual(unitEnvironment(text), { A: '3', B: 'two', C: 'with spaces', D: '' });
+  assert.deepEqual(unitEnvironment('[Service]\nEnvironment=A=1\nEnvironment=\nEnvironment=B=2\n'), { B: '2' }, 'an empty assignment resets');
+  assert.deepEqual(unitEnvironment('[Service]\nExecStart=/bin/true\n'), {});
+  assert.throws(() => unitEnvironment('[Service]\nEnvironment=NOVALUE\n'), /not an assignment/);
+  assert.throws(() => unitEnvironment('[Service]\nEnvironment==x\n'), /not an assignment/);
 });
