@@ -32,7 +32,7 @@ export interface WaitOptions {
  * first; the other one is cancelled before the promise settles, so nothing of the round stays behind
  * (no timer, no listener). One promise per round, no AbortController (they were ~20% of a set-MAC's CPU).
  */
-function nextWakeup(timer: (ms: number, fire: () => void) => Cancel, irqs: IrqSource | null, ms: number): Promise<boolean> {
+function nextWakeup(clock: Clock, irqs: IrqSource | null, ms: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let cancelIrq: Cancel | undefined;
     let cancelTimer: Cancel | undefined;
@@ -45,23 +45,36 @@ function nextWakeup(timer: (ms: number, fire: () => void) => Cancel, irqs: IrqSo
       });
       if (woken) return; // the source delivered inside on(): no timer needed
     }
-    cancelTimer = timer(ms, () => {
+    const fire = (): void => {
       cancelIrq?.();
       resolve(false);
-    });
+    };
+    cancelTimer = clock.after === undefined ? timerOf(clock)(ms, fire) : clock.after(ms, fire);
   });
 }
 
+/** What waitUntil returns when the condition already holds: no async frame, no new promise. */
+const HELD: Promise<boolean> = Promise.resolve(true);
+
 /**
  * Resolves true as soon as `check()` returns true, false once `deadline` (clock time) has passed with a
- * final check still false. Errors thrown by `check` (device removed, reset seen) propagate.
+ * final check still false. Errors thrown by `check` (device removed, reset seen) reject the promise
+ * (never thrown synchronously). A condition that holds at once costs no promise of its own.
  */
-export async function waitUntil(check: () => boolean, deadline: number, opts: WaitOptions): Promise<boolean> {
+export function waitUntil(check: () => boolean, deadline: number, opts: WaitOptions): Promise<boolean> {
   if (!Number.isFinite(opts.pollIntervalMs) || opts.pollIntervalMs <= 0) {
-    throw new RangeError(`pollIntervalMs must be a positive number of ms, got ${opts.pollIntervalMs}`);
+    return Promise.reject(new RangeError(`pollIntervalMs must be a positive number of ms, got ${opts.pollIntervalMs}`));
   }
-  if (check()) return true;
-  const timer = timerOf(opts.clock);
+  try {
+    if (check()) return HELD;
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return waitRounds(check, deadline, opts);
+}
+
+/** waitUntil once the first check failed: rounds of nextWakeup until the check holds or the deadline. */
+async function waitRounds(check: () => boolean, deadline: number, opts: WaitOptions): Promise<boolean> {
   const irqs = opts.irqs === noIrqs ? null : opts.irqs;
   let irqStreak = 0;
   for (;;) {
@@ -71,9 +84,9 @@ export async function waitUntil(check: () => boolean, deadline: number, opts: Wa
     let byInterrupt: boolean;
     if (irqStreak >= MAX_IRQ_WAKEUPS_WITHOUT_TIMER) {
       irqStreak = 0;
-      byInterrupt = await nextWakeup(timer, null, ms);
+      byInterrupt = await nextWakeup(opts.clock, null, ms);
     } else {
-      byInterrupt = await nextWakeup(timer, irqs, ms);
+      byInterrupt = await nextWakeup(opts.clock, irqs, ms);
       irqStreak = byInterrupt ? irqStreak + 1 : 0;
     }
     opts.onWakeup?.(byInterrupt);

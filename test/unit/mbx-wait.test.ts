@@ -76,6 +76,30 @@ describe('mbx waitUntil: never spins', () => {
     assert.equal(clock.now(), 3, 'three timer rounds of 1 ms (virtual)');
   });
 
+  it('a check that throws rejects the wait, never throws synchronously (first check or a later one)', async () => {
+    const clock = new VirtualClock();
+    const boom = new ResetRequiredError('reset seen');
+    let first: Promise<boolean> | undefined;
+    assert.doesNotThrow(() => {
+      first = waitUntil(() => { throw boom; }, 100, { clock, irqs: noIrqs, pollIntervalMs: 1 });
+    });
+    await assert.rejects(first!, (e: unknown) => e === boom);
+    let checks = 0;
+    const later = waitUntil(() => { if (++checks === 3) throw boom; return false; }, 100, { clock, irqs: noIrqs, pollIntervalMs: 1 });
+    await assert.rejects(later, (e: unknown) => e === boom);
+    assert.equal(clock.pendingTimers, 0);
+  });
+
+  it('a condition that already holds resolves true without a round (no timer, no subscription)', async () => {
+    const clock = new VirtualClock();
+    const irqs = new IrqEmitter();
+    const waiting = waitUntil(() => true, 100, { clock, irqs, pollIntervalMs: 1 });
+    assert.equal(clock.pendingTimers, 0);
+    assert.equal(irqs.listenerCount, 0);
+    assert.equal(await waiting, true);
+    assert.equal(clock.now(), 0);
+  });
+
   it('refuses a poll interval that would not move time', async () => {
     const clock = new VirtualClock();
     await assert.rejects(waitUntil(() => false, 1, { clock, irqs: noIrqs, pollIntervalMs: 0 }), RangeError);
