@@ -51,6 +51,14 @@ export interface SimPfBaseOptions {
  */
 export const DEFAULT_SIM_HISTORY = 32;
 
+/**
+ * The words as unsigned 32-bit values: the caller's array itself when they are already (the PF builds
+ * every reply fresh and never changes it afterwards, so `sent` and `log` share one copy), else a copy.
+ */
+function asU32Words(words: readonly number[]): readonly number[] {
+  return words.every((w) => w === w >>> 0) ? words : words.map((w) => w >>> 0);
+}
+
 /** Appends `entry`, dropping the oldest entries beyond `limit`. */
 function keepNewest<T>(list: T[], entry: T, limit: number): void {
   list.push(entry);
@@ -283,7 +291,7 @@ export abstract class SimPfBase {
   protected async writeMbx(vf: number, words: readonly number[], kind: PfSentEntry['kind']): Promise<boolean> {
     const locked = await this.obtainLock(vf);
     if (!locked) {
-      keepNewest(this.sent, { vf, words: [...words], kind, delivered: false }, this.historyLimit);
+      keepNewest(this.sent, { vf, words: asU32Words(words), kind, delivered: false }, this.historyLimit);
       this.note(`VF ${vf}: mailbox write lost (lock held by the VF)`);
       return false;
     }
@@ -292,7 +300,7 @@ export abstract class SimPfBase {
     const regs = this.hw.pfRegs;
     words.forEach((w, i) => regs.write32(this.memoryOffset(vf, i), w >>> 0));
     regs.write32(this.mailboxOffset(vf), PfMbxBit.STS);
-    keepNewest(this.sent, { vf, words: words.map((w) => w >>> 0), kind, delivered: true }, this.historyLimit);
+    keepNewest(this.sent, { vf, words: asU32Words(words), kind, delivered: true }, this.historyLimit);
     return true;
   }
 
