@@ -4,21 +4,22 @@
  * and the "needs reset" state after a loss of clear-to-send (and, on igb only, after a timeout: the
  * family's MailboxPolicy, src/hw/family.ts).
  */
-import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
+import { MailboxTimeoutError } from '../errors.js';
 import type { MailboxPolicy } from '../hw/family.js';
 import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
-import { MsgId, VF_RESET_REQUEST_WORD } from '../hw/messages.js';
+import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, systemClock, type Clock, type IrqSource } from '../io.js';
 import type { MailboxCounters } from './counters.js';
-import { classifyWord, hex32, isReplyWord, messageId } from './codec.js';
+import { classifyWord, hex32, isReplyWord } from './codec.js';
+import { describeLoss, needsResetFirst, notClearToSend, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
 import { createCounters } from './counters.js';
 import { AsyncMutex } from './mutex.js';
 import { legacyOps } from './ops-legacy.js';
 import type { MailboxDiscipline, MailboxOps, MailboxPort, WaitPhase } from './ops.js';
 import { MailboxControl, MailboxMemory } from './shadow.js';
 import type { MailboxOptions, MailboxSession, RequestOptions } from './session.js';
-import { waitUntil } from './wait.js';
+import { waitUntil, type WaitOptions } from './wait.js';
 
 /** Default poll interval between checks in poll mode (`noIrqs`): Linux's 500 µs (see wait.ts). */
 export const DEFAULT_POLL_INTERVAL_MS = MBX_POLL_DELAY_US / 1000;
@@ -59,6 +60,9 @@ export class Mailbox {
   #guardReset = false;
   /** While VF_RESET runs: the VF's interrupts are masked (reset path), so waits poll on the timer. */
   #timerOnly = false;
+  /** The two ways a wait runs (built once: a set-MAC waits several times). */
+  readonly #waitOnInterrupts: WaitOptions;
+  readonly #waitOnTimer: WaitOptions;
 
   constructor(opts: MailboxOptions) {
     this.#opts = opts;
@@ -74,6 +78,12 @@ export class Mailbox {
     this.#unsubscribe = this.#irqs.on(() => {
       this.#counters.interrupts += 1;
     });
+    const onWakeup = (byInterrupt: boolean): void => {
+      if (byInterrupt) this.#counters.irqWakeups += 1;
+      else this.#counters.timerWakeups += 1;
+    };
+    this.#waitOnInterrupts = { clock: this.#clock, irqs: this.#irqs, pollIntervalMs: this.#pollIntervalMs, onWakeup };
+    this.#waitOnTimer = { clock: this.#clock, irqs: noIrqs, pollIntervalMs: this.#timerPollIntervalMs, onWakeup };
     const self = this;
     this.#port = {
       control: this.#control,
@@ -243,10 +253,7 @@ export class Mailbox {
     if (isReplyWord(word0)) throw new RangeError(`request word 0 ${hex32(word0)} carries ACK/NACK; the PF would ignore it (§5.1)`);
     const isReset = word0 === VF_RESET_REQUEST_WORD;
     if (this.#needsReset && !isReset) {
-      throw new ResetRequiredError('the VF must be reset before it can talk to the PF again (an earlier timeout or loss of clear-to-send)', {
-        hint: 'reset the VF (the daemon does this by itself); the PF forgot the VF configuration',
-        details: { request: hex32(word0) },
-      });
+      throw needsResetFirst(word0);
     }
     const count = Math.max(1, Math.min(replyWords, MAILBOX_WORDS));
     this.#guardReset = !isReset;
@@ -273,7 +280,7 @@ export class Mailbox {
             if (kind.kind === 'reply') {
               if (!kind.cts && !isReset) {
                 this.requireReset(`the PF answered ${hex32(w0)} without clear-to-send`);
-                throw this.#notCts(word0, w0);
+                throw notClearToSend(word0, w0);
               }
               return reply;
             }
@@ -285,15 +292,12 @@ export class Mailbox {
             // that does not move while interrupts keep waking us). The reset must be redone.
             if (kind.kind === 'bare-nack' || (!isReset && kind.kind === 'control' && !kind.cts)) {
               this.requireReset(describeLoss(w0), !isReset);
-              throw this.#notCts(word0, w0);
+              throw notClearToSend(word0, w0);
             }
             skipped += 1;
             if (skipped > MAX_UNSOLICITED_PER_REQUEST) {
               this.requireReset(`the PF sent ${skipped} unsolicited words in place of the reply to ${hex32(word0)}`);
-              throw new ResetRequiredError(`the PF kept sending unsolicited words instead of answering ${hex32(word0)}: the VF must reset`, {
-                hint: 'reset the VF; if it persists, check the PF kernel log (`dmesg`)',
-                details: { request: hex32(word0), last: hex32(w0), skipped },
-              });
+              throw unsolicitedFlood(word0, w0, skipped);
             }
             if (isReset) {
               // A ping WITH CTS in place of the VF_RESET reply: the PF grants CTS only by taking a VF_RESET
@@ -345,62 +349,32 @@ export class Mailbox {
       // The bare NACK is the PF's answer to our ACK of a message while not CTS: already reported.
       const alreadyKnown = kind.kind === 'bare-nack' && this.#needsReset;
       this.requireReset(describeLoss(w0), !alreadyKnown);
-      if (this.#guardReset) throw this.#notCts(undefined, w0);
+      if (this.#guardReset) throw notClearToSend(undefined, w0);
     }
     return reply;
   }
 
   async #poll(check: () => boolean, phase: WaitPhase, deadline: number): Promise<void> {
-    const guarded = (): boolean => {
-      if (this.#guardReset && this.#ops.checkForRst(this.#port)) {
-        this.requireReset('the PF was reset (RSTI/RSTD) during a request');
-        throw new ResetRequiredError('the PF was reset while the VF waited for it; the VF must reset', {
-          hint: 'reset the VF and re-apply its configuration (the daemon does this by itself)',
-          details: { phase },
-        });
-      }
-      return check();
-    };
+    // Only a request other than VF_RESET is cut short by a PF reset: then the check is wrapped.
+    const guarded = this.#guardReset ? this.#resetGuarded(check, phase) : check;
     // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
     // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
     const byTimer = phase === 'lock' || this.#timerOnly;
-    const ok = await waitUntil(guarded, deadline, {
-      clock: this.#clock,
-      irqs: byTimer ? noIrqs : this.#irqs,
-      pollIntervalMs: byTimer ? this.#timerPollIntervalMs : this.#pollIntervalMs,
-      onWakeup: (byInterrupt) => {
-        if (byInterrupt) this.#counters.irqWakeups += 1;
-        else this.#counters.timerWakeups += 1;
-      },
-    });
+    const ok = await waitUntil(guarded, deadline, byTimer ? this.#waitOnTimer : this.#waitOnInterrupts);
     if (ok) return;
     this.#counters.timeouts += 1;
-    throw new MailboxTimeoutError(`the PF did not answer within ${this.#timeoutMs} ms (waiting for ${PHASE_TEXT[phase]})`, {
-      hint: this.#policy.timeoutIsSticky
-        ? 'is the PF driver loaded and its interface up? The VF must be reset before it is used again (igbvf rule)'
-        : 'is the PF driver loaded and its interface up? The next request is sent normally',
-      details: { phase, timeoutMs: this.#timeoutMs },
-    });
+    throw pfTimeout(phase, this.#timeoutMs, this.#policy.timeoutIsSticky);
   }
 
-  #notCts(request: number | undefined, word: number): ResetRequiredError {
-    return new ResetRequiredError(`the PF no longer considers the VF clear-to-send (${hex32(word)}): the VF must reset`, {
-      hint: 'reset the VF and re-apply its configuration (the daemon does this by itself); the PF dropped CTS after a PF reset, a trust change or a link-state change',
-      details: { word: hex32(word), ...(request === undefined ? {} : { request: hex32(request) }) },
-    });
+  #resetGuarded(check: () => boolean, phase: WaitPhase): () => boolean {
+    return () => {
+      if (this.#guardReset && this.#ops.checkForRst(this.#port)) {
+        this.requireReset('the PF was reset (RSTI/RSTD) during a request');
+        throw pfResetDuringWait(phase);
+      }
+      return check();
+    };
   }
-}
-
-const PHASE_TEXT: Record<WaitPhase, string> = {
-  lock: 'the mailbox lock (VFU)',
-  'pf-ack': 'the PF to take the message (PFACK)',
-  'pf-message': 'the reply (PFSTS)',
-};
-
-function describeLoss(word: number): string {
-  return messageId(word) === MsgId.PF_CONTROL_MSG
-    ? `PF control message ${hex32(word)} without clear-to-send`
-    : `PF NACK ${hex32(word)}: not clear-to-send`;
 }
 
 function positive(value: number | undefined, fallback: number, name: string): number {

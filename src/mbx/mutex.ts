@@ -1,11 +1,14 @@
 /**
  * A FIFO async mutex: one mailbox transaction at a time (reference §7.1, every ixgbevf transaction runs
  * under `mbx_lock`). Not re-entrant: code holding it must use the session it was given.
+ *
+ * The lock is handed from one holder straight to the next queued caller, so it never looks free while
+ * someone waits. A free mutex runs the caller's function at once (no promise chain to queue behind):
+ * every set-MAC takes it, and a free lock is the common case.
  */
 export class AsyncMutex {
-  #tail: Promise<void> = Promise.resolve();
   #held = false;
-  #waiting = 0;
+  readonly #queue: (() => void)[] = [];
 
   get locked(): boolean {
     return this.#held;
@@ -13,25 +16,25 @@ export class AsyncMutex {
 
   /** Number of callers queued behind the current holder. */
   get waiting(): number {
-    return this.#waiting;
+    return this.#queue.length;
   }
 
   run<T>(fn: () => Promise<T>): Promise<T> {
-    const previous = this.#tail;
-    let release!: () => void;
-    this.#tail = new Promise<void>((resolve) => {
-      release = resolve;
-    });
-    this.#waiting += 1;
-    return previous.then(async () => {
-      this.#waiting -= 1;
+    if (!this.#held) {
       this.#held = true;
-      try {
-        return await fn();
-      } finally {
-        this.#held = false;
-        release();
-      }
-    });
+      return this.#holding(fn);
+    }
+    return new Promise<void>((resolve) => this.#queue.push(resolve)).then(() => this.#holding(fn));
+  }
+
+  /** Runs `fn` with the lock held (already taken or handed over), then passes the lock on. */
+  async #holding<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } finally {
+      const next = this.#queue.shift();
+      if (next === undefined) this.#held = false;
+      else next();
+    }
   }
 }

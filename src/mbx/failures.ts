@@ -1,0 +1,59 @@
+/**
+ * The typed errors the mailbox raises, with their one-line causes and fix hints: a timeout, the PF's loss
+ * of clear-to-send, a PF reset during a request, a PF that keeps talking past the reply, and a request
+ * while the VF needs a reset. Kept apart from the transaction logic in mailbox.ts.
+ */
+import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
+import { MsgId } from '../hw/messages.js';
+import { hex32, messageId } from './codec.js';
+import type { WaitPhase } from './ops.js';
+
+const PHASE_TEXT: Record<WaitPhase, string> = {
+  lock: 'the mailbox lock (VFU)',
+  'pf-ack': 'the PF to take the message (PFACK)',
+  'pf-message': 'the reply (PFSTS)',
+};
+
+/** Why the PF's word means "not clear to send" (for the needs-reset reason). */
+export function describeLoss(word: number): string {
+  return messageId(word) === MsgId.PF_CONTROL_MSG
+    ? `PF control message ${hex32(word)} without clear-to-send`
+    : `PF NACK ${hex32(word)}: not clear-to-send`;
+}
+
+export function pfTimeout(phase: WaitPhase, timeoutMs: number, timeoutIsSticky: boolean): MailboxTimeoutError {
+  return new MailboxTimeoutError(`the PF did not answer within ${timeoutMs} ms (waiting for ${PHASE_TEXT[phase]})`, {
+    hint: timeoutIsSticky
+      ? 'is the PF driver loaded and its interface up? The VF must be reset before it is used again (igbvf rule)'
+      : 'is the PF driver loaded and its interface up? The next request is sent normally',
+    details: { phase, timeoutMs },
+  });
+}
+
+export function notClearToSend(request: number | undefined, word: number): ResetRequiredError {
+  return new ResetRequiredError(`the PF no longer considers the VF clear-to-send (${hex32(word)}): the VF must reset`, {
+    hint: 'reset the VF and re-apply its configuration (the daemon does this by itself); the PF dropped CTS after a PF reset, a trust change or a link-state change',
+    details: { word: hex32(word), ...(request === undefined ? {} : { request: hex32(request) }) },
+  });
+}
+
+export function pfResetDuringWait(phase: WaitPhase): ResetRequiredError {
+  return new ResetRequiredError('the PF was reset while the VF waited for it; the VF must reset', {
+    hint: 'reset the VF and re-apply its configuration (the daemon does this by itself)',
+    details: { phase },
+  });
+}
+
+export function needsResetFirst(request: number): ResetRequiredError {
+  return new ResetRequiredError('the VF must be reset before it can talk to the PF again (an earlier timeout or loss of clear-to-send)', {
+    hint: 'reset the VF (the daemon does this by itself); the PF forgot the VF configuration',
+    details: { request: hex32(request) },
+  });
+}
+
+export function unsolicitedFlood(request: number, last: number, skipped: number): ResetRequiredError {
+  return new ResetRequiredError(`the PF kept sending unsolicited words instead of answering ${hex32(request)}: the VF must reset`, {
+    hint: 'reset the VF; if it persists, check the PF kernel log (`dmesg`)',
+    details: { request: hex32(request), last: hex32(last), skipped },
+  });
+}
