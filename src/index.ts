@@ -17,6 +17,6 @@ export { messageName, MTU_MIN, MTU_MAX, VLAN_ID_MAX } from './hw/messages.js';
 export { PF_KERNEL_GENERATIONS, newestApiOfPfKernel, type PfKernelGeneration } from './hw/pf-kernel.js';
 export { renderRemedy, renderRemedies, type Remedy, type RemedyTarget } from './vf/nack.js';
 export { ALL_FAMILIES, familyByDeviceId, familyByModel, type FamilyDescriptor, type VfModel } from './hw/index.js';
-export type { Clock, IrqSource, RegisterIo } from './io.js';
+export type { Cancel, Clock, IrqSource, RegisterIo } from './io.js';
 export { createSimulatedVf, createSimulatedPf, parseSimSpec, VirtualClock } from './sim/index.js';
 export { VfioDevice } from './vfio/index.js';
