@@ -14,7 +14,7 @@ import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
 import { initialState } from './initial-state.js';
 import type { Logger } from './log.js';
-import { DaemonMetrics } from './metrics.js';
+import type { DaemonMetrics } from './metrics.js';
 import { MetricsServer, parseMetricsAddress, type MetricsAddress } from './metrics-server.js';
 import { ServiceNotifier, type NotifyFn } from './notify.js';
 import { OwnedVf } from './owned.js';
@@ -157,6 +157,8 @@ export class Daemon extends EventEmitter {
 
   /** The metrics endpoint (before any VF is touched: a port in use fails the start cleanly). */
   async #serveMetrics(address: MetricsAddress): Promise<void> {
+    // prom-client is loaded only for a daemon that serves metrics.
+    const { DaemonMetrics } = await import('./metrics.js');
     const metrics = new DaemonMetrics(() => [...this.vfs.values()]);
     this.#metrics = metrics;
     this.#metricsServer = new MetricsServer(metrics, this.options.logger);
