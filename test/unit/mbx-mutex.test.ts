@@ -31,6 +31,7 @@ describe('AsyncMutex', () => {
     const first = m.run(() => new Promise<void>((_, reject) => { release = () => reject(new Error('boom')); }));
     const second = m.run(async () => 'second');
     const third = m.run(async () => 'third');
+    await tick();
     assert.equal(m.locked, true);
     assert.equal(m.waiting, 2);
     release();
@@ -39,6 +40,15 @@ describe('AsyncMutex', () => {
     assert.equal(await third, 'third');
     assert.equal(m.locked, false);
     assert.equal(m.waiting, 0);
+  });
+
+  it('the function never starts inside run(): an interrupt handler that takes the lock is not re-entered', async () => {
+    const m = new AsyncMutex();
+    let started = false;
+    const p = m.run(async () => { started = true; });
+    assert.equal(started, false);
+    await p;
+    assert.equal(started, true);
   });
 
   it('a function that throws synchronously rejects its call and frees the lock', async () => {
