@@ -197,6 +197,10 @@ export class Mailbox {
           live();
           return this.#ops.checkForRst(this.#port);
         },
+        readStatus: () => {
+          live();
+          return this.#control.read();
+        },
         waitUntil: (check, budgetMs) => {
           live();
           return waitUntil(check, this.#clock.now() + budgetMs, {

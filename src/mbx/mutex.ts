@@ -3,9 +3,8 @@
  * under `mbx_lock`). Not re-entrant: code holding it must use the session it was given.
  *
  * The caller's function always starts in a later microtask, never inside run(), even when the lock is
- * free: the VF's interrupt handler takes the lock for its mailbox check, and starting that check inside
- * the interrupt dispatch changed the timing of the mailbox waits in the rig (measured: the median
- * set-MAC went from 17 to 22 register accesses). Keep it that way.
+ * free: the VF's interrupt handler takes the lock for its mailbox check, and that check must not run
+ * inside the interrupt dispatch, in front of the other listeners (the waiting request's among them).
  */
 export class AsyncMutex {
   #tail: Promise<void> = Promise.resolve();

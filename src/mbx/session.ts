@@ -53,6 +53,11 @@ export interface MailboxSession {
   readPending(count?: number): Promise<number[] | null>;
   /** check_for_rst: RSTI or RSTD shows (RSTD consumed). */
   checkForRst(): boolean;
+  /**
+   * One read of VFMAILBOX: the register with the read-to-clear bits seen so far (folded into the shadow,
+   * so a later checkForRst / readPending still sees them). Consumes nothing.
+   */
+  readStatus(): number;
   /** Timer-only wait for `check` (no state change, no timeout counted). False when the budget ran out. */
   waitUntil(check: () => boolean, budgetMs: number): Promise<boolean>;
 }

@@ -5,6 +5,7 @@
  * call; once a reset is needed nothing more is read, since every ACK would draw another bare NACK from a
  * Linux PF (§6.2), and VF_RESET flushes what is pending.
  */
+import { MbxBit } from '../hw/mailbox.js';
 import type { Mailbox, MailboxSession } from '../mbx/mailbox.js';
 import type { PfEventCheck } from './options.js';
 
@@ -13,6 +14,9 @@ const MAX_DRAIN_PER_CHECK = 4;
 
 export async function drainPfEvents(mbx: Mailbox, s: MailboxSession): Promise<PfEventCheck> {
   const result: PfEventCheck = { pfReset: false, messages: [] };
+  // The common case — an interrupt whose cause the request that was running has already handled (its
+  // PFACK or reply) — costs one register read: nothing of the PF's shows, nothing to do.
+  if ((s.readStatus() & (MbxBit.RSTI | MbxBit.RSTD | MbxBit.PFSTS)) === 0) return result;
   if (s.checkForRst()) {
     result.pfReset = true;
     mbx.requireReset('the PF was reset (RSTI/RSTD)');

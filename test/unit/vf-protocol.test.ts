@@ -478,6 +478,31 @@ describe('vf CTS loss, pings and recovery', () => {
     await rig.vf.getQueues();
   });
 
+  it('checkPfEvents() with nothing of the PF pending reads VFMAILBOX once and writes nothing (issue 15, target 1)', async () => {
+    const rig = vfRig('sim', { interrupts: false });
+    let reads = 0;
+    let writes = 0;
+    const regs = rig.sim.regs;
+    const vf = new (rig.vf.constructor as typeof import('../../src/vf/vf.js').Vf)({
+      regs: { read32: (o) => (reads++, regs.read32(o)), write32: (o, v) => (writes++, regs.write32(o, v)) },
+      irqs: rig.sim.irqs,
+      family: rig.sim.family,
+      clock: rig.clock,
+      interrupts: false,
+    });
+    rig.vf.close();
+    await vf.reset();
+    await vf.negotiateApi();
+    [reads, writes] = [0, 0];
+    assert.deepEqual(await vf.checkPfEvents(), { pfReset: false, messages: [] });
+    assert.deepEqual({ reads, writes }, { reads: 1, writes: 0 });
+    // With a PF word waiting, the check goes on and reads it (the one read kept PFSTS in the shadow).
+    await ixgbe(rig.sim.pf).setTrust(true);
+    await rig.sim.pf.idle();
+    assert.deepEqual(await vf.checkPfEvents(), { pfReset: true, messages: [0x00000100] });
+    vf.close();
+  });
+
   it('poll mode: checkPfEvents() finds the ping without CTS', async () => {
     const rig = await ready(vfRig('sim', { interrupts: false }));
     await ixgbe(rig.sim.pf).setTrust(true);
