@@ -110,7 +110,7 @@ const goals: Goal[] = [];
     goals.push({
       part: 7,
       goal: 'target 6: one daemon, 256 sim VFs: idle ≤ 0.01 CPU s / 10 s, RSS ≤ 32 KiB per VF, all re-applied ≤ 1 s after their PFs reset',
-      met: idle2.median <= 0.01 && perVf.median <= 32 && rec.max <= 1000,
+      met: idle1.median <= 0.01 && idle2.median <= 0.01 && perVf.median <= 32 && rec.max <= 1000,
       measured: `idle ${idle1.median.toFixed(2)} CPU s (first 10 s) / ${idle2.median.toFixed(2)} CPU s (next 10 s); RSS per VF ${perVf.median.toFixed(1)} KiB (lowest sample; ${perVfEnd?.median.toFixed(1)} KiB at the end); all re-applied in ${rec.median.toFixed(0)} ms median, ${rec.max.toFixed(0)} ms max of ${rec.runs}`,
     });
   }
