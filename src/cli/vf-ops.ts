@@ -146,6 +146,10 @@ export function infoOp(): VfOp {
     direct: async (s) => {
       const vf = s.handle.vf;
       const queues = await unlessNotSupported(() => vf.getQueues());
+      // One turn of the event loop before the counters are read: a reply that is already in when it is
+      // checked needs no wait, so a run of such requests never lets the loop dispatch the MSI-X deliveries
+      // already signalled on the eventfd, and `interrupts` would under-count them.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       return {
         ...describeVf(s.handle),
         permanentMac: vf.lastReset?.permanentMac ?? null,
