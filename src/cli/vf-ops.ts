@@ -146,10 +146,11 @@ export function infoOp(): VfOp {
     direct: async (s) => {
       const vf = s.handle.vf;
       const queues = await unlessNotSupported(() => vf.getQueues());
-      // One turn of the event loop before the counters are read: a reply that is already in when it is
-      // checked needs no wait, so a run of such requests never lets the loop dispatch the MSI-X deliveries
-      // already signalled on the eventfd, and `interrupts` would under-count them.
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      // Two immediates before the counters are read, so at least one poll phase of the event loop runs in
+      // between: a reply that is already in when it is checked needs no wait, so a run of such requests
+      // never lets the loop dispatch the MSI-X deliveries already signalled on the eventfd, and
+      // `interrupts` would under-count them. (One immediate set during the poll phase runs before the next.)
+      for (let turn = 0; turn < 2; turn += 1) await new Promise<void>((resolve) => setImmediate(resolve));
       return {
         ...describeVf(s.handle),
         permanentMac: vf.lastReset?.permanentMac ?? null,

@@ -172,11 +172,21 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
     };
 
     test('interrupt mode: the replies came with MSI-X interrupts', async (t) => {
-      const mark = traceMark();
-      const r = await cli(['info', VF0, '--json', '--verbose']);
-      const doc = checkInfo(r, mark);
-      t.diagnostic(`API ${doc.api}, queues ${JSON.stringify(doc.queues)}, counters ${JSON.stringify(doc.counters)}`);
-      assert.ok(doc.counters.interrupts > 0, JSON.stringify(doc.counters));
+      // The PF often answers before our first check (0.03 ms in the model's trace), and then no wait needs
+      // the interrupt: whether a delivery is counted before `info` ends is timing. Up to 5 runs (35
+      // replies): with MSI-X working, one of them counts a delivery; with it broken, none ever does.
+      let doc;
+      let r;
+      const seen = [];
+      for (let run = 0; run < 5; run += 1) {
+        const mark = traceMark();
+        r = await cli(['info', VF0, '--json', '--verbose']);
+        doc = checkInfo(r, mark);
+        seen.push(doc.counters);
+        if (doc.counters.interrupts > 0) break;
+      }
+      t.diagnostic(`API ${doc.api}, queues ${JSON.stringify(doc.queues)}, counters per run ${JSON.stringify(seen)}`);
+      assert.ok(doc.counters.interrupts > 0, JSON.stringify(seen));
       assert.match(r.stderr, /mbx VF→PF .*\[0x00000001\]/);
       const human = await cli(['info', VF0]);
       assert.equal(human.code, 0, show(human));
