@@ -33,7 +33,6 @@ export async function startEchoPeer(socketPath: string): Promise<EchoPeer> {
     const s = connect(socketPath, () => resolve(s));
     s.once('error', reject);
   });
-  sock.setNoDelay?.(true);
   const line = Buffer.from('{"op":"status"}\n');
   return {
     async pingPong(n: number): Promise<number[]> {

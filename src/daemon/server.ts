@@ -241,13 +241,13 @@ export class ControlServer {
     };
     /** Arms the idle timer (a full `idleMs` from now) when nothing is pending and the connection does not watch. */
     const armIdle = (): void => {
-      idleArmed = false;
+      stopIdle();
       if (socket.destroyed || this.#watchers.has(socket) || busy || queue.length > 0) return;
       idleArmed = true;
       idleTimer.refresh();
     };
     socket.once('close', () => {
-      idleArmed = false;
+      stopIdle();
       clearTimeout(idleTimer);
       this.#connections.delete(socket);
       const left = (this.#perUid.get(creds.uid) ?? 1) - 1;

@@ -372,7 +372,7 @@ export class Mailbox {
 
   #resetGuarded(check: () => boolean, phase: WaitPhase): () => boolean {
     return () => {
-      if (this.#guardReset && this.#ops.checkForRst(this.#port)) {
+      if (this.#ops.checkForRst(this.#port)) {
         this.requireReset('the PF was reset (RSTI/RSTD) during a request');
         throw pfResetDuringWait(phase);
       }
