@@ -12,6 +12,7 @@ import { sdNotify } from '../native.js';
 import type { ConfiguredState } from './config.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
+import { heapCompactor, HeapSettler } from './heap-settle.js';
 import { initialState } from './initial-state.js';
 import type { Logger } from './log.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -64,6 +65,11 @@ export interface DaemonOptions {
   metrics?: string | MetricsAddress;
   /** `--config`: per VF the desired-state fields the file sets; they override the state file's at start. */
   configured?: ReadonlyMap<string, ConfiguredState>;
+  /**
+   * Compacts the heap when a bring-up ends (heap-settle.ts). Default: heapCompactor(), which is active only
+   * when node runs with `--no-memory-reducer --expose-gc` (the units); null: never.
+   */
+  compactHeap?: (() => void) | null;
 }
 
 export class Daemon extends EventEmitter {
@@ -74,6 +80,7 @@ export class Daemon extends EventEmitter {
   #stopping: Promise<void> | null = null;
   #unhookSignals: (() => void) | null = null;
   #notifier: ServiceNotifier | null = null;
+  #heap: HeapSettler | null = null;
   #metrics: DaemonMetrics | null = null;
   #metricsServer: MetricsServer | null = null;
 
@@ -105,6 +112,7 @@ export class Daemon extends EventEmitter {
     // Our own observers first (not as 'event' listeners: those are the watchers').
     this.#metrics?.onEvent(event);
     this.#notifier?.onEvent(event);
+    this.#heap?.onEvent(event);
     this.emit('event', event);
   }
 
@@ -143,6 +151,8 @@ export class Daemon extends EventEmitter {
     });
     const notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), logger);
     this.#notifier = notifier;
+    const compact = this.options.compactHeap === undefined ? heapCompactor() : this.options.compactHeap;
+    if (compact !== null) this.#heap = new HeapSettler(this.vfs.keys(), compact, logger);
     for (const owned of this.vfs.values()) owned.start().catch(() => undefined);
     notifier.update();
     if (this.options.poll === true) {
@@ -277,6 +287,7 @@ export class Daemon extends EventEmitter {
   stop(reason = 'stopped'): Promise<void> {
     this.#stopping ??= (async () => {
       this.#notifier?.stopping();
+      this.#heap?.stop();
       if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
       for (const owned of this.vfs.values()) {
         try {

@@ -13,7 +13,7 @@ import type { OwnedVf } from './owned.js';
 export type NotifyFn = (message: string) => boolean;
 
 /** Event types that end a VF's first bring-up: it is up, or it failed (and waits for the PF), or it is gone. */
-const SETTLING: ReadonlySet<DaemonEvent['type']> = new Set(['recovered', 'waiting-for-pf', 'recovery-failed', 'released']);
+export const SETTLING: ReadonlySet<DaemonEvent['type']> = new Set(['recovered', 'waiting-for-pf', 'recovery-failed', 'released']);
 
 /** "2 VFs: 1 ready, 1 recovering, 0 failed; sim: ERR_PF_RESET_TIMEOUT": the STATUS= line. */
 export function statusLine(vfs: readonly OwnedVf[], stopping = false): string {

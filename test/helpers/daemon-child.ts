@@ -22,8 +22,9 @@ export class DaemonChild {
   #waiters: (() => void)[] = [];
   #partial = '';
 
-  constructor(args: string[]) {
-    this.#child = spawn(process.execPath, ['--import', 'tsx', main, 'daemon', ...args, '--log-format', 'json'], {
+  /** `nodeFlags`: node's own options before the script (as the systemd units pass IXGBEVF_NODE_FLAGS). */
+  constructor(args: string[], opts: { nodeFlags?: readonly string[] } = {}) {
+    this.#child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', main, 'daemon', ...args, '--log-format', 'json'], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { PATH: process.env.PATH ?? '' },

@@ -1,0 +1,182 @@
+/**
+ * heap-settle.ts: with V8's memory reducer off (the units' IXGBEVF_NODE_FLAGS), the daemon compacts its
+ * heap once each time the last busy VF settles — at start-up's end and after a wave of recoveries — and
+ * never while a VF is still coming up, never after stop(). The real daemon, started with the units' node
+ * flags, does it (logs `heap-compacted` after `ready` and after a PF reset), and without them does not.
+ */
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'node:test';
+import { unitNodeFlags } from '../../bench/daemon.js';
+import { DaemonClient } from '../../src/cli/client.js';
+import { heapCompactor, HeapSettler } from '../../src/daemon/heap-settle.js';
+import type { Logger } from '../../src/daemon/log.js';
+import type { DaemonEvent } from '../../src/daemon/owned-types.js';
+import { tempDir } from '../helpers/cli-daemon.js';
+import { DaemonChild } from '../helpers/daemon-child.js';
+
+function rig(vfs: string[]) {
+  const compactions: number[] = [];
+  const logs: { level: string; event: string; fields?: Record<string, unknown> }[] = [];
+  const queued: (() => void)[] = [];
+  let cancelled = 0;
+  let compactFn = (): void => {
+    compactions.push(1);
+  };
+  const logger: Logger = { log: (level, event, fields) => logs.push({ level, event, ...(fields === undefined ? {} : { fields }) }) };
+  const settler = new HeapSettler(vfs, () => compactFn(), logger, (fn) => {
+    queued.push(fn);
+    return { cancel: () => (cancelled += 1) };
+  });
+  const ev = (vf: string, type: DaemonEvent['type']): void => settler.onEvent({ type, vf, time: '' });
+  const drain = (): void => {
+    for (const fn of queued.splice(0)) fn();
+  };
+  return { settler, ev, drain, compactions, logs, queued, cancelled: () => cancelled, setCompact: (f: () => void) => (compactFn = f) };
+}
+
+test('compacts once when the last VF of start-up settles, after the current work (deferred)', () => {
+  const r = rig(['a', 'b', 'c']);
+  r.ev('a', 'recovered');
+  r.ev('b', 'waiting-for-pf');
+  assert.equal(r.queued.length, 0, 'c is still coming up');
+  r.ev('c', 'released');
+  assert.equal(r.queued.length, 1);
+  assert.equal(r.compactions.length, 0, 'not inside the event');
+  r.drain();
+  assert.equal(r.compactions.length, 1);
+  assert.equal(r.logs.at(-1)?.event, 'heap-compacted');
+  assert.equal(r.logs.at(-1)?.level, 'info');
+});
+
+test('events that neither start nor end work change nothing; a settled VF settling again does not compact again', () => {
+  const r = rig(['a']);
+  r.ev('a', 'link');
+  r.ev('a', 'pf-message');
+  assert.equal(r.queued.length, 0);
+  r.ev('a', 'recovered');
+  r.drain();
+  r.ev('a', 'recovered');
+  r.ev('a', 'reapply-failed');
+  assert.equal(r.queued.length, 0);
+  assert.equal(r.compactions.length, 1);
+});
+
+test('a recovery wave compacts once at its end, not per VF', () => {
+  const r = rig(['a', 'b']);
+  r.ev('a', 'recovered');
+  r.ev('b', 'recovered');
+  r.drain();
+  r.ev('a', 'pf-reset');
+  r.ev('b', 'recovering');
+  r.ev('a', 'recovering');
+  r.ev('a', 'recovered');
+  assert.equal(r.queued.length, 0, 'b is still recovering');
+  r.ev('b', 'recovery-failed');
+  r.drain();
+  assert.equal(r.compactions.length, 2);
+});
+
+test('a VF that becomes busy again before the deferred run: no compaction then, one at the end of the new work', () => {
+  const r = rig(['a']);
+  r.ev('a', 'recovered');
+  r.ev('a', 'pf-reset');
+  r.drain();
+  assert.equal(r.compactions.length, 0);
+  r.ev('a', 'recovered');
+  r.drain();
+  assert.equal(r.compactions.length, 1);
+});
+
+test('stop() cancels a pending compaction and ignores later events', () => {
+  const r = rig(['a']);
+  r.ev('a', 'recovered');
+  r.settler.stop();
+  assert.equal(r.cancelled(), 1);
+  r.drain();
+  r.ev('a', 'pf-reset');
+  r.ev('a', 'recovered');
+  r.drain();
+  assert.equal(r.compactions.length, 0);
+});
+
+test('a compaction that throws is logged as a warning and does not throw out of the daemon', () => {
+  const r = rig(['a']);
+  r.setCompact(() => {
+    throw new Error('no gc');
+  });
+  r.ev('a', 'recovered');
+  assert.doesNotThrow(() => r.drain());
+  assert.deepEqual(r.logs.map((l) => [l.level, l.event]), [['warn', 'heap-compact-failed']]);
+});
+
+test('heapCompactor: active only without the memory reducer and with gc exposed', () => {
+  let calls = 0;
+  const gc = (): void => {
+    calls += 1;
+  };
+  assert.equal(heapCompactor([], gc), null);
+  assert.equal(heapCompactor(['--no-memory-reducer'], undefined), null);
+  assert.equal(heapCompactor(['--expose-gc'], gc), null);
+  const compact = heapCompactor(['--no-memory-reducer', '--expose-gc'], gc);
+  assert.notEqual(compact, null);
+  compact!();
+  assert.equal(calls, 1);
+  // This test process runs with V8's defaults.
+  assert.equal(heapCompactor(), null);
+});
+
+async function daemonWith(nodeFlags: readonly string[]): Promise<{ child: DaemonChild; socket: string }> {
+  const dir = tempDir();
+  const stateDir = path.join(dir, 'state');
+  mkdirSync(stateDir, { mode: 0o700 });
+  const socket = path.join(dir, 'd.sock');
+  const child = new DaemonChild(['sim', 'sim:mtu=9000', '--socket', socket, '--state-dir', stateDir], { nodeFlags });
+  await child.waitLog((l) => l['event'] === 'ready' && l['vf'] === 'sim:mtu=9000');
+  await child.waitLog((l) => l['event'] === 'ready' && l['vf'] === 'sim');
+  return { child, socket };
+}
+
+test('the real daemon with the units\' node flags compacts after start-up and after a PF reset wave', { timeout: 60_000 }, async () => {
+  const flags = unitNodeFlags();
+  assert.ok(flags.includes('--no-memory-reducer') && flags.includes('--expose-gc'), `unit flags: ${flags.join(' ')}`);
+  const { child, socket } = await daemonWith(flags);
+  try {
+    const first = await child.waitLog((l) => l['event'] === 'heap-compacted');
+    assert.match(String(first['heapUsedMiB']), /^\d+\.\d->\d+\.\d$/);
+    const client = (await DaemonClient.connect(socket))!;
+    try {
+      await client.request('sim', { vf: 'sim', action: 'pf-reset' });
+      await child.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
+      await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== first);
+      assert.equal(child.logs.filter((l) => l['event'] === 'heap-compacted').length, 2);
+      // Still serving after its compactions.
+      const st = await client.request<{ vfs: { state: string }[] }>('status');
+      assert.deepEqual(st.vfs.map((v) => v.state), ['ready', 'ready']);
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  }
+});
+
+test('the real daemon with V8\'s defaults leaves the heap to V8 (no compaction of its own)', { timeout: 60_000 }, async () => {
+  const { child, socket } = await daemonWith([]);
+  try {
+    const client = (await DaemonClient.connect(socket))!;
+    try {
+      await client.request('sim', { vf: 'sim', action: 'pf-reset' });
+      await child.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
+      await client.request('status');
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  }
+  assert.equal(child.logs.filter((l) => l['event'] === 'heap-compacted').length, 0);
+});
