@@ -1,7 +1,7 @@
 /**
  * Starting the real daemon (`node dist/cli/main.js daemon …`) for parts 3, 5 and 7 the way the shipped
- * systemd unit starts it (its `Environment=` settings, read from scripts/ixgbevf.service), and reading its
- * /proc.
+ * systemd unit starts it (its `Environment=` settings and the node flags its ExecStart passes, read from
+ * scripts/ixgbevf.service), and reading its /proc.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -47,6 +47,15 @@ export function unitEnvironment(unitText: string): Record<string, string> {
   return env;
 }
 
+/**
+ * The node flags the units start the daemon with: their `IXGBEVF_NODE_FLAGS`, split on blanks as the
+ * unit's `/bin/sh -c '… exec node $IXGBEVF_NODE_FLAGS …'` splits it (no quoting inside the value).
+ */
+export function unitNodeFlags(unitPath = SERVICE_UNIT): string[] {
+  const value = unitEnvironment(readFileSync(unitPath, 'utf8'))['IXGBEVF_NODE_FLAGS'] ?? '';
+  return value.split(/\s+/).filter((f) => f !== '');
+}
+
 /** The environment of a bench daemon: ours, with the unit's `Environment=` settings over it (as systemd gives them). */
 export function daemonEnvironment(unitPath = SERVICE_UNIT): NodeJS.ProcessEnv {
   return { ...process.env, ...unitEnvironment(readFileSync(unitPath, 'utf8')) };
@@ -61,7 +70,7 @@ export interface RunningDaemon {
 
 /** Spawns a daemon owning `specs` (with the unit's environment) and waits until every VF is `ready` (status op over the socket). */
 export async function startDaemon(specs: string[], socket: string, extra: string[] = [], timeoutMs = 120_000): Promise<RunningDaemon> {
-  const child = spawn(process.execPath, [CLI, 'daemon', ...specs, '--socket', socket, ...extra], { cwd: ROOT, stdio: 'ignore', env: daemonEnvironment() });
+  const child = spawn(process.execPath, [...unitNodeFlags(), CLI, 'daemon', ...specs, '--socket', socket, ...extra], { cwd: ROOT, stdio: 'ignore', env: daemonEnvironment() });
   const pid = child.pid!;
   let exited = false;
   const exit = new Promise<void>((r) => child.on('exit', () => { exited = true; r(); }));

@@ -3,16 +3,18 @@
  * from a config file (no VF in ExecStart: an admin never edits it), do not restart into a bad config
  * (exit 2), pass `systemd-analyze verify` where systemd is installed; the config example in
  * docs/daemon.md passes the daemon's validator. Both units give the daemon the same environment
- * (NODE_OPTIONS capping V8's young generation), which Node accepts, and which is exactly what the bench's
- * daemons run with (bench/daemon.ts reads it from the unit; its reader follows systemd.exec(5)).
+ * (NODE_OPTIONS capping V8's young generation; IXGBEVF_NODE_FLAGS, node's own flags, which ExecStart's
+ * shell passes to node with the ixgbevf it finds on PATH — run here with a fake node and bin), which Node
+ * accepts, and which is exactly what the bench's daemons run with (bench/daemon.ts reads it from the unit;
+ * its reader follows systemd.exec(5)).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { daemonEnvironment, SERVICE_UNIT, unitEnvironment } from '../../bench/daemon.js';
+import { daemonEnvironment, SERVICE_UNIT, unitEnvironment, unitNodeFlags } from '../../bench/daemon.js';
 import { parseConfig } from '../../src/daemon/config.js';
 import { tempDir } from '../helpers/cli-daemon.js';
 
@@ -35,7 +37,7 @@ for (const unit of units) {
     assert.deepEqual(d.get('NotifyAccess'), ['main']);
     const exec = d.get('ExecStart')!;
     assert.equal(exec.length, 1);
-    assert.match(exec[0]!, /ixgbevf daemon --config \/etc\/ixgbevf\/(daemon|%i)\.json/);
+    assert.match(exec[0]!, /"\$\$bin" daemon --config \/etc\/ixgbevf\/(daemon|%i)\.json/);
     assert.doesNotMatch(exec[0]!, /[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/, 'no VF in ExecStart');
     assert.deepEqual(d.get('RestartPreventExitStatus'), ['2']);
     assert.ok(d.get('RestrictAddressFamilies')![0]!.split(' ').includes('AF_UNIX'), 'AF_UNIX for the notify and control sockets');
@@ -79,6 +81,58 @@ test('Node accepts the units\' NODE_OPTIONS (a V8 flag it does not allow there w
   // The check can fail: a flag Node refuses in NODE_OPTIONS.
   const bad = spawnSync(process.execPath, ['-e', '0'], { env: { PATH: process.env.PATH, NODE_OPTIONS: '--no-memory-reducer' }, encoding: 'utf8', timeout: 30_000 });
   assert.notEqual(bad.status, 0);
+});
+
+/** What systemd hands /bin/sh for the unit's ExecStart (`$$` is a literal `$`, %i the instance name). */
+function execStartScript(unit: string, instance = 'site'): string {
+  const exec = directives(readFileSync(path.join(root, 'scripts', unit), 'utf8')).get('ExecStart')![0]!;
+  const m = /^\/bin\/sh -c '([^']*)'$/.exec(exec);
+  assert.ok(m !== null, `ExecStart is /bin/sh -c '…': ${exec}`);
+  return m[1]!.replaceAll('$$', '$').replaceAll('%i', instance);
+}
+
+/** A PATH with a fake `node` that prints its PID and then its arguments one per line, and optionally a fake `ixgbevf`. */
+function fakePath(withBin: boolean): string {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'node'), '#!/bin/sh\necho "pid=$$"\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
+  if (withBin) writeFileSync(path.join(dir, 'ixgbevf'), '#!/bin/sh\nexit 99\n', { mode: 0o755 });
+  return dir;
+}
+
+for (const [unit, args] of [
+  ['ixgbevf.service', ['daemon', '--config', '/etc/ixgbevf/daemon.json', '--state-dir', '/var/lib/ixgbevf']],
+  ['ixgbevf@.service', ['daemon', '--config', '/etc/ixgbevf/site.json', '--socket', '/run/ixgbevf/site.sock', '--state-dir', '/var/lib/ixgbevf/site']],
+] as const) {
+  test(`${unit}: ExecStart runs node with IXGBEVF_NODE_FLAGS on the ixgbevf found on PATH, in the same process`, () => {
+    const env = unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
+    const dir = fakePath(true);
+    const r = spawnSync('/bin/sh', ['-c', execStartScript(unit)], { env: { ...env, PATH: dir }, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.stderr, '');
+    assert.equal(r.status, 0);
+    const flags = env['IXGBEVF_NODE_FLAGS']!.split(' ');
+    assert.deepEqual(r.stdout.trimEnd().split('\n'), [`pid=${r.pid}`, ...flags, path.join(dir, 'ixgbevf'), ...args], 'exec: node has the shell\'s PID');
+  });
+
+  test(`${unit}: ExecStart without ixgbevf on PATH exits 2 (no restart loop) and says so`, () => {
+    const env = unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
+    const r = spawnSync('/bin/sh', ['-c', execStartScript(unit)], { env: { ...env, PATH: fakePath(false) }, encoding: 'utf8', timeout: 30_000 });
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^ixgbevf: not found on PATH \(/);
+    assert.equal(r.stdout, '');
+  });
+}
+
+test('both units start node without V8\'s memory reducer, with gc exposed, the same way; node accepts the flags', () => {
+  for (const env of environments) assert.equal(env['IXGBEVF_NODE_FLAGS'], '--no-memory-reducer --expose-gc --compact-on-every-full-gc');
+  const flags = environments[0]!['IXGBEVF_NODE_FLAGS']!.split(' ');
+  const script = path.join(tempDir(), 'probe.js');
+  writeFileSync(script, 'process.stdout.write(typeof gc + " " + process.execArgv.join(" "));\n');
+  const r = spawnSync(process.execPath, [...flags, script], { env: { PATH: process.env.PATH, ...environments[0] }, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, `function ${flags.join(' ')}`);
+  assert.deepEqual(unitNodeFlags(), flags, 'the bench passes the same flags');
+  assert.deepEqual(unitNodeFlags(path.join(root, 'scripts', 'ixgbevf@.service')), flags);
 });
 
 test('the bench starts its daemons with ixgbevf.service\'s environment', () => {
