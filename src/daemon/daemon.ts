@@ -241,6 +241,7 @@ export class Daemon extends EventEmitter {
    * state-changing request is logged (`audit`, info) with the caller, the change and the PF's answer.
    */
   async handle(req: Exclude<Request, { op: 'watch' }>, caller: Caller = null): Promise<unknown> {
+    this.#heap?.requestStarted();
     try {
       const result = await this.#handleExplained(req);
       if (isMutating(req)) {
@@ -254,6 +255,8 @@ export class Daemon extends EventEmitter {
         this.#audit(req, caller, { ok: false, code: e.code, error: e.message, pfReply: (e.details as { reply?: unknown } | undefined)?.reply ?? undefined });
       }
       throw err;
+    } finally {
+      this.#heap?.requestEnded();
     }
   }
 

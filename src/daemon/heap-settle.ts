@@ -4,9 +4,11 @@
  * with one to three full collections about 8 s after the last one: CPU spent in what is otherwise an idle
  * daemon (BENCHMARKS.md, target 6). The shipped units start node without the reducer and with `gc`
  * exposed (their `IXGBEVF_NODE_FLAGS`); the daemon then compacts the heap itself, once, right after the
- * last VF of a bring-up settles, in the same burst of work. Without those flags (`ixgbevf daemon` run by
- * hand, or an embedding program) V8's reducer does the job and this does nothing.
+ * last VF of a bring-up settles, and after a burst of requests that grew the heap, at the end of the
+ * burst of work that made the garbage. Without those flags (`ixgbevf daemon` run by hand, or an embedding
+ * program) V8's reducer does the job and this does nothing.
  */
+import { getHeapStatistics } from 'node:v8';
 import type { Logger } from './log.js';
 import { SETTLING } from './notify.js';
 import type { DaemonEvent } from './owned-types.js';
@@ -30,9 +32,32 @@ export function heapCompactor(execArgv: readonly string[] = process.execArgv, gc
   };
 }
 
-/** Runs `compact` once every time the last busy VF settles (start-up's READY, the end of a recovery wave). */
+/**
+ * Committed heap growth since the last compaction after which a burst of requests ends with one (bytes).
+ * A burst of set-macs on 256 VFs, each with its state save, grows it by 1.5–2 MiB; a single request by
+ * kilobytes, so a client sending one request after another does not cause a compaction each time.
+ */
+export const HEAP_GROWTH_BEFORE_COMPACT = 1024 * 1024;
+
+export interface HeapSettlerOptions {
+  /** Runs `fn` after the current work (default: setImmediate), so replies and notifications go first. */
+  defer?: (fn: () => void) => { cancel(): void };
+  /** Committed heap in bytes (default: V8's total_heap_size). */
+  heapSize?: () => number;
+}
+
+/**
+ * Runs `compact` when the daemon's work ends: every time the last busy VF settles (start-up's READY, the
+ * end of a recovery wave), and when the last request in flight has been answered and the heap has grown
+ * by HEAP_GROWTH_BEFORE_COMPACT since the last compaction. Never while a VF is coming up or a request
+ * runs (checked again when the deferred run comes).
+ */
 export class HeapSettler {
   readonly #busy: Set<string>;
+  readonly #defer: (fn: () => void) => { cancel(): void };
+  readonly #heapSize: () => number;
+  #inFlight = 0;
+  #baseline: number;
   #pending: { cancel(): void } | null = null;
   #stopped = false;
 
@@ -40,10 +65,12 @@ export class HeapSettler {
     vfs: Iterable<string>,
     private readonly compact: CompactFn,
     private readonly logger: Logger,
-    /** Runs `fn` after the current work (default: setImmediate), so replies and notifications go first. */
-    private readonly defer: (fn: () => void) => { cancel(): void } = deferImmediate,
+    options: HeapSettlerOptions = {},
   ) {
     this.#busy = new Set(vfs);
+    this.#defer = options.defer ?? deferImmediate;
+    this.#heapSize = options.heapSize ?? committedHeap;
+    this.#baseline = this.#heapSize();
   }
 
   /** Feed every daemon event here (after the notifier, so READY=1 is on its way first). */
@@ -52,7 +79,19 @@ export class HeapSettler {
     const wasBusy = this.#busy.size > 0;
     if (SETTLING.has(event.type)) this.#busy.delete(event.vf);
     else if (BUSY.has(event.type)) this.#busy.add(event.vf);
-    if (wasBusy && this.#busy.size === 0 && this.#pending === null) this.#pending = this.defer(() => this.#run());
+    if (wasBusy && this.#busy.size === 0) this.#schedule();
+  }
+
+  /** A client's request begins. */
+  requestStarted(): void {
+    this.#inFlight += 1;
+  }
+
+  /** A client's request has been answered (or failed). */
+  requestEnded(): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    if (this.#stopped || !this.#isQuiet()) return;
+    if (this.#heapSize() - this.#baseline >= HEAP_GROWTH_BEFORE_COMPACT) this.#schedule();
   }
 
   /** The daemon stops: no compaction after this. */
@@ -62,9 +101,17 @@ export class HeapSettler {
     this.#pending = null;
   }
 
+  #isQuiet(): boolean {
+    return this.#busy.size === 0 && this.#inFlight === 0;
+  }
+
+  #schedule(): void {
+    if (this.#pending === null) this.#pending = this.#defer(() => this.#run());
+  }
+
   #run(): void {
     this.#pending = null;
-    if (this.#stopped || this.#busy.size > 0) return;
+    if (this.#stopped || !this.#isQuiet()) return;
     const before = process.memoryUsage();
     const t0 = process.hrtime.bigint();
     try {
@@ -72,6 +119,8 @@ export class HeapSettler {
     } catch (err) {
       this.logger.log('warn', 'heap-compact-failed', { error: (err as Error).message });
       return;
+    } finally {
+      this.#baseline = this.#heapSize();
     }
     const after = process.memoryUsage();
     this.logger.log('info', 'heap-compacted', {
@@ -80,6 +129,10 @@ export class HeapSettler {
       rssMiB: `${mib(before.rss)}->${mib(after.rss)}`,
     });
   }
+}
+
+function committedHeap(): number {
+  return getHeapStatistics().total_heap_size;
 }
 
 function mib(bytes: number): string {

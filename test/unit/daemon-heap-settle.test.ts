@@ -1,7 +1,8 @@
 /**
  * heap-settle.ts: with V8's memory reducer off (the units' IXGBEVF_NODE_FLAGS), the daemon compacts its
  * heap once each time the last busy VF settles — at start-up's end and after a wave of recoveries — and
- * never while a VF is still coming up, never after stop(). The real daemon, started with the units' node
+ * at the end of a burst of requests that grew the heap; never while a VF is still coming up or a request
+ * runs, never after stop(). The real daemon, started with the units' node
  * flags, does it (logs `heap-compacted` after `ready` and after a PF reset), and without them does not.
  */
 import assert from 'node:assert/strict';
@@ -10,7 +11,7 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { unitNodeFlags } from '../../bench/daemon.js';
 import { DaemonClient } from '../../src/cli/client.js';
-import { heapCompactor, HeapSettler } from '../../src/daemon/heap-settle.js';
+import { HEAP_GROWTH_BEFORE_COMPACT, heapCompactor, HeapSettler } from '../../src/daemon/heap-settle.js';
 import type { Logger } from '../../src/daemon/log.js';
 import type { DaemonEvent } from '../../src/daemon/owned-types.js';
 import { tempDir } from '../helpers/cli-daemon.js';
@@ -25,15 +26,19 @@ function rig(vfs: string[]) {
     compactions.push(1);
   };
   const logger: Logger = { log: (level, event, fields) => logs.push({ level, event, ...(fields === undefined ? {} : { fields }) }) };
-  const settler = new HeapSettler(vfs, () => compactFn(), logger, (fn) => {
-    queued.push(fn);
-    return { cancel: () => (cancelled += 1) };
+  let heap = 10 * 1024 * 1024;
+  const settler = new HeapSettler(vfs, () => compactFn(), logger, {
+    defer: (fn) => {
+      queued.push(fn);
+      return { cancel: () => (cancelled += 1) };
+    },
+    heapSize: () => heap,
   });
   const ev = (vf: string, type: DaemonEvent['type']): void => settler.onEvent({ type, vf, time: '' });
   const drain = (): void => {
     for (const fn of queued.splice(0)) fn();
   };
-  return { settler, ev, drain, compactions, logs, queued, cancelled: () => cancelled, setCompact: (f: () => void) => (compactFn = f) };
+  return { settler, ev, drain, compactions, logs, queued, cancelled: () => cancelled, setCompact: (f: () => void) => (compactFn = f), grow: (bytes: number) => (heap += bytes) };
 }
 
 test('compacts once when the last VF of start-up settles, after the current work (deferred)', () => {
@@ -87,6 +92,49 @@ test('a VF that becomes busy again before the deferred run: no compaction then, 
   r.ev('a', 'recovered');
   r.drain();
   assert.equal(r.compactions.length, 1);
+});
+
+test('a burst of requests that grew the heap by HEAP_GROWTH_BEFORE_COMPACT ends with one compaction; smaller growth does not', () => {
+  const r = rig(['a']);
+  r.ev('a', 'recovered');
+  r.drain();
+  assert.equal(r.compactions.length, 1);
+  // One request after another, each growing the heap a little: no compaction until the growth is reached.
+  for (let i = 0; i < 3; i++) {
+    r.settler.requestStarted();
+    r.grow(HEAP_GROWTH_BEFORE_COMPACT / 4);
+    r.settler.requestEnded();
+  }
+  assert.equal(r.queued.length, 0);
+  // A burst: requests overlap; only the last one's end counts.
+  r.settler.requestStarted();
+  r.settler.requestStarted();
+  r.grow(HEAP_GROWTH_BEFORE_COMPACT / 2);
+  r.settler.requestEnded();
+  assert.equal(r.queued.length, 0, 'one request still runs');
+  r.settler.requestEnded();
+  assert.equal(r.queued.length, 1);
+  r.drain();
+  assert.equal(r.compactions.length, 2);
+  // The baseline is the heap after that compaction.
+  r.settler.requestStarted();
+  r.settler.requestEnded();
+  assert.equal(r.queued.length, 0);
+});
+
+test('a request that begins before the deferred compaction runs puts it off; requests while a VF comes up never compact', () => {
+  const r = rig(['a']);
+  r.settler.requestStarted();
+  r.grow(2 * HEAP_GROWTH_BEFORE_COMPACT);
+  r.settler.requestEnded();
+  assert.equal(r.queued.length, 0, 'a is still coming up');
+  r.ev('a', 'recovered');
+  r.settler.requestStarted();
+  r.drain();
+  assert.equal(r.compactions.length, 0, 'a request runs');
+  r.settler.requestEnded();
+  r.drain();
+  assert.equal(r.compactions.length, 1, 'the heap had grown: compacted when the request ended');
 });
 
 test('stop() cancels a pending compaction and ignores later events', () => {
