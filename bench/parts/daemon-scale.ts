@@ -8,7 +8,7 @@
  *     starting 1 s after the set-MACs, the second right after it (steady state);
  *   - RSS per VF: (RSS of this daemon − RSS of a 1-VF daemon of the same age) / (N − 1), at the end and
  *     at the lowest and highest of the per-second samples (the highest is before V8's memory reducer);
- *   both daemons run with the environment of scripts/ixgbevf.service (bench/daemon.ts), as users get it;
+ *   both daemons run with the environment and node flags of scripts/ixgbevf.service (bench/daemon.ts), as users get them;
  *   - recovery: the `sim` op `pf-reset` sent for every VF over one connection (32 in flight, the
  *     daemon's per-connection limit); time from the
  *     first request until the status op shows every VF `ready` with its `recoveries` count raised
