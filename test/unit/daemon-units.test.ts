@@ -135,6 +135,14 @@ test('both units start node without V8\'s memory reducer, with gc exposed, the s
   assert.deepEqual(unitNodeFlags(path.join(root, 'scripts', 'ixgbevf@.service')), flags);
 });
 
+test('both units pin glibc\'s malloc thresholds the same way, and node runs with them', () => {
+  for (const env of environments) assert.equal(env['GLIBC_TUNABLES'], 'glibc.malloc.trim_threshold=131072:glibc.malloc.mmap_threshold=131072');
+  const r = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.env.GLIBC_TUNABLES))'], { env: { PATH: process.env.PATH, ...environments[0] }, encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.stderr, '');
+  assert.equal(r.status, 0);
+  assert.equal(r.stdout, environments[0]!['GLIBC_TUNABLES']);
+});
+
 test('the bench starts its daemons with ixgbevf.service\'s environment', () => {
   assert.equal(SERVICE_UNIT, path.join(root, 'scripts', 'ixgbevf.service'));
   const env = daemonEnvironment();
