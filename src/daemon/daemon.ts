@@ -66,8 +66,9 @@ export interface DaemonOptions {
   /** `--config`: per VF the desired-state fields the file sets; they override the state file's at start. */
   configured?: ReadonlyMap<string, ConfiguredState>;
   /**
-   * Compacts the heap when a bring-up ends (heap-settle.ts). Default: heapCompactor(), which is active only
-   * when node runs with `--no-memory-reducer --expose-gc` (the units); null: never.
+   * Compacts the heap when the daemon's work ends: a bring-up or recovery wave, a burst of requests
+   * (heap-settle.ts). Default: heapCompactor(), which is active only when node runs with
+   * `--no-memory-reducer --expose-gc` (the units); null: never.
    */
   compactHeap?: (() => void) | null;
 }
