@@ -65,12 +65,6 @@ export interface DaemonOptions {
   metrics?: string | MetricsAddress;
   /** `--config`: per VF the desired-state fields the file sets; they override the state file's at start. */
   configured?: ReadonlyMap<string, ConfiguredState>;
-  /**
-   * Compacts the heap when the daemon's work ends: a bring-up or recovery wave, a burst of requests
-   * (heap-settle.ts). Default: heapCompactor(), which is active only when node runs with
-   * `--no-memory-reducer --expose-gc` (the units); null: never.
-   */
-  compactHeap?: (() => void) | null;
 }
 
 export class Daemon extends EventEmitter {
@@ -152,7 +146,8 @@ export class Daemon extends EventEmitter {
     });
     const notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), logger);
     this.#notifier = notifier;
-    const compact = this.options.compactHeap === undefined ? heapCompactor() : this.options.compactHeap;
+    // Only when node runs without V8's memory reducer (the units' flags): heap-settle.ts.
+    const compact = heapCompactor();
     if (compact !== null) this.#heap = new HeapSettler(this.vfs.keys(), compact, logger);
     for (const owned of this.vfs.values()) owned.start().catch(() => undefined);
     notifier.update();

@@ -73,7 +73,7 @@ export const TEMP_FILE_RE = /^\.[^/]+\.json\.tmp-\d+-\d+-[0-9a-f]{12}$/;
  * metadata needed to read it back) is on stable storage, as write + fdatasync would, in one thread-pool
  * round trip instead of two.
  */
-export const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_DSYNC;
+const WRITE_FLAGS = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_DSYNC;
 const READ_FLAGS = fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
 /** Largest state file read (a full one is a few KiB). */
 const MAX_STATE_BYTES = 256 * 1024;
@@ -141,7 +141,7 @@ export class StateStore {
   }
 
   fileFor(vf: string): string {
-    return path.join(this.dir, `${encodeURIComponent(vf)}.json`);
+    return path.join(this.dir, fileNameOf(vf));
   }
 
   /**
@@ -255,21 +255,27 @@ export class StateStore {
    * the temp file removed.
    */
   async save(vf: string, desired: DesiredState, revision = 0): Promise<void> {
-    const name = path.basename(this.fileFor(vf));
+    const name = fileNameOf(vf);
     const doc: StateFile = { version: 1, vf, revision, desired };
     const data = Buffer.from(`${JSON.stringify(doc, null, 2)}\n`, 'utf8');
     const replace = this.#replace;
     if (replace === null) return this.#dir.use((dirFd) => this.#saveWithFs(dirFd, name, data));
-    return this.#dir.use(async (dirFd) => {
-      for (let attempt = 0; ; attempt += 1) {
-        try {
-          // One thread-pool job: openat O_EXCL|O_NOFOLLOW 0600, write, fdatasync, close, renameat, fsync(dir).
-          return await replace(dirFd, this.#tempName(name), name, data);
-        } catch (err) {
-          if (!isTakenTempName(err) || attempt >= 100) throw err;
-        }
+    // One thread-pool job: openat O_EXCL|O_NOFOLLOW 0600, write, fdatasync, close, renameat, fsync(dir).
+    return this.#dir.use((dirFd) => this.#withFreshTempName(name, (temp) => replace(dirFd, temp, name, data)));
+  }
+
+  /**
+   * Runs `create` with a new temp name for `name` until one is not taken (EEXIST from the exclusive
+   * open: a leftover of a killed daemon with the same pid), at most 100 times; any other failure rejects.
+   */
+  async #withFreshTempName<T>(name: string, create: (tempName: string) => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await create(this.#tempName(name));
+      } catch (err) {
+        if (!isTakenTempName(err) || attempt >= 100) throw err;
       }
-    });
+    }
   }
 
   /**
@@ -287,7 +293,10 @@ export class StateStore {
    */
   async #saveWithFs(dirFd: number, name: string, data: Buffer): Promise<void> {
     const file = path.join(this.dir, name);
-    const { tmp, fh } = await this.#createTemp(name);
+    const { tmp, fh } = await this.#withFreshTempName(name, async (temp) => {
+      const tempPath = path.join(this.dir, temp);
+      return { tmp: tempPath, fh: await fsp.open(tempPath, WRITE_FLAGS, 0o600) };
+    });
     let closed: Promise<void> | null = null;
     let renamed = false;
     try {
@@ -309,21 +318,15 @@ export class StateStore {
     await fsync(dirFd);
   }
 
-  async #createTemp(name: string): Promise<{ tmp: string; fh: fsp.FileHandle }> {
-    for (let attempt = 0; ; attempt += 1) {
-      const tmp = path.join(this.dir, this.#tempName(name));
-      try {
-        return { tmp, fh: await fsp.open(tmp, WRITE_FLAGS, 0o600) };
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 100) throw err;
-      }
-    }
-  }
-
   /** Waits for the saves in flight, then closes the directory fd (a later save opens it again). */
   async close(): Promise<void> {
     await this.#dir.close();
   }
+}
+
+/** A VF's state file name in the state directory. */
+function fileNameOf(vf: string): string {
+  return `${encodeURIComponent(vf)}.json`;
 }
 
 /** EEXIST from creating the temp file: that name is taken (try the next one). */

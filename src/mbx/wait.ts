@@ -27,12 +27,15 @@ export interface WaitOptions {
   readonly onWakeup?: (byInterrupt: boolean) => void;
 }
 
+/** A clock's one-shot timer (io.ts timerOf). */
+type Timer = (ms: number, fire: () => void) => Cancel;
+
 /**
  * One round: resolves true at the next interrupt, false when the `ms` timer fires, whichever comes
  * first; the other one is cancelled before the promise settles, so nothing of the round stays behind
  * (no timer, no listener). One promise per round, no AbortController (they were ~20% of a set-MAC's CPU).
  */
-function nextWakeup(clock: Clock, irqs: IrqSource | null, ms: number): Promise<boolean> {
+function nextWakeup(timer: Timer, irqs: IrqSource | null, ms: number): Promise<boolean> {
   return new Promise<boolean>((resolve) => {
     let cancelIrq: Cancel | undefined;
     let cancelTimer: Cancel | undefined;
@@ -49,7 +52,7 @@ function nextWakeup(clock: Clock, irqs: IrqSource | null, ms: number): Promise<b
       cancelIrq?.();
       resolve(false);
     };
-    cancelTimer = clock.after === undefined ? timerOf(clock)(ms, fire) : clock.after(ms, fire);
+    cancelTimer = timer(ms, fire);
   });
 }
 
@@ -76,6 +79,7 @@ export function waitUntil(check: () => boolean, deadline: number, opts: WaitOpti
 /** waitUntil once the first check failed: rounds of nextWakeup until the check holds or the deadline. */
 async function waitRounds(check: () => boolean, deadline: number, opts: WaitOptions): Promise<boolean> {
   const irqs = opts.irqs === noIrqs ? null : opts.irqs;
+  const timer = timerOf(opts.clock); // once per wait, not per round
   let irqStreak = 0;
   for (;;) {
     const remaining = deadline - opts.clock.now();
@@ -84,9 +88,9 @@ async function waitRounds(check: () => boolean, deadline: number, opts: WaitOpti
     let byInterrupt: boolean;
     if (irqStreak >= MAX_IRQ_WAKEUPS_WITHOUT_TIMER) {
       irqStreak = 0;
-      byInterrupt = await nextWakeup(opts.clock, null, ms);
+      byInterrupt = await nextWakeup(timer, null, ms);
     } else {
-      byInterrupt = await nextWakeup(opts.clock, irqs, ms);
+      byInterrupt = await nextWakeup(timer, irqs, ms);
       irqStreak = byInterrupt ? irqStreak + 1 : 0;
     }
     opts.onWakeup?.(byInterrupt);
