@@ -29,6 +29,24 @@ function realReplace(): ReplaceFile {
   return real;
 }
 
+/**
+ * The addon's replace, held at its start until release(): `fd()` is the directory fd the held call got
+ * (-1 before it came), still open when the call goes on (fstat throws EBADF otherwise).
+ */
+function heldReplace(): { replaceFile: ReplaceFile; release(): void; fd(): number } {
+  const real = realReplace();
+  let release!: () => void;
+  const gate = new Promise<void>((r) => (release = r));
+  let heldFd = -1;
+  const replaceFile: ReplaceFile = async (fd, temp, final, data) => {
+    heldFd = fd;
+    await gate;
+    fstatSync(fd);
+    return real(fd, temp, final, data);
+  };
+  return { replaceFile, release, fd: () => heldFd };
+}
+
 interface Call {
   fd: number;
   temp: string;
@@ -93,19 +111,14 @@ test('with the addon, a save is one replaceFileDurably call on the state directo
 });
 
 test('a save resolves only once its replaceFileDurably call has (persisted: true never comes earlier)', async () => {
-  const real = realReplace();
   const dir = freshStateDir();
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  const store = new StateStore(dir, { replaceFile: async (fd, temp, final, data) => {
-    await gate;
-    return real(fd, temp, final, data);
-  } });
+  const held = heldReplace();
+  const store = new StateStore(dir, { replaceFile: held.replaceFile });
   let resolved = false;
   const saving = store.save('sim', emptyState(), 1).then(() => (resolved = true));
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(resolved, false);
-  release();
+  held.release();
   await saving;
   assert.equal(resolved, true);
   assert.equal(JSON.parse(readFileSync(store.fileFor('sim'), 'utf8')).revision, 1);
@@ -154,24 +167,16 @@ test('concurrent saves of 8 VFs through the real primitive: each file complete, 
 });
 
 test('close() waits for a save in flight before closing the directory fd; a later save opens it again', async () => {
-  const real = realReplace();
   const dir = freshStateDir();
-  let release!: () => void;
-  const gate = new Promise<void>((r) => (release = r));
-  let heldFd = -1;
-  const store = new StateStore(dir, { replaceFile: async (fd, temp, final, data) => {
-    heldFd = fd;
-    await gate;
-    fstatSync(fd); // still open: throws EBADF otherwise
-    return real(fd, temp, final, data);
-  } });
+  const held = heldReplace();
+  const store = new StateStore(dir, { replaceFile: held.replaceFile });
   const saving = store.save('sim', emptyState(), 1);
-  while (heldFd < 0) await new Promise((r) => setImmediate(r));
+  while (held.fd() < 0) await new Promise((r) => setImmediate(r));
   let closed = false;
   const closing = store.close().then(() => (closed = true));
   for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
   assert.equal(closed, false, 'close() waits for the save');
-  release();
+  held.release();
   await saving;
   await closing;
   assert.equal(JSON.parse(readFileSync(store.fileFor('sim'), 'utf8')).revision, 1);
