@@ -19,8 +19,8 @@ namespace ixv {
 namespace {
 
 // A name inside the directory: one path component, so that the fd alone decides where the file
-// is (no '/' to walk elsewhere, no '.' or '..' to name the directory or its parent).
-void CheckName(Napi::Env env, const Napi::Value& v, const char* what) {
+// is (no '/' to walk elsewhere, no '.' or '..' to name the directory or its parent). Returns it.
+std::string CheckedName(Napi::Env env, const Napi::Value& v, const char* what) {
   if (!v.IsString()) {
     ThrowType(env, std::string("The \"") + what + "\" argument must be of type string");
   }
@@ -35,6 +35,7 @@ void CheckName(Napi::Env env, const Napi::Value& v, const char* what) {
     e.Set("code", "ERR_INVALID_ARG_VALUE");
     throw e;
   }
+  return name;
 }
 
 class ReplaceWork : public Napi::AsyncWorker {
@@ -122,10 +123,8 @@ Napi::Value ReplaceFileDurably(const Napi::CallbackInfo& info) {
   Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
   try {
     const int dirFd = static_cast<int>(ArgInteger(info, 0, "dirFd", 0, 2147483647));
-    CheckName(env, info[1], "tempName");
-    CheckName(env, info[2], "finalName");
-    std::string temp = info[1].As<Napi::String>().Utf8Value();
-    std::string final = info[2].As<Napi::String>().Utf8Value();
+    std::string temp = CheckedName(env, info[1], "tempName");
+    std::string final = CheckedName(env, info[2], "finalName");
     if (temp == final) {
       Napi::TypeError e = Napi::TypeError::New(env, "The \"tempName\" argument must differ from \"finalName\"");
       e.Set("code", "ERR_INVALID_ARG_VALUE");
