@@ -25,6 +25,9 @@ export function acceptedFields(accepted: Revision | null): { revision: number | 
   return accepted === null ? { revision: null, desired: null } : { revision: accepted.revision, desired: desiredToWire(accepted.desired) };
 }
 
+/** How a request ended, handed to the server's reply before the audit line is written. */
+export type RequestOutcome = { ok: true; result: unknown } | { ok: false; error: unknown };
+
 /** Who sent a request (SO_PEERCRED), for the audit log. */
 export type Caller = PeerCredentials | null;
 

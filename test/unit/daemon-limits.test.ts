@@ -161,6 +161,35 @@ test('reply contract: info carries id and desired (null when unset); every state
   });
 });
 
+test('audit: the reply is handed over before the audit line is written, for an accepted change, a NACK and a reply that throws', async () => {
+  const spec = 'sim:mac=02:00:00:00:00:ab,trust=off';
+  const d = await startDirectDaemon([spec]);
+  await withReadyVf(d, spec, async () => {
+    const audits = (): number => d.log().filter((l) => l.event === 'audit').length;
+    const caller = { uid: 0, pid: 4242, gid: 0 };
+    const seen: { ok: boolean; auditsThen: number }[] = [];
+    await d.daemon.handle({ id: 1, op: 'vlan', vf: spec, action: 'add', vlan: 9 }, caller, (o) => seen.push({ ok: o.ok, auditsThen: audits() }));
+    assert.deepEqual(seen, [{ ok: true, auditsThen: 0 }]);
+    assert.equal(audits(), 1, 'written right after the reply');
+    await d.daemon.handle({ id: 2, op: 'set-mac', vf: spec, mac: '02:00:00:00:00:02' }, caller, (o) => seen.push({ ok: o.ok, auditsThen: audits() }));
+    assert.deepEqual(seen[1], { ok: false, auditsThen: 1 }, 'a NACK is replied before its audit line too');
+    assert.equal(audits(), 2);
+    await assert.rejects(
+      d.daemon.handle({ id: 3, op: 'vlan', vf: spec, action: 'remove', vlan: 9 }, caller, () => {
+        throw new Error('reply failed');
+      }),
+      /reply failed/,
+    );
+    const last = d.log().filter((l) => l.event === 'audit').at(-1)!;
+    assert.equal(audits(), 3, 'a reply that throws does not lose the audit line');
+    assert.deepEqual([last.op, last.vlan, last.action, last.ok, last.pid], ['vlan', 9, 'remove', true, 4242]);
+    const seenStatus: boolean[] = [];
+    await d.daemon.handle({ id: 4, op: 'status' }, caller, (o) => seenStatus.push(o.ok));
+    assert.deepEqual(seenStatus, [true]);
+    assert.equal(audits(), 3, 'status is not a change: not audited');
+  });
+});
+
 test('audit: every state change is one JSON log line with the caller (SO_PEERCRED uid/pid), the VF, the change and the PF answer', async () => {
   const spec = 'sim:mac=02:00:00:00:00:aa,trust=off';
   const d = await startDirectDaemon([spec]);
