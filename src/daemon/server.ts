@@ -1,9 +1,10 @@
 /**
  * The control socket: a Unix stream socket (mode 0600, or 0660 to `--group`), JSON lines, every peer
- * checked with SO_PEERCRED before it counts, every request validated, bounded per line and per
- * connection. Connections are capped in total and per uid, with room always kept for root; a connection
- * that sends no complete request within `idleTimeoutMs` is closed; a refused peer gets one JSON line
- * with the reason (exit code 3) before the close.
+ * checked with SO_PEERCRED before it counts, every request validated, bounded per line, per queue of
+ * pipelined requests and per unread output (never by a connection's lifetime total: a program that keeps
+ * one connection open is served for as long as it runs). Connections are capped in total and per uid,
+ * with room always kept for root; a connection that sends no complete request within `idleTimeoutMs` is
+ * closed; a refused peer gets one JSON line with the reason (exit code 3) before the close.
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
@@ -12,6 +13,7 @@ import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../error
 import { asIxgbevfError } from './errors.js';
 import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
+import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
@@ -22,7 +24,8 @@ export interface ServedDaemon {
   /** The owned VF for a spec; throws ERR_NOT_OWNED. */
   owned(vf: string): unknown;
   readonly vfs: ReadonlyMap<string, unknown>;
-  handle(req: Exclude<Request, { op: 'watch' }>, caller: PeerCredentials | null): Promise<unknown>;
+  /** Answers a request through `reply` (called once, before the request's audit line is written). */
+  handle(req: Exclude<Request, { op: 'watch' }>, caller: PeerCredentials | null, reply: (outcome: RequestOutcome) => void): Promise<void>;
 }
 
 /** Connections served at once, all uids together. */
@@ -37,8 +40,6 @@ export const DEFAULT_IDLE_TIMEOUT_MS = 5000;
 const MAX_REFUSING = 64;
 /** How long a refused socket is drained before it is closed, ms. */
 const REFUSAL_LINGER_MS = 1000;
-/** Bytes one connection may send in total (a CLI sends a few hundred). */
-export const MAX_CONNECTION_BYTES = 1024 * 1024;
 /** The empty rest of a connection's input (shared: a zero-length Buffer is never written to). */
 const NO_BYTES = Buffer.alloc(0);
 /** Unread output after which a slow watcher is dropped. */
@@ -256,7 +257,6 @@ export class ControlServer {
       this.#watchers.delete(socket);
     });
     let buffer: Buffer = NO_BYTES;
-    let total = 0;
     const queue: string[] = [];
     let busy = false;
     const fail = (code: string, message: string): void => {
@@ -275,8 +275,6 @@ export class ControlServer {
       armIdle();
     };
     socket.on('data', (chunk: Buffer) => {
-      total += chunk.length;
-      if (total > MAX_CONNECTION_BYTES) return fail('ERR_BAD_REQUEST', `more than ${MAX_CONNECTION_BYTES} bytes on one connection`);
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
       let nl: number;
       while (buffer.length > 0 && (nl = buffer.indexOf(0x0a)) !== -1) {
@@ -320,13 +318,20 @@ export class ControlServer {
         this.#send(socket, { id: req.id, ok: true, result: { watching: only === undefined ? [...this.daemon.vfs.keys()] : [only] } });
         return;
       }
-      const result = await this.daemon.handle(req, creds);
-      this.#send(socket, { id: req.id, ok: true, result });
+      await this.daemon.handle(req, creds, (outcome) => {
+        if (outcome.ok) this.#send(socket, { id: req.id, ok: true, result: outcome.result });
+        else this.#sendError(socket, id, outcome.error);
+      });
     } catch (err) {
-      const e = asIxgbevfError(err);
-      if (!isIxgbevfError(err)) this.opts.logger.log('error', 'request-failed', { error: e.message, stack: (err as Error)?.stack });
-      this.#send(socket, { id, ok: false, error: errorToWire(e) });
+      this.#sendError(socket, id, err);
     }
+  }
+
+  /** The error reply to a request (an unexpected error is a bug: logged with its stack). */
+  #sendError(socket: net.Socket, id: RequestId, err: unknown): void {
+    const e = asIxgbevfError(err);
+    if (!isIxgbevfError(err)) this.opts.logger.log('error', 'request-failed', { error: e.message, stack: (err as Error)?.stack });
+    this.#send(socket, { id, ok: false, error: errorToWire(e) });
   }
 
   async close(): Promise<void> {

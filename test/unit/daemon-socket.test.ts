@@ -203,6 +203,25 @@ test('malformed and hostile requests get error replies; the daemon keeps serving
   }
 });
 
+test('a client that keeps its connection open is served past 1 MiB of requests (no lifetime cap), every request answered in order', async () => {
+  const d = await startDaemon(['sim']);
+  const conn = await RawConn.open(d.socket);
+  try {
+    // 48 requests of ~30 KiB each (JSON allows the padding): 1.4 MiB over one connection, a few at a time.
+    const pad = ' '.repeat(30 * 1024);
+    for (let id = 1; id <= 48; id++) {
+      conn.send(`{"id":${id},"op":"status"}${pad}`);
+      if (id % 4 === 0) assert.equal((await conn.waitFor<Reply>((l) => l.id === id)).ok, true, `request ${id}`);
+    }
+    const ids = (conn.lines as Reply[]).map((l) => l.id);
+    assert.deepEqual(ids, Array.from({ length: 48 }, (_, i) => i + 1));
+    assert.equal((await conn.request<Reply>({ id: 49, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:49' })).ok, true);
+  } finally {
+    conn.close();
+    assert.equal(await d.stop(), 0);
+  }
+});
+
 test('the socket is mode 0600; a stale socket file is replaced; a live one is refused', async () => {
   const d = await startDaemon(['sim']);
   try {
