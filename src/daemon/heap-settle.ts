@@ -4,8 +4,9 @@
  * with one to three full collections about 8 s after the last one: CPU spent in what is otherwise an idle
  * daemon (BENCHMARKS.md, target 6). The shipped units start node without the reducer and with `gc`
  * exposed (their `IXGBEVF_NODE_FLAGS`); the daemon then compacts the heap itself, once, right after the
- * last VF of a bring-up settles, and after a burst of requests that grew the heap, at the end of the
- * burst of work that made the garbage. Without those flags (`ixgbevf daemon` run by hand, or an embedding
+ * last VF of a bring-up settles, and once requests that grew the heap have stopped coming for
+ * REQUEST_QUIET_MS (a client that keeps sending is never paused by a full collection between two of its
+ * requests). Without those flags (`ixgbevf daemon` run by hand, or an embedding
  * program) V8's reducer does the job and this does nothing.
  */
 import { getHeapStatistics } from 'node:v8';
@@ -39,23 +40,41 @@ export function heapCompactor(execArgv: readonly string[] = process.execArgv, gc
  */
 export const HEAP_GROWTH_BEFORE_COMPACT = 1024 * 1024;
 
+/**
+ * How long no request may have ended before the heap a burst of requests grew is compacted, ms. Between
+ * two requests of a connected client nothing is in flight for a moment; compacting there cost that
+ * client 7–9 ms (host) every ~300 set-macs (issue 15, target 3). One timer per burst, refreshed as each
+ * request ends: an idle daemon has none.
+ */
+export const REQUEST_QUIET_MS = 1000;
+
+/** A one-shot timer that can be pushed back to its full length (a Node Timeout's refresh()). */
+export interface QuietTimer {
+  cancel(): void;
+  refresh(): void;
+}
+
 export interface HeapSettlerOptions {
   /** Runs `fn` after the current work (default: setImmediate), so replies and notifications go first. */
   defer?: (fn: () => void) => { cancel(): void };
   /** Committed heap in bytes (default: V8's total_heap_size). */
   heapSize?: () => number;
+  /** Runs `fn` once after REQUEST_QUIET_MS (default: an unref'd setTimeout). */
+  afterQuiet?: (fn: () => void) => QuietTimer;
 }
 
 /**
  * Runs `compact` when the daemon's work ends: every time the last busy VF settles (start-up's READY, the
- * end of a recovery wave), and when the last request in flight has been answered and the heap has grown
- * by HEAP_GROWTH_BEFORE_COMPACT since the last compaction. Never while a VF is coming up or a request
- * runs (checked again when the deferred run comes).
+ * end of a recovery wave), and when no request has ended for REQUEST_QUIET_MS and the heap has grown by
+ * HEAP_GROWTH_BEFORE_COMPACT since the last compaction. Never while a VF is coming up or a request runs
+ * (checked again when the deferred run comes).
  */
 export class HeapSettler {
   readonly #busy: Set<string>;
   readonly #defer: (fn: () => void) => { cancel(): void };
   readonly #heapSize: () => number;
+  readonly #afterQuiet: (fn: () => void) => QuietTimer;
+  #quiet: QuietTimer | null = null;
   #inFlight = 0;
   #baseline: number;
   #pending: { cancel(): void } | null = null;
@@ -70,6 +89,7 @@ export class HeapSettler {
     this.#busy = new Set(vfs);
     this.#defer = options.defer ?? deferImmediate;
     this.#heapSize = options.heapSize ?? committedHeap;
+    this.#afterQuiet = options.afterQuiet ?? quietTimeout;
     this.#baseline = this.#heapSize();
   }
 
@@ -91,7 +111,18 @@ export class HeapSettler {
   requestEnded(): void {
     this.#inFlight = Math.max(0, this.#inFlight - 1);
     if (this.#stopped || !this.#isQuiet()) return;
-    if (this.#heapSize() - this.#baseline >= HEAP_GROWTH_BEFORE_COMPACT) this.#schedule();
+    if (this.#quiet !== null) this.#quiet.refresh();
+    else if (this.#hasGrown()) {
+      this.#quiet = this.#afterQuiet(() => {
+        this.#quiet = null;
+        // A bring-up's compaction may have come in between; a request in flight now ends with a new timer.
+        if (this.#hasGrown()) this.#run();
+      });
+    }
+  }
+
+  #hasGrown(): boolean {
+    return this.#heapSize() - this.#baseline >= HEAP_GROWTH_BEFORE_COMPACT;
   }
 
   /** The daemon stops: no compaction after this. */
@@ -99,6 +130,8 @@ export class HeapSettler {
     this.#stopped = true;
     this.#pending?.cancel();
     this.#pending = null;
+    this.#quiet?.cancel();
+    this.#quiet = null;
   }
 
   #isQuiet(): boolean {
@@ -137,6 +170,12 @@ function committedHeap(): number {
 
 function mib(bytes: number): string {
   return (bytes / 1048576).toFixed(1);
+}
+
+function quietTimeout(fn: () => void): QuietTimer {
+  const timer = setTimeout(fn, REQUEST_QUIET_MS);
+  timer.unref();
+  return { cancel: () => clearTimeout(timer), refresh: () => void timer.refresh() };
 }
 
 function deferImmediate(fn: () => void): { cancel(): void } {

@@ -1,8 +1,9 @@
 /**
  * heap-settle.ts: with V8's memory reducer off (the units' IXGBEVF_NODE_FLAGS), the daemon compacts its
  * heap once each time the last busy VF settles — at start-up's end and after a wave of recoveries — and
- * at the end of a burst of requests that grew the heap; never while a VF is still coming up or a request
- * runs, never after stop(). The real daemon, started with the units' node
+ * once requests that grew the heap have stopped coming for REQUEST_QUIET_MS (a client sending one request
+ * after another is never paused by it); never while a VF is still coming up or a request runs, never
+ * after stop(). The real daemon, started with the units' node
  * flags, does it (logs `heap-compacted` after `ready` and after a PF reset), and without them does not.
  */
 import assert from 'node:assert/strict';
@@ -27,18 +28,37 @@ function rig(vfs: string[]) {
   };
   const logger: Logger = { log: (level, event, fields) => logs.push({ level, event, ...(fields === undefined ? {} : { fields }) }) };
   let heap = 10 * 1024 * 1024;
+  /** The quiet timers armed (at most one at a time is live): fire() runs the live one. */
+  const quiet = { armed: 0, refreshed: 0, cancelled: 0, live: null as (() => void) | null };
   const settler = new HeapSettler(vfs, () => compactFn(), logger, {
     defer: (fn) => {
       queued.push(fn);
       return { cancel: () => (cancelled += 1) };
     },
     heapSize: () => heap,
+    afterQuiet: (fn) => {
+      quiet.armed += 1;
+      quiet.live = fn;
+      return {
+        cancel: () => {
+          quiet.cancelled += 1;
+          quiet.live = null;
+        },
+        refresh: () => void (quiet.refreshed += 1),
+      };
+    },
   });
+  const fireQuiet = (): void => {
+    const fn = quiet.live;
+    assert.ok(fn !== null, 'a quiet timer is armed');
+    quiet.live = null;
+    fn();
+  };
   const ev = (vf: string, type: DaemonEvent['type']): void => settler.onEvent({ type, vf, time: '' });
   const drain = (): void => {
     for (const fn of queued.splice(0)) fn();
   };
-  return { settler, ev, drain, compactions, logs, queued, cancelled: () => cancelled, setCompact: (f: () => void) => (compactFn = f), grow: (bytes: number) => (heap += bytes) };
+  return { settler, ev, drain, compactions, logs, queued, quiet, fireQuiet, cancelled: () => cancelled, setCompact: (f: () => void) => (compactFn = f), grow: (bytes: number) => (heap += bytes) };
 }
 
 test('compacts once when the last VF of start-up settles, after the current work (deferred)', () => {
@@ -94,32 +114,57 @@ test('a VF that becomes busy again before the deferred run: no compaction then, 
   assert.equal(r.compactions.length, 1);
 });
 
-test('a burst of requests that grew the heap by HEAP_GROWTH_BEFORE_COMPACT ends with one compaction; smaller growth does not', () => {
+test('requests that grew the heap by HEAP_GROWTH_BEFORE_COMPACT end with one compaction once they stop coming; smaller growth arms nothing', () => {
   const r = rig(['a']);
   r.ev('a', 'recovered');
   r.drain();
   assert.equal(r.compactions.length, 1);
-  // One request after another, each growing the heap a little: no compaction until the growth is reached.
+  // One request after another, each growing the heap a little: nothing armed until the growth is reached.
   for (let i = 0; i < 3; i++) {
     r.settler.requestStarted();
     r.grow(HEAP_GROWTH_BEFORE_COMPACT / 4);
     r.settler.requestEnded();
   }
-  assert.equal(r.queued.length, 0);
+  assert.equal(r.quiet.armed, 0);
   // A burst: requests overlap; only the last one's end counts.
   r.settler.requestStarted();
   r.settler.requestStarted();
   r.grow(HEAP_GROWTH_BEFORE_COMPACT / 2);
   r.settler.requestEnded();
-  assert.equal(r.queued.length, 0, 'one request still runs');
+  assert.equal(r.quiet.armed, 0, 'one request still runs');
   r.settler.requestEnded();
-  assert.equal(r.queued.length, 1);
-  r.drain();
+  assert.equal(r.quiet.armed, 1, 'the quiet timer is armed when the last request ends');
+  assert.equal(r.queued.length, 0, 'nothing compacts at once: the client may send its next request now');
+  r.fireQuiet();
   assert.equal(r.compactions.length, 2);
+  assert.equal(r.logs.filter((l) => l.event === 'heap-compacted').length, 2);
   // The baseline is the heap after that compaction.
   r.settler.requestStarted();
   r.settler.requestEnded();
-  assert.equal(r.queued.length, 0);
+  assert.equal(r.quiet.armed, 1);
+});
+
+test('a client sending one request after another is never paused by a compaction: each request that ends pushes the quiet timer back', () => {
+  const r = rig(['a']);
+  r.ev('a', 'recovered');
+  r.drain();
+  const before = r.compactions.length;
+  for (let i = 0; i < 50; i++) {
+    r.settler.requestStarted();
+    r.grow(HEAP_GROWTH_BEFORE_COMPACT / 8);
+    r.settler.requestEnded();
+  }
+  assert.equal(r.compactions.length, before, 'no compaction between two requests of the stream');
+  assert.equal(r.quiet.armed, 1, 'one timer for the whole stream');
+  assert.ok(r.quiet.refreshed >= 40, `pushed back by each later request (${r.quiet.refreshed})`);
+  // A request in flight when the timer fires: no compaction then; its end arms a new timer.
+  r.settler.requestStarted();
+  r.fireQuiet();
+  assert.equal(r.compactions.length, before);
+  r.settler.requestEnded();
+  assert.equal(r.quiet.armed, 2);
+  r.fireQuiet();
+  assert.equal(r.compactions.length, before + 1, 'compacted once the stream stopped');
 });
 
 test('a request that begins before the deferred compaction runs puts it off; requests while a VF comes up never compact', () => {
@@ -127,22 +172,48 @@ test('a request that begins before the deferred compaction runs puts it off; req
   r.settler.requestStarted();
   r.grow(2 * HEAP_GROWTH_BEFORE_COMPACT);
   r.settler.requestEnded();
-  assert.equal(r.queued.length, 0, 'a is still coming up');
+  assert.equal(r.queued.length + r.quiet.armed, 0, 'a is still coming up');
   r.ev('a', 'recovered');
   r.settler.requestStarted();
   r.drain();
   assert.equal(r.compactions.length, 0, 'a request runs');
   r.settler.requestEnded();
+  assert.equal(r.compactions.length, 0, 'not at once');
+  r.fireQuiet();
+  assert.equal(r.compactions.length, 1, 'the heap had grown: compacted once no request came for a while');
+});
+
+test('a bring-up that compacts while the quiet timer waits leaves nothing for the timer to do', () => {
+  const r = rig(['a']);
+  r.ev('a', 'recovered');
   r.drain();
-  assert.equal(r.compactions.length, 1, 'the heap had grown: compacted when the request ended');
+  assert.equal(r.compactions.length, 1);
+  r.settler.requestStarted();
+  r.grow(2 * HEAP_GROWTH_BEFORE_COMPACT);
+  r.settler.requestEnded();
+  assert.equal(r.quiet.armed, 1);
+  r.ev('a', 'pf-reset');
+  r.ev('a', 'recovered');
+  r.drain();
+  assert.equal(r.compactions.length, 2, 'the recovery wave compacted');
+  r.fireQuiet();
+  assert.equal(r.compactions.length, 2, 'the heap has not grown since: the timer does nothing');
 });
 
 test('stop() cancels a pending compaction and ignores later events', () => {
   const r = rig(['a']);
   r.ev('a', 'recovered');
+  r.settler.requestStarted();
+  r.grow(2 * HEAP_GROWTH_BEFORE_COMPACT);
+  r.settler.requestEnded();
+  assert.equal(r.quiet.armed, 1);
   r.settler.stop();
   assert.equal(r.cancelled(), 1);
+  assert.equal(r.quiet.cancelled, 1, 'the quiet timer too');
   r.drain();
+  r.settler.requestStarted();
+  r.settler.requestEnded();
+  assert.equal(r.quiet.armed, 1, 'no timer after stop()');
   r.ev('a', 'pf-reset');
   r.ev('a', 'recovered');
   r.drain();
@@ -202,6 +273,29 @@ test('the real daemon with the units\' node flags compacts after start-up and af
       // Still serving after its compactions.
       const st = await client.request<{ vfs: { state: string }[] }>('status');
       assert.deepEqual(st.vfs.map((v) => v.state), ['ready', 'ready']);
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  }
+});
+
+test('the real daemon with the units\' node flags never compacts between the requests of a connected client; once they stop, it does', { timeout: 90_000 }, async () => {
+  const { child, socket } = await daemonWith(unitNodeFlags());
+  try {
+    const startup = await child.waitLog((l) => l['event'] === 'heap-compacted');
+    const client = (await DaemonClient.connect(socket))!;
+    try {
+      // ~300 saved set-macs grow the committed heap by 1 MiB (measured): 1500 grow it several times over.
+      for (let i = 0; i < 1500; i++) await client.request('set-mac', { vf: 'sim', mac: i & 1 ? '02:00:00:00:00:31' : '02:00:00:00:00:32' });
+      const after = await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== startup);
+      const audits = child.logs.flatMap((l, i) => (l['event'] === 'audit' ? [i] : []));
+      assert.equal(audits.length, 1500);
+      const during = child.logs.slice(audits[0], audits.at(-1)).filter((l) => l['event'] === 'heap-compacted');
+      assert.equal(during.length, 0, 'no compaction between two requests of the stream');
+      assert.ok(child.logs.indexOf(after) > audits.at(-1)!, 'compacted after the last request');
     } finally {
       client.close();
     }
