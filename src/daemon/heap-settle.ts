@@ -42,11 +42,13 @@ export const HEAP_GROWTH_BEFORE_COMPACT = 1024 * 1024;
 
 /**
  * How long no request may have ended before the heap a burst of requests grew is compacted, ms. Between
- * two requests of a connected client nothing is in flight for a moment; compacting there cost that
- * client 7–9 ms (host) every ~300 set-macs (issue 15, target 3). One timer per burst, refreshed as each
- * request ends: an idle daemon has none.
+ * two requests of a connected client nothing is in flight for a moment (µs on the host, a few ms in the
+ * emulated rig); compacting there cost that client 7–9 ms (host) every ~300 set-macs (issue 15, target
+ * 3). Short enough that a burst's garbage is gone long before the daemon is idle (bench part 7 measures
+ * idle CPU from 1 s after its burst). One timer per burst, refreshed as each request ends: an idle daemon
+ * has none.
  */
-export const REQUEST_QUIET_MS = 1000;
+export const REQUEST_QUIET_MS = 100;
 
 /** A one-shot timer that can be pushed back to its full length (a Node Timeout's refresh()). */
 export interface QuietTimer {
