@@ -175,14 +175,14 @@ test('audit: the reply is handed over before the audit line is written, for an a
     assert.deepEqual(seen[1], { ok: false, auditsThen: 1 }, 'a NACK is replied before its audit line too');
     assert.equal(audits(), 2);
     await assert.rejects(
-      d.daemon.handle({ id: 3, op: 'vlan', vf: spec, action: 'remove', vlan: 9 }, caller, () => {
+      d.daemon.handle({ id: 3, op: 'vlan', vf: spec, action: 'del', vlan: 9 }, caller, () => {
         throw new Error('reply failed');
       }),
       /reply failed/,
     );
     const last = d.log().filter((l) => l.event === 'audit').at(-1)!;
     assert.equal(audits(), 3, 'a reply that throws does not lose the audit line');
-    assert.deepEqual([last.op, last.vlan, last.action, last.ok, last.pid], ['vlan', 9, 'remove', true, 4242]);
+    assert.deepEqual([last.op, last.vlan, last.action, last.ok, last.pid], ['vlan', 9, 'del', true, 4242]);
     const seenStatus: boolean[] = [];
     await d.daemon.handle({ id: 4, op: 'status' }, caller, (o) => seenStatus.push(o.ok));
     assert.deepEqual(seenStatus, [true]);
