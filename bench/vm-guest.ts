@@ -6,10 +6,12 @@
  *   kernel: `ip link set <vf1> address` one process per change and in `ip -batch`, with ftrace on the
  *     driver's set-MAC function (bench/vm-kernel.ts); a batch with the unchanged address is the floor;
  *   ours in-process: `vf.setMac()` timed with performance.now(), interrupt-driven and `--poll`, split by
- *     the mailbox trace hook into before-the-request / waiting-for-the-PF / after-the-reply;
+ *     the mailbox trace hook into before-the-request / waiting-for-the-PF / after-the-reply; the code as
+ *     it ships (`dist/`, tsc's output, which `npm run bench` compiles first), with the same calls through
+ *     tsx from `src/` interleaved for comparison (tsx's keepNames helper costs ~30 % on the host);
  *   ours through the daemon (`dist/cli/main.js daemon VF0`, with and without --state-dir): a connected
- *     client's set-mac and status requests, and the CLI as a whole process (`ixgbevf set-mac VF0 …`
- *     through the daemon) next to `node -e 0`;
+ *     client's (dist/'s DaemonClient) set-mac and status requests, and the CLI as a whole process
+ *     (`ixgbevf set-mac VF0 …` through the daemon) next to `node -e 0`;
  *   costs for the breakdown: one BAR0 register read (VFSTATUS), a setImmediate turn, an await;
  *   ixgbe only: the PF's own time per request from the model's trace (QEMU clock, REQ → STS).
  * BENCH_VM_MODE=count (ixgbe, with `-global ixgbe.mbx-trace-regs=on`): register accesses per set-MAC,
@@ -22,13 +24,18 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { DaemonClient } from '../src/cli/client.js';
-import { openVf } from '../src/open/open-vf.js';
+import { pathToFileURL } from 'node:url';
+import { openVf as openVfThroughTsx } from '../src/open/open-vf.js';
 import { CLI, startDaemon } from './daemon.js';
 import { ROOT, stats, type Result } from './lib.js';
 import { bindStockVf } from './vm-kernel.js';
 import { startEchoPeer } from './socket-floor.js';
 import { MailboxTrace, accessesPerSetMac, pfTimes, recoveries } from './vm-trace.js';
+
+/** The compiled module `dist/<rel>` (what users run), typed as its source. */
+const shipped = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', rel)).href)) as T;
+const { openVf } = await shipped<typeof import('../src/open/open-vf.js')>('open/open-vf.js');
+const { DaemonClient } = await shipped<typeof import('../src/cli/client.js')>('cli/client.js');
 
 const num = (k: string, d: number): number => Number(process.env[k] ?? d);
 const RUNS = num('BENCH_VM_RUNS', 20);
@@ -60,10 +67,10 @@ const newOurs = (): OursSamples => ({ total: [], before: [], wire: [], after: []
 const micro = { read32: [] as number[], immediate: [] as number[], await: [] as number[] };
 
 /** `n` set-MACs on VF0 in-process; before = call → request copied in, wire = → reply copied out, after = → resumed. */
-async function ours(poll: boolean, n: number, into: OursSamples, measureMicro = false): Promise<void> {
+async function ours(poll: boolean, n: number, into: OursSamples, measureMicro = false, open: typeof openVf = openVf): Promise<void> {
   let tx = 0;
   let rx = 0;
-  const h = await openVf(VF0, {
+  const h = await open(VF0, {
     poll,
     onTrace: (e) => {
       if (e.direction === 'vf-to-pf') tx = performance.now();
@@ -114,6 +121,7 @@ if (MODE === 'time') {
   const k = { trace: [] as number[], ip: [] as number[], batch: [] as number[], batchFloor: [] as number[], pf: [] as number[] };
   const oi = newOurs();
   const op = newOurs();
+  const oiTsx = newOurs();
   const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[] };
   const kernelBlock = (): void => {
     const mark = trace.mark();
@@ -131,6 +139,7 @@ if (MODE === 'time') {
     kernelBlock();
     await ours(false, RUNS, oi, r === 0);
     await ours(true, RUNS, op);
+    await ours(false, RUNS, oiTsx, false, openVfThroughTsx);
   }
   // The daemon owns VF0 from here; the kernel blocks go on interleaved with it.
   const dir = mkdtempSync('/tmp/bench-vm-');
@@ -178,6 +187,7 @@ if (MODE === 'time') {
   const n = `${ROUNDS} rounds × ${RUNS}`;
   ms('ours set-mac round trip, interrupt (VF0, vfio-pci)', 'ms', oi.total, `${n}; vf.setMac() in-process`);
   ms('ours set-mac round trip, --poll (VF0, vfio-pci)', 'ms', op.total, `${n}; vf.setMac() in-process`);
+  ms('comparison: ours interrupt, src/ through tsx (not as shipped)', 'ms', oiTsx.total, `${n}; the same calls, interleaved`);
   ms(`kernel ${kernel.driver} set-mac round trip (ftrace ${kernel.traced ?? '-'}, VF1)`, 'ms', k.trace, `${k.trace.length} traced calls, all kernel blocks (single ip and ip -batch)`);
   ms('ours through the daemon: set-mac, connected client (--state-dir)', 'ms', d.setMac, `${n}; DaemonClient over the unix socket`);
   ms('ours through the daemon: set-mac, connected client (no state dir)', 'ms', d.setMacNoState, `${n}`);
