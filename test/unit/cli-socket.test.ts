@@ -123,3 +123,47 @@ for (const behaviour of ['close-now', 'close-after-request'] as const) {
     }
   });
 }
+
+test('DaemonClient reads replies split anywhere: a character cut between two reads, several replies in one read, one reply larger than its read buffer', async () => {
+  const { DaemonClient } = await import('../../src/cli/client.js');
+  const file = sockPath();
+  const big = 'é—'.repeat(40_000); // 200,000 bytes of UTF-8: more than one read
+  const srv = net.createServer((c) => {
+    let buf = '';
+    c.setEncoding('utf8');
+    c.on('data', async (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const req = JSON.parse(buf.slice(0, nl)) as { id: number; op: string };
+        buf = buf.slice(nl + 1);
+        if (req.op === 'split') {
+          // "ü" is 0xc3 0xbc: the first write ends between its two bytes.
+          const bytes = Buffer.from(`${JSON.stringify({ id: req.id, ok: true, result: 'grüße' })}\n`);
+          const cut = bytes.indexOf(0xc3) + 1;
+          c.write(bytes.subarray(0, cut));
+          await new Promise((r) => setTimeout(r, 20));
+          c.write(bytes.subarray(cut));
+        } else if (req.op === 'two') {
+          c.write(`${JSON.stringify({ id: req.id, ok: true, result: 'first' })}\n${JSON.stringify({ id: 999, ok: true, result: 'nobody asked' })}\n`);
+        } else {
+          c.write(`${JSON.stringify({ id: req.id, ok: true, result: big })}\n`);
+        }
+      }
+    });
+  });
+  await new Promise<void>((r) => srv.listen(file, r));
+  try {
+    const client = (await DaemonClient.connect(file, { explicit: true }))!;
+    try {
+      assert.equal(await client.request('split'), 'grüße');
+      assert.equal(await client.request('two'), 'first');
+      assert.equal(await client.request('big'), big);
+      assert.equal(await client.request('split'), 'grüße', 'still in step after all that');
+    } finally {
+      client.close();
+    }
+  } finally {
+    await new Promise<void>((r) => srv.close(() => r()));
+  }
+});
