@@ -4,6 +4,8 @@
  * chunk it reads; this process writes a line and awaits the echo. Whatever the daemon's `status` costs
  * above this is the daemon's (framing, JSON, dispatch, reply); the floor itself is two processes' event
  * loops waking up through the kernel — in the TCG rig, the part that no code of ours can remove.
+ * `pingPongOnread` is the same exchange with this side reading through `onread` (a buffer of its own, no
+ * Readable stream), as DaemonClient reads: the floor under our client and the daemon's stream server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect, type Socket } from 'node:net';
@@ -19,6 +21,8 @@ process.on('SIGTERM', () => process.exit(0));
 export interface EchoPeer {
   /** Round-trip times of `n` one-line pings, ms. */
   pingPong(n: number): Promise<number[]>;
+  /** The same over a second connection that reads through `onread`, ms. */
+  pingPongOnread(n: number): Promise<number[]>;
   stop(): Promise<void>;
 }
 
@@ -31,6 +35,20 @@ export async function startEchoPeer(socketPath: string): Promise<EchoPeer> {
   });
   const sock: Socket = await new Promise((resolve, reject) => {
     const s = connect(socketPath, () => resolve(s));
+    s.once('error', reject);
+  });
+  let echoed: (() => void) | null = null;
+  const fast: Socket = await new Promise((resolve, reject) => {
+    const onread = {
+      buffer: Buffer.allocUnsafe(4096),
+      callback: (): boolean => {
+        const done = echoed;
+        echoed = null;
+        done?.();
+        return true;
+      },
+    };
+    const s = connect({ path: socketPath, onread }, () => resolve(s));
     s.once('error', reject);
   });
   const line = Buffer.from('{"op":"status"}\n');
@@ -47,8 +65,21 @@ export async function startEchoPeer(socketPath: string): Promise<EchoPeer> {
       }
       return out;
     },
+    async pingPongOnread(n: number): Promise<number[]> {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) {
+        const t0 = performance.now();
+        await new Promise<void>((resolve) => {
+          echoed = resolve;
+          fast.write(line);
+        });
+        out.push(performance.now() - t0);
+      }
+      return out;
+    },
     async stop(): Promise<void> {
       sock.destroy();
+      fast.destroy();
       if (child.exitCode === null) {
         const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
         child.kill('SIGTERM');

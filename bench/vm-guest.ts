@@ -122,7 +122,7 @@ if (MODE === 'time') {
   const oi = newOurs();
   const op = newOurs();
   const oiTsx = newOurs();
-  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[] };
+  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[], echoOnread: [] as number[] };
   const kernelBlock = (): void => {
     const mark = trace.mark();
     kernel.traceOn();
@@ -164,7 +164,10 @@ if (MODE === 'time') {
           d.status.push(performance.now() - t0);
         }
         client.close();
-        if (persist) d.echo.push(...(await echo.pingPong(RUNS)));
+        if (persist) {
+          d.echo.push(...(await echo.pingPong(RUNS)));
+          d.echoOnread.push(...(await echo.pingPongOnread(RUNS)));
+        }
       }
       if (persist) {
         const cliEnv = { ...process.env, IXGBEVF_SOCKET: socket };
@@ -193,6 +196,7 @@ if (MODE === 'time') {
   ms('ours through the daemon: set-mac, connected client (no state dir)', 'ms', d.setMacNoState, `${n}`);
   ms('ours through the daemon: status, connected client', 'ms', d.status, `${n}; the socket round trip alone`);
   ms('floor: one-line echo between two Node processes over a unix socket', 'ms', d.echo, `${n}; bench/socket-floor.ts, interleaved with the status rounds`);
+  ms('floor, our client\'s way: the same echo, read through onread', 'ms', d.echoOnread, `${n}; as DaemonClient reads (the peer, like the daemon, reads through its stream)`);
   ms('ours: CLI set-mac through the daemon, whole process', 'ms wall', d.cli, `${CLI_RUNS} runs; spawn → exit`);
   ms('floor: node -e 0', 'ms wall', d.node, `${CLI_RUNS} runs`);
   ms(`kernel: ip link set address (VF1 ${kernel.driver}), whole command`, 'ms wall', k.ip, `${k.ip.length} runs; spawn → exit`);
