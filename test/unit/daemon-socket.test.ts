@@ -356,3 +356,28 @@ test('release-requested: the daemon lets that VF go promptly, logs why, and keep
     assert.equal(JSON.parse(direct.stdout).via, 'direct');
   });
 });
+
+test('watch through the daemon, the real CLI process: the subscription line, the PF events as they come, SIGINT ends it with exit 0', async () => {
+  const { spawnCli } = await import('../helpers/cli-proc.js');
+  const d = await startDaemon(['sim']);
+  const conn = await RawConn.open(d.socket);
+  try {
+    await waitReady(conn, 'sim');
+    const p = spawnCli(['watch', 'sim', '--json'], { IXGBEVF_SOCKET: d.socket });
+    await p.waitFor(/"type":"watching"[^\n]*"via":"daemon"/);
+    assert.equal((await conn.request<Reply>({ id: 1, op: 'sim', vf: 'sim', action: 'pf-reset' })).ok, true);
+    await p.waitFor(/"type":"recovered"/);
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    assert.equal(r.code, 0, r.stderr);
+    const events = r.stdout.trim().split('\n').map((l) => JSON.parse(l) as { type: string; vf: string });
+    assert.equal(events[0]!.type, 'watching');
+    const types = events.slice(1).map((e) => e.type);
+    assert.ok(types.includes('pf-reset') || types.includes('pf-message'), `the reset was seen: ${types.join(',')}`);
+    assert.ok(types.includes('recovered'), types.join(','));
+    assert.ok(events.every((e) => e.vf === 'sim'));
+  } finally {
+    conn.close();
+    assert.equal(await d.stop(), 0);
+  }
+});
