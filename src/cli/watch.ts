@@ -3,6 +3,7 @@
  * Through the daemon's event stream when it owns the VF; otherwise on a VF opened here, which this
  * command then also recovers after a PF reset.
  */
+import { EnvironmentError } from '../errors.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import { apiName } from '../hw/api.js';
 import { pfRef } from '../daemon/explain.js';
@@ -44,6 +45,14 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
       await Promise.race([waitForAbort(ctx.io.signal), client.closed()]);
     } finally {
       client.close();
+    }
+    // Ctrl-C ends a watch; the daemon going away does not end it well: a script reading the stream
+    // must see that no more events will come (exit 3), not a clean end.
+    if (!ctx.io.signal.aborted) {
+      throw new EnvironmentError('ERR_DAEMON_CLOSED', `the daemon at ${ctx.socketPath} closed the watch of ${vf}: it stopped or restarted, so no more events come`, {
+        hint: `journalctl -u ixgbevf says why; then watch again: ixgbevf watch ${vf}`,
+        details: { socket: ctx.socketPath },
+      });
     }
     return;
   }

@@ -381,3 +381,26 @@ test('watch through the daemon, the real CLI process: the subscription line, the
     assert.equal(await d.stop(), 0);
   }
 });
+
+test('watch through the daemon, the real CLI process: the daemon stopping ends the watch with exit 3 and ERR_DAEMON_CLOSED (not a clean end)', async () => {
+  const { spawnCli } = await import('../helpers/cli-proc.js');
+  const d = await startDaemon(['sim']);
+  let stopped = false;
+  try {
+    const conn = await RawConn.open(d.socket);
+    await waitReady(conn, 'sim');
+    conn.close();
+    const p = spawnCli(['watch', 'sim', '--json'], { IXGBEVF_SOCKET: d.socket });
+    await p.waitFor(/"type":"watching"[^\n]*"via":"daemon"/);
+    assert.equal(await d.stop(), 0);
+    stopped = true;
+    const r = await p.done;
+    assert.equal(r.code, 3, r.stdout + r.stderr);
+    const last = JSON.parse(r.stdout.trim().split('\n').at(-1)!) as { error?: { code: string; message: string; hint: string } };
+    assert.equal(last.error?.code, 'ERR_DAEMON_CLOSED');
+    assert.match(last.error!.message, /closed the watch of sim/);
+    assert.match(last.error!.hint, /ixgbevf watch sim/);
+  } finally {
+    if (!stopped) await d.stop();
+  }
+});
