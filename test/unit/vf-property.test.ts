@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { IxgbevfError, PfNackError } from '../../src/errors.js';
+import { VLAN_ID_MAX } from '../../src/hw/messages.js';
 import type { LinuxIxgbePf } from '../../src/sim/index.js';
 import { parseMac } from '../../src/vf/mac.js';
 import { multicastHash } from '../../src/vf/multicast.js';
@@ -36,7 +37,9 @@ const multicast = fc.tuple(hex2, hex2).map(([a, b]) => `01:00:5e:00:${a}:${b}`);
 
 const step: fc.Arbitrary<Step> = fc.oneof(
   unicast.map((mac) => ({ t: 'mac' as const, mac })),
-  fc.record({ t: fc.constant('vlan' as const), id: fc.integer({ min: 1, max: 4095 }), on: fc.boolean() }),
+  // The API's range (4095 is refused with ERR_INVALID_VLAN before the mailbox; a desired state holding it
+  // could never be re-applied, which the final check would count as a failure of the protocol).
+  fc.record({ t: fc.constant('vlan' as const), id: fc.integer({ min: 1, max: VLAN_ID_MAX }), on: fc.boolean() }),
   fc.record({ t: fc.constant('mtu' as const), mtu: fc.integer({ min: 68, max: 9710 }) }),
   fc.record({ t: fc.constant('mc' as const), groups: fc.array(multicast, { maxLength: 30 }) }),
   fc.record({ t: fc.constant('xcast' as const), mode: fc.constantFrom<XcastModeName>('none', 'multi', 'allmulti') }),
