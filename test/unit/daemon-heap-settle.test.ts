@@ -257,68 +257,58 @@ async function daemonWith(nodeFlags: readonly string[]): Promise<{ child: Daemon
   return { child, socket };
 }
 
+/** Runs `body` on a daemon started with `nodeFlags` and a client connected to it, then stops it (SIGTERM, exit 0). */
+async function withDaemonClient(nodeFlags: readonly string[], body: (child: DaemonChild, client: DaemonClient) => Promise<void>): Promise<DaemonChild> {
+  const { child, socket } = await daemonWith(nodeFlags);
+  try {
+    const client = (await DaemonClient.connect(socket))!;
+    try {
+      await body(child, client);
+    } finally {
+      client.close();
+    }
+  } finally {
+    child.kill('SIGTERM');
+    assert.equal((await child.exited).code, 0);
+  }
+  return child;
+}
+
 test('the real daemon with the units\' node flags compacts after start-up and after a PF reset wave', { timeout: 60_000 }, async () => {
   const flags = unitNodeFlags();
   assert.ok(flags.includes('--no-memory-reducer') && flags.includes('--expose-gc'), `unit flags: ${flags.join(' ')}`);
-  const { child, socket } = await daemonWith(flags);
-  try {
+  await withDaemonClient(flags, async (child, client) => {
     const first = await child.waitLog((l) => l['event'] === 'heap-compacted');
     assert.match(String(first['heapUsedMiB']), /^\d+\.\d->\d+\.\d$/);
-    const client = (await DaemonClient.connect(socket))!;
-    try {
-      await client.request('sim', { vf: 'sim', action: 'pf-reset' });
-      await child.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
-      await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== first);
-      assert.equal(child.logs.filter((l) => l['event'] === 'heap-compacted').length, 2);
-      // Still serving after its compactions.
-      const st = await client.request<{ vfs: { state: string }[] }>('status');
-      assert.deepEqual(st.vfs.map((v) => v.state), ['ready', 'ready']);
-    } finally {
-      client.close();
-    }
-  } finally {
-    child.kill('SIGTERM');
-    assert.equal((await child.exited).code, 0);
-  }
+    await client.request('sim', { vf: 'sim', action: 'pf-reset' });
+    await child.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
+    await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== first);
+    assert.equal(child.logs.filter((l) => l['event'] === 'heap-compacted').length, 2);
+    // Still serving after its compactions.
+    const st = await client.request<{ vfs: { state: string }[] }>('status');
+    assert.deepEqual(st.vfs.map((v) => v.state), ['ready', 'ready']);
+  });
 });
 
 test('the real daemon with the units\' node flags never compacts between the requests of a connected client; once they stop, it does', { timeout: 90_000 }, async () => {
-  const { child, socket } = await daemonWith(unitNodeFlags());
-  try {
+  await withDaemonClient(unitNodeFlags(), async (child, client) => {
     const startup = await child.waitLog((l) => l['event'] === 'heap-compacted');
-    const client = (await DaemonClient.connect(socket))!;
-    try {
-      // ~300 saved set-macs grow the committed heap by 1 MiB (measured): 1500 grow it several times over.
-      for (let i = 0; i < 1500; i++) await client.request('set-mac', { vf: 'sim', mac: i & 1 ? '02:00:00:00:00:31' : '02:00:00:00:00:32' });
-      const after = await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== startup);
-      const audits = child.logs.flatMap((l, i) => (l['event'] === 'audit' ? [i] : []));
-      assert.equal(audits.length, 1500);
-      const during = child.logs.slice(audits[0], audits.at(-1)).filter((l) => l['event'] === 'heap-compacted');
-      assert.equal(during.length, 0, 'no compaction between two requests of the stream');
-      assert.ok(child.logs.indexOf(after) > audits.at(-1)!, 'compacted after the last request');
-    } finally {
-      client.close();
-    }
-  } finally {
-    child.kill('SIGTERM');
-    assert.equal((await child.exited).code, 0);
-  }
+    // ~300 saved set-macs grow the committed heap by 1 MiB (measured): 1500 grow it several times over.
+    for (let i = 0; i < 1500; i++) await client.request('set-mac', { vf: 'sim', mac: i & 1 ? '02:00:00:00:00:31' : '02:00:00:00:00:32' });
+    const after = await child.waitLog((l) => l['event'] === 'heap-compacted' && l !== startup);
+    const audits = child.logs.flatMap((l, i) => (l['event'] === 'audit' ? [i] : []));
+    assert.equal(audits.length, 1500);
+    const during = child.logs.slice(audits[0], audits.at(-1)).filter((l) => l['event'] === 'heap-compacted');
+    assert.equal(during.length, 0, 'no compaction between two requests of the stream');
+    assert.ok(child.logs.indexOf(after) > audits.at(-1)!, 'compacted after the last request');
+  });
 });
 
 test('the real daemon with V8\'s defaults leaves the heap to V8 (no compaction of its own)', { timeout: 60_000 }, async () => {
-  const { child, socket } = await daemonWith([]);
-  try {
-    const client = (await DaemonClient.connect(socket))!;
-    try {
-      await client.request('sim', { vf: 'sim', action: 'pf-reset' });
-      await child.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
-      await client.request('status');
-    } finally {
-      client.close();
-    }
-  } finally {
-    child.kill('SIGTERM');
-    assert.equal((await child.exited).code, 0);
-  }
+  const child = await withDaemonClient([], async (c, client) => {
+    await client.request('sim', { vf: 'sim', action: 'pf-reset' });
+    await c.waitLog((l) => l['event'] === 'recovered' && l['vf'] === 'sim');
+    await client.request('status');
+  });
   assert.equal(child.logs.filter((l) => l['event'] === 'heap-compacted').length, 0);
 });
