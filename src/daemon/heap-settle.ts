@@ -6,8 +6,8 @@
  * exposed (their `IXGBEVF_NODE_FLAGS`); the daemon then compacts the heap itself, once, right after the
  * last VF of a bring-up settles, and once requests that grew the heap have stopped coming for
  * REQUEST_QUIET_MS (a client that keeps sending is never paused by a full collection between two of its
- * requests). Without those flags (`ixgbevf daemon` run by hand, or an embedding
- * program) V8's reducer does the job and this does nothing.
+ * requests). Without those flags (`ixgbevf daemon` run by hand, or an embedding program) V8's reducer
+ * does the job and this does nothing.
  */
 import { getHeapStatistics } from 'node:v8';
 import type { Logger } from './log.js';
