@@ -42,6 +42,29 @@ export interface Clock {
    * still works: without it, waits use `sleep(ms, signal)` (see `timerOf`).
    */
   after?(ms: number, fire: () => void): Cancel;
+  /**
+   * A timer for a run of waits that one at a time arm it and mostly cancel it before it is due (see
+   * ReusableTimer). Optional: without it, `reusableTimerOf` builds one from `after` / `sleep`.
+   */
+  reusableTimer?(): ReusableTimer;
+}
+
+/**
+ * One timer for a run of waits, armed by one wait at a time: the mailbox's fallback timer, which the
+ * PF's interrupt nearly always beats. `after` has Clock.after's contract (the Cancel is idempotent, and a
+ * no-op once fired or once a later `after` has re-armed it); `dispose` clears whatever is scheduled (the
+ * timer can still be armed again later), leaving an armed one to fire for its wait. Two waits that overlap
+ * each get a timer: the second gets its own.
+ */
+export interface ReusableTimer {
+  readonly after: (ms: number, fire: () => void) => Cancel;
+  dispose(): void;
+}
+
+/** `clock.reusableTimer()` when the clock has it; otherwise a timer per `after` (timerOf) and nothing to dispose. */
+export function reusableTimerOf(clock: Clock): ReusableTimer {
+  if (typeof clock.reusableTimer === 'function') return clock.reusableTimer();
+  return { after: timerOf(clock), dispose: () => undefined };
 }
 
 /**
@@ -92,6 +115,65 @@ export function nextIrq(irqs: IrqSource, listener: (count: number) => void): Can
 
 const clearTimer = (timer: ReturnType<typeof setTimeout>): Cancel => () => clearTimeout(timer);
 
+/**
+ * The real clock's ReusableTimer: one Node Timeout, re-armed with `refresh()`. Cancelling only disarms it
+ * (the Timeout stays scheduled and does nothing when it comes due), so a wait round that the interrupt
+ * ends costs no clearTimeout, and the next round no new Timeout, timer list or libuv timer update: Node's
+ * timer bookkeeping was ~0.045 ms of an in-process set-MAC in the emulated rig (issue 15, BENCHMARKS.md).
+ * A disarmed Timeout still holds the event loop until it comes due (at most one poll interval after the
+ * last wait) unless `dispose` runs first: Mailbox.close() disposes it.
+ */
+class RefreshedTimeout implements ReusableTimer {
+  #timeout: ReturnType<typeof setTimeout> | null = null;
+  /** The delay #timeout was created with: refresh() re-arms it with that one. */
+  #delay = 0;
+  /** What the armed wait wants called; null when disarmed. */
+  #fire: (() => void) | null = null;
+  /** Counts arms: a Cancel disarms only its own. */
+  #arms = 0;
+  /** dispose() ran while a wait had the timer armed: cleared once that wait is over. */
+  #disposed = false;
+
+  readonly #due = (): void => {
+    const fire = this.#fire;
+    this.#fire = null;
+    if (this.#disposed) this.#timeout = null; // fired: nothing left to clear
+    fire?.();
+  };
+
+  readonly after = (ms: number, fire: () => void): Cancel => {
+    // Armed by a wait still running: that wait keeps it, this one gets a timer of its own.
+    if (this.#fire !== null) return clearTimer(setTimeout(fire, Math.max(0, ms)));
+    const delay = Math.max(0, ms);
+    this.#fire = fire;
+    this.#disposed = false;
+    const arm = ++this.#arms;
+    if (this.#timeout !== null && this.#delay === delay) {
+      this.#timeout.refresh();
+    } else {
+      if (this.#timeout !== null) clearTimeout(this.#timeout);
+      this.#timeout = setTimeout(this.#due, delay);
+      this.#delay = delay;
+    }
+    return () => {
+      if (this.#arms !== arm || this.#fire === null) return;
+      this.#fire = null;
+      if (this.#disposed) this.#clear();
+    };
+  };
+
+  /** Clears the Timeout now, or, while a wait has it armed, once that wait is over (a close must not strand a wait). */
+  dispose(): void {
+    this.#disposed = true;
+    if (this.#fire === null) this.#clear();
+  }
+
+  #clear(): void {
+    if (this.#timeout !== null) clearTimeout(this.#timeout);
+    this.#timeout = null;
+  }
+}
+
 /** The real clock: `performance.now()` and timers; an aborted sleep or a cancelled timer is cleared. */
 export const systemClock: Clock = {
   now: () => performance.now(),
@@ -109,6 +191,7 @@ export const systemClock: Clock = {
       signal?.addEventListener('abort', onAbort, { once: true });
     }),
   after: (ms: number, fire: () => void): Cancel => clearTimer(setTimeout(fire, Math.max(0, ms))),
+  reusableTimer: (): ReusableTimer => new RefreshedTimeout(),
 };
 
 const nothing = (): void => undefined;

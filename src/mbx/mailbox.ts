@@ -9,7 +9,7 @@ import type { MailboxPolicy } from '../hw/family.js';
 import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
 import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
 import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
-import { noIrqs, systemClock, type Clock, type IrqSource } from '../io.js';
+import { noIrqs, reusableTimerOf, systemClock, type Clock, type IrqSource, type ReusableTimer } from '../io.js';
 import type { MailboxCounters } from './counters.js';
 import { classifyWord, hex32, isReplyWord } from './codec.js';
 import { describeLoss, needsResetFirst, notClearToSend, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
@@ -63,6 +63,8 @@ export class Mailbox {
   /** The two ways a wait runs (built once: a set-MAC waits several times). */
   readonly #waitOnInterrupts: WaitOptions;
   readonly #waitOnTimer: WaitOptions;
+  /** The round timer of every wait of this mailbox (they never overlap: the mutex); disposed by close(). */
+  readonly #roundTimer: ReusableTimer;
 
   constructor(opts: MailboxOptions) {
     this.#opts = opts;
@@ -82,8 +84,10 @@ export class Mailbox {
       if (byInterrupt) this.#counters.irqWakeups += 1;
       else this.#counters.timerWakeups += 1;
     };
-    this.#waitOnInterrupts = { clock: this.#clock, irqs: this.#irqs, pollIntervalMs: this.#pollIntervalMs, onWakeup };
-    this.#waitOnTimer = { clock: this.#clock, irqs: noIrqs, pollIntervalMs: this.#timerPollIntervalMs, onWakeup };
+    this.#roundTimer = reusableTimerOf(this.#clock);
+    const timer = this.#roundTimer.after;
+    this.#waitOnInterrupts = { clock: this.#clock, irqs: this.#irqs, pollIntervalMs: this.#pollIntervalMs, timer, onWakeup };
+    this.#waitOnTimer = { clock: this.#clock, irqs: noIrqs, pollIntervalMs: this.#timerPollIntervalMs, timer, onWakeup };
     const self = this;
     this.#port = {
       control: this.#control,
@@ -207,6 +211,7 @@ export class Mailbox {
             clock: this.#clock,
             irqs: noIrqs,
             pollIntervalMs: this.#timerPollIntervalMs,
+            timer: this.#roundTimer.after,
           });
         },
       };
@@ -244,9 +249,10 @@ export class Mailbox {
     return this.exclusive((session) => session.readPending(count));
   }
 
-  /** Stops counting interrupts. Does not touch the device. */
+  /** Stops counting interrupts and clears the wait timer. Does not touch the device. */
   close(): void {
     this.#unsubscribe();
+    this.#roundTimer.dispose();
   }
 
   async #transact(words: readonly number[], replyWords: number, opts: RequestOptions): Promise<number[]> {

@@ -23,6 +23,11 @@ export interface WaitOptions {
   readonly clock: Clock;
   readonly irqs: IrqSource;
   readonly pollIntervalMs: number;
+  /**
+   * The round timer (a ReusableTimer's `after`, shared by the waits of one mailbox, which never overlap);
+   * without it, each wait takes `timerOf(clock)`.
+   */
+  readonly timer?: Timer;
   /** Called once per round that was ended by an interrupt (`true`) or by the timer (`false`). */
   readonly onWakeup?: (byInterrupt: boolean) => void;
 }
@@ -79,7 +84,7 @@ export function waitUntil(check: () => boolean, deadline: number, opts: WaitOpti
 /** waitUntil once the first check failed: rounds of nextWakeup until the check holds or the deadline. */
 async function waitRounds(check: () => boolean, deadline: number, opts: WaitOptions): Promise<boolean> {
   const irqs = opts.irqs === noIrqs ? null : opts.irqs;
-  const timer = timerOf(opts.clock); // once per wait, not per round
+  const timer = opts.timer ?? timerOf(opts.clock); // once per wait, not per round
   let irqStreak = 0;
   for (;;) {
     const remaining = deadline - opts.clock.now();

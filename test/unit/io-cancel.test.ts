@@ -6,7 +6,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { IrqEmitter, nextIrq, systemClock, timerOf, type Clock, type IrqSource } from '../../src/io.js';
+import { IrqEmitter, nextIrq, reusableTimerOf, systemClock, timerOf, type Clock, type IrqSource } from '../../src/io.js';
+import { openVf } from '../../src/open/open-vf.js';
 import { waitUntil } from '../../src/mbx/wait.js';
 import { VirtualClock } from '../../src/sim/clock.js';
 
@@ -85,6 +86,114 @@ describe('systemClock.after', () => {
       });
     });
     assert.equal(fired, 1);
+  });
+});
+
+/** Resolves after `ms` of real time (a test waiting past a timer's due time; nothing is asserted about time). */
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe('systemClock.reusableTimer (one Timeout per mailbox, re-armed with refresh)', () => {
+  it('1000 arm/cancel rounds leave one Timeout, never a callback of a cancelled arm', async () => {
+    const before = armedTimeouts();
+    const timer = systemClock.reusableTimer!();
+    let fired = 0;
+    for (let i = 0; i < 1000; i++) timer.after(5, () => (fired += 1))();
+    assert.equal(armedTimeouts(), before + 1, 'one Timeout, re-armed, not 1000');
+    await pause(30);
+    assert.equal(fired, 0, 'a disarmed Timeout that comes due calls nothing');
+    timer.dispose();
+    assert.equal(armedTimeouts(), before);
+  });
+
+  it('an arm that is not cancelled fires once, also after earlier arms were cancelled', async () => {
+    const timer = systemClock.reusableTimer!();
+    const calls: string[] = [];
+    timer.after(5, () => calls.push('first'))();
+    timer.after(5, () => calls.push('second'))();
+    await new Promise<void>((resolve) => timer.after(5, () => (calls.push('third'), resolve())));
+    await pause(20);
+    assert.deepEqual(calls, ['third']);
+    timer.dispose();
+  });
+
+  it("an earlier arm's Cancel does not disarm a later arm; a Cancel after firing is a no-op", async () => {
+    const timer = systemClock.reusableTimer!();
+    const cancelFirst = timer.after(5, () => assert.fail('cancelled arm fired'));
+    cancelFirst();
+    let fired = 0;
+    const done = new Promise<void>((resolve) => timer.after(5, () => ((fired += 1), resolve())));
+    cancelFirst();
+    await done;
+    const cancelThird = timer.after(2, () => (fired += 1));
+    await pause(20);
+    cancelThird();
+    cancelThird();
+    assert.equal(fired, 2);
+    timer.dispose();
+  });
+
+  it('a second wait arming while the first holds it gets its own timer: both fire', async () => {
+    const before = armedTimeouts();
+    const timer = systemClock.reusableTimer!();
+    const fired: string[] = [];
+    const a = new Promise<void>((resolve) => timer.after(5, () => (fired.push('a'), resolve())));
+    const b = new Promise<void>((resolve) => timer.after(5, () => (fired.push('b'), resolve())));
+    assert.equal(armedTimeouts(), before + 2);
+    await Promise.all([a, b]);
+    assert.deepEqual(fired.sort(), ['a', 'b']);
+    timer.dispose();
+    assert.equal(armedTimeouts(), before);
+  });
+
+  it('a new delay replaces the Timeout (the old one is cleared, never left armed)', async () => {
+    const before = armedTimeouts();
+    const timer = systemClock.reusableTimer!();
+    timer.after(60_000, () => assert.fail('cancelled'))();
+    let fired = 0;
+    await new Promise<void>((resolve) => timer.after(3, () => ((fired += 1), resolve())));
+    assert.equal(fired, 1);
+    timer.dispose();
+    assert.equal(armedTimeouts(), before);
+  });
+
+  it('dispose while a wait has it armed: that wait still gets its callback, then nothing is left', async () => {
+    const before = armedTimeouts();
+    const timer = systemClock.reusableTimer!();
+    let fired = 0;
+    const done = new Promise<void>((resolve) => timer.after(5, () => ((fired += 1), resolve())));
+    timer.dispose();
+    await done;
+    assert.equal(fired, 1);
+    assert.equal(armedTimeouts(), before);
+    // Armed again after a dispose: works, and a dispose while armed then a cancel clears it.
+    const cancel = timer.after(60_000, () => assert.fail('cancelled'));
+    timer.dispose();
+    assert.equal(armedTimeouts(), before + 1, 'kept while armed');
+    cancel();
+    assert.equal(armedTimeouts(), before, 'cleared once its wait is over');
+  });
+
+  it('a clock without reusableTimer gets one built from after(): a Timeout per arm, dispose a no-op', async () => {
+    const clock = new VirtualClock();
+    const timer = reusableTimerOf(clock);
+    let fired = 0;
+    timer.after(5, () => (fired += 100))();
+    timer.after(7, () => (fired += 1));
+    assert.equal(clock.pendingTimers, 1);
+    await turn();
+    assert.equal(fired, 1);
+    assert.equal(clock.now(), 7);
+    timer.dispose();
+  });
+
+  it('a VF waiting on interrupts with the real clock leaves no Timeout once closed', async () => {
+    const before = armedTimeouts();
+    const handle = await openVf('sim');
+    await handle.vf.reset();
+    for (let i = 0; i < 20; i++) await handle.vf.setMac(`02:00:00:00:00:${(0x10 + i).toString(16)}`);
+    assert.ok(handle.vf.counters.irqWakeups > 0, 'the waits were ended by interrupts');
+    await handle.close();
+    assert.equal(armedTimeouts(), before, 'close() cleared the disarmed fallback timer (it would otherwise hold the loop up to 10 ms)');
   });
 });
 
