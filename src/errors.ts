@@ -117,3 +117,39 @@ export class DeviceGoneError extends IxgbevfError {
 export function isIxgbevfError(err: unknown): err is IxgbevfError {
   return err instanceof IxgbevfError;
 }
+
+// How a caller's value appears in an error message and in an error's `details`: neither helper ever
+// throws, whatever the value (a BigInt, a Symbol, an object without a prototype, a circular object, one
+// whose toString throws), and what `detailValue` returns always survives JSON.stringify (`--json` prints
+// `details`). A bad value must end in its typed error, never in a TypeError raised while describing it.
+
+/** Longest string shown in a message (a 100 kB argument stays a one-line cause). */
+const MAX_SHOWN_CHARS = 64;
+
+/** A short, safe description: strings quoted (and cut), numbers and booleans as written, others by kind. */
+export function showValue(value: unknown): string {
+  switch (typeof value) {
+    case 'string':
+      return JSON.stringify(value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value);
+    case 'number':
+    case 'boolean':
+    case 'undefined':
+      return String(value);
+    case 'bigint':
+      return `${BigInt.prototype.toString.call(value)}n`;
+    case 'symbol':
+      return 'a symbol';
+    case 'function':
+      return 'a function';
+    default:
+      if (value === null) return 'null';
+      return Array.isArray(value) ? 'an array' : 'an object';
+  }
+}
+
+/** The value itself when JSON keeps it as it is (a finite number, a string, a boolean, null); otherwise showValue's text. */
+export function detailValue(value: unknown): string | number | boolean | null {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  return showValue(value);
+}

@@ -12,13 +12,14 @@
 import { InvalidArgumentError, type IxgbevfError } from '../errors.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVfSpec, parseVlanAction, parseVlanId, parseXcastMode } from './validate.js';
 import type { XcastModeName } from '../vf/types.js';
+import { MAX_MULTICAST_LIST } from '../hw/messages.js';
 
 /** Longest request line the daemon reads (bytes, without the newline). */
 export const MAX_LINE_BYTES = 64 * 1024;
 /** Requests one connection may have queued before the daemon gives up on it. */
 export const MAX_PIPELINED = 32;
-/** Multicast addresses per request (the PF programs at most 30 hashes; more turns into allmulti). */
-export const MAX_MULTICAST = 256;
+/** Multicast addresses per request: the API's own limit (the PF programs at most 30 hashes; more turns into allmulti). */
+export const MAX_MULTICAST = MAX_MULTICAST_LIST;
 
 export type RequestId = string | number | null;
 

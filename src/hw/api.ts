@@ -27,9 +27,9 @@ const NAMES: Record<ApiVersion, string> = {
   8: '1.7',
 };
 
-/** Human form ("1.4") of a wire value. */
+/** Human form ("1.4") of a wire value; "unknown" for anything else. */
 export function apiName(api: ApiVersion): string {
-  return NAMES[api];
+  return typeof api === 'number' && Object.hasOwn(NAMES, api) ? NAMES[api] : 'unknown';
 }
 
 /** Parses "1.4" → wire value; undefined for unknown text. */

@@ -81,6 +81,12 @@ export const IGB_RESET_REPLY_WORDS = 3;
 
 /** SET_MULTICAST: at most 30 hashes per message (IXGBE_MAX_VF_MC_ENTRIES, §5.4), 12-bit each. */
 export const MAX_MULTICAST_PER_MESSAGE = 30;
+/**
+ * The longest multicast list a caller may hand over (the API and the daemon): beyond 30 the addresses only
+ * turn on the overflow (allmulti, or igb's count, capped at 255 in MSGINFO), so a longer list is a mistake,
+ * and checking every entry of a huge one would block the event loop.
+ */
+export const MAX_MULTICAST_LIST = 256;
 export const MULTICAST_HASH_MASK = 0xfff;
 /** igb: a count above 30 makes the PF turn on multicast promiscuous (VMOLR.MPE) (§10.3). */
 export const IGB_MAX_MULTICAST = 30;

@@ -74,6 +74,9 @@ const MINOR: Readonly<Record<number, number>> = { [V1_0]: 0, [V1_1]: 1, [V1_2]: 
 
 /** The newest API a PF of this generation agrees to (what a Linux ixgbevf, trying newest first, ends up with). */
 export function newestApiOfPfKernel(generation: PfKernelGeneration): ApiVersion {
+  if (typeof generation !== 'string' || !Object.hasOwn(PF_KERNEL_GENERATIONS, generation)) {
+    throw new RangeError(`unknown PF kernel generation: expected one of ${Object.keys(PF_KERNEL_GENERATIONS).join(', ')}`);
+  }
   const table = PF_KERNEL_GENERATIONS[generation];
   return table.negotiableApis.reduce((best, api) => ((MINOR[api] ?? -1) > (MINOR[best] ?? -1) ? api : best), V1_0);
 }

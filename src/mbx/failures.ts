@@ -3,7 +3,7 @@
  * of clear-to-send, a PF reset during a request, a PF that keeps talking past the reply, and a request
  * while the VF needs a reset. Kept apart from the transaction logic in mailbox.ts.
  */
-import { MailboxTimeoutError, ResetRequiredError } from '../errors.js';
+import { DeviceGoneError, MailboxTimeoutError, ResetRequiredError } from '../errors.js';
 import { MsgId } from '../hw/messages.js';
 import { hex32, messageId } from './codec.js';
 import type { WaitPhase } from './ops.js';
@@ -56,4 +56,9 @@ export function unsolicitedFlood(request: number, last: number, skipped: number)
     hint: 'reset the VF; if it persists, check the PF kernel log (`dmesg`)',
     details: { request: hex32(request), last: hex32(last), skipped },
   });
+}
+
+/** A request queued or waiting when its VF handle was closed (Vf.close → Mailbox.close). */
+export function mailboxClosed(): DeviceGoneError {
+  return new DeviceGoneError('ERR_CLOSED', 'this VF handle is closed', { hint: 'open the VF again (openVf) to send more requests' });
 }

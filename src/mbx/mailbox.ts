@@ -12,13 +12,14 @@ import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, reusableTimerOf, systemClock, type Clock, type IrqSource, type ReusableTimer } from '../io.js';
 import type { MailboxCounters } from './counters.js';
 import { classifyWord, hex32, isReplyWord } from './codec.js';
-import { describeLoss, needsResetFirst, notClearToSend, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
+import { describeLoss, mailboxClosed, needsResetFirst, notClearToSend, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
 import { createCounters } from './counters.js';
 import { AsyncMutex } from './mutex.js';
 import { legacyOps } from './ops-legacy.js';
 import type { MailboxDiscipline, MailboxOps, MailboxPort, WaitPhase } from './ops.js';
 import { MailboxControl, MailboxMemory } from './shadow.js';
 import type { MailboxOptions, MailboxSession, RequestOptions } from './session.js';
+import { isolatedTraceHook } from './trace.js';
 import { waitUntil, type WaitOptions } from './wait.js';
 
 /** Default poll interval between checks in poll mode (`noIrqs`): Linux's 500 µs (see wait.ts). */
@@ -65,6 +66,8 @@ export class Mailbox {
   readonly #waitOnTimer: WaitOptions;
   /** The round timer of every wait of this mailbox (they never overlap: the mutex); disposed by close(). */
   readonly #roundTimer: ReusableTimer;
+  /** close() ran: queued requests fail with ERR_CLOSED when their turn comes, running waits at their next check. */
+  #closed = false;
 
   constructor(opts: MailboxOptions) {
     this.#opts = opts;
@@ -75,7 +78,8 @@ export class Mailbox {
     const interruptMode = this.#irqs !== noIrqs;
     this.#pollIntervalMs = positive(opts.pollIntervalMs, interruptMode ? DEFAULT_IRQ_POLL_INTERVAL_MS : DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
     this.#timerPollIntervalMs = positive(opts.pollIntervalMs, DEFAULT_POLL_INTERVAL_MS, 'pollIntervalMs');
-    this.#control = new MailboxControl(opts.regs, opts.family.regs.mailbox, opts.onTrace);
+    const trace = opts.onTrace === undefined ? undefined : isolatedTraceHook(opts.onTrace);
+    this.#control = new MailboxControl(opts.regs, opts.family.regs.mailbox, trace);
     this.#memory = new MailboxMemory(opts.regs, opts.family.regs.mailboxMemory, MAILBOX_WORDS);
     this.#unsubscribe = this.#irqs.on(() => {
       this.#counters.interrupts += 1;
@@ -93,7 +97,7 @@ export class Mailbox {
       control: this.#control,
       memory: this.#memory,
       counters: this.#counters,
-      trace: opts.onTrace,
+      trace,
       now: () => this.#clock.now(),
       get timeoutMs() {
         return self.#timeoutMs;
@@ -180,6 +184,7 @@ export class Mailbox {
   /** Runs `fn` holding the mailbox: nothing else touches it until `fn` settles. */
   exclusive<T>(fn: (session: MailboxSession) => Promise<T>): Promise<T> {
     return this.#mutex.run(async () => {
+      if (this.#closed) throw mailboxClosed();
       let open = true;
       const live = (): void => {
         if (!open) throw new Error('mailbox session used after its exclusive() callback returned');
@@ -207,7 +212,7 @@ export class Mailbox {
         },
         waitUntil: (check, budgetMs) => {
           live();
-          return waitUntil(check, this.#clock.now() + budgetMs, {
+          return waitUntil(this.#whileOpen(check), this.#clock.now() + budgetMs, {
             clock: this.#clock,
             irqs: noIrqs,
             pollIntervalMs: this.#timerPollIntervalMs,
@@ -249,10 +254,22 @@ export class Mailbox {
     return this.exclusive((session) => session.readPending(count));
   }
 
-  /** Stops counting interrupts and clears the wait timer. Does not touch the device. */
+  /**
+   * Stops counting interrupts and clears the wait timer. Does not touch the device. A request still
+   * queued fails with ERR_CLOSED when its turn comes; one waiting for the PF, at its next check.
+   */
   close(): void {
+    this.#closed = true;
     this.#unsubscribe();
     this.#roundTimer.dispose();
+  }
+
+  /** `check`, failing with ERR_CLOSED once close() ran (a wait of a closed mailbox ends at its next round). */
+  #whileOpen(check: () => boolean): () => boolean {
+    return () => {
+      if (this.#closed) throw mailboxClosed();
+      return check();
+    };
   }
 
   async #transact(words: readonly number[], replyWords: number, opts: RequestOptions): Promise<number[]> {
@@ -366,7 +383,7 @@ export class Mailbox {
 
   async #poll(check: () => boolean, phase: WaitPhase, deadline: number): Promise<void> {
     // Only a request other than VF_RESET is cut short by a PF reset: then the check is wrapped.
-    const guarded = this.#guardReset ? this.#resetGuarded(check, phase) : check;
+    const guarded = this.#whileOpen(this.#guardReset ? this.#resetGuarded(check, phase) : check);
     // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
     // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
     const byTimer = phase === 'lock' || this.#timerOnly;

@@ -8,3 +8,22 @@ export type MailboxTraceEvent =
   | { readonly kind: 'control'; readonly value: number };
 
 export type MailboxTraceHook = (event: MailboxTraceEvent) => void;
+
+/**
+ * The caller's hook, isolated: a hook that throws cannot fail the transaction it watches (the PF may
+ * already have applied it), nor crash the process. Its first error becomes a process warning (code
+ * IXGBEVF_TRACE_HOOK_FAILED, printed by Node on stderr), later ones of the same hook are dropped.
+ */
+export function isolatedTraceHook(hook: MailboxTraceHook): MailboxTraceHook {
+  let warned = false;
+  return (event) => {
+    try {
+      hook(event);
+    } catch (err) {
+      if (warned) return;
+      warned = true;
+      const why = err instanceof Error ? err.message : 'a non-Error value';
+      process.emitWarning(`the mailbox onTrace hook threw (${why}); its errors are ignored, the requests go on`, { code: 'IXGBEVF_TRACE_HOOK_FAILED' });
+    }
+  };
+}

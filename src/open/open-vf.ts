@@ -8,6 +8,7 @@ import type { FamilyDescriptor, VfModel } from '../hw/family.js';
 import { familyByModel } from '../hw/index.js';
 import type { IrqSource, RegisterIo } from '../io.js';
 import type { MailboxTraceEvent as MbxTraceEvent } from '../mbx/trace.js';
+import { checkOpenOptions, checkSpec } from './arguments.js';
 import type { OpenOptions, SimPfControl, SimVfView, VfHandle } from './types.js';
 import { classifyVf } from '../pci/classify.js';
 import { listNetdevs, readPciDevice } from '../pci/discovery.js';
@@ -19,7 +20,9 @@ export type { OpenOptions, VfHandle } from './types.js';
 
 /** Opens the VF named by `spec`. Nothing is sent to the PF yet: bring it up with `resetAndNegotiate(handle.vf)`. */
 export async function openVf(spec: string, options: OpenOptions = {}): Promise<VfHandle> {
-  return isSimSpec(spec) ? openSimulated(spec, options) : openVfio(spec, options);
+  const name = checkSpec(spec);
+  const opts = checkOpenOptions(options);
+  return isSimSpec(name) ? openSimulated(name, opts) : openVfio(name, opts);
 }
 
 function traceAdapter(options: OpenOptions): ((event: MbxTraceEvent) => void) | undefined {

@@ -5,7 +5,7 @@
  * send) — the VF_RESET reply, and the admin knobs both share (MAC, port VLAN, trust). Where ixgbe and igb differ, the core reads the dialect's table
  * (`PfDialectRules`, dialects.ts); the state each reset forgets and the handlers are the dialect's.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, showValue } from '../errors.js';
 import { MAILBOX_WORDS, MsgFlag } from '../hw/mailbox.js';
 import { MsgId, VF_RESET_REQUEST_WORD, VLAN_ID_MAX } from '../hw/messages.js';
 import type { PfDialectRules } from './dialects.js';
@@ -188,6 +188,9 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
    */
   protected applyAdminMac(vf: number, mac: string | null): void {
     const st = this.vf(vf);
+    if (mac !== null && typeof mac !== 'string') {
+      throw new InvalidArgumentError('ERR_INVALID_MAC', `the admin MAC must be a MAC address string or null, got ${showValue(mac)}`, { hint: 'e.g. setAdminMac("02:00:00:00:00:09")' });
+    }
     if (mac === null || isZeroMac(mac)) {
       st.adminMac = false;
       st.mac = ZERO_MAC;
@@ -195,7 +198,7 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
       return;
     }
     if (!isValidUnicastMac(mac)) {
-      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${mac}`, {
+      throw new InvalidArgumentError('ERR_INVALID_MAC', `not a unicast MAC address: ${showValue(mac)}`, {
         hint: 'the first octet must be even and the address non-zero',
       });
     }
@@ -223,6 +226,9 @@ export abstract class LinuxPfPolicy<S extends PolicyVfState> extends SimPfBase {
    * pings without CTS; otherwise only the flag changes.
    */
   setTrust(trusted: boolean, vf = 0): Promise<void> {
+    if (typeof trusted !== 'boolean') {
+      return Promise.reject(new InvalidArgumentError('ERR_INVALID_ARGUMENT', `trust must be true or false, got ${showValue(trusted)}`, { hint: 'setTrust(true) or setTrust(false)' }));
+    }
     return this.serialize(async () => {
       const st = this.vf(vf);
       if (!this.rules.trustChangeResetsVf) {

@@ -3,7 +3,7 @@
  * mac, trust, api, pf, mtu, family, vlan, link, rss, promisc, pfkernel, tcs, deftc. Errors are `InvalidArgumentError` with code
  * `ERR_INVALID_SIM_SPEC`, a one-line message naming the key and a hint listing the valid keys.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, showValue } from '../errors.js';
 import { ApiVersion, apiAtLeast, apiName, parseApiVersion } from '../hw/api.js';
 import { DEFAULT_PF_KERNEL, PF_KERNEL_GENERATIONS, PF_KERNEL_GENERATION_NAMES, isPfKernelGeneration, newestApiOfPfKernel, type PfKernelGeneration } from '../hw/pf-kernel.js';
 import type { VfModel } from '../hw/family.js';
@@ -81,11 +81,11 @@ function intIn(key: string, value: string, min: number, max: number): number {
 
 /** True for `sim` and `sim:...` device names. */
 export function isSimSpec(text: string): boolean {
-  return text === 'sim' || text.startsWith('sim:');
+  return typeof text === 'string' && (text === 'sim' || text.startsWith('sim:'));
 }
 
 export function parseSimSpec(text: string): SimSpec {
-  if (!isSimSpec(text)) fail(`not a sim spec: "${text}" (expected "sim" or "sim:key=value,...")`);
+  if (!isSimSpec(text)) fail(`not a sim spec: ${showValue(text)} (expected "sim" or "sim:key=value,...")`);
   const spec: SimSpec = { ...DEFAULT_SIM_SPEC };
   const body = text === 'sim' ? '' : text.slice('sim:'.length);
   if (body === '') return spec;

@@ -4,15 +4,15 @@
  * multicast list (how many hashes one SET_MULTICAST carries and what its MSGINFO count says). Each bad value
  * is a typed InvalidArgumentError with a stable code; nothing here touches the device.
  */
-import { InvalidArgumentError, NotSupportedError } from '../errors.js';
+import { detailValue, InvalidArgumentError, NotSupportedError, showValue } from '../errors.js';
 import { ApiVersion } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { MSGINFO_MASK, MSGINFO_SHIFT } from '../hw/mailbox.js';
-import { ETH_FCS_BYTES, ETH_HEADER_BYTES, IXGBEVF_82599_API10_MAX_MTU, LPE_MAX_FRAME, MAX_MULTICAST_PER_MESSAGE, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
+import { ETH_FCS_BYTES, ETH_HEADER_BYTES, IXGBEVF_82599_API10_MAX_MTU, LPE_MAX_FRAME, MAX_MULTICAST_LIST, MAX_MULTICAST_PER_MESSAGE, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { formatMac, parseMulticastMac, parseUnicastMac } from './mac.js';
 import { multicastHash } from './multicast.js';
 import { renderRemedies, type Remedy, type RemedyTarget } from './remedy.js';
-import { XCAST_MODE_VALUES, type XcastModeName } from './types.js';
+import { XCAST_MODE_VALUES, type MacBytes, type XcastModeName } from './types.js';
 
 export const ETH_OVERHEAD = ETH_HEADER_BYTES + ETH_FCS_BYTES;
 const MAX_MSGINFO = MSGINFO_MASK >>> MSGINFO_SHIFT;
@@ -24,7 +24,7 @@ export function checkUnicastMac(mac: string): string {
 
 export function checkVlan(id: number, on: boolean): void {
   if (!Number.isInteger(id) || id < 0 || id > VLAN_ID_MAX) {
-    throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid VLAN id ${String(id)}: expected an integer 0..${VLAN_ID_MAX}`, { details: { vlan: id } });
+    throw new InvalidArgumentError('ERR_INVALID_VLAN', `invalid VLAN id ${showValue(id)}: expected an integer 0..${VLAN_ID_MAX}`, { details: { vlan: detailValue(id) } });
   }
   if (typeof on !== 'boolean') throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'setVlan(id, on): `on` must be a boolean');
 }
@@ -32,7 +32,7 @@ export function checkVlan(id: number, on: boolean): void {
 /** The MACVLAN index (0..255, it travels in MSGINFO) and the MAC as text (null for index 0). */
 export function checkMacvlan(index: number, mac: string | null): string | null {
   if (!Number.isInteger(index) || index < 0 || index > MAX_MSGINFO) {
-    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid MACVLAN index ${String(index)}: expected 0..${MAX_MSGINFO}`);
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid MACVLAN index ${showValue(index)}: expected 0..${MAX_MSGINFO}`);
   }
   if (index === 0) return null;
   if (mac === null) throw new InvalidArgumentError('ERR_INVALID_MAC', `MACVLAN index ${index} needs a MAC address`);
@@ -41,7 +41,7 @@ export function checkMacvlan(index: number, mac: string | null): string | null {
 
 export function checkXcastMode(mode: XcastModeName): void {
   if (typeof mode !== 'string' || !Object.hasOwn(XCAST_MODE_VALUES, mode)) {
-    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid xcast mode ${JSON.stringify(mode)}: expected none, multi, allmulti or promisc`);
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid xcast mode ${showValue(mode)}: expected none, multi, allmulti or promisc`);
   }
 }
 
@@ -57,7 +57,7 @@ export function checkIgbXcastMode(mode: XcastModeName): void {
 /** A FEATURES_NEGOTIATE mask: a 32-bit unsigned integer. */
 export function checkFeatureMask(features: number): void {
   if (!Number.isInteger(features) || features < 0 || features > 0xffffffff) {
-    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `feature mask ${features} is not a 32-bit unsigned integer`);
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `feature mask ${showValue(features)} is not a 32-bit unsigned integer`);
   }
 }
 
@@ -79,7 +79,7 @@ function mtuError(message: string, limitFrame: number, details: Record<string, u
 export function checkMaxFrame(bytes: number, limit: number, target: RemedyTarget): void {
   const min = MTU_MIN + ETH_OVERHEAD;
   if (!Number.isInteger(bytes) || bytes < min || bytes > limit) {
-    throw mtuError(`invalid max frame ${String(bytes)}: expected ${min}..${limit} bytes (MTU ${MTU_MIN}..${limit - ETH_OVERHEAD})`, limit, { maxFrame: bytes, min, max: limit }, target);
+    throw mtuError(`invalid max frame ${showValue(bytes)}: expected ${min}..${limit} bytes (MTU ${MTU_MIN}..${limit - ETH_OVERHEAD})`, limit, { maxFrame: detailValue(bytes), min, max: limit }, target);
   }
 }
 
@@ -87,7 +87,7 @@ export function checkMaxFrame(bytes: number, limit: number, target: RemedyTarget
 export function checkMtu(mtu: number, limitFrame: number, target: RemedyTarget): void {
   const limit = limitFrame - ETH_OVERHEAD;
   if (!Number.isInteger(mtu) || mtu < MTU_MIN || mtu > limit) {
-    throw mtuError(`invalid MTU ${String(mtu)}: expected ${MTU_MIN}..${limit}`, limit + ETH_OVERHEAD, { mtu, min: MTU_MIN, max: limit }, target);
+    throw mtuError(`invalid MTU ${showValue(mtu)}: expected ${MTU_MIN}..${limit}`, limit + ETH_OVERHEAD, { mtu: detailValue(mtu), min: MTU_MIN, max: limit }, target);
   }
 }
 
@@ -103,7 +103,12 @@ export interface MulticastPlan {
 
 export function planMulticast(macs: readonly string[], family: FamilyDescriptor, filterType: number): MulticastPlan {
   if (!Array.isArray(macs)) throw new InvalidArgumentError('ERR_INVALID_MAC', 'the multicast list must be an array of MAC addresses');
-  const groups = macs.map((m) => parseMulticastMac(m));
+  if (macs.length > MAX_MULTICAST_LIST) {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `a multicast list of ${macs.length} addresses: at most ${MAX_MULTICAST_LIST} (one message carries ${MAX_MULTICAST_PER_MESSAGE}; the rest only turn on the overflow)`);
+  }
+  // Every index, holes included (map() would skip a hole and send hash 0 for it).
+  const groups: MacBytes[] = [];
+  for (let i = 0; i < macs.length; i += 1) groups.push(parseMulticastMac(macs[i] as string));
   const hashes = groups.slice(0, MAX_MULTICAST_PER_MESSAGE).map((g) => multicastHash(g, filterType));
   const over = groups.length > MAX_MULTICAST_PER_MESSAGE;
   const count = family.kind === 'igbvf' && over ? Math.min(groups.length, MAX_MSGINFO) : hashes.length;

@@ -3,16 +3,16 @@
  * bits 7:0 of word 1 … byte 3 bits 31:24 of word 1, byte 4 bits 7:0 of word 2, byte 5 bits 15:8 of word 2
  * (a memcpy into little-endian u32s).
  */
-import { InvalidArgumentError } from '../errors.js';
+import { detailValue, InvalidArgumentError, showValue } from '../errors.js';
 import type { MacBytes } from './types.js';
 
 const MAC_BYTES = 6;
 const MULTICAST_BIT = 0x01;
 
-function invalid(text: string, why: string): InvalidArgumentError {
-  return new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${JSON.stringify(text)}: ${why}`, {
+function invalid(text: unknown, why: string): InvalidArgumentError {
+  return new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${showValue(text)}: ${why}`, {
     hint: 'write six hex bytes separated by ":" or "-", e.g. 02:11:22:33:44:55',
-    details: { mac: text },
+    details: { mac: detailValue(text) },
   });
 }
 
@@ -49,7 +49,7 @@ export function parseMac(text: string): MacBytes {
 }
 
 function invalidSyntax(text: unknown): InvalidArgumentError {
-  return invalid(String(text), 'expected 6 hex bytes separated by ":" or "-"');
+  return invalid(text, typeof text === 'string' ? 'expected 6 hex bytes separated by ":" or "-"' : 'expected a string of 6 hex bytes separated by ":" or "-"');
 }
 
 const HEX_PAIRS: readonly string[] = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, '0'));

@@ -6,6 +6,7 @@ import type { ApiVersion } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import type { XcastModeValue } from '../hw/messages.js';
 import type { MailboxCounters } from '../mbx/counters.js';
+import type { PfEventCheck } from './options.js';
 
 export type XcastModeName = 'none' | 'multi' | 'allmulti' | 'promisc';
 
@@ -90,7 +91,14 @@ export interface VfApi {
    */
   link(): LinkInfo;
 
+  /**
+   * The interrupt handler's mailbox check, on demand: with `poll: true` (no interrupts) the only way PF
+   * events (`pf-reset`, `link`, `pf-message`) arrive. Runs after any request in flight.
+   */
+  checkPfEvents(): Promise<PfEventCheck>;
+
   on<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;
+  once<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;
   off<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;
   /** Stop listening to interrupts; idempotent. Does not touch the device (its owner closes it). */
   close(): void;
