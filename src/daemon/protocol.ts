@@ -63,8 +63,11 @@ const FIELD_RULES = new Map<string, { readonly names: ReadonlySet<string>; reado
   OPS.map((op) => [op, { names: new Set(FIELDS[op].map((f) => f.replace('?', ''))), required: FIELDS[op].filter((f) => !f.endsWith('?')) }]),
 );
 
-function bad(message: string, hint?: string): InvalidArgumentError {
-  return new InvalidArgumentError('ERR_BAD_REQUEST', message, hint === undefined ? undefined : { hint });
+/** What a malformed request is told when no more precise fix applies: the shape of a good one. */
+const REQUEST_SHAPE_HINT = 'send one JSON object per line, e.g. {"id":1,"op":"set-mac","vf":"sim","mac":"02:00:00:00:00:01"}';
+
+function bad(message: string, hint = REQUEST_SHAPE_HINT): InvalidArgumentError {
+  return new InvalidArgumentError('ERR_BAD_REQUEST', message, { hint });
 }
 
 /** The id of a request line, as far as it can be recovered (for the error reply of a bad request). */

@@ -16,7 +16,7 @@ import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
-import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId } from './protocol.js';
+import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
 export interface ServedDaemon {
@@ -44,6 +44,9 @@ const REFUSAL_LINGER_MS = 1000;
 const NO_BYTES = Buffer.alloc(0);
 /** Unread output after which a slow watcher is dropped. */
 const MAX_BUFFERED_OUTPUT = 1024 * 1024;
+const LINE_TOO_LONG_HINT = `one JSON request per line, at most ${MAX_LINE_BYTES} bytes (a multicast list holds at most 256 addresses)`;
+const TOO_MANY_QUEUED_HINT = `wait for replies before sending more: at most ${MAX_PIPELINED} requests may wait on one connection (or open another)`;
+const IDLE_HINT = 'send a request soon after connecting, or connect again for each batch of requests';
 
 export interface ServerOptions {
   socketPath: string;
@@ -233,7 +236,7 @@ export class ControlServer {
       if (!idleArmed) return;
       idleArmed = false;
       this.opts.logger.log('info', 'client-idle-closed', { uid: creds.uid, pid: creds.pid, afterMs: idleMs });
-      this.#send(socket, { id: null, ok: false, error: { code: 'ERR_IDLE', message: `no complete request within ${idleMs} ms: closing`, exitCode: 3 } });
+      this.#send(socket, { id: null, ok: false, error: { code: 'ERR_IDLE', message: `no complete request within ${idleMs} ms: closing`, hint: IDLE_HINT, exitCode: 3 } });
       socket.end();
       socket.destroy();
     }, idleMs);
@@ -259,10 +262,23 @@ export class ControlServer {
     let buffer: Buffer = NO_BYTES;
     const queue: string[] = [];
     let busy = false;
-    const fail = (code: string, message: string): void => {
-      this.#send(socket, { id: null, ok: false, error: { code, message, exitCode: 2 } });
+    /** The connection-level error that ends this connection once the request running now has answered. */
+    let ending: WireError | null = null;
+    const sendEndingAndClose = (error: WireError): void => {
+      this.#send(socket, { id: null, ok: false, error });
       socket.end();
+    };
+    /**
+     * A limit broken: no more is read, the requests queued but not started never run (their client fails
+     * them on the error line, so no change happens that goes unanswered), a running one answers first
+     * (one reply per request, in order), then the error line and the close.
+     */
+    const fail = (code: string, message: string, hint: string): void => {
       socket.removeAllListeners('data');
+      socket.pause();
+      queue.length = 0;
+      ending = { code, message, hint, exitCode: 2 };
+      if (!busy) sendEndingAndClose(ending);
     };
     const pump = async (): Promise<void> => {
       if (busy) return;
@@ -272,7 +288,8 @@ export class ControlServer {
         await this.#handleLine(socket, line, creds);
       }
       busy = false;
-      armIdle();
+      if (ending !== null) sendEndingAndClose(ending);
+      else armIdle();
     };
     socket.on('data', (chunk: Buffer) => {
       buffer = buffer.length === 0 ? chunk : Buffer.concat([buffer, chunk]);
@@ -282,13 +299,14 @@ export class ControlServer {
         const line = buffer.toString('utf8', 0, end);
         // The usual chunk is one whole line: nothing left, and no view of an empty rest to allocate.
         buffer = nl + 1 === buffer.length ? NO_BYTES : buffer.subarray(nl + 1);
-        if (nl > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
+        if (end > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`, LINE_TOO_LONG_HINT);
         if (line.trim() === '') continue;
-        if (queue.length >= MAX_PIPELINED) return fail('ERR_BAD_REQUEST', `more than ${MAX_PIPELINED} requests waiting on one connection`);
+        if (queue.length >= MAX_PIPELINED) return fail('ERR_BAD_REQUEST', `more than ${MAX_PIPELINED} requests waiting on one connection`, TOO_MANY_QUEUED_HINT);
         queue.push(line);
         stopIdle();
       }
-      if (buffer.length > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`);
+      // Room for a CRLF line's \r, which is not part of the line.
+      if (buffer.length > MAX_LINE_BYTES + 1) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`, LINE_TOO_LONG_HINT);
       // Only a complete request is activity: bytes without a newline leave the idle timer running (a
       // client dribbling half a line no longer keeps its connection forever).
       if (queue.length > 0) void pump();

@@ -38,13 +38,16 @@ export function parseVfSpec(input: string): string {
   }
 }
 
+const MAC_HINT = { hint: 'write six hex bytes separated by ":", e.g. 02:00:00:00:00:01' };
+const UNICAST_HINT = { hint: 'use a unicast address (even first byte), e.g. a locally administered one: 02:00:00:00:00:01' };
+
 const MAC_RE = /^([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})[:-]([0-9a-f]{2})$/i;
 
 /** Any well-formed MAC, normalised to lower case with colons. */
 export function parseMacText(input: string, what = 'MAC address'): string {
   const m = typeof input === 'string' ? MAC_RE.exec(input.trim()) : null;
   if (m === null) {
-    throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid ${what} ${shown(input)}: expected six hex bytes like 02:00:00:00:00:01`);
+    throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid ${what} ${shown(input)}: expected six hex bytes like 02:00:00:00:00:01`, MAC_HINT);
   }
   return m.slice(1, 7).join(':').toLowerCase();
 }
@@ -52,9 +55,9 @@ export function parseMacText(input: string, what = 'MAC address'): string {
 /** A unicast, non-zero MAC (what SET_MAC_ADDR accepts; the PF NACKs others anyway). */
 export function parseUnicastMac(input: string): string {
   const mac = parseMacText(input);
-  if (mac === '00:00:00:00:00:00') throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${mac}: all zeros`);
+  if (mac === '00:00:00:00:00:00') throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${mac}: all zeros`, UNICAST_HINT);
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 1) {
-    throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${mac}: multicast (low bit of the first byte set); a VF needs a unicast address such as 02:00:00:00:00:01`);
+    throw new InvalidArgumentError('ERR_INVALID_MAC', `invalid MAC address ${mac}: multicast (low bit of the first byte set); a VF needs a unicast address such as 02:00:00:00:00:01`, UNICAST_HINT);
   }
   return mac;
 }
@@ -63,16 +66,17 @@ export function parseUnicastMac(input: string): string {
 export function parseMulticastMac(input: string): string {
   const mac = parseMacText(input, 'multicast address');
   if ((parseInt(mac.slice(0, 2), 16) & 1) === 0) {
-    throw new InvalidArgumentError('ERR_INVALID_MAC', `${mac} is not a multicast address (the low bit of the first byte must be 1, e.g. 01:00:5e:00:00:01)`);
+    throw new InvalidArgumentError('ERR_INVALID_MAC', `${mac} is not a multicast address (the low bit of the first byte must be 1, e.g. 01:00:5e:00:00:01)`, { hint: 'use multicast group addresses, e.g. 01:00:5e:00:00:01 (IPv4) or 33:33:00:00:00:01 (IPv6)' });
   }
   return mac;
 }
 
 function parseIntStrict(input: string | number, what: string, code: string, min: number, max: number): number {
   const text = typeof input === 'number' ? String(input) : typeof input === 'string' ? input.trim() : '';
-  if (!/^\d{1,9}$/.test(text)) throw new InvalidArgumentError(code, `invalid ${what} ${shown(input)}: expected an integer from ${min} to ${max}`);
+  const hint = { hint: `give the ${what} as a whole number from ${min} to ${max}` };
+  if (!/^\d{1,9}$/.test(text)) throw new InvalidArgumentError(code, `invalid ${what} ${shown(input)}: expected an integer from ${min} to ${max}`, hint);
   const n = Number(text);
-  if (n < min || n > max) throw new InvalidArgumentError(code, `invalid ${what} ${n}: must be from ${min} to ${max}`);
+  if (n < min || n > max) throw new InvalidArgumentError(code, `invalid ${what} ${n}: must be from ${min} to ${max}`, hint);
   return n;
 }
 
@@ -90,14 +94,14 @@ export function parseTimeoutMs(input: string): number {
 
 export function parseXcastMode(input: string): XcastModeName {
   if (!(XCAST_MODES as readonly string[]).includes(input)) {
-    throw new InvalidArgumentError('ERR_INVALID_XCAST', `invalid xcast mode ${shown(input)}: expected one of ${XCAST_MODES.join(', ')}`);
+    throw new InvalidArgumentError('ERR_INVALID_XCAST', `invalid xcast mode ${shown(input)}: expected one of ${XCAST_MODES.join(', ')}`, { hint: `use one of ${XCAST_MODES.join(', ')}` });
   }
   return input as XcastModeName;
 }
 
 export function parseVlanAction(input: string): 'add' | 'del' {
   if (input !== 'add' && input !== 'del') {
-    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid VLAN action ${shown(input)}: expected add or del`);
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid VLAN action ${shown(input)}: expected add or del`, { hint: 'use add or del, e.g. vlan <vf> add 100' });
   }
   return input;
 }

@@ -10,6 +10,7 @@ import { test } from 'node:test';
 import { RawConn, withReadyVf, type Reply } from '../helpers/cli-daemon.js';
 import { foreignClients, isRoot, OTHER_UID, startDirectDaemon } from '../helpers/daemon-direct.js';
 import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID } from '../../src/daemon/server.js';
+import { MAX_LINE_BYTES } from '../../src/daemon/protocol.js';
 import { nativePeerCredentials } from '../helpers/cli-daemon.js';
 
 
@@ -215,5 +216,67 @@ test('audit: every state change is one JSON log line with the caller (SO_PEERCRE
     assert.equal(mac!.mac, '02:00:00:00:00:01');
     assert.equal(mac!.code, 'ERR_PF_NACK');
     assert.ok((Number(mac!.pfReply) & NACK) !== 0, `NACK word: ${String(mac!.pfReply)}`);
+  });
+});
+
+/** The MAC the daemon holds as desired for `vf` (a second connection's `info`). */
+async function desiredMac(socket: string, vf: string): Promise<string | null> {
+  const c = await RawConn.open(socket);
+  try {
+    const r = await c.request<Reply>({ id: 1, op: 'info', vf });
+    return ((r.result as { desired: { mac: string | null } }).desired).mac;
+  } finally {
+    c.close();
+  }
+}
+
+test('a connection over the queue limit: every reply it gets is for a request that ran, then the error; no queued request runs unanswered', async () => {
+  const d = await startDirectDaemon(['sim']);
+  await withReadyVf(d, 'sim', async (conn) => {
+    const mac = (i: number): string => `02:00:00:00:02:${i.toString(16).padStart(2, '0')}`;
+    // 60 set-macs in one write: far over MAX_PIPELINED.
+    conn.socket.write(Array.from({ length: 60 }, (_, i) => JSON.stringify({ id: 100 + i, op: 'set-mac', vf: 'sim', mac: mac(i) })).join('\n') + '\n');
+    await conn.closed;
+    const replies = conn.lines.filter((l) => typeof (l as Reply).id === 'number' && Number((l as Reply).id) < 1000) as Reply[];
+    const ending = conn.lines.at(-1) as Reply;
+    assert.equal(ending.id, null, `the error line comes last: ${JSON.stringify(conn.lines.slice(-3))}`);
+    assert.equal(ending.error?.code, 'ERR_BAD_REQUEST');
+    assert.match(ending.error?.hint ?? '', /at most \d+ requests may wait/);
+    assert.deepEqual(replies.map((r) => r.id), replies.map((_, i) => 100 + i), 'answered in order, none skipped');
+    // The desired state is the last answered request's: nothing ran after it.
+    const last = replies.at(-1);
+    const expected = last === undefined ? null : mac(Number(last.id) - 100);
+    assert.equal(await desiredMac(d.socket, 'sim'), expected);
+  });
+});
+
+test('a request line over the limit after requests in the same write: those requests answer first or never run', async () => {
+  const d = await startDirectDaemon(['sim']);
+  await withReadyVf(d, 'sim', async (conn) => {
+    const lines = [1, 2, 3].map((i) => JSON.stringify({ id: i, op: 'set-mac', vf: 'sim', mac: `02:00:00:00:03:0${i}` }));
+    conn.socket.write(`${lines.join('\n')}\n${'x'.repeat(70_000)}\n`);
+    await conn.closed;
+    const replies = conn.lines.filter((l) => typeof (l as Reply).id === 'number' && Number((l as Reply).id) < 1000) as Reply[];
+    assert.equal((conn.lines.at(-1) as Reply).error?.code, 'ERR_BAD_REQUEST');
+    assert.match((conn.lines.at(-1) as Reply).error?.message ?? '', /longer than/);
+    const last = replies.at(-1);
+    assert.equal(await desiredMac(d.socket, 'sim'), last === undefined ? null : `02:00:00:00:03:0${String(last.id)}`, `replies ${JSON.stringify(replies.map((r) => r.id))}`);
+  });
+});
+
+test('a CRLF request line of exactly the line limit is taken, as the same line ending in LF (the \\r is not part of the line)', async () => {
+  const d = await startDirectDaemon(['sim']);
+  await withReadyVf(d, 'sim', async (conn) => {
+    const base = JSON.stringify({ id: 7, op: 'status', pad: '' });
+    // An unknown field makes a bad request, but a parsed one (with its id): the line was taken.
+    const line = base.replace('"pad":""', `"pad":"${'p'.repeat(MAX_LINE_BYTES - base.length)}"`);
+    assert.equal(Buffer.byteLength(line), MAX_LINE_BYTES);
+    for (const eol of ['\n', '\r\n']) {
+      conn.socket.write(line + eol);
+      const r = await conn.waitFor<Reply>((l) => (l as Reply).id === 7);
+      conn.lines.length = 0;
+      assert.equal(r.error?.code, 'ERR_BAD_REQUEST');
+      assert.match(r.error?.message ?? '', /unknown field "pad"/, `${JSON.stringify(eol)}: parsed, not refused for its length`);
+    }
   });
 });
