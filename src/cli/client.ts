@@ -19,6 +19,13 @@ export const DEFAULT_SOCKET = '/run/ixgbevf/ixgbevf.sock';
  */
 const READ_BUFFER_BYTES = 64 * 1024;
 
+/**
+ * How long a request waits for the daemon's reply. The daemon's own waits are bounded well below this (a
+ * mailbox transaction 1 s, a VF still coming up 3 s, a reset-and-retry a few seconds more); a daemon that
+ * took the connection and then says nothing (stopped with SIGSTOP, hung) must not hang the command.
+ */
+export const DAEMON_REPLY_TIMEOUT_MS = 30_000;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -48,6 +55,39 @@ export function unreachableError(path: string, errno: string): EnvironmentError 
   });
 }
 
+/** No reply within the client's bound: an environment error, exit 3. */
+function timeoutError(path: string, op: string, ms: number): EnvironmentError {
+  return new EnvironmentError('ERR_DAEMON_TIMEOUT', `the daemon at ${path} did not answer ${op} within ${Math.round(ms / 1000)} s: it is stopped or hung`, {
+    hint: 'systemctl status ixgbevf (is it stopped with SIGSTOP, or stuck?); journalctl -u ixgbevf',
+    details: { socket: path, op, timeoutMs: ms },
+  });
+}
+
+/** Ctrl-C / SIGTERM while waiting: the command ends at once (exit 3); the daemon finishes the request by itself. */
+function interruptedError(path: string): EnvironmentError {
+  return new EnvironmentError('ERR_INTERRUPTED', `interrupted while waiting for the daemon at ${path}; a request already sent is finished by the daemon`, {
+    hint: 'ixgbevf list (shows what the daemon holds now)',
+    details: { socket: path },
+  });
+}
+
+/** A reply this client cannot read (not the protocol it speaks): an environment error, exit 3, never a crash. */
+export function unreadableReplyError(path: string, what: string): EnvironmentError {
+  return new EnvironmentError('ERR_DAEMON_REPLY', `the daemon at ${path} sent a reply this command cannot read (${what})`, {
+    hint: 'check that a daemon of this package and version listens there: systemctl status ixgbevf',
+    details: { socket: path },
+  });
+}
+
+export interface ConnectOptions {
+  /** The user named the socket (`--socket`): not reaching it is an error. */
+  explicit?: boolean;
+  /** Aborted (Ctrl-C): pending requests fail with ERR_INTERRUPTED and the connection closes. */
+  signal?: AbortSignal;
+  /** Reply bound per request, ms (default DAEMON_REPLY_TIMEOUT_MS). */
+  replyTimeoutMs?: number;
+}
+
 export class DaemonClient {
   #nextId = 1;
   readonly #pending = new Map<number, Pending>();
@@ -57,10 +97,21 @@ export class DaemonClient {
   #closeError: Error | null = null;
   readonly #closedPromise: Promise<void>;
 
+  readonly #replyTimeoutMs: number;
+
   private constructor(
     private readonly socket: net.Socket,
     readonly path: string,
+    opts: ConnectOptions = {},
   ) {
+    this.#replyTimeoutMs = opts.replyTimeoutMs ?? DAEMON_REPLY_TIMEOUT_MS;
+    const signal = opts.signal;
+    if (signal !== undefined) {
+      const onAbort = (): void => this.#failAll(interruptedError(path));
+      if (signal.aborted) queueMicrotask(onAbort);
+      else signal.addEventListener('abort', onAbort, { once: true });
+      socket.once('close', () => signal.removeEventListener('abort', onAbort));
+    }
     this.#closedPromise = new Promise((resolve) => {
       socket.on('close', () => {
         this.#closed = true;
@@ -90,7 +141,7 @@ export class DaemonClient {
    * user named the socket (`explicit`): then that is ERR_DAEMON_UNREACHABLE. A socket we may not open is
    * an error that says so.
    */
-  static connect(path: string, opts: { explicit?: boolean } = {}): Promise<DaemonClient | null> {
+  static connect(path: string, opts: ConnectOptions = {}): Promise<DaemonClient | null> {
     return new Promise((resolve, reject) => {
       // Replies are read into one buffer and decoded at once (a character split between two reads is
       // completed by the decoder); no read happens before 'connect', so `client` is set by then.
@@ -107,7 +158,7 @@ export class DaemonClient {
       const socket = net.createConnection({ path, onread });
       socket.once('connect', () => {
         socket.removeAllListeners('error');
-        client = new DaemonClient(socket, path);
+        client = new DaemonClient(socket, path, opts);
         resolve(client);
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
@@ -155,8 +206,12 @@ export class DaemonClient {
       const p = this.#pending.get(msg.id);
       if (p === undefined) continue;
       this.#pending.delete(msg.id);
-      if (msg.ok === true) p.resolve(msg.result);
-      else p.reject(wireToError(msg.error));
+      if (msg.ok === true) {
+        // An answer carries its result: without one it is not our protocol (the caller reads fields of it).
+        if (msg.result !== undefined && msg.result !== null) p.resolve(msg.result);
+        else p.reject(unreadableReplyError(this.path, 'ok without a result'));
+      } else if (typeof msg.error === 'object' && msg.error !== null) p.reject(wireToError(msg.error));
+      else p.reject(unreadableReplyError(this.path, 'neither ok nor an error'));
     }
   }
 
@@ -164,10 +219,33 @@ export class DaemonClient {
     if (this.#closed || this.socket.destroyed) return Promise.reject(this.#closeError ?? closedError(this.path, null));
     const id = this.#nextId++;
     return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      // One timer per request, cleared by its reply: a daemon that never answers ends in ERR_DAEMON_TIMEOUT.
+      const timer = setTimeout(() => {
+        if (!this.#pending.has(id)) return;
+        this.#failAll(timeoutError(this.path, op, this.#replyTimeoutMs));
+      }, this.#replyTimeoutMs);
+      const settle = (): void => clearTimeout(timer);
+      this.#pending.set(id, {
+        resolve: (v: unknown) => {
+          settle();
+          (resolve as (v: unknown) => void)(v);
+        },
+        reject: (err: Error) => {
+          settle();
+          reject(err);
+        },
+      });
       if (this.#closeError !== null || !this.socket.writable) return; // a write failed: rejected at close, with the reason if one comes
       this.socket.write(`${JSON.stringify({ id, op, ...fields })}\n`);
     });
+  }
+
+  /** Fails every pending request with `err` and closes the connection (a late reply would find no one). */
+  #failAll(err: EnvironmentError): void {
+    this.#closeError ??= err;
+    for (const p of this.#pending.values()) p.reject(err);
+    this.#pending.clear();
+    this.socket.destroy();
   }
 
   /** Subscribes to events (of one VF); resolves once the daemon accepted. Events arrive until close(). */

@@ -115,6 +115,6 @@ export class Ctx {
 
   /** The running daemon, or null (no socket / nothing listening, only for a socket the user did not name). */
   connectDaemon(): Promise<DaemonClient | null> {
-    return DaemonClient.connect(this.socketPath, { explicit: this.socketExplicit });
+    return DaemonClient.connect(this.socketPath, { explicit: this.socketExplicit, signal: this.io.signal });
   }
 }

@@ -7,6 +7,7 @@ import { describeMembers } from '../pci/iommu.js';
 import { parsePciAddress } from '../pci/address.js';
 import type { Ctx } from './context.js';
 import { table } from './format.js';
+import { unreadableReplyError } from './client.js';
 
 interface DaemonInfo {
   pid: number;
@@ -20,7 +21,9 @@ async function daemonStatus(ctx: Ctx): Promise<{ status: DaemonInfo | null; erro
     const client = await ctx.connectDaemon();
     if (client === null) return { status: null, error: null };
     try {
-      return { status: await client.request<DaemonInfo>('status'), error: null };
+      const status = await client.request<DaemonInfo>('status');
+      if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
+      return { status, error: null };
     } finally {
       client.close();
     }

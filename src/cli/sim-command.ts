@@ -9,6 +9,7 @@ import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';
+import { unreadableReplyError } from './client.js';
 
 const WHAT: Record<SimAction, string> = {
   'pf-down': 'the PF interface went down (ip link set <pf> down)',
@@ -48,6 +49,7 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
   if (client === null) throw noDaemon(`no daemon answers at ${ctx.socketPath}`);
   try {
     const status = await client.request<{ vfs: StatusVf[] }>('status');
+    if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
     const sims = status.vfs.filter((v) => (v.kind === undefined ? isSimSpec(v.id) : v.kind === 'sim') && v.state !== 'released');
     let vf: string;
     if (wanted !== undefined) {

@@ -18,6 +18,7 @@ import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import type { SmokeHost } from '../smoke/index.js';
 import type { Ctx } from './context.js';
+import { unreadableReplyError } from './client.js';
 
 export interface SmokeCliOptions {
   pf?: string;
@@ -41,12 +42,15 @@ async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
   let client;
   try {
     client = await ctx.connectDaemon();
-  } catch {
+  } catch (err) {
+    // A socket the user named must answer (as for every other command); the default one may be absent.
+    if (ctx.socketExplicit) throw err;
     return;
   }
   if (client === null) return;
   try {
     const status = await client.request<{ vfs: { id: string; state: string }[] }>('status');
+    if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
     if (status.vfs.some((v) => v.id === vf && v.state !== 'released')) {
       throw new EnvironmentError('ERR_OWNED_BY_DAEMON', `${vf} is owned by the daemon at ${ctx.socketPath}: the smoke test needs the VF for itself`, {
         hint: 'stop the daemon (systemctl stop ixgbevf, or SIGTERM it), run the smoke test, start the daemon again',
@@ -95,6 +99,7 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
     throw new InvalidArgumentError('ERR_USAGE', '--force only applies with --bind (it lets --bind take a VF whose interface is up)', { hint: `ixgbevf smoke ${vf} --bind --force` });
   }
   if (!isSim) await guardDaemon(ctx, vf);
+  else if (ctx.socketExplicit) (await ctx.connectDaemon())?.close(); // the sim smoke runs its own VF; a named socket must still answer
   const inUse = !isSim && opts.bind === true ? await upInterfaces(vf, ctx.sysfs) : { driver: null, up: [] };
   if (inUse.up.length > 0 && !force) {
     const ifname = inUse.up[0]!;

@@ -7,7 +7,7 @@ import { resetAndNegotiate } from '../vf/bring-up.js';
 import { EnvironmentError } from '../errors.js';
 import { explainError } from '../daemon/explain.js';
 import type { VfHandle } from '../open/types.js';
-import type { DaemonClient } from './client.js';
+import { unreadableReplyError, type DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
 import { hex32 } from './format.js';
 import { withPhrasedHint } from './hints.js';
@@ -38,6 +38,7 @@ export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: Daem
   if (client === null) return null;
   try {
     const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');
+    if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
     const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
     if (identity !== undefined) return { client, identity };
     if (ctx.socketExplicit) {
@@ -62,7 +63,9 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
   const handle = await openVf(vf, {
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
     ...(ctx.poll ? { poll: true } : {}),
-    ...(ctx.io.sysfs?.sysRoot !== undefined ? { sysfsRoot: ctx.io.sysfs.sysRoot } : {}),
+    // ctx.sysfs, not ctx.io.sysfs: IXGBEVF_SYSFS_ROOT counts here as in list/bind/doctor (a fake tree
+    // must never send a VF command to the real /sys).
+    ...(ctx.sysfs.sysRoot !== undefined ? { sysfsRoot: ctx.sysfs.sysRoot } : {}),
     onTrace: (ev) => {
       ctx.trace(ev);
       if (ev.direction === 'pf-to-vf' && ev.words.length > 0) replies.push(ev.words[0]! >>> 0);

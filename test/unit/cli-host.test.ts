@@ -7,6 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { OpenVfFn } from '../../src/daemon/daemon.js';
 import { startDaemon } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
+import { spawnCli } from '../helpers/cli-proc.js';
 import { testOpenVf } from '../helpers/cli-sim.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 
@@ -131,4 +132,13 @@ test('bind --user chowns the group node; --json; unbind gives the VF back', asyn
   assert.match(u.stdout, /driverctl unset-override 0000:01:10\.0/);
   assert.equal(readFileSync(path.join(f.sysRoot, 'bus/pci/devices/0000:01:10.0/driver_override'), 'utf8').trim(), '');
   assert.equal((await runCli(['bind', 'sim'], { env: env(), sysfs: f.opts })).code, 2);
+});
+
+test('IXGBEVF_SYSFS_ROOT counts for the VF commands too (a fake tree never sends them to the real /sys): the real process', async () => {
+  const f = setup();
+  // 0000:01:00.0 is the fake tree's PF: read from the fake tree it is "not a VF"; read from the real /sys it would not exist.
+  const p = spawnCli(['info', '0000:01:00.0', '--json'], { IXGBEVF_SYSFS_ROOT: f.sysRoot, IXGBEVF_DEV_ROOT: f.devRoot, IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock' });
+  const r = await p.done;
+  assert.equal(r.code, 3, r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ERR_NOT_A_SUPPORTED_VF', r.stdout);
 });

@@ -11,6 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli-run.js';
+import { spawnCli } from '../helpers/cli-proc.js';
+import { DaemonClient } from '../../src/cli/client.js';
+import { EnvironmentError } from '../../src/errors.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-sock-'));
 let n = 0;
@@ -166,4 +169,103 @@ test('DaemonClient reads replies split anywhere: a character cut between two rea
   } finally {
     await new Promise<void>((r) => srv.close(() => r()));
   }
+});
+
+/** A fake daemon: accepts, reads request lines, and answers each with `answer(id)` (undefined: stays silent). */
+function scriptedDaemon(answer: (id: unknown) => string | undefined): Promise<{ path: string; requests: number; close(): Promise<void> }> {
+  const file = sockPath();
+  const state = { requests: 0 };
+  const conns = new Set<net.Socket>();
+  const srv = net.createServer((c) => {
+    conns.add(c);
+    c.on('close', () => conns.delete(c));
+    c.on('error', () => undefined);
+    let buf = '';
+    c.on('data', (d) => {
+      buf += d.toString();
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) !== -1) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        state.requests += 1;
+        const reply = answer((JSON.parse(line) as { id: unknown }).id);
+        if (reply !== undefined) c.write(`${reply}\n`);
+      }
+    });
+  });
+  return new Promise((resolve) =>
+    srv.listen(file, () =>
+      resolve({
+        path: file,
+        get requests() {
+          return state.requests;
+        },
+        close: () =>
+          new Promise<void>((r) => {
+            for (const c of conns) c.destroy();
+            srv.close(() => r());
+          }),
+      }),
+    ),
+  );
+}
+
+test('a daemon that takes the connection and never answers: the request ends in ERR_DAEMON_TIMEOUT (exit 3), the connection closed', async () => {
+  const silent = await scriptedDaemon(() => undefined);
+  try {
+    const client = (await DaemonClient.connect(silent.path, { explicit: true, replyTimeoutMs: 150 }))!;
+    const err = await client.request('status').catch((e: unknown) => e);
+    assert.ok(err instanceof EnvironmentError, String(err));
+    assert.equal(err.code, 'ERR_DAEMON_TIMEOUT');
+    assert.equal(err.exitCode, 3);
+    await client.closed();
+    const after = await client.request('status').catch((e: unknown) => e);
+    assert.equal((after as EnvironmentError).code, 'ERR_DAEMON_TIMEOUT', 'later requests fail with the same reason');
+  } finally {
+    await silent.close();
+  }
+});
+
+test('the real CLI waiting on a silent daemon: one SIGINT ends it at once with ERR_INTERRUPTED (exit 3, JSON on stdout)', async () => {
+  const silent = await scriptedDaemon(() => undefined);
+  const p = spawnCli(['info', 'sim', '--socket', silent.path, '--json']);
+  try {
+    for (let i = 0; i < 200 && silent.requests === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(silent.requests > 0, 'the CLI sent its request');
+    p.child.kill('SIGINT');
+    const r = await p.done;
+    assert.equal(r.code, 3, r.stderr);
+    assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ERR_INTERRUPTED');
+  } finally {
+    if (p.child.exitCode === null) p.child.kill('SIGKILL');
+    await silent.close();
+  }
+});
+
+for (const [name, reply] of [
+  ['ok without a result', (id: unknown) => JSON.stringify({ id, ok: true })],
+  ['a result without the VF list', (id: unknown) => JSON.stringify({ id, ok: true, result: {} })],
+  ['neither ok nor an error', (id: unknown) => JSON.stringify({ id, ok: false })],
+] as const) {
+  test(`a reply this CLI cannot read (${name}) is an environment error (exit 3), never "internal error … bug"`, async () => {
+    const odd = await scriptedDaemon(reply);
+    try {
+      for (const args of [['info', 'sim'], ['set-mac', 'sim', '02:00:00:00:00:01'], ['list'], ['sim', 'show']]) {
+        const r = await runCli([...args, '--socket', odd.path, '--json'], { sysfs: { sysRoot: dir } });
+        assert.equal(r.code, 3, `${args.join(' ')}: ${r.stdout}${r.stderr}`);
+        const code = (JSON.parse(r.stdout) as { error: { code: string } }).error.code;
+        assert.ok(code === 'ERR_DAEMON_REPLY' || code === 'ERR_DAEMON', `${args.join(' ')}: ${code}`);
+        assert.doesNotMatch(r.stdout + r.stderr, /ERR_INTERNAL|a bug/);
+      }
+    } finally {
+      await odd.close();
+    }
+  });
+}
+
+test('smoke with a --socket that does not answer: exit 3 (a named socket must answer), also for sim', async () => {
+  const missing = path.join(dir, 'smoke-missing.sock');
+  const r = await runCli(['smoke', 'sim', '--socket', missing, '--json']);
+  assert.equal(r.code, 3, r.stdout + r.stderr);
+  assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ERR_DAEMON_UNREACHABLE');
 });
