@@ -2,8 +2,9 @@
  * Is the state directory safe for a root daemon to write in? As sshd's StrictModes: the directory and
  * every directory above it (each symlink resolved to the real directory, component by component) must be
  * owned by root or by the daemon's uid and not writable by group or others — except a root-owned sticky
- * directory above it (/tmp), where others may create entries but not replace ours. Anything else lets
- * another user swap a component or plant a symlink at a name the daemon writes.
+ * directory above it (/tmp), where others may create entries but not replace ours; and every symlink on
+ * the way owned by root or the daemon's uid. Anything else lets another user swap a component or plant a
+ * symlink at a name the daemon writes.
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
@@ -68,7 +69,41 @@ export async function prepareStateDir(dir: string): Promise<string> {
   }
 }
 
+/** Symlinks followed while resolving one path, at most (the kernel's own limit is 40). */
+const MAX_SYMLINK_HOPS = 40;
+
+/**
+ * Every symlink met while resolving `p`, component by component and inside link targets too, must be
+ * owned by root or the daemon's uid (the kernel's protected_symlinks rule, applied to every component):
+ * another user's link in a sticky directory (/tmp) would otherwise send the daemon into a directory that
+ * user chose, however safe that directory itself is.
+ */
+async function checkSymlinkOwners(stateDir: string, p: string, hops = 0): Promise<void> {
+  let at: string = path.sep;
+  for (const part of path.resolve(p).split(path.sep).filter(Boolean)) {
+    const next = path.join(at, part);
+    let st: Stats;
+    try {
+      st = await fsp.lstat(next);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // the rest is created by us, checked after
+      throw err;
+    }
+    if (!st.isSymbolicLink()) {
+      at = next;
+      continue;
+    }
+    if (!isTrustedOwner(st.uid)) {
+      throw unsafe(stateDir, `${next} is a symlink owned by uid ${st.uid} (only root or the daemon's uid ${daemonUid()} may own a link on the way)`, `pass the real directory instead: ls -l ${next}`);
+    }
+    if (hops + 1 > MAX_SYMLINK_HOPS) throw unsafe(stateDir, `more than ${MAX_SYMLINK_HOPS} symlinks on the way`, `ls -l ${next}`);
+    await checkSymlinkOwners(stateDir, path.resolve(at, await fsp.readlink(next)), hops + 1);
+    at = await fsp.realpath(next);
+  }
+}
+
 async function prepare(abs: string): Promise<string> {
+  await checkSymlinkOwners(abs, abs);
   // What exists already must be safe before we create anything below it.
   let existing = abs;
   for (;;) {

@@ -19,6 +19,7 @@ import { loadNative, type NativeAddon } from '../native.js';
 import { isTrustedOwner } from './state-dir.js';
 import type { XcastModeName } from '../vf/types.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVlanId, parseXcastMode } from './validate.js';
+import { MAX_MULTICAST_LIST } from '../hw/messages.js';
 
 export interface DesiredState {
   mac?: string;
@@ -42,19 +43,32 @@ export function parseState(doc: unknown): DesiredState {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new TypeError('state is not an object');
   const d = doc as Record<string, unknown>;
   const s = emptyState();
-  if (d.mac !== undefined) s.mac = parseUnicastMac(String(d.mac));
-  if (d.mtu !== undefined) s.mtu = parseMtu(d.mtu as number);
-  if (d.xcast !== undefined) s.xcast = parseXcastMode(String(d.xcast));
-  if (d.vlans !== undefined) {
+  // Each value of its JSON type as the daemon writes it (a MAC string, an MTU number, …; null or absent:
+  // unset): a file with ["02:…"] or " 1500 " where those belong is not one the daemon wrote.
+  const given = (key: string, type: 'string' | 'number'): boolean => {
+    const v = d[key];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== type) throw new TypeError(`${key} is not a ${type}`);
+    return true;
+  };
+  if (given('mac', 'string')) s.mac = parseUnicastMac(d.mac as string);
+  if (given('mtu', 'number')) s.mtu = parseMtu(d.mtu as number);
+  if (given('xcast', 'string')) s.xcast = parseXcastMode(d.xcast as string);
+  if (d.vlans !== undefined && d.vlans !== null) {
     if (!Array.isArray(d.vlans) || d.vlans.length > 4096) throw new TypeError('vlans is not a list');
+    if (!d.vlans.every((v) => typeof v === 'number')) throw new TypeError('vlans holds something other than numbers');
     s.vlans = [...new Set(d.vlans.map((v) => parseVlanId(v as number)))].sort((a, b) => a - b);
   }
-  if (d.multicast !== undefined) {
-    if (!Array.isArray(d.multicast) || d.multicast.length > 256) throw new TypeError('multicast is not a list');
-    s.multicast = d.multicast.map((m) => parseMulticastMac(String(m)));
+  if (d.multicast !== undefined && d.multicast !== null) {
+    if (!Array.isArray(d.multicast) || d.multicast.length > MAX_MULTICAST_LIST) throw new TypeError('multicast is not a list');
+    if (!d.multicast.every((m) => typeof m === 'string')) throw new TypeError('multicast holds something other than strings');
+    s.multicast = d.multicast.map((m) => parseMulticastMac(m as string));
   }
   return s;
 }
+
+/** The largest revision a state file may carry: 2^52 changes of room before counting leaves the safe integers. */
+export const MAX_STATE_REVISION = 2 ** 52;
 
 interface StateFile {
   version: 1;
@@ -206,7 +220,9 @@ export class StateStore {
       if (typeof doc !== 'object' || doc === null) throw new TypeError('not a JSON object');
       if (doc.version !== 1 || doc.vf !== vf) throw new TypeError(`it is for ${JSON.stringify(doc.vf)} (version ${String(doc.version)}), expected ${JSON.stringify(vf)} version 1`);
       const revision = doc.revision ?? 0;
-      if (!Number.isSafeInteger(revision) || revision < 0) throw new TypeError(`revision ${JSON.stringify(revision)} is not a count`);
+      // A revision the daemon could not count on from (it adds one per change and writes it back) is not
+      // one it wrote: with 2^53 - 1 it would save 2^53, a file it then refuses on the next start.
+      if (!Number.isSafeInteger(revision) || revision < 0 || revision > MAX_STATE_REVISION) throw new TypeError(`revision ${JSON.stringify(revision)} is not a count`);
       return { desired: parseState(doc.desired), revision, problem: null };
     } catch (err) {
       return refuse('corrupt', (err as Error).message);

@@ -5,13 +5,13 @@
  * (sshd StrictModes) over real temp directories (chmod/chown: the tests run as root where they can).
  */
 import assert from 'node:assert/strict';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { CoalescingCommitter } from '../../src/daemon/commit.js';
 import { prepareStateDir } from '../../src/daemon/state-dir.js';
-import { emptyState, nativeReplaceFile, StateStore, TEMP_FILE_RE } from '../../src/daemon/state.js';
+import { emptyState, MAX_STATE_REVISION, nativeReplaceFile, StateStore, TEMP_FILE_RE } from '../../src/daemon/state.js';
 import { EnvironmentError } from '../../src/errors.js';
 import { tempDir } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
@@ -330,4 +330,66 @@ test('load: a directory in place of the state file is kept aside too (rename whe
   assert.equal(r.problem?.kind, 'untrusted');
   assert.ok(r.problem!.keptAs !== null && statSync(r.problem!.keptAs).isDirectory());
   assert.equal(existsSync(store.fileFor('sim')), false);
+});
+
+test("state dir: another user's symlink on the way (planted in a sticky dir) is refused, also behind a trusted link; root's own link is followed", { skip: isRoot ? false : 'needs root to lchown' }, async () => {
+  const base = tempDir();
+  const sticky = path.join(base, 'tmp');
+  mkdirSync(sticky, { mode: 0o700 });
+  chmodSync(sticky, 0o1777); // as /tmp: root-owned, sticky, world-writable
+  const victim = path.join(base, 'rootdir');
+  mkdirSync(victim, { mode: 0o700 });
+  writeFileSync(path.join(victim, 'sim.json'), '{"a root file": true}');
+  const planted = path.join(sticky, 'ixgbevf-state');
+  symlinkSync(victim, planted);
+  lchownSync(planted, OTHER_UID, OTHER_UID);
+  const e = await refusal(planted);
+  assert.equal(e.code, 'ERR_STATE_DIR_UNSAFE');
+  assert.match(e.message, /is a symlink owned by uid 65534/);
+  assert.deepEqual(readdirSync(victim), ['sim.json'], 'nothing in the target was touched');
+  // Reached through root's own link that points at the planted one: still refused.
+  const rootLink = path.join(base, 'via-root');
+  symlinkSync(planted, rootLink);
+  assert.match((await refusal(rootLink)).message, /symlink owned by uid 65534/);
+  // The same link owned by root is followed (an admin's own symlink).
+  lchownSync(planted, 0, 0);
+  assert.equal(await prepareStateDir(planted), victim);
+});
+
+test('load: values of the wrong JSON type are a corrupt file, not read leniently; null is unset', async () => {
+  const dir = freshStateDir();
+  const store = new StateStore(dir);
+  const wrong: Record<string, unknown>[] = [
+    { mac: ['02:00:00:00:00:33'] },
+    { mac: 2 },
+    { mtu: ' 1500 ' },
+    { mtu: '1500' },
+    { vlans: ['7', ' 8'] },
+    { multicast: [['01:00:5e:00:00:01']] },
+    { xcast: ['multi'] },
+  ];
+  for (const desired of wrong) {
+    writeFileSync(store.fileFor('sim'), JSON.stringify({ version: 1, vf: 'sim', revision: 1, desired }), { mode: 0o600 });
+    const r = await store.load('sim');
+    assert.equal(r.desired, null, JSON.stringify(desired));
+    assert.equal(r.problem?.kind, 'corrupt', JSON.stringify(desired));
+  }
+  writeFileSync(store.fileFor('sim'), JSON.stringify({ version: 1, vf: 'sim', revision: 1, desired: { mac: null, mtu: 1400, xcast: null, vlans: null, multicast: [] } }), { mode: 0o600 });
+  const ok = await store.load('sim');
+  assert.equal(ok.problem, null);
+  assert.equal(ok.desired?.mtu, 1400);
+  assert.equal(ok.desired?.mac, undefined);
+});
+
+test('load: a revision the daemon could not go on counting from is corrupt; the largest it accepts still saves and loads', async () => {
+  const dir = freshStateDir();
+  const store = new StateStore(dir);
+  writeFileSync(store.fileFor('sim'), JSON.stringify({ version: 1, vf: 'sim', revision: Number.MAX_SAFE_INTEGER, desired: { mtu: 1400 } }), { mode: 0o600 });
+  const r = await store.load('sim');
+  assert.equal(r.problem?.kind, 'corrupt');
+  await store.save('sim', { ...emptyState(), mtu: 1400 }, MAX_STATE_REVISION);
+  const max = await store.load('sim');
+  assert.equal(max.problem, null);
+  assert.equal(max.revision, MAX_STATE_REVISION);
+  assert.ok(Number.isSafeInteger(max.revision + 1000), 'room to count on');
 });
