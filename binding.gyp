@@ -15,6 +15,7 @@
           "sources": [
             "native/addon.cc",
             "native/durable.cc",
+            "native/lock.cc",
             "native/notify.cc",
             "native/peercred.cc",
             "native/region.cc",

@@ -10,6 +10,7 @@
 #include "durable.h"
 #include "errors.h"
 #include "notify.h"
+#include "lock.h"
 #include "peercred.h"
 #include "region.h"
 #include "vfio_device.h"
@@ -191,6 +192,7 @@ static Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("createEventFd", Napi::Function::New<CreateEventFd>(env, "createEventFd"));
   exports.Set("openDevice", Napi::Function::New<OpenDevice>(env, "openDevice"));
   exports.Set("peerCredentials", Napi::Function::New<PeerCredentials>(env, "peerCredentials"));
+  exports.Set("lockExclusive", Napi::Function::New<LockExclusive>(env, "lockExclusive"));
   exports.Set("sdNotify", Napi::Function::New<SdNotify>(env, "sdNotify"));
   exports.Set("replaceFileDurably", Napi::Function::New<ReplaceFileDurably>(env, "replaceFileDurably"));
   exports.Set("constants", VfioConstants(env));

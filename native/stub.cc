@@ -8,7 +8,7 @@ static Napi::Value NotSupported(const Napi::CallbackInfo& info) {
 }
 
 static Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  for (const char* name : {"mapFile", "createEventFd", "openDevice", "peerCredentials", "sdNotify"})
+  for (const char* name : {"mapFile", "createEventFd", "openDevice", "peerCredentials", "lockExclusive", "sdNotify"})
     exports.Set(name, Napi::Function::New<NotSupported>(env, name));
   exports.Set("constants", Napi::Object::New(env));
   exports.Set("platformSupported", false);

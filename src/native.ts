@@ -171,6 +171,11 @@ export interface NativeAddon {
   /** SO_PEERCRED of a connected Unix socket fd (the daemon's access check). */
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
   /**
+   * flock(fd, LOCK_EX | LOCK_NB): true when this open file now holds the lock, false when another holds
+   * it (never waits). Errno errors (syscall "flock") otherwise. Released with the file's last close.
+   */
+  lockExclusive(fd: number): boolean;
+  /**
    * sd_notify(3): sends `message` (e.g. "READY=1\nSTATUS=2 VFs up") as one datagram to `socket`
    * (default: the process environment's `$NOTIFY_SOCKET`), an absolute path or an abstract "@name".
    * false when there is no socket (not started by a service manager), true when sent. Never blocks:

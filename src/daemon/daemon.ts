@@ -25,12 +25,15 @@ import type { Request } from './protocol.js';
 import { answerRequest, type RequestHost } from './requests.js';
 import { ControlServer } from './server.js';
 import { prepareStateDir } from './state-dir.js';
+import { takeLock, type HeldLock } from './file-lock.js';
+import { STATE_LOCK_FILE } from './state.js';
 import { StateStore } from './state.js';
 import { stopOnSignals } from './signals.js';
 import { vfStatus, type VfStatus } from './status.js';
 import { resolveGroup } from './unix-socket.js';
 import { parseVfSpec } from './validate.js';
 import { changeOf, isMutating, type Caller, type MutatingRequest, type RequestOutcome } from './wire.js';
+import path from 'node:path';
 
 export type { VfStatus } from './status.js';
 
@@ -70,6 +73,8 @@ export interface DaemonOptions {
 export class Daemon extends EventEmitter {
   readonly vfs = new Map<string, OwnedVf>();
   #store: StateStore | null = null;
+  /** `daemon.lock` in the state directory, held until stop(). */
+  #stateLock: HeldLock | null = null;
   #server: ControlServer | null = null;
   #pollTimer: NodeJS.Timeout | null = null;
   #stopping: Promise<void> | null = null;
@@ -118,7 +123,15 @@ export class Daemon extends EventEmitter {
     if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
     if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
     const metricsAt = typeof this.options.metrics === 'string' ? parseMetricsAddress(this.options.metrics) : this.options.metrics;
-    if (this.options.stateDir !== undefined) await this.#openStore(this.options.stateDir);
+    if (this.options.stateDir !== undefined) {
+      try {
+        await this.#openStore(this.options.stateDir);
+      } catch (err) {
+        this.#stateLock?.release();
+        this.#stateLock = null;
+        throw err;
+      }
+    }
     // The socket first: a second daemon must fail before it touches (and resets) any VF.
     this.#server = new ControlServer(this, {
       socketPath: this.options.socketPath,
@@ -128,7 +141,13 @@ export class Daemon extends EventEmitter {
       ...(this.options.peerCredentials === undefined ? {} : { peerCredentials: this.options.peerCredentials }),
       ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
     });
-    await this.#server.listen();
+    try {
+      await this.#server.listen();
+    } catch (err) {
+      this.#stateLock?.release();
+      this.#stateLock = null;
+      throw err;
+    }
     this.#unhookSignals = stopOnSignals(this, logger);
     try {
       if (metricsAt !== undefined) await this.#serveMetrics(metricsAt);
@@ -180,6 +199,13 @@ export class Daemon extends EventEmitter {
   /** Checks the state directory (refuses an unsafe one) and removes temp files a killed daemon left. */
   async #openStore(dir: string): Promise<void> {
     const real = await prepareStateDir(dir);
+    // One daemon per state directory, before anything in it is read or cleaned (a second daemon's
+    // cleanup would remove the first one's temp file in flight, its saves would overwrite the first's).
+    this.#stateLock = takeLock(path.join(real, STATE_LOCK_FILE), () =>
+      new EnvironmentError('ERR_STATE_DIR_BUSY', `another daemon uses the state directory ${real} (it holds ${STATE_LOCK_FILE} there)`, {
+        hint: 'give each daemon its own --state-dir (the template unit uses /var/lib/ixgbevf/<instance>), or stop the other: systemctl stop ixgbevf',
+      }),
+    );
     this.#store = new StateStore(real);
     const { removed, skipped } = await this.#store.removeLeftovers();
     if (removed.length > 0) this.options.logger.log('info', 'state-temp-removed', { dir: real, files: removed.join(',') });
@@ -310,6 +336,8 @@ export class Daemon extends EventEmitter {
       }
       await this.#server?.close();
       await this.#metricsServer?.close();
+      this.#stateLock?.release();
+      this.#stateLock = null;
       this.#unhookSignals?.();
       this.options.logger.log('info', 'stopped', { reason });
       this.emit('stopped');

@@ -16,6 +16,7 @@ import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
+import { takeLock, type HeldLock } from './file-lock.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
@@ -81,6 +82,8 @@ export class ControlServer {
   readonly #all = new Set<net.Socket>();
   #gid: number | null = null;
   #listening = false;
+  /** `<socket>.lock`, held from before the stale-socket check until close(). */
+  #lock: HeldLock | null = null;
 
   constructor(
     private readonly daemon: ServedDaemon,
@@ -107,6 +110,25 @@ export class ControlServer {
         cause: err,
       });
     });
+    // One daemon per socket path: the lock comes before the stale-socket check, so two daemons started at
+    // once never both find the path stale (one would unlink the other's fresh socket and both stay up).
+    this.#lock = takeLock(`${file}.lock`, () =>
+      new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is running or starting on ${file} (it holds ${file}.lock)`, {
+        hint: 'ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf',
+      }),
+    );
+    if (this.#lock === null) this.opts.logger.log('warn', 'socket-unlocked', { socket: file, reason: 'no flock in this build of the native addon: two daemons started at once on this path are not kept apart' });
+    try {
+      await this.#listenLocked(file);
+    } catch (err) {
+      this.#lock?.release();
+      this.#lock = null;
+      throw err;
+    }
+  }
+
+  /** The stale-socket check, the listen and the socket's access, under `<socket>.lock`. */
+  async #listenLocked(file: string): Promise<void> {
     const removed = await removeStaleSocket(file, {
       notSocket: () => new EnvironmentError('ERR_SOCKET_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --socket, or rm ${file}` }),
       live: () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf` }),
@@ -354,9 +376,13 @@ export class ControlServer {
 
   async close(): Promise<void> {
     for (const s of this.#all) s.destroy();
-    if (!this.#listening) return;
-    this.#listening = false;
-    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    await fsp.unlink(this.opts.socketPath).catch(() => undefined);
+    if (this.#listening) {
+      this.#listening = false;
+      await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+      await fsp.unlink(this.opts.socketPath).catch(() => undefined);
+    }
+    // After the unlink: the next daemon on this path finds no socket of ours.
+    this.#lock?.release();
+    this.#lock = null;
   }
 }

@@ -67,6 +67,9 @@ export function parseState(doc: unknown): DesiredState {
   return s;
 }
 
+/** The lock file in the state directory (src/daemon/file-lock.ts): never a state file, never cleaned up. */
+export const STATE_LOCK_FILE = 'daemon.lock';
+
 /** The largest revision a state file may carry: 2^52 changes of room before counting leaves the safe integers. */
 export const MAX_STATE_REVISION = 2 ** 52;
 

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
-import { parseState } from '../../src/daemon/state.js';
+import { parseState, STATE_LOCK_FILE } from '../../src/daemon/state.js';
 import { RawConn, tempDir } from '../helpers/cli-daemon.js';
 import { DaemonChild } from '../helpers/daemon-child.js';
 
@@ -98,7 +98,7 @@ test(`stress: ${ROUNDS} rounds × ${CLIENTS} concurrent clients of state changes
       try {
         await child.waitLog((l) => l.event === 'ready');
         // The restarted daemon: no temp file left, and its state is an accepted one, not older than the last persisted.
-        assert.deepEqual(readdirSync(stateDir).filter((n) => n !== 'sim.json'), [], note('temp files left after restart'));
+        assert.deepEqual(readdirSync(stateDir).filter((n) => n !== 'sim.json' && n !== STATE_LOCK_FILE), [], note('temp files left after restart'));
         const probe = await RawConn.open(socket);
         const status = await probe.request<Reply>({ id: 1, op: 'status' });
         probe.close();
