@@ -2,6 +2,7 @@
  * The CLI side of the control socket: connect (or learn that no daemon runs), send requests, stream
  * watch events. Replies with `ok:false` become errors carrying the daemon's code, hint and exit code.
  */
+import fs from 'node:fs';
 import net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { EnvironmentError } from '../errors.js';
@@ -46,9 +47,20 @@ function closedError(path: string, err: NodeJS.ErrnoException | null): Environme
   });
 }
 
+/** ECONNREFUSED: a socket file nothing listens on (a killed daemon's), or something that is no socket at all. */
+function refusedBecause(path: string): string {
+  try {
+    const st = fs.statSync(path);
+    if (st.isSocket()) return 'a stale socket: nothing listens on it';
+    return `it is not a socket but a ${st.isDirectory() ? 'directory' : st.isFile() ? 'regular file' : 'special file'}`;
+  } catch {
+    return 'a stale socket: nothing listens on it';
+  }
+}
+
 /** No daemon answers at a socket the user named (`--socket`): exit 3, never a silent one-shot change. */
 export function unreachableError(path: string, errno: string): EnvironmentError {
-  const why = errno === 'ECONNREFUSED' ? 'a stale socket: nothing listens on it' : errno === 'ENOENT' ? 'no such socket' : errno;
+  const why = errno === 'ECONNREFUSED' ? refusedBecause(path) : errno === 'ENOENT' ? 'no such socket' : errno;
   return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${path} (${why})`, {
     hint: `start one: ixgbevf daemon <vf> --socket ${path}   (or leave out --socket to change the VF directly)`,
     details: { socket: path, errno },

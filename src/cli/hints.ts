@@ -46,16 +46,36 @@ function simPhrasing(hint: string, t: HintTarget): string {
   const spec = (change: string): string => `${change} the sim spec`;
   const sim = (action: string, key: string): string => (t.viaDaemon ? `ixgbevf sim ${action}${sock}` : spec(`add ${key} to`));
   let h = hint.replace(/ ?\(simulated PF: [^)]*\)/g, '');
+  // A remedy rendered for the simulated PF (src/vf/remedy.ts) names a spec key; through a daemon the VF's
+  // spec is the daemon's, so the fix is the daemon's `sim` action, or a restart with the key.
+  if (t.viaDaemon) {
+    h = h.replace(/open the simulated VF with the PF setting `([a-z_]+)=([^`]*)` \(e\.g\. `sim:[^`]*`\)/g, (_m, key: string, value: string) => daemonSimFix(key, value, t, sock));
+  }
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ trust on\`?`, 'g'), sim('trust-on', 'trust=on'));
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ mac (\\S+?)\`?(?=[\\s);,]|$)`, 'g'), (_m, mac: string) => sim(`admin-mac ${mac}`, `mac=${mac}`));
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ vlan 0\`?`, 'g'), spec('drop vlan= from'));
-  h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => spec(`add mtu=${mtu} to`));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => (t.viaDaemon ? daemonSimFix('mtu', mtu, t, sock) : spec(`add mtu=${mtu} to`)));
   h = h.replace(new RegExp(`\`?ip link set ${pf} up\`?`, 'g'), t.viaDaemon ? `ixgbevf sim pf-up${sock}` : spec('drop pf=down from'));
   h = h.replace(new RegExp(`\`?ip link set ${pf} promisc on\`?`, 'g'), 'a promiscuous PF (not modelled by sim)');
   h = h.replace(new RegExp(`\`?ip (?:-d )?link show ${pf}\`?`, 'g'), t.viaDaemon ? `ixgbevf sim show${sock}` : `ixgbevf info ${t.vf}`);
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ state auto\`?`, 'g'), 'the simulated PF never disables link');
   h = h.replace(new RegExp(`;? ?\`?dmesg \\| grep(?: -i)? (?:${pf}|'vf \\d+')\`?(?: gives the PF's reason)?`, 'g'), '');
   return h;
+}
+
+/** `vf` (a sim spec) with `key=value` set: added, or in place of the key's old value. */
+function simSpecWith(vf: string, key: string, value: string): string {
+  if (vf === 'sim') return `sim:${key}=${value}`;
+  const items = vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
+  return `sim:${[...items, `${key}=${value}`].join(',')}`;
+}
+
+/** The fix for a PF setting of a daemon-owned sim VF: its `ixgbevf sim` action, or the daemon restarted with the key. */
+function daemonSimFix(key: string, value: string, t: HintTarget, sock: string): string {
+  if (key === 'pf' && value === 'up') return `ixgbevf sim pf-up${sock}`;
+  if (key === 'trust' && (value === 'on' || value === 'off')) return `ixgbevf sim trust-${value}${sock}`;
+  if (key === 'mac' && value !== '') return `ixgbevf sim admin-mac ${value}${sock}`;
+  return `stop the daemon, then start it with the simulated PF's ${key}=${value}: ixgbevf daemon ${simSpecWith(t.vf, key, value)}${sock}`;
 }
 
 /** The same error with its hint phrased for the CLI (class, code, message and exit code kept). */

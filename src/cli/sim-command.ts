@@ -70,7 +70,8 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
       .map(([k, v]) => `${k}=${String(v)}`)
       .join(' ');
     const lines = [`${vf}: ${action === 'show' ? WHAT.show : `simulated: ${WHAT[action]}`}`, `PF view: ${view}`];
-    if (action === 'pf-reset' || action === 'pf-up') lines.push(`the daemon re-applies ${vf}'s desired configuration now (to see it: ixgbevf watch ${vf}; the result: ixgbevf info ${vf})`);
+    const sock = ctx.socketExplicit ? ` --socket ${ctx.socketPath}` : '';
+    if (action === 'pf-reset' || action === 'pf-up') lines.push(`the daemon re-applies ${vf}'s desired configuration now (to see it: ixgbevf watch ${vf}${sock}; the result: ixgbevf info ${vf}${sock})`);
     ctx.print({ ...result, via: 'daemon' }, lines);
   } finally {
     client.close();

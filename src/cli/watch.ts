@@ -50,7 +50,7 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
     // must see that no more events will come (exit 3), not a clean end.
     if (!ctx.io.signal.aborted) {
       throw new EnvironmentError('ERR_DAEMON_CLOSED', `the daemon at ${ctx.socketPath} closed the watch of ${vf}: it stopped or restarted, so no more events come`, {
-        hint: `once the daemon is back, watch again: ixgbevf watch ${vf}   (why it stopped: journalctl -u ixgbevf.service)`,
+        hint: `once the daemon is back, watch again: ixgbevf watch ${vf}${ctx.socketExplicit ? ` --socket ${ctx.socketPath}` : ''}   (why it stopped: journalctl -u ixgbevf.service)`,
         details: { socket: ctx.socketPath },
       });
     }

@@ -125,3 +125,28 @@ test('ixgbevf sim without a daemon: a clear error saying how to start one (exit 
   assert.equal((await runCli(['sim', 'admin-mac', '--socket', d.socket])).code, 2);
   assert.equal((await runCli(['sim', 'admin-mac', '01:00:5e:00:00:01', '--socket', d.socket])).code, 2);
 });
+
+test('through the daemon, a sim PF setting as the fix names the daemon: pf-up as an `ixgbevf sim` action, the PF MTU as a restart with the key; follow-ups keep --socket', async () => {
+  await waitReady();
+  const sock = ['--socket', d.socket];
+  // The PF MTU is part of the daemon's VF spec: the fix restarts the daemon with it (a one-shot `sim:mtu=…` would be another VF).
+  const mtu = await runCli(['mtu', 'sim', '9000', ...sock]);
+  assert.equal(mtu.code, 5, mtu.stderr);
+  const mtuFix = mtu.stderr.split('\n').find((l) => l.includes('fix:')) ?? '';
+  assert.match(mtuFix, new RegExp(`ixgbevf daemon sim:mtu=9000 --socket ${d.socket.replace(/[.]/g, '\\.')}`), mtuFix);
+  assert.doesNotMatch(mtuFix, /add mtu=9000 to the sim spec/);
+  // pf-reset's follow-up commands keep the socket.
+  const reset = await runCli(['sim', 'pf-reset', ...sock]);
+  assert.equal(reset.code, 0, reset.stderr);
+  assert.match(reset.stdout + reset.stderr, new RegExp(`ixgbevf watch sim --socket ${d.socket.replace(/[.]/g, '\\.')}`));
+  // The PF down: the fix is the daemon's pf-up action, and it works.
+  assert.equal((await runCli(['sim', 'pf-down', ...sock])).code, 0);
+  let down = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', ...sock]);
+  for (let i = 0; i < 100 && down.code === 0; i++) down = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', ...sock]);
+  assert.equal(down.code, 4, down.stderr);
+  const downFix = down.stderr.split('\n').find((l) => l.includes('fix:')) ?? '';
+  assert.match(downFix, /ixgbevf sim pf-up --socket /, downFix);
+  assert.doesNotMatch(downFix, /sim:pf=up/);
+  assert.equal((await runCli(['sim', 'pf-up', ...sock])).code, 0);
+  await waitReady();
+});

@@ -269,3 +269,21 @@ test('smoke with a --socket that does not answer: exit 3 (a named socket must an
   assert.equal(r.code, 3, r.stdout + r.stderr);
   assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ERR_DAEMON_UNREACHABLE');
 });
+
+test('--socket naming a regular file or a directory says it is not a socket; an empty --socket is bad input; an empty $IXGBEVF_SOCKET is unset', async () => {
+  const file = path.join(dir, 'not-a-socket');
+  writeFileSync(file, '');
+  const f = await runCli(['info', 'sim', '--socket', file]);
+  assert.equal(f.code, 3, f.stderr);
+  assert.match(f.stderr, /it is not a socket but a regular file/);
+  const d = await runCli(['info', 'sim', '--socket', dir]);
+  assert.equal(d.code, 3, d.stderr);
+  assert.match(d.stderr, /it is not a socket but a directory/);
+  const empty = await runCli(['info', 'sim', '--socket', '', '--json']);
+  assert.equal(empty.code, 2, empty.stderr);
+  assert.equal((JSON.parse(empty.stdout) as { error: { code: string } }).error.code, 'ERR_INVALID_ARGUMENT');
+  // IXGBEVF_SOCKET= means unset: the default socket (here a missing one: the change goes direct, and says which socket it looked at).
+  const unset = await runCli(['set-mac', 'sim', '02:00:00:00:00:01'], { env: { PATH: process.env.PATH, IXGBEVF_SOCKET: '' } });
+  assert.equal(unset.code, 0, unset.stderr);
+  assert.match(unset.stderr, /no daemon at \/run\/ixgbevf\/ixgbevf\.sock owns sim/);
+});
