@@ -82,8 +82,11 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
       // One prefix for every error, commander's own included.
+      // One line, as every other error: commander's suggestion joins it, and the fix is the help.
       outputError: (s, write) => {
-        if (!wantsJson) write(`ixgbevf: ${s.startsWith('error: ') ? s : `error: ${s}`}`);
+        if (wantsJson) return;
+        const line = s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+        write(`ixgbevf: error: ${line} (try: ixgbevf --help)\n`);
       },
     })
     .addHelpText(
@@ -293,8 +296,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
-      // `ixgbevf` alone: commander printed the help on stderr (exitCode 1); that is a usage error.
-      if (err.code === 'commander.help' && err.exitCode !== 0) return ExitCode.badInput;
+      // `ixgbevf` alone (or `help <unknown>`): commander printed the help on stderr (exitCode 1); that is a
+      // usage error, said in one line after the help (and as the JSON error document with --json).
+      if (err.code === 'commander.help' && err.exitCode !== 0) {
+        const message = 'no command given (or help for a command that does not exist)';
+        if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help', exitCode: ExitCode.badInput } })}\n`);
+        else io.stderr(`ixgbevf: error: ${message} (try: ixgbevf --help)\n`);
+        return ExitCode.badInput;
+      }
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
       if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');

@@ -10,6 +10,7 @@ import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';
 import { unreadableReplyError } from './client.js';
+import { checkSimSpec } from '../open/arguments.js';
 
 const WHAT: Record<SimAction, string> = {
   'pf-down': 'the PF interface went down (ip link set <pf> down)',
@@ -40,6 +41,13 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
     throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `sim ${action} takes no argument (got ${JSON.stringify(macArg)})`, { hint: 'ixgbevf sim --help' });
   }
   const wanted = opts.vf === undefined ? undefined : parseVfSpec(opts.vf);
+  if (wanted !== undefined) {
+    // Bad input before any daemon is asked (exit 2): --vf names a sim VF, and its spec must be valid.
+    if (!isSimSpec(wanted)) {
+      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `--vf names a simulated VF (sim or sim:key=value,...), got ${wanted}`, { hint: `ixgbevf sim ${action} --vf sim` });
+    }
+    checkSimSpec(wanted);
+  }
   const noDaemon = (why: string): EnvironmentError =>
     new EnvironmentError('ERR_NO_SIM_DAEMON', `${why}: sim actions act on the simulated PF of a sim VF a daemon owns`, {
       hint: `start one: ixgbevf daemon sim --socket ${ctx.socketPath}   (then run this again${ctx.socketExplicit ? '' : ` with --socket ${ctx.socketPath}`})`,

@@ -4,6 +4,7 @@
  * option of the wrong kind, never a TypeError from deep inside nor a bad option that only fails later.
  */
 import { InvalidArgumentError, showValue } from '../errors.js';
+import { parseSimSpec } from '../sim/spec.js';
 import type { OpenOptions } from './types.js';
 
 const SPEC_HINT = 'name a VF by its PCI address (ixgbevf list shows them), e.g. openVf("0000:03:10.0"), or the simulated VF: openVf("sim")';
@@ -36,4 +37,9 @@ export function checkOpenOptions(options: unknown): OpenOptions {
   if (onTrace !== undefined && typeof onTrace !== 'function') throw badOption('onTrace', 'a function', onTrace);
   if (sysfsRoot !== undefined && (typeof sysfsRoot !== 'string' || sysfsRoot === '')) throw badOption('sysfsRoot', 'a non-empty path', sysfsRoot);
   return o as OpenOptions;
+}
+
+/** Checks a `sim[:key=value,...]` spec without opening anything (ERR_INVALID_SIM_SPEC, exit 2): for front ends that only name one. */
+export function checkSimSpec(spec: string): void {
+  parseSimSpec(spec);
 }

@@ -218,3 +218,25 @@ test('a bug (non-typed error) exits 1 without a stack unless --verbose', async (
   assert.equal(v.code, 1);
   assert.match(v.stderr, /\n\s+at /);
 });
+
+test('usage errors are one line with the fix, and a JSON error document with --json (no command, help for an unknown one, unknown options with a suggestion)', async () => {
+  for (const argv of [['info', 'sim', '--no-json'], ['info', 'sim', '--bogus'], ['bogus'], [], ['help', 'bogus']]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('ixgbevf: error: '));
+    assert.equal(errors.length, 1, `${argv.join(' ')}: one error line: ${r.stderr.slice(-400)}`);
+    assert.match(errors[0]!, /\(try: ixgbevf --help\)$/);
+    assert.doesNotMatch(r.stderr, /^\(Did you mean/m, 'the suggestion is on the error line');
+    const j = await runCli([...argv, '--json']);
+    assert.equal(j.code, 2);
+    const doc = JSON.parse(j.stdout) as { error: { code: string; exitCode: number } };
+    assert.equal(doc.error.exitCode, 2, `${argv.join(' ')} --json: ${j.stdout}`);
+  }
+});
+
+test('sim --vf: a malformed sim spec or a VF that is not simulated is bad input (exit 2), before any daemon is asked', async () => {
+  for (const vf of ['sim:x=1', '0000:01:10.0']) {
+    const r = await runCli(['sim', 'trust-on', '--vf', vf, '--socket', '/nonexistent/x.sock', '--json']);
+    assert.equal(r.code, 2, `${vf}: ${r.stdout}`);
+  }
+});
