@@ -12,7 +12,7 @@
  * comes after (MAC, MTU, multicast, xcast, VLANs) is the caller's configuration.
  */
 import { ApiVersion, apiAtLeast } from '../hw/api.js';
-import { PfNackError } from '../errors.js';
+import { InvalidArgumentError, PfNackError, showValue } from '../errors.js';
 import type { QueueInfo, ResetResult, VfApi } from './types.js';
 
 export interface BringUpResult extends ResetResult {
@@ -28,6 +28,10 @@ export function bringUpAsksQueues(vf: Pick<VfApi, 'family' | 'api'>): boolean {
 }
 
 export async function resetAndNegotiate(vf: VfApi): Promise<BringUpResult> {
+  const v = vf as Partial<VfApi> | null | undefined;
+  if (typeof v?.reset !== 'function' || typeof v.negotiateApi !== 'function') {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `resetAndNegotiate(vf) needs the VF of an open handle, got ${showValue(vf)}`, { hint: 'resetAndNegotiate(handle.vf), with handle = await openVf(...)' });
+  }
   const reset = await vf.reset();
   const api = await vf.negotiateApi();
   let queues: QueueInfo | null = null;

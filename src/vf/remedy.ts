@@ -5,6 +5,7 @@
  * to run `ip` on). The NACK explanations (src/vf/messages/) and the API gate (requirements.ts) speak it; a
  * front end that phrases fixes its own way (the CLI, the daemon) renders `details.remedies` itself.
  */
+import { InvalidArgumentError, showValue } from '../errors.js';
 
 /**
  * One way to fix a refusal, independent of the interface that prints it:
@@ -63,5 +64,6 @@ export function renderRemedy(r: Remedy, target: RemedyTarget): string {
 
 /** The hint text: the remedies joined, for `target`. */
 export function renderRemedies(remedies: readonly Remedy[], target: RemedyTarget): string {
+  if (!Array.isArray(remedies)) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `renderRemedies needs a list of remedies (an error's details.remedies), got ${showValue(remedies)}`);
   return remedies.map((r) => renderRemedy(r, target)).join('; or ');
 }

@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { apiName, DeviceGoneError, InvalidArgumentError, IxgbevfError, newestApiOfPfKernel, openVf, type VfHandle } from '../../src/index.js';
+import { apiName, DeviceGoneError, InvalidArgumentError, IxgbevfError, newestApiOfPfKernel, openVf, renderRemedies, resetAndNegotiate, type VfHandle } from '../../src/index.js';
 
 /** A handle on a fresh simulated VF, reset and at API 1.4 (interrupt mode unless `poll`). */
 async function openSim(spec = 'sim', poll = false): Promise<VfHandle> {
@@ -240,6 +240,16 @@ describe('poll mode and the exported helpers', () => {
     assert.equal(apiName(42 as never), 'unknown');
     assert.equal(apiName('toString' as never), 'unknown');
     assert.throws(() => newestApiOfPfKernel('5.4' as never), (e: unknown) => e instanceof RangeError && /unknown PF kernel generation/.test(e.message));
+  });
+
+  it('resetAndNegotiate and renderRemedies given something else: typed errors, not TypeErrors', async () => {
+    for (const v of [{}, null, undefined, 42]) {
+      const err = await resetAndNegotiate(v as never).catch((e: unknown) => e);
+      assert.ok(err instanceof InvalidArgumentError, String(err));
+      assert.match(err.hint ?? '', /handle\.vf/);
+    }
+    assert.throws(() => renderRemedies(undefined as never, { kind: 'sim' }), InvalidArgumentError);
+    assert.equal(renderRemedies([{ kind: 'pf', setting: 'up' }], { kind: 'sim' }), 'open the simulated VF with the PF setting `pf=up` (e.g. `sim:pf=up`)');
   });
 
   it('the sim control checks its arguments: setTrust needs a boolean, setAdminMac a MAC or null', async () => {
