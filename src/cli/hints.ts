@@ -30,7 +30,11 @@ export function phraseHint(hint: string, t: HintTarget): string {
   // "Negotiate a newer API": the CLI negotiates the highest the PF offers on every open, so the fix is a
   // PF that offers it (on sim: the api= key).
   h = h.replace(/negotiate (?:the mailbox )?API (?:after the VF reset )?\(?API ≥ (\d\.\d)\)?(?: first)?/g, (_m, v: string) =>
-    t.kind === 'sim' ? `a simulated PF with API ≥ ${v} (sim:api=${v} or no api= key)` : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
+    t.kind === 'sim'
+      ? t.viaDaemon
+        ? daemonSimFix('api', v, t, t.socket === undefined ? '' : ` --socket ${t.socket}`)
+        : `a simulated PF with API ≥ ${v}: the same command on ${simSpecWith(t.vf, 'api', v)} (or without the api= key)`
+      : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
   );
   // Placeholders the caller can fill.
   if (t.pfName !== null && t.kind !== 'sim') h = h.replace(/<pf-netdev>|<pf>/g, t.pfName);

@@ -221,6 +221,11 @@ test('hints are phrased for the CLI: PF name filled in, library calls become com
   }
   assert.match(phraseHint('ip link set sim-pf0 mtu 9000 (then retry)', simDirect), /add mtu=9000 to the sim spec/);
   assert.equal(phraseHint('ip link set sim-pf0 vf 0 trust on', { ...simDirect, viaDaemon: true }), 'ixgbevf sim trust-on');
-  assert.equal(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', { ...simDirect, vf: 'sim:api=1.0' }), 'a simulated PF with API ≥ 1.1 (sim:api=1.1 or no api= key)');
+  assert.equal(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', { ...simDirect, vf: 'sim:api=1.0' }), 'a simulated PF with API ≥ 1.1: the same command on sim:api=1.1 (or without the api= key)');
+  assert.equal(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', { ...simDirect, vf: 'sim:api=1.0,trust=on' }), 'a simulated PF with API ≥ 1.1: the same command on sim:trust=on,api=1.1 (or without the api= key)');
+  assert.equal(
+    phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', { ...simDirect, vf: 'sim:api=1.0', viaDaemon: true, socket: '/tmp/d.sock' }),
+    "stop the daemon, then start it with the simulated PF's api=1.1: ixgbevf daemon sim:api=1.1 --socket /tmp/d.sock",
+  );
   assert.match(phraseHint('negotiate the mailbox API after the VF reset (API ≥ 1.1)', hw), /^a PF driver that offers mailbox API ≥ 1\.1 \(the API it agreed to: ixgbevf info 0000:03:10\.0\)$/);
 });
