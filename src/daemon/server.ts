@@ -43,6 +43,8 @@ const MAX_REFUSING = 64;
 const REFUSAL_LINGER_MS = 1000;
 /** The empty rest of a connection's input (shared: a zero-length Buffer is never written to). */
 const NO_BYTES = Buffer.alloc(0);
+/** At close: how long running requests may take to answer, and ended connections to go away. */
+const CLOSE_GRACE_MS = 1000;
 /** Unread output after which a slow watcher is dropped. */
 const MAX_BUFFERED_OUTPUT = 1024 * 1024;
 const LINE_TOO_LONG_HINT = `one JSON request per line, at most ${MAX_LINE_BYTES} bytes (a multicast list holds at most 256 addresses)`;
@@ -80,6 +82,8 @@ export class ControlServer {
   #refusing = 0;
   /** Every accepted socket, served or being refused (all destroyed on close). */
   readonly #all = new Set<net.Socket>();
+  /** Requests being handled now (close() lets them answer first). */
+  readonly #inFlight = new Set<Promise<void>>();
   #gid: number | null = null;
   #listening = false;
   /** `<socket>.lock`, held from before the stale-socket check until close(). */
@@ -307,7 +311,13 @@ export class ControlServer {
       busy = true;
       while (queue.length > 0 && !socket.destroyed) {
         const line = queue.shift()!;
-        await this.#handleLine(socket, line, creds);
+        const handled = this.#handleLine(socket, line, creds);
+        this.#inFlight.add(handled);
+        try {
+          await handled;
+        } finally {
+          this.#inFlight.delete(handled);
+        }
       }
       busy = false;
       if (ending !== null) sendEndingAndClose(ending);
@@ -374,8 +384,26 @@ export class ControlServer {
     this.#send(socket, { id, ok: false, error: errorToWire(e) });
   }
 
+  /**
+   * Stops serving. Requests still running answer first (the daemon has closed its VFs by now, so they end
+   * fast; at most CLOSE_GRACE_MS), then served connections are ended after their queued output (a reply
+   * already decided reaches its client; a peer that does not close is cut CLOSE_GRACE_MS later), the rest
+   * destroyed.
+   */
   async close(): Promise<void> {
-    for (const s of this.#all) s.destroy();
+    if (this.#inFlight.size > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise<void>((r) => (timer = setTimeout(r, CLOSE_GRACE_MS)))]);
+      clearTimeout(timer);
+    }
+    for (const s of this.#all) {
+      if (this.#connections.has(s) && !s.destroyed && s.writable) {
+        s.end();
+        setTimeout(() => s.destroy(), CLOSE_GRACE_MS).unref();
+      } else {
+        s.destroy();
+      }
+    }
     if (this.#listening) {
       this.#listening = false;
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -91,3 +91,26 @@ test('a second daemon on a state directory in use is refused before it touches i
     await first.exited;
   }
 });
+
+test('a clean stop answers the requests it was running before it closes their connections (the reply the audit log records reaches the client)', async () => {
+  const dir = tempDir();
+  const socket = path.join(dir, 'd.sock');
+  const d = new DaemonChild(['sim:pf=down', '--socket', socket]);
+  try {
+    assert.equal(await outcome(d), 'started');
+    const conn = await RawConn.open(socket);
+    conn.send({ id: 41, op: 'set-mac', vf: 'sim:pf=down', mac: '02:00:00:00:00:41' });
+    // The request waits for the VF (its PF is down) when the daemon is told to stop.
+    await new Promise((r) => setTimeout(r, 300));
+    d.kill('SIGTERM');
+    await conn.closed;
+    const reply = conn.lines.find((l) => (l as { id?: unknown }).id === 41) as { ok: boolean; error?: { code: string } } | undefined;
+    assert.ok(reply !== undefined, `the waiting request got its reply before the close: ${JSON.stringify(conn.lines)}`);
+    assert.equal(reply.ok, false);
+    const audit = d.logs.find((l) => l.event === 'audit');
+    if (audit !== undefined) assert.equal(audit.code, reply.error?.code, 'the client saw what the audit log says it was told');
+  } finally {
+    if (d.alive) d.kill('SIGKILL');
+    await d.exited;
+  }
+});
