@@ -57,8 +57,17 @@ export interface MetricsSource {
   metrics(): Promise<string>;
 }
 
+/** Unread answer bytes after which a metrics client is dropped (a scrape is a few KiB per VF). */
+const MAX_UNREAD_BYTES = 4 * 1024 * 1024;
+/** Answers one connection may have outstanding (a client that pipelines and never reads holds them all). */
+const MAX_PENDING_ANSWERS = 8;
+/** Metrics connections at once (Prometheus uses one; more are refused by the server). */
+const MAX_METRICS_CONNECTIONS = 16;
+
 export class MetricsServer {
   readonly #server: http.Server;
+  /** Answers not yet fully sent, per connection (pipelined requests queue theirs behind the first). */
+  readonly #pending = new WeakMap<net.Socket, number>();
   #address: MetricsAddress | null = null;
 
   constructor(
@@ -66,6 +75,17 @@ export class MetricsServer {
     private readonly logger: Logger,
   ) {
     this.#server = http.createServer((req, res) => {
+      // A client that pipelines requests without reading the answers would make the daemon hold every
+      // answer it has not read (gigabytes within seconds, the mailbox starved meanwhile): with more than
+      // MAX_PENDING_ANSWERS outstanding, or MAX_UNREAD_BYTES unread, it is dropped.
+      const socket = req.socket;
+      const pending = (this.#pending.get(socket) ?? 0) + 1;
+      if (socket.writableLength > MAX_UNREAD_BYTES || pending > MAX_PENDING_ANSWERS) {
+        socket.destroy();
+        return;
+      }
+      this.#pending.set(socket, pending);
+      res.once('close', () => this.#pending.set(socket, (this.#pending.get(socket) ?? 1) - 1));
       const url = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD') {
         res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
@@ -83,6 +103,7 @@ export class MetricsServer {
         },
       );
     });
+    this.#server.maxConnections = MAX_METRICS_CONNECTIONS;
     this.#server.keepAliveTimeout = 5000;
     this.#server.headersTimeout = 10000;
     this.#server.requestTimeout = 10000;

@@ -224,3 +224,36 @@ test('the real binary: `ixgbevf daemon sim --metrics <path>` serves a parseable 
     if (child.alive) child.kill('SIGKILL');
   }
 });
+
+test('a metrics client that pipelines requests and never reads is dropped (the daemon does not hold its answers); two pipelined requests are still served', { timeout: 60_000 }, async () => {
+  const d = await startDirectDaemon(['sim'], { metrics: ':0' });
+  try {
+    const at = d.daemon.metricsAddress!;
+    assert.ok(at.kind === 'tcp');
+    const request = `GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`;
+    // The hostile one: keeps pipelining requests (500 a write), reads nothing.
+    const hostile = net.connect(at.port, '127.0.0.1');
+    hostile.pause();
+    hostile.on('error', () => undefined);
+    await new Promise<void>((r) => hostile.once('connect', () => r()));
+    let dropped = false;
+    hostile.once('close', () => (dropped = true));
+    for (let round = 0; round < 40 && !dropped; round++) {
+      hostile.write(request.repeat(500));
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    hostile.destroy();
+    assert.ok(dropped, 'the daemon dropped the connection that never reads (20,000 requests sent)');
+    // A polite client pipelining two requests gets both answers.
+    const polite = net.connect(at.port, '127.0.0.1');
+    let text = '';
+    polite.setEncoding('utf8');
+    polite.on('data', (chunk: string) => (text += chunk));
+    await new Promise<void>((r) => polite.once('connect', () => r()));
+    polite.write(request + request.replace('HTTP/1.1\r\n', 'HTTP/1.1\r\nConnection: close\r\n'));
+    await new Promise<void>((r) => polite.once('close', () => r()));
+    assert.equal(text.match(/^HTTP\/1\.1 200 OK/gm)?.length, 2, text.slice(0, 300));
+  } finally {
+    await d.stop();
+  }
+});
