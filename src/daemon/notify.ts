@@ -29,11 +29,16 @@ export function statusLine(vfs: readonly OwnedVf[], stopping = false): string {
   return `${stopping ? 'stopping: ' : ''}${vfs.length} VF${vfs.length === 1 ? '' : 's'}: ${parts.join(', ')}${cause}`;
 }
 
+/** After a refused notification (the manager's queue full: EAGAIN), the next try of what is still unsent. */
+export const NOTIFY_RETRY_MS = 100;
+
 export class ServiceNotifier {
   readonly #settled = new Set<string>();
   #ready = false;
   #lastStatus: string | null = null;
   #failed = false;
+  /** A retry of an unsent READY=1 / STATUS= (cleared by stopping()). */
+  #retry: NodeJS.Timeout | null = null;
 
   constructor(
     private readonly vfs: () => readonly OwnedVf[],
@@ -47,36 +52,55 @@ export class ServiceNotifier {
     this.update();
   }
 
-  /** Sends READY=1 once every VF has settled, and STATUS= when the summary changed. */
+  /**
+   * Sends READY=1 once every VF has settled, and STATUS= when the summary changed. Either counts as sent
+   * only when the datagram went out: one the manager refused (its queue full during a busy start-up) is
+   * tried again NOTIFY_RETRY_MS later, so READY=1 is never lost (systemd would kill a daemon that never
+   * says it).
+   */
   update(): void {
     const vfs = this.vfs();
     const status = statusLine(vfs);
     const lines: string[] = [];
-    if (!this.#ready && vfs.every((o) => this.#settled.has(o.id) || o.state === 'released')) {
-      this.#ready = true;
-      lines.push('READY=1');
-    }
-    if (status !== this.#lastStatus) {
+    const readyNow = !this.#ready && vfs.every((o) => this.#settled.has(o.id) || o.state === 'released');
+    if (readyNow) lines.push('READY=1');
+    if (status !== this.#lastStatus) lines.push(`STATUS=${status}`);
+    if (lines.length === 0) return;
+    if (this.#send(lines.join('\n')) !== 'try-again') {
+      if (readyNow) this.#ready = true;
       this.#lastStatus = status;
-      lines.push(`STATUS=${status}`);
+    } else {
+      this.#retry ??= setTimeout(() => {
+        this.#retry = null;
+        this.update();
+      }, NOTIFY_RETRY_MS);
     }
-    if (lines.length > 0) this.#send(lines.join('\n'));
   }
 
   /** The daemon begins to stop. */
   stopping(): void {
+    if (this.#retry !== null) clearTimeout(this.#retry);
+    this.#retry = null;
     this.#send(`STOPPING=1\nSTATUS=${statusLine(this.vfs(), true)}`);
   }
 
-  #send(message: string): void {
+  /**
+   * 'done' when sent (or there is no manager to tell, or its socket is gone for good: no retry could
+   * help); 'try-again' when the manager's queue was full (EAGAIN, ENOBUFS: it drains).
+   */
+  #send(message: string): 'done' | 'try-again' {
     try {
       this.notify(message);
+      return 'done';
     } catch (err) {
-      // A missing or full notify socket must never stop the daemon; said once.
-      if (this.#failed) return;
-      this.#failed = true;
       const e = err as NodeJS.ErrnoException;
-      this.logger.log('warn', 'notify-failed', { error: e.message, code: e.code, socket: process.env['NOTIFY_SOCKET'], note: 'systemd readiness/status not sent' });
+      const transient = e.code === 'EAGAIN' || e.code === 'ENOBUFS';
+      // A missing or full notify socket must never stop the daemon; said once.
+      if (!this.#failed) {
+        this.#failed = true;
+        this.logger.log('warn', 'notify-failed', { error: e.message, code: e.code, socket: process.env['NOTIFY_SOCKET'], note: transient ? `the manager's queue is full: tried again every ${NOTIFY_RETRY_MS} ms until sent` : 'systemd readiness/status not sent' });
+      }
+      return transient ? 'try-again' : 'done';
     }
   }
 }
