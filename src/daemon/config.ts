@@ -14,6 +14,7 @@ import { parseMetricsAddress } from './metrics-server.js';
 import { emptyState, type DesiredState } from './state.js';
 import { isTrustedOwner } from './state-dir.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVfSpec, parseVlanId, parseXcastMode } from './validate.js';
+import { checkSocketPathLength } from './unix-socket.js';
 
 export { DEFAULT_CONFIG_FILE };
 const MAX_CONFIG_BYTES = 1024 * 1024;
@@ -78,11 +79,10 @@ export function parseConfig(doc: unknown, file = DEFAULT_CONFIG_FILE): DaemonCon
     }
   };
   str('socket', (v) => {
-    if (!v.startsWith('/')) throw new Error(`${JSON.stringify(v)} is not an absolute path`);
+    checkPathText(v);
+    checkSocketPathLength(v);
   });
-  str('stateDir', (v) => {
-    if (!v.startsWith('/')) throw new Error(`${JSON.stringify(v)} is not an absolute path`);
-  });
+  str('stateDir', (v) => checkPathText(v));
   str('group', (v) => {
     if (!/^[A-Za-z_][\w.-]*\$?$|^\d+$/.test(v)) throw new Error(`${JSON.stringify(v)} is not a group name or gid`);
   });
@@ -179,6 +179,12 @@ function parseVfEntry(value: unknown, at: string, bad: (path: string, problem: s
   return s;
 }
 
+/** An absolute path without NUL or other control characters (a path the kernel would refuse or cut). */
+function checkPathText(v: string): void {
+  if (!v.startsWith('/')) throw new Error(`${JSON.stringify(v)} is not an absolute path`);
+  if (/[\u0000-\u001f]/.test(v)) throw new Error(`${JSON.stringify(v)} holds a control character`);
+}
+
 function configError(file: string, problems: ConfigProblem[]): InvalidArgumentError {
   const list = problems.map((p) => `${p.path}: ${p.problem}`).join('; ');
   return new InvalidArgumentError('ERR_CONFIG_INVALID', `${file}: ${problems.length === 1 ? 'bad field' : `${problems.length} bad fields`}: ${list}`, {
@@ -191,7 +197,8 @@ function configError(file: string, problems: ConfigProblem[]): InvalidArgumentEr
 export async function loadConfig(file: string): Promise<DaemonConfig> {
   let text: string;
   try {
-    const fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOCTTY);
+    // O_NONBLOCK: a FIFO at the path must not hang the start (it is then refused: not a regular file).
+    const fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
     try {
       const st = await fh.stat();
       if (!st.isFile()) throw new EnvironmentError('ERR_CONFIG_READ', `${file} is not a regular file`, { hint: `ls -l ${file}` });

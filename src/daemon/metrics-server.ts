@@ -10,7 +10,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from './log.js';
-import { listenOn, removeStaleSocket, setSocketAccess } from './unix-socket.js';
+import { checkSocketPathLength, listenOn, removeStaleSocket, setSocketAccess } from './unix-socket.js';
 
 export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
@@ -32,8 +32,15 @@ function parsePort(text: string, whole: string): number {
 /** Parses `--metrics`; a bare port or `:port` means 127.0.0.1. */
 export function parseMetricsAddress(text: string): MetricsAddress {
   if (text === '') throw badAddress(text, 'empty');
-  if (text.startsWith('/')) return { kind: 'unix', path: text };
-  if (text.startsWith('.')) return { kind: 'unix', path: path.resolve(text) };
+  if (text.startsWith('/') || text.startsWith('.')) {
+    const file = text.startsWith('/') ? text : path.resolve(text);
+    try {
+      checkSocketPathLength(file);
+    } catch (err) {
+      throw badAddress(text, (err as Error).message);
+    }
+    return { kind: 'unix', path: file };
+  }
   if (/^\d+$/.test(text)) return { kind: 'tcp', host: DEFAULT_METRICS_HOST, port: parsePort(text, text) };
   const v6 = /^\[([0-9a-fA-F:.]+)\]:(.*)$/.exec(text);
   if (v6 !== null) {

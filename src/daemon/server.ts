@@ -15,7 +15,7 @@ import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
-import { listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
+import { checkSocketPathLength, listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
@@ -107,6 +107,11 @@ export class ControlServer {
 
   async listen(): Promise<void> {
     const file = this.opts.socketPath;
+    try {
+      checkSocketPathLength(file);
+    } catch (err) {
+      throw new InvalidArgumentError('ERR_SOCKET_PATH', `cannot use ${(err as Error).message}`, { hint: 'choose a shorter path: --socket /run/ixgbevf/ixgbevf.sock' });
+    }
     if (this.opts.group !== undefined) this.#gid = await resolveGroup(this.opts.group, this.opts.groupFile);
     await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
       throw new EnvironmentError('ERR_SOCKET_DIR', `cannot create ${path.dirname(file)} (${err.code ?? err.message})`, {

@@ -8,6 +8,15 @@ import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import { InvalidArgumentError } from '../errors.js';
 
+/** The longest Unix socket path the kernel takes (sun_path is 108 bytes with its NUL); a longer one it would cut. */
+export const UNIX_SOCKET_PATH_MAX = 107;
+
+/** Refuses a socket path the kernel would truncate (a truncated socket file would be left behind). Throws Error (callers wrap it). */
+export function checkSocketPathLength(file: string): void {
+  const bytes = Buffer.byteLength(file);
+  if (bytes > UNIX_SOCKET_PATH_MAX) throw new Error(`${JSON.stringify(file.length > 60 ? `${file.slice(0, 60)}…` : file)} is ${bytes} bytes: a Unix socket path has at most ${UNIX_SOCKET_PATH_MAX}`);
+}
+
 /** `--group NAME|GID` → gid, from /etc/group. */
 export async function resolveGroup(spec: string, groupFile = '/etc/group'): Promise<number> {
   if (/^\d+$/.test(spec)) return Number(spec);

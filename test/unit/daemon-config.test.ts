@@ -184,3 +184,18 @@ test('the real binary: a bad config file exits 2 naming each bad field, before a
   assert.match(r.stderr, /logFormat: expected "text" or "json"/);
   assert.match(r.stderr, new RegExp(`sudoedit ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`));
 });
+
+test('loadConfig: a FIFO at the path is refused at once (not a regular file), never waited on', { timeout: 20_000 }, async () => {
+  const dir = tempDir();
+  const fifo = path.join(dir, 'daemon.json');
+  assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
+  await assert.rejects(loadConfig(fifo), (e: ConfigError) => e.code === 'ERR_CONFIG_READ' && e.exitCode === 3 && /not a regular file/.test(e.message));
+});
+
+test('config: socket and stateDir with a control character, or a socket path the kernel would cut, are bad fields (exit 2)', () => {
+  const nul = problemsOf({ vfs: { sim: {} }, socket: '/run/x\u0000y.sock', stateDir: '/var/lib/a\u0000b' });
+  assert.deepEqual(nul.map((p) => p.path).sort(), ['socket', 'stateDir']);
+  assert.match(nul.find((p) => p.path === 'socket')!.problem, /control character/);
+  const long = problemsOf({ vfs: { sim: {} }, socket: `/run/${'x'.repeat(120)}.sock` });
+  assert.match(long[0]!.problem, /a Unix socket path has at most 107/);
+});

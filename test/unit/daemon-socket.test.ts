@@ -4,11 +4,12 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { RawConn, startDaemon, tempDir, waitReady, withReadyVf, type Reply } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
+import { parseMetricsAddress } from '../../src/daemon/metrics-server.js';
 import { getPeerCredentials } from '../../src/daemon/peercred.js';
 
 type EventLine = { id: number; event: { type: string; vf: string; initial?: boolean } };
@@ -403,4 +404,14 @@ test('watch through the daemon, the real CLI process: the daemon stopping ends t
   } finally {
     if (!stopped) await d.stop();
   }
+});
+
+test('a --socket path longer than a Unix socket path can be is bad input (exit 2), and leaves no file behind', async () => {
+  const base = tempDir();
+  const long = path.join(base, `${'x'.repeat(120 - base.length)}.sock`);
+  const r = await runCli(['daemon', 'sim', '--socket', long]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /a Unix socket path has at most 107/);
+  assert.deepEqual(readdirSync(base).filter((n) => n.includes('.sock')), []);
+  assert.throws(() => parseMetricsAddress(long), (e: { code: string; exitCode: number }) => e.code === 'ERR_INVALID_METRICS_ADDRESS' && e.exitCode === 2);
 });

@@ -169,3 +169,10 @@ test('unitEnvironment reads Environment= as systemd.exec(5) does', () => {
   assert.throws(() => unitEnvironment('[Service]\nEnvironment=NOVALUE\n'), /not an assignment/);
   assert.throws(() => unitEnvironment('[Service]\nEnvironment==x\n'), /not an assignment/);
 });
+
+test('both units keep /run/ixgbevf when they stop (it holds the other instances\' sockets and lock files)', () => {
+  for (const unit of units) {
+    const text = readFileSync(path.join(root, 'scripts', unit), 'utf8');
+    assert.match(text, /^RuntimeDirectoryPreserve=yes$/m, unit);
+  }
+});
