@@ -8,7 +8,6 @@ import { resetAndNegotiate } from '../vf/bring-up.js';
 import { apiName } from '../hw/api.js';
 import { pfRef } from '../daemon/explain.js';
 import type { DaemonEvent } from '../daemon/owned-types.js';
-import type { VfApi } from '../vf/types.js';
 import type { Ctx } from './context.js';
 import { decodeWord, familyKindOf, hex32, type FamilyKindName } from './format.js';
 import { openSession, owningDaemon, waitForAbort } from './vf-session.js';
@@ -94,10 +93,9 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
   const controller = new AbortController();
   ctx.io.signal.addEventListener('abort', () => controller.abort(), { once: true });
   let timer: NodeJS.Timeout | null = null;
-  const poller = v as VfApi & { checkPfEvents?: () => unknown };
-  if (ctx.poll && typeof poller.checkPfEvents === 'function') {
+  if (ctx.poll) {
     timer = setInterval(() => {
-      if (!recovering) Promise.resolve(poller.checkPfEvents!()).catch(() => undefined);
+      if (!recovering) v.checkPfEvents().catch(() => undefined);
     }, 1000);
   }
   const { pf } = pfRef(handle);

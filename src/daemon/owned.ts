@@ -343,10 +343,9 @@ export class OwnedVf {
   /** Poll mode: look at the mailbox for PF messages (the interrupt does this otherwise). */
   async poll(): Promise<void> {
     if (this.state === 'released') return;
-    const vf = this.handle.vf as VfApi & { checkPfEvents?: () => unknown };
-    if (typeof vf.checkPfEvents !== 'function') return;
+    const vf = this.handle.vf;
     await this.exclusive(async () => {
-      await vf.checkPfEvents!();
+      await vf.checkPfEvents();
     });
   }
 }

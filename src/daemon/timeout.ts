@@ -8,11 +8,10 @@ import { ResetRequiredError, type MailboxTimeoutError } from '../errors.js';
 import type { VfApi } from '../vf/types.js';
 
 export async function timeoutOrResetRequired(vf: VfApi, timeout: MailboxTimeoutError): Promise<MailboxTimeoutError | ResetRequiredError> {
-  const check = (vf as VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> }).checkPfEvents;
   let pfReset = vf.needsReset;
-  if (!pfReset && typeof check === 'function') {
+  if (!pfReset) {
     try {
-      pfReset = (await check.call(vf)).pfReset || vf.needsReset;
+      pfReset = (await vf.checkPfEvents()).pfReset || vf.needsReset;
     } catch {
       pfReset = vf.needsReset;
     }

@@ -5,7 +5,6 @@
  */
 import { IxgbevfError, NotSupportedError, isIxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
-import type { VfApi } from '../vf/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
 import type { SmokeCheck, SmokeGroup, SmokeStatus } from './types.js';
 
@@ -28,8 +27,6 @@ export const skip = (reason: string, hint?: string): Outcome => ({ status: 'skip
 export const VALUE_FAILURE_EXIT = 1;
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-export type WithCheck = VfApi & { checkPfEvents?: () => Promise<{ pfReset: boolean }> };
 
 /** A check's place in the table: id, group, title. */
 export interface CheckInfo {

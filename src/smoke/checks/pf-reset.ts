@@ -7,7 +7,7 @@
 import { isIxgbevfError } from '../../errors.js';
 import { resetAndNegotiate } from '../../vf/bring-up.js';
 import type { CheckDef, HeldRun } from '../context.js';
-import { TEST_MTU, TEST_MULTICAST, TEST_VLAN, fail, pass, sameMac, show, skip, sleep, waitForView, type WithCheck } from '../table.js';
+import { TEST_MTU, TEST_MULTICAST, TEST_VLAN, fail, pass, sameMac, show, skip, sleep, waitForView } from '../table.js';
 
 export const pfResetCheck: CheckDef<HeldRun> = {
   id: 'pf.reset',
@@ -42,13 +42,10 @@ export const pfResetCheck: CheckDef<HeldRun> = {
       seen = true;
     };
     vf.on('pf-reset', onReset);
-    const v = vf as WithCheck;
     const detected = async (): Promise<boolean> => {
       if (seen || vf.needsReset) return true;
-      if (typeof v.checkPfEvents === 'function') {
-        const r = await v.checkPfEvents().catch(() => ({ pfReset: false }));
-        if (r.pfReset) return true;
-      }
+      const r = await vf.checkPfEvents().catch(() => ({ pfReset: false }));
+      if (r.pfReset) return true;
       return seen || vf.needsReset;
     };
     let down = false;
