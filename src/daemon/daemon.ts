@@ -123,29 +123,20 @@ export class Daemon extends EventEmitter {
     if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
     if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
     const metricsAt = typeof this.options.metrics === 'string' ? parseMetricsAddress(this.options.metrics) : this.options.metrics;
-    if (this.options.stateDir !== undefined) {
-      try {
-        await this.#openStore(this.options.stateDir);
-      } catch (err) {
-        this.#stateLock?.release();
-        this.#stateLock = null;
-        throw err;
-      }
-    }
-    // The socket first: a second daemon must fail before it touches (and resets) any VF.
-    this.#server = new ControlServer(this, {
-      socketPath: this.options.socketPath,
-      logger,
-      ...(this.options.group === undefined ? {} : { group: this.options.group }),
-      ...(this.options.groupFile === undefined ? {} : { groupFile: this.options.groupFile }),
-      ...(this.options.peerCredentials === undefined ? {} : { peerCredentials: this.options.peerCredentials }),
-      ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
-    });
     try {
+      if (this.options.stateDir !== undefined) await this.#openStore(this.options.stateDir);
+      // The socket first: a second daemon must fail before it touches (and resets) any VF.
+      this.#server = new ControlServer(this, {
+        socketPath: this.options.socketPath,
+        logger,
+        ...(this.options.group === undefined ? {} : { group: this.options.group }),
+        ...(this.options.groupFile === undefined ? {} : { groupFile: this.options.groupFile }),
+        ...(this.options.peerCredentials === undefined ? {} : { peerCredentials: this.options.peerCredentials }),
+        ...(this.options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: this.options.idleTimeoutMs }),
+      });
       await this.#server.listen();
     } catch (err) {
-      this.#stateLock?.release();
-      this.#stateLock = null;
+      this.#releaseStateLock();
       throw err;
     }
     this.#unhookSignals = stopOnSignals(this, logger);
@@ -194,6 +185,11 @@ export class Daemon extends EventEmitter {
   /** Where the metrics are served (the real port when 0 was asked), or null. */
   get metricsAddress(): MetricsAddress | null {
     return this.#metricsServer?.address ?? null;
+  }
+
+  #releaseStateLock(): void {
+    this.#stateLock?.release();
+    this.#stateLock = null;
   }
 
   /** Checks the state directory (refuses an unsafe one) and removes temp files a killed daemon left. */
@@ -336,8 +332,7 @@ export class Daemon extends EventEmitter {
       }
       await this.#server?.close();
       await this.#metricsServer?.close();
-      this.#stateLock?.release();
-      this.#stateLock = null;
+      this.#releaseStateLock();
       this.#unhookSignals?.();
       this.options.logger.log('info', 'stopped', { reason });
       this.emit('stopped');

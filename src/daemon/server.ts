@@ -17,7 +17,7 @@ import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { checkSocketPathLength, listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
-import { errorToWire, MAX_LINE_BYTES, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
+import { errorToWire, MAX_LINE_BYTES, MAX_MULTICAST, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
 export interface ServedDaemon {
@@ -47,7 +47,7 @@ const NO_BYTES = Buffer.alloc(0);
 const CLOSE_GRACE_MS = 1000;
 /** Unread output after which a slow watcher is dropped. */
 const MAX_BUFFERED_OUTPUT = 1024 * 1024;
-const LINE_TOO_LONG_HINT = `one JSON request per line, at most ${MAX_LINE_BYTES} bytes (a multicast list holds at most 256 addresses)`;
+const LINE_TOO_LONG_HINT = `one JSON request per line, at most ${MAX_LINE_BYTES} bytes (a multicast list holds at most ${MAX_MULTICAST} addresses)`;
 const TOO_MANY_QUEUED_HINT = `wait for replies before sending more: at most ${MAX_PIPELINED} requests may wait on one connection (or open another)`;
 const IDLE_HINT = 'send a request soon after connecting, or connect again for each batch of requests';
 
@@ -311,6 +311,7 @@ export class ControlServer {
       ending = { code, message, hint, exitCode: 2 };
       if (!busy) sendEndingAndClose(ending);
     };
+    const lineTooLong = (): void => fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`, LINE_TOO_LONG_HINT);
     const pump = async (): Promise<void> => {
       if (busy) return;
       busy = true;
@@ -336,14 +337,14 @@ export class ControlServer {
         const line = buffer.toString('utf8', 0, end);
         // The usual chunk is one whole line: nothing left, and no view of an empty rest to allocate.
         buffer = nl + 1 === buffer.length ? NO_BYTES : buffer.subarray(nl + 1);
-        if (end > MAX_LINE_BYTES) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`, LINE_TOO_LONG_HINT);
+        if (end > MAX_LINE_BYTES) return lineTooLong();
         if (line.trim() === '') continue;
         if (queue.length >= MAX_PIPELINED) return fail('ERR_BAD_REQUEST', `more than ${MAX_PIPELINED} requests waiting on one connection`, TOO_MANY_QUEUED_HINT);
         queue.push(line);
         stopIdle();
       }
       // Room for a CRLF line's \r, which is not part of the line.
-      if (buffer.length > MAX_LINE_BYTES + 1) return fail('ERR_BAD_REQUEST', `request line longer than ${MAX_LINE_BYTES} bytes`, LINE_TOO_LONG_HINT);
+      if (buffer.length > MAX_LINE_BYTES + 1) return lineTooLong();
       // Only a complete request is activity: bytes without a newline leave the idle timer running (a
       // client dribbling half a line no longer keeps its connection forever).
       if (queue.length > 0) void pump();
