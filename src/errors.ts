@@ -126,11 +126,11 @@ export function isIxgbevfError(err: unknown): err is IxgbevfError {
 /** Longest string shown in a message (a 100 kB argument stays a one-line cause). */
 const MAX_SHOWN_CHARS = 64;
 
-/** A short, safe description: strings quoted (and cut), numbers and booleans as written, others by kind. */
-export function showValue(value: unknown): string {
+/** A short, safe description: strings quoted (cut after `maxChars`), numbers and booleans as written, others by kind. */
+export function showValue(value: unknown, maxChars = MAX_SHOWN_CHARS): string {
   switch (typeof value) {
     case 'string':
-      return JSON.stringify(value.length > MAX_SHOWN_CHARS ? `${value.slice(0, MAX_SHOWN_CHARS)}…` : value);
+      return JSON.stringify(value.length > maxChars ? `${value.slice(0, maxChars)}…` : value);
     case 'number':
     case 'boolean':
     case 'undefined':

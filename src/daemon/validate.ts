@@ -2,7 +2,7 @@
  * Validation of everything a user types and everything a daemon peer sends: VF specs, MACs, VLAN ids,
  * MTUs, xcast modes, timeouts. Lives in daemon/ because the CLI sits above the daemon and both need it. Every failure is an `InvalidArgumentError` (exit 2) with a one-line message.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, showValue } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { parsePciAddress } from '../pci/address.js';
 import type { XcastModeName } from '../vf/types.js';
@@ -10,9 +10,9 @@ import type { XcastModeName } from '../vf/types.js';
 export { MTU_MAX, MTU_MIN };
 export const XCAST_MODES: readonly XcastModeName[] = ['none', 'multi', 'allmulti', 'promisc'];
 
+/** A value in a message: strings cut after 40 characters (errors.ts showValue). */
 function shown(input: unknown): string {
-  if (typeof input !== 'string') return String(input);
-  return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
+  return showValue(input, 40);
 }
 
 /** `sim`, `sim:k=v,...` (kept as typed; the simulator validates the keys) or a PCI address (normalised). */

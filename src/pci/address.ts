@@ -2,7 +2,7 @@
  * PCI addresses as sysfs spells them: `dddd:bb:dd.f`, lower-case hex (`/sys/bus/pci/devices/<addr>`).
  * Users may type `BB:DD.F` (domain 0000, as `lspci` prints) and upper-case hex; we normalise.
  */
-import { InvalidArgumentError } from '../errors.js';
+import { detailValue, InvalidArgumentError, showValue } from '../errors.js';
 
 /** A normalised PCI address, e.g. `0000:01:10.0`. Only `parsePciAddress` makes these. */
 export type PciAddress = string & { readonly __brand?: 'PciAddress' };
@@ -47,11 +47,10 @@ export function isPciAddress(input: string): boolean {
 export function parsePciAddress(input: string): PciAddress {
   const parts = typeof input === 'string' ? splitPciAddress(input) : undefined;
   if (parts === undefined) {
-    const shown = typeof input === 'string' ? JSON.stringify(input.length > 64 ? `${input.slice(0, 64)}…` : input) : String(input);
     throw new InvalidArgumentError(
       'ERR_INVALID_PCI_ADDRESS',
-      `invalid PCI address ${shown}: expected DDDD:BB:DD.F or BB:DD.F (hex; device ≤ 1f, function ≤ 7)`,
-      { hint: 'ixgbevf list', details: { input } },
+      `invalid PCI address ${showValue(input)}: expected DDDD:BB:DD.F or BB:DD.F (hex; device ≤ 1f, function ≤ 7)`,
+      { hint: 'ixgbevf list', details: { input: detailValue(input) } },
     );
   }
   return formatPciAddress(parts);
