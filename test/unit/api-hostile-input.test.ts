@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
-import { apiName, DeviceGoneError, InvalidArgumentError, IxgbevfError, newestApiOfPfKernel, openVf, renderRemedies, resetAndNegotiate, type VfHandle } from '../../src/index.js';
+import { ALL_FAMILIES, apiName, DeviceGoneError, familyByModel, InvalidArgumentError, IxgbevfError, newestApiOfPfKernel, openVf, renderRemedies, resetAndNegotiate, type VfHandle } from '../../src/index.js';
 
 /** A handle on a fresh simulated VF, reset and at API 1.4 (interrupt mode unless `poll`). */
 async function openSim(spec = 'sim', poll = false): Promise<VfHandle> {
@@ -236,10 +236,21 @@ describe('poll mode and the exported helpers', () => {
     }
   });
 
-  it('apiName of something that is not a wire value is "unknown"; an unknown PF kernel generation is a RangeError', () => {
+  it('apiName of something that is not a wire value is "unknown"', () => {
     assert.equal(apiName(42 as never), 'unknown');
     assert.equal(apiName('toString' as never), 'unknown');
-    assert.throws(() => newestApiOfPfKernel('5.4' as never), (e: unknown) => e instanceof RangeError && /unknown PF kernel generation/.test(e.message));
+  });
+
+  it('the exported table lookups: an unknown PF kernel generation or VF model is a typed error, a known one answers', () => {
+    for (const bad of ['5.4', 'toString', '', 42, null, undefined, Symbol('x'), { toString: () => { throw new Error('x'); } }]) {
+      assert.throws(() => newestApiOfPfKernel(bad as never), (e: unknown) => e instanceof InvalidArgumentError && e.code === 'ERR_UNKNOWN_PF_KERNEL' && /unknown PF kernel generation .*expected one of 6\.1, 6\.12, newest/.test(e.message) && JSON.stringify(e.details) !== undefined);
+      assert.throws(() => familyByModel(bad as never), (e: unknown) => e instanceof InvalidArgumentError && e.code === 'ERR_UNKNOWN_MODEL' && /unknown VF model .*expected one of .*82599/.test(e.message) && JSON.stringify(e.details) !== undefined);
+    }
+    assert.throws(() => familyByModel('X999' as never), (e: unknown) => e instanceof InvalidArgumentError && /X999/.test(e.message) && /^ixgbevf info sim:family=/.test(e.hint ?? ''));
+    assert.equal(apiName(newestApiOfPfKernel('6.1')), '1.4');
+    assert.equal(apiName(newestApiOfPfKernel('6.12')), '1.4');
+    for (const f of ALL_FAMILIES) assert.equal(familyByModel(f.model), f);
+    assert.equal(apiName(newestApiOfPfKernel('newest')), '1.7');
   });
 
   it('resetAndNegotiate and renderRemedies given something else: typed errors, not TypeErrors', async () => {
