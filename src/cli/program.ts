@@ -68,7 +68,7 @@ function addCommon(cmd: Command, names: readonly CommonName[] = VF_OPTS): Comman
  * commander's own error lines (run() prints them as JSON). Also what the man page and the completion
  * scripts are generated from (program-model.ts).
  */
-export function createProgram(io: CliIo, setExit: (code: number) => void = () => undefined, wantsJson = false): Command {
+export function createProgram(io: CliIo, setExit: (code: number) => void = () => undefined, wantsJson = false, helpOut: (text: string) => void = (t) => io.stdout(t)): Command {
   const program = new Command('ixgbevf');
   program
     .description('Userspace control path for Intel ixgbe/igb SR-IOV VFs over VFIO: talk to the PF through the VF mailbox')
@@ -79,7 +79,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     // also be one the command takes (checked in preAction), so `--timeout` never slips onto `list`.
     .enablePositionalOptions()
     .configureOutput({
-      writeOut: (s) => io.stdout(s),
+      // Help and version text (run() wraps it in a JSON document with --json).
+      writeOut: (s) => helpOut(s),
       writeErr: (s) => io.stderr(s),
       // One prefix for every error, commander's own included.
       // One line, as every other error: commander's suggestion joins it, and the fix is the help.
@@ -291,7 +292,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   let exitCode: number = ExitCode.ok;
   const wantsJson = argv.includes('--json');
   const verbose = argv.includes('--verbose');
-  const program = createProgram(io, (code) => void (exitCode = code), wantsJson);
+  let helpText = '';
+  const program = createProgram(io, (code) => void (exitCode = code), wantsJson, (text) => (wantsJson ? (helpText += text) : io.stdout(text)));
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (err) {
@@ -304,7 +306,15 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         else io.stderr(`ixgbevf: error: ${message} (try: ixgbevf --help)\n`);
         return ExitCode.badInput;
       }
-      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help' || err.code === 'commander.version') return ExitCode.ok;
+      if (err.code === 'commander.version') {
+        if (wantsJson) io.stdout(`${JSON.stringify({ version: helpText.trim() })}\n`);
+        return ExitCode.ok;
+      }
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.help') {
+        // --help --json: the same text, as one JSON document (the command it is for, and its help).
+        if (wantsJson) io.stdout(`${JSON.stringify({ command: helpCommandOf(helpText), help: helpText })}\n`);
+        return ExitCode.ok;
+      }
       if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help', exitCode: ExitCode.badInput } })}\n`);
@@ -313,6 +323,14 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     return reportError(err, io, wantsJson, verbose);
   }
   return exitCode;
+}
+
+/** The command a help text is for, from its usage line (`Usage: ixgbevf set-mac [options] <vf> <mac>` → 'ixgbevf set-mac'). */
+function helpCommandOf(helpText: string): string {
+  const usage = /^Usage: (.*)$/m.exec(helpText)?.[1] ?? 'ixgbevf';
+  const words = usage.split(' ');
+  const end = words.findIndex((w) => /^[[<]/.test(w));
+  return words.slice(0, end === -1 ? words.length : end).join(' ');
 }
 
 /** Prints an error (cause, fix; a stack only for bugs with --verbose) and returns its exit code. */

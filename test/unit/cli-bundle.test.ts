@@ -166,9 +166,10 @@ describe('the bin writes nothing', { skip: notBuilt }, () => {
       assert.equal(r.state, 'used');
       assert.equal(r.status, 0, r.stderr);
       assert.equal(r.stdout, reference.stdout);
-      for (const args of [['--version'], ['--help'], ['info', 'sim', '--json']]) {
+      for (const args of [['--version'], ['--help'], ['info', 'sim', '--json'], ['--version', '--json'], ['set-mac', '--help', '--json']]) {
         const o = runBin(copy, args, { env, ...user });
         assert.equal(o.status, 0, `${args.join(' ')}: ${o.stderr}`);
+        if (args.includes('--json')) assert.doesNotThrow(() => JSON.parse(o.stdout), args.join(' '));
       }
       assert.deepEqual(snapshot(), before);
       assert.deepEqual(readdirSync(home), []);

@@ -206,6 +206,26 @@ test('help has examples for every command', async () => {
   assert.match(top.stdout, /set-mac sim 02:00:00:00:00:01/);
 });
 
+test('--version and --help with --json: one JSON document on stdout (the version; the command and its help text), exit 0; without --json plain text', async () => {
+  for (const argv of [['--version', '--json'], ['--json', '-V']]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    assert.deepEqual(JSON.parse(r.stdout), { version: '0.1.0' });
+    assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
+  }
+  const cases: [string[], string][] = [[['--help', '--json'], 'ixgbevf'], [['set-mac', '--help', '--json'], 'ixgbevf set-mac'], [['--json', 'help', 'daemon'], 'ixgbevf daemon'], [['--socket', '/x.sock', 'vlan', 'sim', '--json', '-h'], 'ixgbevf vlan']];
+  for (const [argv, command] of cases) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 0, argv.join(' '));
+    const doc = JSON.parse(r.stdout) as { command: string; help: string };
+    assert.equal(doc.command, command, argv.join(' '));
+    assert.match(doc.help, new RegExp(`^Usage: ${command} `));
+    assert.match(doc.help, /Examples:/);
+  }
+  assert.equal((await runCli(['--version'])).stdout, '0.1.0\n');
+  assert.match((await runCli(['set-mac', '--help'])).stdout, /^Usage: ixgbevf set-mac /);
+});
+
 test('a bug (non-typed error) exits 1 without a stack unless --verbose', async () => {
   const boom = async (): Promise<never> => {
     throw new TypeError('boom');
