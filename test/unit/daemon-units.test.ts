@@ -4,13 +4,15 @@
  * (exit 2), pass `systemd-analyze verify` where systemd is installed; the config example in
  * docs/daemon.md passes the daemon's validator. Both units give the daemon the same environment
  * (NODE_OPTIONS capping V8's young generation; IXGBEVF_NODE_FLAGS, node's own flags, which ExecStart's
- * shell passes to node with the ixgbevf it finds on PATH — run here with a fake node and bin), which Node
+ * shell passes to node when the ixgbevf it finds on PATH is a JavaScript file, and leaves out, with a note,
+ * when it is a wrapper; exit 2 when ixgbevf, or the node it needs, is missing — run here with fake node and
+ * bins under /bin/sh, bash and busybox), which Node
  * accepts, and which is exactly what the bench's daemons run with (bench/daemon.ts reads it from the unit;
  * its reader follows systemd.exec(5)).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -37,7 +39,7 @@ for (const unit of units) {
     assert.deepEqual(d.get('NotifyAccess'), ['main']);
     const exec = d.get('ExecStart')!;
     assert.equal(exec.length, 1);
-    assert.match(exec[0]!, /"\$\$bin" daemon --config \/etc\/ixgbevf\/(daemon|%i)\.json/);
+    assert.match(exec[0]!, /' ixgbevf daemon --config \/etc\/ixgbevf\/(daemon|%i)\.json/);
     assert.doesNotMatch(exec[0]!, /[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]/, 'no VF in ExecStart');
     assert.deepEqual(d.get('RestartPreventExitStatus'), ['2']);
     assert.ok(d.get('RestrictAddressFamilies')![0]!.split(' ').includes('AF_UNIX'), 'AF_UNIX for the notify and control sockets');
@@ -83,43 +85,121 @@ test('Node accepts the units\' NODE_OPTIONS (a V8 flag it does not allow there w
   assert.notEqual(bad.status, 0);
 });
 
-/** What systemd hands /bin/sh for the unit's ExecStart (`$$` is a literal `$`, %i the instance name). */
-function execStartScript(unit: string, instance = 'site'): string {
+/**
+ * The argv systemd runs for the unit's ExecStart: words split on blanks, a word in single quotes kept whole
+ * (the only quoting the units use), then `$$` a literal `$` and %i the instance name in every word.
+ */
+function execStartArgv(unit: string, instance = 'site'): string[] {
   const exec = directives(readFileSync(path.join(root, 'scripts', unit), 'utf8')).get('ExecStart')![0]!;
-  const m = /^\/bin\/sh -c '([^']*)'$/.exec(exec);
-  assert.ok(m !== null, `ExecStart is /bin/sh -c '…': ${exec}`);
-  return m[1]!.replaceAll('$$', '$').replaceAll('%i', instance);
+  const words = [...exec.matchAll(/'([^']*)'|([^\s']+)/g)].map((m) => m[1] ?? m[2]!);
+  assert.equal(exec.replaceAll(/'[^']*'|[^\s']+/g, '').trim(), '', `only blanks between the words (no stray quote): ${exec}`);
+  assert.deepEqual(words.slice(0, 2), ['/bin/sh', '-c'], `ExecStart is /bin/sh -c '…' …: ${exec}`);
+  assert.doesNotMatch(words[2]!, /\\|%(?!i)/, 'no backslash (systemd would unescape it) and no specifier but %i in the script');
+  return words.map((w) => w.replaceAll('$$', '$').replaceAll('%i', instance));
 }
 
-/** A PATH with a fake `node` that prints its PID and then its arguments one per line, and optionally a fake `ixgbevf`. */
-function fakePath(withBin: boolean): string {
+/** The shells ExecStart must work with: /bin/sh here (dash on Debian), and bash and busybox when installed (/bin/sh elsewhere). */
+const shells: [string, string[]][] = [['/bin/sh', []]];
+/** Where `name` is on our PATH (the tests run the shells with a PATH of their own). */
+const which = (name: string): string => spawnSync('/bin/sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).stdout.trim();
+if (which('bash') !== '') shells.push([which('bash'), ['--posix']]);
+if (which('busybox') !== '') shells.push([which('busybox'), ['sh']]);
+
+/** A script that prints `<name> pid=<its pid>` and then its arguments one per line. */
+const ECHO_ARGS = (name: string): string => `#!/bin/sh\necho "${name} pid=$$"\nfor a in "$@"; do printf "%s\\n" "$a"; done\n`;
+
+type BinKind = 'mjs-symlink' | 'cjs-symlink-no-shebang' | 'node-shebang' | 'sh-wrapper' | 'none';
+
+/**
+ * A PATH directory (nothing else on PATH) with: a fake `node` (prints its PID and arguments) unless
+ * `node` is false; `readlink` (the real one); and `ixgbevf` as `bin` says — a symlink to a .mjs with
+ * `#!/usr/bin/env node` (as npm installs it), a symlink to a .cjs without a `#!` line, a plain file with
+ * `#!/usr/bin/node`, a `#!/bin/sh` wrapper (as pnpm, Volta or a distribution install it; it prints its
+ * own PID and arguments), or none.
+ */
+function fakePath(bin: BinKind, node = true): string {
   const dir = tempDir();
-  writeFileSync(path.join(dir, 'node'), '#!/bin/sh\necho "pid=$$"\nfor a in "$@"; do printf "%s\\n" "$a"; done\n', { mode: 0o755 });
-  if (withBin) writeFileSync(path.join(dir, 'ixgbevf'), '#!/bin/sh\nexit 99\n', { mode: 0o755 });
+  if (node) writeFileSync(path.join(dir, 'node'), ECHO_ARGS('node'), { mode: 0o755 });
+  symlinkSync(which('readlink'), path.join(dir, 'readlink'));
+  const lib = path.join(tempDir(), 'lib');
+  mkdirSync(lib);
+  const js = 'process.exit(99);\n';
+  if (bin === 'mjs-symlink') {
+    writeFileSync(path.join(lib, 'ixgbevf.mjs'), `#!/usr/bin/env node\n${js}`, { mode: 0o755 });
+    symlinkSync(path.join(lib, 'ixgbevf.mjs'), path.join(dir, 'ixgbevf'));
+  } else if (bin === 'cjs-symlink-no-shebang') {
+    writeFileSync(path.join(lib, 'cli.cjs'), js, { mode: 0o755 });
+    symlinkSync(path.join(lib, 'cli.cjs'), path.join(dir, 'ixgbevf'));
+  } else if (bin === 'node-shebang') {
+    writeFileSync(path.join(dir, 'ixgbevf'), `#!/usr/bin/node --stack-size=2000\n${js}`, { mode: 0o755 });
+  } else if (bin === 'sh-wrapper') {
+    writeFileSync(path.join(dir, 'ixgbevf'), ECHO_ARGS('wrapper'), { mode: 0o755 });
+  }
   return dir;
+}
+
+function runExecStart(unit: string, shell: [string, string[]], env: Record<string, string>): SpawnSyncReturns<string> {
+  const [, , script, ...rest] = execStartArgv(unit);
+  // stdin not a socket: bash would take that for rshd and read ~/.bashrc.
+  return spawnSync(shell[0], [...shell[1], '-c', script!, ...rest], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 30_000 });
 }
 
 for (const [unit, args] of [
   ['ixgbevf.service', ['daemon', '--config', '/etc/ixgbevf/daemon.json', '--state-dir', '/var/lib/ixgbevf']],
   ['ixgbevf@.service', ['daemon', '--config', '/etc/ixgbevf/site.json', '--socket', '/run/ixgbevf/site.sock', '--state-dir', '/var/lib/ixgbevf/site']],
 ] as const) {
-  test(`${unit}: ExecStart runs node with IXGBEVF_NODE_FLAGS on the ixgbevf found on PATH, in the same process`, () => {
-    const env = unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
-    const dir = fakePath(true);
-    const r = spawnSync('/bin/sh', ['-c', execStartScript(unit)], { env: { ...env, PATH: dir }, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.stderr, '');
-    assert.equal(r.status, 0);
-    const flags = env['IXGBEVF_NODE_FLAGS']!.split(' ');
-    assert.deepEqual(r.stdout.trimEnd().split('\n'), [`pid=${r.pid}`, ...flags, path.join(dir, 'ixgbevf'), ...args], 'exec: node has the shell\'s PID');
-  });
+  const env = unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
+  const flags = env['IXGBEVF_NODE_FLAGS']!.split(' ');
+  for (const shell of shells) {
+    const sh = shell[0];
+    for (const kind of ['mjs-symlink', 'cjs-symlink-no-shebang', 'node-shebang'] as const) {
+      test(`${unit} (${sh}): a JavaScript ixgbevf on PATH (${kind}) is run by node with IXGBEVF_NODE_FLAGS, in the same process`, () => {
+        const dir = fakePath(kind);
+        const r = runExecStart(unit, shell, { ...env, PATH: dir });
+        assert.equal(r.stderr, '');
+        assert.equal(r.status, 0);
+        assert.deepEqual(r.stdout.trimEnd().split('\n'), [`node pid=${r.pid}`, ...flags, path.join(dir, 'ixgbevf'), ...args], 'exec: node has the shell\'s PID');
+      });
+    }
 
-  test(`${unit}: ExecStart without ixgbevf on PATH exits 2 (no restart loop) and says so`, () => {
-    const env = unitEnvironment(readFileSync(path.join(root, 'scripts', unit), 'utf8'));
-    const r = spawnSync('/bin/sh', ['-c', execStartScript(unit)], { env: { ...env, PATH: fakePath(false) }, encoding: 'utf8', timeout: 30_000 });
-    assert.equal(r.status, 2);
-    assert.match(r.stderr, /^ixgbevf: not found on PATH \(/);
-    assert.equal(r.stdout, '');
-  });
+    test(`${unit} (${sh}): a shell wrapper on PATH is exec'd itself, without the node flags, and a note says so`, () => {
+      const dir = fakePath('sh-wrapper');
+      const r = runExecStart(unit, shell, { ...env, PATH: dir });
+      assert.equal(r.status, 0);
+      assert.deepEqual(r.stdout.trimEnd().split('\n'), [`wrapper pid=${r.pid}`, ...args], 'exec: the wrapper has the shell\'s PID, node was not run');
+      assert.equal(r.stderr, `ixgbevf: ${path.join(dir, 'ixgbevf')} is not a JavaScript file run by node: started without IXGBEVF_NODE_FLAGS (${flags.join(' ')})\n`);
+      // No flags configured (a drop-in removed them): nothing to note.
+      const quiet = runExecStart(unit, shell, { ...env, IXGBEVF_NODE_FLAGS: '', PATH: dir });
+      assert.equal(quiet.stderr, '');
+      assert.equal(quiet.status, 0);
+      assert.deepEqual(quiet.stdout.trimEnd().split('\n'), [`wrapper pid=${quiet.pid}`, ...args]);
+    });
+
+    test(`${unit} (${sh}): a JavaScript ixgbevf without node on PATH exits 2 (no restart loop) and says so`, () => {
+      const dir = fakePath('mjs-symlink', false);
+      const r = runExecStart(unit, shell, { ...env, PATH: dir });
+      assert.equal(r.status, 2);
+      assert.equal(r.stderr, `ixgbevf: node not found on PATH (${dir}); ${path.join(dir, 'ixgbevf')} needs it\n`);
+      assert.equal(r.stdout, '');
+    });
+
+    test(`${unit} (${sh}): without ixgbevf on PATH it exits 2 (no restart loop) and says so`, () => {
+      const dir = fakePath('none');
+      const r = runExecStart(unit, shell, { ...env, PATH: dir });
+      assert.equal(r.status, 2);
+      assert.equal(r.stderr, `ixgbevf: not found on PATH (${dir})\n`);
+      assert.equal(r.stdout, '');
+    });
+
+    test(`${unit} (${sh}): IXGBEVF_NODE_FLAGS is split on blanks, never glob-expanded`, () => {
+      const dir = fakePath('mjs-symlink');
+      writeFileSync(path.join(dir, '--expose-gc-and-more'), '');
+      const r = runExecStart(unit, shell, { ...env, IXGBEVF_NODE_FLAGS: '  --expose-gc*  --a?c ', PATH: dir });
+      assert.equal(r.stderr, '');
+      assert.equal(r.status, 0);
+      assert.deepEqual(r.stdout.trimEnd().split('\n'), [`node pid=${r.pid}`, '--expose-gc*', '--a?c', path.join(dir, 'ixgbevf'), ...args]);
+    });
+  }
 }
 
 test('both units start node without V8\'s memory reducer, with gc exposed, the same way; node accepts the flags', () => {
