@@ -62,6 +62,8 @@ export function describeAddress(a: MetricsAddress): string {
 export interface MetricsSource {
   contentType(): string;
   metrics(): Promise<string>;
+  /** Called when the server closes: stop what the source runs in the background. */
+  close?(): void;
 }
 
 /** Unread answer bytes after which a metrics client is dropped (a scrape is a few KiB per VF). */
@@ -78,7 +80,7 @@ export class MetricsServer {
   #address: MetricsAddress | null = null;
 
   constructor(
-    source: MetricsSource,
+    private readonly source: MetricsSource,
     private readonly logger: Logger,
   ) {
     this.#server = http.createServer((req, res) => {
@@ -149,6 +151,7 @@ export class MetricsServer {
   }
 
   async close(): Promise<void> {
+    this.source.close?.();
     if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));

@@ -2,13 +2,15 @@
  * The daemon's Prometheus metrics (prom-client): per VF the mailbox counters (read at scrape time from the
  * VF's MailboxCounters), the PF's ACK/NACK replies by message (seen on the daemon's mailbox trace), PF
  * resets, recoveries and their duration, whether the desired state is applied, the negotiated API; and
- * the process's own RSS, CPU and event-loop lag (prom-client's default metrics).
+ * the process's own RSS, CPU and event-loop lag (prom-client's default metrics; the lag ones from
+ * event-loop-lag.ts, which never exports NaN).
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { apiName } from '../hw/api.js';
 import { MsgFlag } from '../hw/mailbox.js';
 import { messageName } from '../hw/messages.js';
 import type { MailboxCounters } from '../mbx/counters.js';
+import { eventLoopLag, UNUSED_PROM_CLIENT_PRECISION_MS, type EventLoopLag } from './event-loop-lag.js';
 import type { DaemonEvent, OwnedState } from './owned-types.js';
 import type { OwnedVf } from './owned.js';
 
@@ -33,10 +35,12 @@ export class DaemonMetrics {
   readonly #recoveryDuration: Histogram<'vf'>;
   /** VFs whose histogram series exists (zeroed or observed). */
   readonly #histogramSeen = new Set<string>();
+  readonly #eventLoopLag: EventLoopLag;
 
   constructor(vfs: () => readonly OwnedVf[]) {
     const registry = this.registry;
-    collectDefaultMetrics({ register: registry });
+    collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: UNUSED_PROM_CLIENT_PRECISION_MS });
+    this.#eventLoopLag = eventLoopLag(registry);
     const readCounters = (o: OwnedVf): Readonly<MailboxCounters> | null => {
       try {
         return o.handle.vf.counters;
@@ -143,5 +147,10 @@ export class DaemonMetrics {
 
   metrics(): Promise<string> {
     return this.registry.metrics();
+  }
+
+  /** Stops what samples in the background (the event-loop delay histogram). */
+  close(): void {
+    this.#eventLoopLag.close();
   }
 }
