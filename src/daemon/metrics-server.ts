@@ -2,12 +2,13 @@
  * The metrics endpoint: `--metrics <port | :port | host:port | [v6]:port | /unix/path>`. A bare port binds
  * to 127.0.0.1 (localhost unless a host is named); a Unix socket is created 0600 (0660 and the daemon's
  * group with `--group`), never over a file that is not a stale socket. Serves GET /metrics (Prometheus
- * text format) and nothing else.
+ * text format) and nothing else: other paths get 404, other methods (CONNECT too) 405.
  */
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
+import type stream from 'node:stream';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from './log.js';
 import { checkSocketPathLength, listenOn, removeStaleSocket, setSocketAccess } from './unix-socket.js';
@@ -73,6 +74,18 @@ const MAX_PENDING_ANSWERS = 8;
 /** Metrics connections at once (Prometheus uses one; more are refused by the server). */
 const MAX_METRICS_CONNECTIONS = 16;
 
+const METHOD_NOT_ALLOWED_BODY = 'method not allowed\n';
+/** The 405 answer, written raw on a connection Node has handed over (CONNECT), which then closes. */
+const METHOD_NOT_ALLOWED_CLOSE = [
+  'HTTP/1.1 405 Method Not Allowed',
+  'Allow: GET, HEAD',
+  'Content-Type: text/plain',
+  `Content-Length: ${Buffer.byteLength(METHOD_NOT_ALLOWED_BODY)}`,
+  'Connection: close',
+  '',
+  METHOD_NOT_ALLOWED_BODY,
+].join('\r\n');
+
 export class MetricsServer {
   readonly #server: http.Server;
   /** Answers not yet fully sent, per connection (pipelined requests queue theirs behind the first). */
@@ -97,7 +110,7 @@ export class MetricsServer {
       res.once('close', () => this.#pending.set(socket, (this.#pending.get(socket) ?? 1) - 1));
       const url = (req.url ?? '/').split('?')[0];
       if (req.method !== 'GET' && req.method !== 'HEAD') {
-        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end('method not allowed\n');
+        res.writeHead(405, { allow: 'GET, HEAD', 'content-type': 'text/plain' }).end(METHOD_NOT_ALLOWED_BODY);
         return;
       }
       if (url !== '/metrics') {
@@ -111,6 +124,13 @@ export class MetricsServer {
           res.writeHead(500, { 'content-type': 'text/plain' }).end('metrics collection failed\n');
         },
       );
+    });
+    // CONNECT is not a request for the server's handler: Node emits it here, and closes the connection
+    // without an answer when nobody listens. It gets the 405 of every other method, then the connection
+    // ends (the bytes after it would be a tunnel's, not HTTP).
+    this.#server.on('connect', (_req: http.IncomingMessage, socket: stream.Duplex) => {
+      socket.on('error', () => socket.destroy());
+      socket.end(METHOD_NOT_ALLOWED_CLOSE);
     });
     this.#server.maxConnections = MAX_METRICS_CONNECTIONS;
     this.#server.keepAliveTimeout = 5000;

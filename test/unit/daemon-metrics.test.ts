@@ -3,7 +3,8 @@
  * text-format parser (test/helpers/daemon-promtext.ts: HELP/TYPE/sample syntax, label escaping, histogram
  * buckets monotone with +Inf = _count) and checked against what happened: a MAC set (ACK by message), the
  * reset NACK, a PF reset and its recovery (counter, histogram), the applied/state/API gauges and the
- * process metrics. Also: the address rules (a bare port is 127.0.0.1), the 0600 Unix socket, refusals
+ * process metrics. Also: 405 for every other method (CONNECT too, on a raw connection), the address
+ * rules (a bare port is 127.0.0.1), the 0600 Unix socket, refusals
  * before any VF is touched, and the flag on the real binary.
  */
 import assert from 'node:assert/strict';
@@ -126,6 +127,44 @@ test('a bare port binds 127.0.0.1 only; /metrics only, GET/HEAD only', { timeout
     assert.equal((await get({ host: '127.0.0.1', port: at.port }, '/metrics', 'POST')).status, 405);
   } finally {
     await d.stop();
+  }
+});
+
+/** Writes `request` raw on a new connection and returns everything the server sends until it closes. */
+function rawExchange(target: { path: string } | { port: number; host: string }, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const c = net.connect(target as net.NetConnectOpts);
+    let text = '';
+    c.setEncoding('utf8');
+    c.on('data', (d: string) => (text += d));
+    c.on('error', reject);
+    c.on('close', () => resolve(text));
+    c.end(request);
+  });
+}
+
+test('every method but GET and HEAD gets 405 with Allow, CONNECT too (raw clients over TCP and a Unix socket)', { timeout: 30_000 }, async () => {
+  const metricsSock = path.join(tempDir(), 'metrics.sock');
+  const tcp = await startDirectDaemon(['sim'], { metrics: ':0' });
+  const unix = await startDirectDaemon(['sim'], { metrics: metricsSock });
+  try {
+    const at = tcp.daemon.metricsAddress!;
+    assert.ok(at.kind === 'tcp');
+    for (const target of [{ host: '127.0.0.1', port: at.port }, { path: metricsSock }]) {
+      for (const [method, target1] of [['CONNECT', '127.0.0.1:9464'], ['CONNECT', 'example.com:443'], ['POST', '/metrics'], ['PUT', '/metrics'], ['DELETE', '/metrics'], ['OPTIONS', '*'], ['TRACE', '/metrics'], ['PATCH', '/metrics']] as const) {
+        const text = await rawExchange(target, `${method} ${target1} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`);
+        const [head, body] = text.split('\r\n\r\n');
+        assert.match(head!, /^HTTP\/1\.1 405 Method Not Allowed\r\n/, `${method} ${target1} on ${JSON.stringify(target)}: ${JSON.stringify(text)}`);
+        assert.match(head!, /\r\nallow: GET, HEAD(\r\n|$)/i, method);
+        assert.match(body!, /method not allowed\n/, method);
+      }
+      // Still serving.
+      const ok = await rawExchange(target, 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n');
+      assert.match(ok, /^HTTP\/1\.1 200 OK\r\n/);
+    }
+  } finally {
+    await tcp.stop();
+    await unix.stop();
   }
 });
 
