@@ -14,7 +14,7 @@ import { parseVfSpec } from './validate.js';
 
 export const DAEMON_CONFIG_OPTIONS = {
   config: ['--config <file>', `read the VFs, their desired state and the daemon's settings from a JSON file (e.g. ${DEFAULT_CONFIG_FILE}; see docs/daemon.md); options given here win over its fields`],
-  metrics: ['--metrics <address>', 'serve Prometheus metrics at /metrics: a port (9464 or :9464 = 127.0.0.1:9464), host:port, [::1]:port, or a Unix socket path (mode 0600, 0660 with --group); default off'],
+  metrics: ['--metrics <address>', 'serve Prometheus metrics at /metrics: a port (9464 or :9464 = 127.0.0.1:9464), IPv4:port, [IPv6]:port, localhost:port (an address, not a host name), or an absolute Unix socket path (mode 0600, 0660 with --group); default off'],
 } as const;
 
 /** Adds `--config` and `--metrics` to the daemon command. */

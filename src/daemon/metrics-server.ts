@@ -1,13 +1,12 @@
 /**
- * The metrics endpoint: `--metrics <port | :port | host:port | [v6]:port | /unix/path>`. A bare port binds
- * to 127.0.0.1 (localhost unless a host is named); a Unix socket is created 0600 (0660 and the daemon's
+ * The metrics endpoint: `--metrics <port | :port | ipv4:port | [v6]:port | localhost:port | /unix/path>`. A
+ * bare port binds to 127.0.0.1; a Unix socket is created 0600 (0660 and the daemon's
  * group with `--group`), never over a file that is not a stale socket. Serves GET /metrics (Prometheus
  * text format) and nothing else: other paths get 404, other methods (CONNECT too) 405.
  */
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
-import path from 'node:path';
 import type stream from 'node:stream';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Logger } from './log.js';
@@ -17,9 +16,9 @@ export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kin
 
 export const DEFAULT_METRICS_HOST = '127.0.0.1';
 
-function badAddress(text: string, why: string): InvalidArgumentError {
+function badAddress(text: string, why: string, opts: { hint?: string } = {}): InvalidArgumentError {
   return new InvalidArgumentError('ERR_INVALID_METRICS_ADDRESS', `--metrics ${JSON.stringify(text)}: ${why}`, {
-    hint: 'ixgbevf daemon <vf> --metrics 9464   (or 127.0.0.1:9464, [::1]:9464, /run/ixgbevf/metrics.sock)',
+    hint: opts.hint ?? 'ixgbevf daemon <vf> --metrics 9464   (or 127.0.0.1:9464, [::1]:9464, localhost:9464, /run/ixgbevf/metrics.sock)',
   });
 }
 
@@ -30,17 +29,24 @@ function parsePort(text: string, whole: string): number {
   return port;
 }
 
-/** Parses `--metrics`; a bare port or `:port` means 127.0.0.1. */
+/**
+ * Parses `--metrics`; a bare port or `:port` means 127.0.0.1. The host is an IPv4 address, an IPv6 one in
+ * brackets or `localhost`: a host name is refused here (exit 2), not resolved at start, where a typo or a
+ * name that does not resolve yet failed as ERR_METRICS_LISTEN (exit 3) and the units restarted the daemon
+ * every 2 s. A Unix socket path is absolute (a relative one would depend on the daemon's cwd).
+ */
 export function parseMetricsAddress(text: string): MetricsAddress {
   if (text === '') throw badAddress(text, 'empty');
-  if (text.startsWith('/') || text.startsWith('.')) {
-    const file = text.startsWith('/') ? text : path.resolve(text);
+  if (text.startsWith('/')) {
     try {
-      checkSocketPathLength(file);
+      checkSocketPathLength(text);
     } catch (err) {
       throw badAddress(text, (err as Error).message);
     }
-    return { kind: 'unix', path: file };
+    return { kind: 'unix', path: text };
+  }
+  if (text.startsWith('.') || text.includes('/')) {
+    throw badAddress(text, 'a Unix socket path must be absolute', { hint: 'ixgbevf daemon <vf> --metrics /run/ixgbevf/metrics.sock' });
   }
   if (/^\d+$/.test(text)) return { kind: 'tcp', host: DEFAULT_METRICS_HOST, port: parsePort(text, text) };
   const v6 = /^\[([0-9a-fA-F:.]+)\]:(.*)$/.exec(text);
@@ -49,10 +55,14 @@ export function parseMetricsAddress(text: string): MetricsAddress {
     return { kind: 'tcp', host: v6[1]!, port: parsePort(v6[2]!, text) };
   }
   const colon = text.lastIndexOf(':');
-  if (colon === -1) throw badAddress(text, 'expected a port, host:port or an absolute socket path');
+  if (colon === -1) throw badAddress(text, 'expected a port, IPv4:port, [IPv6]:port, localhost:port or an absolute socket path');
   const host = text.slice(0, colon) === '' ? DEFAULT_METRICS_HOST : text.slice(0, colon);
   if (host.includes(':')) throw badAddress(text, 'an IPv6 address goes in brackets: [::1]:9464');
-  if (!/^[\w.-]+$/.test(host)) throw badAddress(text, `${JSON.stringify(host)} is not a host name or address`);
+  if (host !== 'localhost' && !net.isIPv4(host)) {
+    throw badAddress(text, `${JSON.stringify(host)} is not an IPv4 address or localhost: name the address to listen on, not a host`, {
+      hint: 'ixgbevf daemon <vf> --metrics 192.0.2.10:9464   (getent ahosts <name> shows a name\'s addresses)',
+    });
+  }
   return { kind: 'tcp', host, port: parsePort(text.slice(colon + 1), text) };
 }
 

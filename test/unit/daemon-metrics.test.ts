@@ -168,14 +168,14 @@ test('every method but GET and HEAD gets 405 with Allow, CONNECT too (raw client
   }
 });
 
-test('--metrics addresses: port, :port, host:port, [v6]:port, path; bad ones are exit-2 errors', () => {
+test('--metrics addresses: port, :port, IPv4:port, [v6]:port, localhost:port, absolute path; bad ones (host names, relative paths) are exit-2 errors', () => {
   assert.deepEqual(parseMetricsAddress('9464'), { kind: 'tcp', host: '127.0.0.1', port: 9464 });
   assert.deepEqual(parseMetricsAddress(':9464'), { kind: 'tcp', host: '127.0.0.1', port: 9464 });
   assert.deepEqual(parseMetricsAddress('0.0.0.0:9100'), { kind: 'tcp', host: '0.0.0.0', port: 9100 });
-  assert.deepEqual(parseMetricsAddress('monitor.lan:9100'), { kind: 'tcp', host: 'monitor.lan', port: 9100 });
+  assert.deepEqual(parseMetricsAddress('localhost:9100'), { kind: 'tcp', host: 'localhost', port: 9100 });
   assert.deepEqual(parseMetricsAddress('[::1]:9464'), { kind: 'tcp', host: '::1', port: 9464 });
   assert.deepEqual(parseMetricsAddress('/run/ixgbevf/metrics.sock'), { kind: 'unix', path: '/run/ixgbevf/metrics.sock' });
-  for (const bad of ['', 'localhost', ':', ':http', '70000', '::1:9464', '[zz]:1', 'a b:1', 'host:-1']) {
+  for (const bad of ['', 'localhost', ':', ':http', '70000', '::1:9464', '[zz]:1', 'a b:1', 'host:-1', 'monitor.lan:9100', 'localhsot:9464', '1.2.3.4.5:9464', '256.0.0.1:1', '..:1', './m.sock', '.', 'run/m.sock']) {
     assert.throws(() => parseMetricsAddress(bad), (e: { code?: string; exitCode?: number; hint?: string }) => e.code === 'ERR_INVALID_METRICS_ADDRESS' && e.exitCode === 2 && /--metrics/.test(e.hint ?? ''), bad);
   }
 });
