@@ -11,7 +11,16 @@ let signals = 0;
 const onSignal = (sig: NodeJS.Signals): void => {
   signals += 1;
   if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143); // second Ctrl-C: give up waiting
-  controller.abort();
+  // Under a service manager (the daemon under systemd): STOPPING=1 first, not once run() gets to stop
+  // (the daemon may still be starting), and no READY=1 after it. notify.js is loaded only then.
+  if ((process.env['NOTIFY_SOCKET'] ?? '') === '') {
+    controller.abort();
+    return;
+  }
+  void import('../daemon/notify.js')
+    .then((m) => m.notifyProcessStopping())
+    .catch(() => undefined)
+    .finally(() => controller.abort());
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);

@@ -1,10 +1,14 @@
 /**
  * systemd readiness (`Type=notify`, sd_notify(3)) for the daemon: `READY=1` once every VF's first
  * bring-up has ended (brought up, or failed and now waiting for the PF, or released), `STATUS=` with a
- * one-line summary whenever it changes, `STOPPING=1` when the daemon begins to stop. The datagram itself
- * goes through the native addon (src/native.ts sdNotify), which knows nothing about ixgbe; without
- * `$NOTIFY_SOCKET` every call is a no-op.
+ * one-line summary whenever it changes, `STOPPING=1` when the daemon begins to stop — and nothing but
+ * that after it (no READY=1 after STOPPING=1). A stop signal can come before the daemon has its
+ * ServiceNotifier (while it starts: socket, metrics, VFs opening): notifyProcessStopping(), called where the
+ * process takes its stop signals, says STOPPING=1 at once and keeps every notifier of the process from
+ * saying more. The datagram itself goes through the native addon (src/native.ts sdNotify), which knows
+ * nothing about ixgbe; without `$NOTIFY_SOCKET` every call is a no-op.
  */
+import { sdNotify } from '../native.js';
 import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import type { OwnedVf } from './owned.js';
@@ -32,6 +36,25 @@ export function statusLine(vfs: readonly OwnedVf[], stopping = false): string {
 /** After a refused notification (the manager's queue full: EAGAIN), the next try of what is still unsent. */
 export const NOTIFY_RETRY_MS = 100;
 
+/** This process has begun to stop on a signal (notifyProcessStopping): its notifiers send no READY=1 or STATUS= after it. */
+let processStopping = false;
+
+/**
+ * The process begins to stop on a signal, maybe before the daemon has a ServiceNotifier: STOPPING=1 to
+ * the service manager now (once), and no READY=1 or STATUS= from any notifier of this process after it
+ * (the daemon's own stopping() still sends `STOPPING=1` with its last STATUS=). A send that fails is left
+ * to that stopping() (which logs it): a signal handler has nothing to report it to.
+ */
+export function notifyProcessStopping(notify: NotifyFn = (m) => sdNotify(m)): void {
+  if (processStopping) return;
+  processStopping = true;
+  try {
+    notify('STOPPING=1');
+  } catch {
+    // see above
+  }
+}
+
 export class ServiceNotifier {
   readonly #settled = new Set<string>();
   #ready = false;
@@ -39,6 +62,8 @@ export class ServiceNotifier {
   #failed = false;
   /** A retry of an unsent READY=1 / STATUS= (cleared by stopping()). */
   #retry: NodeJS.Timeout | null = null;
+  /** stopping() was called: nothing more but its own datagram. */
+  #stopping = false;
 
   constructor(
     private readonly vfs: () => readonly OwnedVf[],
@@ -56,9 +81,11 @@ export class ServiceNotifier {
    * Sends READY=1 once every VF has settled, and STATUS= when the summary changed. Either counts as sent
    * only when the datagram went out: one the manager refused (its queue full during a busy start-up) is
    * tried again NOTIFY_RETRY_MS later, so READY=1 is never lost (systemd would kill a daemon that never
-   * says it).
+   * says it). Nothing once the daemon or the process has begun to stop: a VF that settles while the
+   * daemon releases them must not make it claim readiness after STOPPING=1.
    */
   update(): void {
+    if (this.#stopping || processStopping) return;
     const vfs = this.vfs();
     const status = statusLine(vfs);
     const lines: string[] = [];
@@ -79,6 +106,7 @@ export class ServiceNotifier {
 
   /** The daemon begins to stop. */
   stopping(): void {
+    this.#stopping = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
     this.#retry = null;
     this.#send(`STOPPING=1\nSTATUS=${statusLine(this.vfs(), true)}`);

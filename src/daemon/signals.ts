@@ -4,11 +4,13 @@
  * VFs, writes the pending state, removes the socket and logs `stopped`; then the signal is raised again
  * with its default action, so the process ends "killed by SIGHUP" as a supervisor expects. A signal that
  * already has a listener (the CLI's SIGINT/SIGTERM, which end run() and stop the daemon there) is left to
- * it. A second signal while stopping gives up waiting. Not handled: SIGKILL/SIGSTOP (impossible), SIGQUIT
+ * it. The service manager hears STOPPING=1 at once, even while the daemon is still starting (notify.ts).
+ * A second signal while stopping gives up waiting. Not handled: SIGKILL/SIGSTOP (impossible), SIGQUIT
  * (Node's default core dump, for debugging), SIGUSR1 (Node's inspector), SIGSEGV/SIGBUS/SIGFPE/SIGILL
  * (no JavaScript may run after them), SIGPROF (V8's profiler).
  */
 import type { Logger } from './log.js';
+import { notifyProcessStopping } from './notify.js';
 
 export const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGUSR2', 'SIGALRM', 'SIGVTALRM', 'SIGXCPU', 'SIGXFSZ', 'SIGPWR'];
 
@@ -38,6 +40,8 @@ async function onSignal(sig: NodeJS.Signals): Promise<void> {
     return;
   }
   stopping = true;
+  // STOPPING=1 before anything else, even while the daemon is still starting (no notifier of its own yet).
+  notifyProcessStopping();
   const targets = [...running];
   for (const r of targets) r.logger.log('info', 'signal', { signal: sig, action: 'stop: release the VFs, remove the socket' });
   await Promise.allSettled(targets.map((r) => r.target.stop(sig)));

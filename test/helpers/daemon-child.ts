@@ -22,12 +22,16 @@ export class DaemonChild {
   #waiters: (() => void)[] = [];
   #partial = '';
 
-  /** `nodeFlags`: node's own options before the script (as the systemd units pass IXGBEVF_NODE_FLAGS). */
-  constructor(args: string[], opts: { nodeFlags?: readonly string[] } = {}) {
-    this.#child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', main, 'daemon', ...args, '--log-format', 'json'], {
+  /**
+   * `nodeFlags`: node's own options before the script (as the systemd units pass IXGBEVF_NODE_FLAGS);
+   * `preload`: modules imported after tsx (e.g. test/helpers/slow-open.mjs); `env`: added to PATH.
+   */
+  constructor(args: string[], opts: { nodeFlags?: readonly string[]; preload?: readonly string[]; env?: NodeJS.ProcessEnv } = {}) {
+    const preload = (opts.preload ?? []).flatMap((m) => ['--import', m]);
+    this.#child = spawn(process.execPath, [...(opts.nodeFlags ?? []), '--import', 'tsx', ...preload, main, 'daemon', ...args, '--log-format', 'json'], {
       cwd: root,
       stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: process.env.PATH ?? '' },
+      env: { PATH: process.env.PATH ?? '', ...opts.env },
     });
     this.#child.stderr!.setEncoding('utf8');
     this.#child.stderr!.on('data', (d: string) => {

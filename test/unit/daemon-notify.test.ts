@@ -56,3 +56,18 @@ test('a notify socket that is gone (ENOENT) is given up: one try per change, no 
   n.update();
   assert.equal(calls, 1, 'READY=1 and this STATUS= count as done: nothing new to send');
 });
+
+test('after stopping() nothing but its STOPPING=1: a VF that settles while the daemon releases them sends no READY=1', () => {
+  const vfs = [vf('a', 'starting'), vf('b', 'starting')];
+  const sent: string[] = [];
+  const n = new ServiceNotifier(() => vfs, (m) => (sent.push(m), true), silentLogger);
+  n.update();
+  assert.deepEqual(sent, ['STATUS=2 VFs: 0 ready, 0 recovering, 0 failed, 2 starting']);
+  n.stopping();
+  assert.match(sent.at(-1)!, /^STOPPING=1\nSTATUS=stopping: 2 VFs: /);
+  // The daemon closes the VFs (released) while a bring-up ends: every VF now counts as settled.
+  (vfs[0] as { state: string }).state = 'released';
+  n.onEvent({ type: 'recovered', vf: 'b' } as never);
+  n.update();
+  assert.equal(sent.length, 2, `nothing after STOPPING=1: ${JSON.stringify(sent)}`);
+});

@@ -1,7 +1,8 @@
 /**
  * systemd integration on the real binary: Type=notify readiness through a fake NOTIFY_SOCKET (READY=1 only
  * once every VF's first bring-up has ended — one up, one failed because its PF is down —, STATUS= lines
- * with the summary, STOPPING=1 on SIGTERM, all from the daemon's own pid as NotifyAccess=main requires),
+ * with the summary, STOPPING=1 on SIGTERM — at once, then with the stopping STATUS= — all from the daemon's
+ * own pid as NotifyAccess=main requires),
  * and journald priority prefixes when JOURNAL_STREAM names stderr (none when it names another file).
  */
 import assert from 'node:assert/strict';
@@ -48,10 +49,17 @@ test('Type=notify: STATUS while starting, READY=1 once every VF is up or failed,
   d.child.kill('SIGTERM');
   const exit = await d.exited;
   assert.equal(exit.code, 0, d.log());
-  const stopping = await receiver.waitFor((m) => m.data.startsWith('STOPPING=1'), () => true, 'STOPPING=1').catch(() => null);
-  assert.ok(stopping !== null, `STOPPING=1 after SIGTERM: ${JSON.stringify(receiver.received.slice(count))}`);
+  // STOPPING=1 as the signal arrives (main.ts), then the daemon's own with its last STATUS= as it stops.
+  const stopping = await receiver.waitFor((m) => m.data.startsWith('STOPPING=1\nSTATUS='), () => true, 'STOPPING=1').catch(() => null);
+  const after = receiver.received.slice(receiver.received.findIndex((m, i) => i >= count && m.data.startsWith('STOPPING=1')));
+  assert.ok(stopping !== null, `STOPPING=1 after SIGTERM: ${JSON.stringify(after)}`);
   assert.match(stopping.data, /^STOPPING=1\nSTATUS=stopping: 2 VFs: /);
   assert.equal(stopping.pid, d.child.pid);
+  assert.equal(after[0]!.data, 'STOPPING=1', `the first thing said after SIGTERM: ${JSON.stringify(after)}`);
+  for (const m of after) {
+    assert.equal(m.pid, d.child.pid);
+    assert.match(m.data, /^STOPPING=1(\n|$)/, 'nothing but STOPPING=1 after it');
+  }
 });
 
 test('without NOTIFY_SOCKET nothing is sent and the daemon runs; a JOURNAL_STREAM that is not stderr leaves the human format', { timeout: 60_000 }, async () => {
