@@ -9,6 +9,9 @@
  *     the mailbox trace hook into before-the-request / waiting-for-the-PF / after-the-reply; the code as
  *     it ships (`dist/`, tsc's output, which `npm run bench` compiles first), with the same calls through
  *     tsx from `src/` interleaved for comparison (tsx's keepNames helper costs ~30 % on the host);
+ *   the daemon's own work: set-mac handed to an in-process Daemon (dist/) owning VF0, no socket;
+ *   warm lines: the in-process set-MAC and the daemon's set-mac (no state dir) after BENCH_VM_WARM_UP
+ *     (2000) unmeasured calls, when V8 has optimized the path; the other lines are from the first ~60;
  *   ours through the daemon (`dist/cli/main.js daemon VF0`, with and without --state-dir): a connected
  *     client's (dist/'s DaemonClient) set-mac and status requests, and the CLI as a whole process
  *     (`ixgbevf set-mac VF0 …` through the daemon) next to `node -e 0`;
@@ -21,7 +24,7 @@
  * Writes $IXGBEVF_VM_OUT/vm-<mode>.json: { results: Result[], raw }.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
@@ -36,12 +39,17 @@ import { MailboxTrace, accessesPerSetMac, pfTimes, recoveries } from './vm-trace
 const shipped = async <T>(rel: string): Promise<T> => (await import(pathToFileURL(join(ROOT, 'dist', rel)).href)) as T;
 const { openVf } = await shipped<typeof import('../src/open/open-vf.js')>('open/open-vf.js');
 const { DaemonClient } = await shipped<typeof import('../src/cli/client.js')>('cli/client.js');
+const { Daemon } = await shipped<typeof import('../src/daemon/daemon.js')>('daemon/daemon.js');
+const { parseRequest } = await shipped<typeof import('../src/daemon/protocol.js')>('daemon/protocol.js');
+const { createLogger } = await shipped<typeof import('../src/daemon/log.js')>('daemon/log.js');
 
 const num = (k: string, d: number): number => Number(process.env[k] ?? d);
 const RUNS = num('BENCH_VM_RUNS', 20);
 const ROUNDS = num('BENCH_VM_ROUNDS', 3);
 const CLI_RUNS = num('BENCH_VM_CLI_RUNS', 5);
 const RESETS = num('BENCH_VM_RESETS', 5);
+/** Requests (and in-process calls) run before the *warm* lines are measured: V8 has optimized the path by then. */
+const WARM_UP = num('BENCH_VM_WARM_UP', 2000);
 const MODE = process.env.BENCH_VM_MODE === 'count' ? 'count' : 'time';
 const env = (k: string): string => {
   const v = process.env[k];
@@ -110,6 +118,62 @@ async function ours(poll: boolean, n: number, into: OursSamples, measureMicro = 
   }
 }
 
+/**
+ * `n` set-mac requests handed to an in-process Daemon that owns VF0 (the shipped dist/ Daemon, its real
+ * openVf, its log written to /dev/null like the socket daemon's here): the daemon's own work per request
+ * (parse and validate the line, dispatch, the mailbox transaction, the desired state, the save when
+ * `stateDir` is given, the reply document, the audit line) without the socket and without a second
+ * process. Set against the socket daemon's set-mac in the same boot, the difference is the unix-socket
+ * round trip and the wake-ups of two processes.
+ */
+async function daemonHandle(stateDir: string | null, n: number, into: number[], dir: string): Promise<void> {
+  const nullFd = openSync('/dev/null', 'w');
+  const daemon = new Daemon({
+    specs: [VF0],
+    socketPath: join(dir, `handle-${stateDir === null ? 'nostate' : 'state'}.sock`),
+    openVf,
+    logger: createLogger('text', (line) => void writeSync(nullFd, line)),
+    ...(stateDir === null ? {} : { stateDir }),
+  });
+  await daemon.start();
+  try {
+    const caller = { pid: process.pid, uid: 0, gid: 0 };
+    let replies = 0;
+    const reply = (outcome: { ok: boolean; result?: unknown }): void => {
+      if (!outcome.ok) throw new Error(`in-process daemon set-mac failed: ${JSON.stringify(outcome)}`);
+      if (JSON.stringify({ id: replies, ok: true, result: outcome.result }).length > 0) replies += 1; // the reply line, as the server would write it
+    };
+    const line = (i: number): string => JSON.stringify({ id: i, op: 'set-mac', vf: VF0, mac: MACS_O[i & 1]! });
+    for (let i = 0; i < 3; i++) await daemon.handle(parseRequest(line(i)) as Parameters<typeof daemon.handle>[0], caller, reply);
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await daemon.handle(parseRequest(line(i)) as Parameters<typeof daemon.handle>[0], caller, reply);
+      into.push(performance.now() - t0);
+    }
+    if (replies !== n + 3) throw new Error(`in-process daemon: ${replies} replies for ${n + 3} requests`);
+  } finally {
+    await daemon.stop();
+    closeSync(nullFd);
+  }
+}
+
+/** In-process set-MACs on VF0 after WARM_UP unmeasured ones in the same open (the warm counterpart of ours()). */
+async function oursWarm(n: number, into: number[]): Promise<void> {
+  const h = await openVf(VF0);
+  try {
+    await h.vf.reset();
+    await h.vf.negotiateApi();
+    for (let i = 0; i < WARM_UP; i++) await h.vf.setMac(MACS_O[i & 1]!);
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      await h.vf.setMac(MACS_O[i & 1]!);
+      into.push(performance.now() - t0);
+    }
+  } finally {
+    await h.close();
+  }
+}
+
 const results: Result[] = [];
 const raw: Record<string, unknown> = { nic: NIC, netdev: kernel.netdev, traced: kernel.traced };
 const P = (name: string): string => `${NIC}: ${name}`;
@@ -122,7 +186,9 @@ if (MODE === 'time') {
   const oi = newOurs();
   const op = newOurs();
   const oiTsx = newOurs();
-  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[], echoOnread: [] as number[] };
+  const d = { setMac: [] as number[], status: [] as number[], setMacNoState: [] as number[], cli: [] as number[], node: [] as number[], echo: [] as number[], echoOnread: [] as number[], handle: [] as number[], handleNoState: [] as number[], setMacWarm: [] as number[] };
+  const oursWarmSamples: number[] = [];
+  const handleDir = mkdtempSync('/tmp/bench-vm-handle-');
   const kernelBlock = (): void => {
     const mark = trace.mark();
     kernel.traceOn();
@@ -140,7 +206,11 @@ if (MODE === 'time') {
     await ours(false, RUNS, oi, r === 0);
     await ours(true, RUNS, op);
     await ours(false, RUNS, oiTsx, false, openVfThroughTsx);
+    await daemonHandle(join(handleDir, 'state'), RUNS, d.handle, handleDir);
+    await daemonHandle(null, RUNS, d.handleNoState, handleDir);
   }
+  log(`in-process, warm: ${WARM_UP} set-MACs, then ${ROUNDS * RUNS} measured`);
+  await oursWarm(ROUNDS * RUNS, oursWarmSamples);
   // The daemon owns VF0 from here; the kernel blocks go on interleaved with it.
   const dir = mkdtempSync('/tmp/bench-vm-');
   const socket = join(dir, 'd.sock');
@@ -169,6 +239,18 @@ if (MODE === 'time') {
           d.echoOnread.push(...(await echo.pingPongOnread(RUNS)));
         }
       }
+      if (!persist) {
+        // Warm: the same connected client after WARM_UP requests (V8 has optimized the daemon's path).
+        log(`daemon, warm: ${WARM_UP} set-macs, then ${ROUNDS * RUNS} measured (no state dir)`);
+        const client = (await DaemonClient.connect(socket))!;
+        for (let i = 0; i < WARM_UP; i++) await client.request('set-mac', { vf: VF0, mac: MACS_O[i & 1]! });
+        for (let i = 0; i < ROUNDS * RUNS; i++) {
+          const t0 = performance.now();
+          await client.request('set-mac', { vf: VF0, mac: MACS_O[i & 1]! });
+          d.setMacWarm.push(performance.now() - t0);
+        }
+        client.close();
+      }
       if (persist) {
         const cliEnv = { ...process.env, IXGBEVF_SOCKET: socket };
         for (let i = 0; i < CLI_RUNS; i++) {
@@ -190,11 +272,15 @@ if (MODE === 'time') {
   const n = `${ROUNDS} rounds × ${RUNS}`;
   ms('ours set-mac round trip, interrupt (VF0, vfio-pci)', 'ms', oi.total, `${n}; vf.setMac() in-process`);
   ms('ours set-mac round trip, --poll (VF0, vfio-pci)', 'ms', op.total, `${n}; vf.setMac() in-process`);
+  ms('ours set-mac round trip, interrupt, warm (after the warm-up calls)', 'ms', oursWarmSamples, `${ROUNDS * RUNS} after ${WARM_UP} unmeasured set-MACs in the same open`);
   ms('comparison: ours interrupt, src/ through tsx (not as shipped)', 'ms', oiTsx.total, `${n}; the same calls, interleaved`);
   ms(`kernel ${kernel.driver} set-mac round trip (ftrace ${kernel.traced ?? '-'}, VF1)`, 'ms', k.trace, `${k.trace.length} traced calls, all kernel blocks (single ip and ip -batch)`);
   ms('ours through the daemon: set-mac, connected client (--state-dir)', 'ms', d.setMac, `${n}; DaemonClient over the unix socket`);
   ms('ours through the daemon: set-mac, connected client (no state dir)', 'ms', d.setMacNoState, `${n}`);
   ms('ours through the daemon: status, connected client', 'ms', d.status, `${n}; the socket round trip alone`);
+  ms('ours through the daemon: set-mac, connected client (no state dir), warm', 'ms', d.setMacWarm, `${ROUNDS * RUNS} after ${WARM_UP} unmeasured requests on the same daemon`);
+  ms('the daemon\'s own work: set-mac through Daemon.handle() in-process (--state-dir)', 'ms', d.handle, `${n}; parse, dispatch, transaction, save, reply, audit; no socket, one process`);
+  ms('the daemon\'s own work: set-mac through Daemon.handle() in-process (no state dir)', 'ms', d.handleNoState, `${n}; interleaved with the in-process rounds`);
   ms('floor: one-line echo between two Node processes over a unix socket', 'ms', d.echo, `${n}; bench/socket-floor.ts, interleaved with the status rounds`);
   ms('floor, our client\'s way: the same echo, read through onread', 'ms', d.echoOnread, `${n}; as DaemonClient reads (the peer, like the daemon, reads through its stream)`);
   ms('ours: CLI set-mac through the daemon, whole process', 'ms wall', d.cli, `${CLI_RUNS} runs; spawn → exit`);
