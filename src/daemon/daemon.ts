@@ -39,6 +39,9 @@ export type { VfStatus } from './status.js';
 
 export type OpenVfFn = (spec: string, options?: OpenOptions) => Promise<VfHandle>;
 
+/** How start() ended without an error: 'stopped' when a stop() began while it was starting (see start()). */
+export type StartOutcome = 'started' | 'stopped';
+
 export interface DaemonOptions {
   specs: readonly string[];
   socketPath: string;
@@ -83,6 +86,12 @@ export class Daemon extends EventEmitter {
   #heap: HeapSettler | null = null;
   #metrics: DaemonMetrics | null = null;
   #metricsServer: MetricsServer | null = null;
+  /** start()'s steps, settled (never rejects): stop() waits for it. Null before start(). */
+  #starting: Promise<void> | null = null;
+  /** start() got to `started`. */
+  #started = false;
+  /** The VFs a stop during start() kept it from opening. */
+  #notOpened: readonly string[] = [];
 
   /** What answering a request needs of the daemon (requests.ts). */
   readonly #requestHost: RequestHost;
@@ -116,15 +125,63 @@ export class Daemon extends EventEmitter {
     this.emit('event', event);
   }
 
-  /** Opens every VF, starts their bring-up and the control socket. Throws (and releases what it opened) on failure. */
-  async start(): Promise<void> {
-    const { logger } = this.options;
+  /**
+   * Opens every VF, starts their bring-up and the control socket. Throws (and releases what it opened) on
+   * failure. A stop() that begins while it starts (a signal, or code) ends it as soon as the step in
+   * flight ends (the state directory, the socket, the metrics endpoint, one VF's open): nothing more is
+   * opened, no `started`, no READY=1; stop() then closes what was opened, removes the socket and releases
+   * the locks, and start() resolves 'stopped' once that is done (it still rejects if the step itself
+   * failed). 'started' otherwise.
+   */
+  async start(): Promise<StartOutcome> {
     const specs = this.options.specs.map(parseVfSpec);
     if (specs.length === 0) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'daemon needs at least one VF', { hint: 'ixgbevf daemon 0000:03:10.0' });
     if (new Set(specs).size !== specs.length) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'the same VF is given twice');
     const metricsAt = typeof this.options.metrics === 'string' ? parseMetricsAddress(this.options.metrics) : this.options.metrics;
+    // Stopped before it began: nothing to open (stop() has already run its course).
+    if (this.#stopping !== null) return 'stopped';
+    // Muted until `started`: its STOPPING=1 also covers a stop while the daemon is still starting.
+    this.#notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), this.options.logger, { muted: true });
+    const steps = this.#startSteps(specs, metricsAt);
+    // stop() waits for this (never for start() itself, which waits for stop()).
+    this.#starting = steps.then(
+      () => undefined,
+      () => undefined,
+    );
+    let outcome: Awaited<typeof steps>;
+    try {
+      outcome = await steps;
+    } catch (err) {
+      // The socket or the state directory failed (nothing else opened, their locks released): no stop
+      // needed, unless one had begun anyway (it ends once this step did).
+      if (this.#stopping !== null) await this.#stopping;
+      throw err;
+    }
+    if (outcome.kind === 'failed') {
+      // The same stop if one had begun (its reason stays), else 'start failed'.
+      await this.stop('start failed');
+      throw outcome.error;
+    }
+    if (outcome.kind === 'stopped') {
+      await this.#stopping;
+      return 'stopped';
+    }
+    return 'started';
+  }
+
+  /**
+   * start()'s steps, each followed by a look at #stopping. Throws when the state directory or the socket
+   * fails (their locks released here); any later failure is returned, for start() to stop the daemon.
+   */
+  async #startSteps(specs: readonly string[], metricsAt: MetricsAddress | undefined): Promise<{ kind: 'started' | 'stopped' } | { kind: 'failed'; error: unknown }> {
+    const { logger } = this.options;
+    const stopped = (done: number): { kind: 'stopped' } => {
+      this.#notOpened = specs.slice(done);
+      return { kind: 'stopped' };
+    };
     try {
       if (this.options.stateDir !== undefined) await this.#openStore(this.options.stateDir);
+      if (this.#stopping !== null) return stopped(0);
       // The socket first: a second daemon must fail before it touches (and resets) any VF.
       this.#server = new ControlServer(this, {
         socketPath: this.options.socketPath,
@@ -139,13 +196,19 @@ export class Daemon extends EventEmitter {
       this.#releaseStateLock();
       throw err;
     }
+    if (this.#stopping !== null) return stopped(0);
     this.#unhookSignals = stopOnSignals(this, logger);
+    let done = 0;
     try {
       if (metricsAt !== undefined) await this.#serveMetrics(metricsAt);
-      for (const spec of specs) await this.#open(spec);
-    } catch (err) {
-      await this.stop('start failed');
-      throw err;
+      if (this.#stopping !== null) return stopped(0);
+      for (const spec of specs) {
+        await this.#open(spec);
+        done += 1;
+        if (this.#stopping !== null) return stopped(done);
+      }
+    } catch (error) {
+      return { kind: 'failed', error };
     }
     logger.log('info', 'started', {
       socket: this.options.socketPath,
@@ -154,8 +217,10 @@ export class Daemon extends EventEmitter {
       stateDir: this.options.stateDir,
       pid: process.pid,
     });
-    const notifier = new ServiceNotifier(() => [...this.vfs.values()], this.options.notify ?? ((m) => sdNotify(m)), logger);
-    this.#notifier = notifier;
+    // From here on nothing awaits: a stop now finds the daemon started.
+    this.#started = true;
+    const notifier = this.#notifier!;
+    notifier.unmute();
     // Only when node runs without V8's memory reducer (the units' flags): heap-settle.ts.
     const compact = heapCompactor();
     if (compact !== null) this.#heap = new HeapSettler(this.vfs.keys(), compact, logger);
@@ -169,6 +234,7 @@ export class Daemon extends EventEmitter {
       };
       this.#pollTimer = setInterval(tick, this.options.pollIntervalMs ?? 1000);
     }
+    return { kind: 'started' };
   }
 
   /** The metrics endpoint (before any VF is touched: a port in use fails the start cleanly). */
@@ -222,6 +288,16 @@ export class Daemon extends EventEmitter {
       ...(this.options.sysfsRoot === undefined ? {} : { sysfsRoot: this.options.sysfsRoot }),
     };
     const handle = await this.options.openVf(spec, opts);
+    if (this.#stopping !== null) {
+      // A stop began while it opened: let it go at once (no state read, not brought up).
+      try {
+        await handle.close();
+        logger.log('info', 'closed', { vf: handle.id, note: 'opened as the daemon began to stop: released without bringing it up' });
+      } catch (err) {
+        logger.log('warn', 'close-failed', { vf: handle.id, error: (err as Error).message });
+      }
+      return;
+    }
     const store = this.#store;
     const { desired, problem, revision } = await initialState(handle, store, this.options.configured?.get(handle.id), logger);
     owned = new OwnedVf(handle, desired, {
@@ -315,10 +391,16 @@ export class Daemon extends EventEmitter {
     return this.#store?.fileFor(vf) ?? null;
   }
 
-  /** Releases everything, closes the socket (and removes it). Idempotent. */
+  /**
+   * Releases everything, closes the socket (and removes it). Idempotent. While start() runs: STOPPING=1 at
+   * once, then waits for start()'s step in flight to end (start() opens nothing more after it), then the
+   * same. The `stopped` line of a daemon that had not started says so (`started: false`, the VFs it never
+   * opened).
+   */
   stop(reason = 'stopped'): Promise<void> {
     this.#stopping ??= (async () => {
       this.#notifier?.stopping();
+      await this.#starting;
       this.#heap?.stop();
       if (this.#pollTimer !== null) clearInterval(this.#pollTimer);
       for (const owned of this.vfs.values()) {
@@ -334,7 +416,17 @@ export class Daemon extends EventEmitter {
       await this.#metricsServer?.close();
       this.#releaseStateLock();
       this.#unhookSignals?.();
-      this.options.logger.log('info', 'stopped', { reason });
+      const early = this.#starting !== null && !this.#started;
+      this.options.logger.log('info', 'stopped', {
+        reason,
+        ...(early
+          ? {
+              started: false,
+              notOpened: this.#notOpened.length === 0 ? undefined : this.#notOpened.join(','),
+              note: 'stopped while starting, before it was ready',
+            }
+          : {}),
+      });
       this.emit('stopped');
     })();
     return this.#stopping;

@@ -5,7 +5,8 @@
  * that after it (no READY=1 after STOPPING=1). A stop signal can come before the daemon has its
  * ServiceNotifier (while it starts: socket, metrics, VFs opening): notifyProcessStopping(), called where the
  * process takes its stop signals, says STOPPING=1 at once and keeps every notifier of the process from
- * saying more. The datagram itself goes through the native addon (src/native.ts sdNotify), which knows
+ * saying more. The daemon's own notifier exists from the start of Daemon.start(), muted (nothing said)
+ * until `started`, so a stop() while it starts says STOPPING=1 as well. The datagram itself goes through the native addon (src/native.ts sdNotify), which knows
  * nothing about ixgbe; without `$NOTIFY_SOCKET` every call is a no-op.
  */
 import { sdNotify } from '../native.js';
@@ -64,15 +65,30 @@ export class ServiceNotifier {
   #retry: NodeJS.Timeout | null = null;
   /** stopping() was called: nothing more but its own datagram. */
   #stopping = false;
+  /** Until unmute(): no READY=1, no STATUS=, events not counted; stopping() still speaks. */
+  #muted: boolean;
 
+  /**
+   * `muted`: the daemon makes its notifier as start() begins, muted until `started` (unmute()), so that a
+   * stop while it is still starting (stop() from code, `start failed`) says STOPPING=1 too.
+   */
   constructor(
     private readonly vfs: () => readonly OwnedVf[],
     private readonly notify: NotifyFn,
     private readonly logger: Logger,
-  ) {}
+    options: { muted?: boolean } = {},
+  ) {
+    this.#muted = options.muted === true;
+  }
+
+  /** The daemon has started (every VF opened): READY=1 and STATUS= from now on (update() sends the first). */
+  unmute(): void {
+    this.#muted = false;
+  }
 
   /** Feed every daemon event here. */
   onEvent(event: DaemonEvent): void {
+    if (this.#muted) return;
     if (SETTLING.has(event.type)) this.#settled.add(event.vf);
     this.update();
   }
@@ -85,7 +101,7 @@ export class ServiceNotifier {
    * daemon releases them must not make it claim readiness after STOPPING=1.
    */
   update(): void {
-    if (this.#stopping || processStopping) return;
+    if (this.#muted || this.#stopping || processStopping) return;
     const vfs = this.vfs();
     const status = statusLine(vfs);
     const lines: string[] = [];
@@ -104,8 +120,9 @@ export class ServiceNotifier {
     }
   }
 
-  /** The daemon begins to stop. */
+  /** The daemon begins to stop (muted or not: also while it is still starting). Once: a second call sends nothing. */
   stopping(): void {
+    if (this.#stopping) return;
     this.#stopping = true;
     if (this.#retry !== null) clearTimeout(this.#retry);
     this.#retry = null;

@@ -71,3 +71,25 @@ test('after stopping() nothing but its STOPPING=1: a VF that settles while the d
   n.update();
   assert.equal(sent.length, 2, `nothing after STOPPING=1: ${JSON.stringify(sent)}`);
 });
+
+test('muted (the daemon still starting): nothing sent, events not counted, but stopping() says STOPPING=1 (once); unmute() then update() reports', () => {
+  const vfs = [vf('a', 'ready')];
+  const sent: string[] = [];
+  const muted = new ServiceNotifier(() => vfs, (m) => (sent.push(m), true), silentLogger, { muted: true });
+  muted.update();
+  muted.onEvent({ type: 'recovered', vf: 'a' } as never);
+  assert.deepEqual(sent, [], 'nothing while muted');
+  muted.stopping();
+  muted.stopping();
+  assert.deepEqual(sent, ['STOPPING=1\nSTATUS=stopping: 1 VF: 1 ready, 0 recovering, 0 failed'], 'STOPPING=1 while muted, once');
+
+  const said: string[] = [];
+  const n = new ServiceNotifier(() => vfs, (m) => (said.push(m), true), silentLogger, { muted: true });
+  n.onEvent({ type: 'recovered', vf: 'a' } as never);
+  n.unmute();
+  n.update();
+  // As when the notifier was made at `started`: an event before it does not count (none settles a VF then).
+  assert.deepEqual(said, ['STATUS=1 VF: 1 ready, 0 recovering, 0 failed']);
+  n.onEvent({ type: 'recovered', vf: 'a' } as never);
+  assert.deepEqual(said, ['STATUS=1 VF: 1 ready, 0 recovering, 0 failed', 'READY=1']);
+});
