@@ -275,13 +275,26 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
         ...(io.daemon?.retryMaxMs === undefined ? {} : { retryMaxMs: io.daemon.retryMaxMs }),
       });
       if (io.signal.aborted) return;
-      await daemon.start();
+      // SIGTERM/SIGINT stop the daemon at any time, also while it starts: start() then opens nothing more
+      // after the step in flight and resolves 'stopped' once the daemon has stopped (exit 0: a stop asked
+      // for; its `stopped` line says it stopped before it was ready).
+      // Its failure, if any, is reported where it is awaited (start(), or below).
+      const onAbort = (): void => void daemon.stop('signal').catch(() => undefined);
+      io.signal.addEventListener('abort', onAbort, { once: true });
+      let outcome: Awaited<ReturnType<typeof daemon.start>>;
+      try {
+        outcome = await daemon.start();
+      } catch (err) {
+        io.signal.removeEventListener('abort', onAbort); // nothing left to stop
+        throw err;
+      }
+      if (outcome === 'stopped') return;
       io.daemon?.onStarted?.(daemon);
       await new Promise<void>((resolve) => {
         if (io.signal.aborted) return resolve();
         io.signal.addEventListener('abort', () => resolve(), { once: true });
       });
-      await daemon.stop('signal');
+      await daemon.stop('signal'); // the stop the abort began
     });
 
   addCompletionCommands(program, { ctxOf, addCommon });

@@ -2,19 +2,24 @@
  * A stop that begins while the daemon is still starting stops it as soon as the current start step ends:
  * no further VF is opened, no `started`, no READY=1; every VF opened so far is closed, the socket removed,
  * the state directory's daemon.lock released. Daemon.start() then resolves 'stopped' (it rejects only when
- * a step itself failed). Here: stop() from code (the in-process Daemon). Before, start() went on opening
- * the remaining VFs, logged `started` and left the VFs opened after the stop open. No timing: a test opens
- * a VF only when it lets it.
+ * a step itself failed). Three ways in: stop() from code (the in-process Daemon), the CLI's abort (run()
+ * with its AbortSignal, as SIGTERM/SIGINT do) and SIGTERM to the real binary (src/cli/main.ts through tsx,
+ * with test/helpers/slow-open.mjs opening one VF late) under a fake NOTIFY_SOCKET. Before, start() went on
+ * opening the remaining VFs, logged `started` and left the VFs opened after the stop open; the CLI waited
+ * for start() to end before it stopped the daemon. No timing: a test opens a VF only when it lets it.
  */
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
+import { run } from '../../src/cli/program.js';
 import { Daemon, type OpenVfFn } from '../../src/daemon/daemon.js';
 import { createLogger } from '../../src/daemon/log.js';
 import type { VfHandle } from '../../src/open/types.js';
 import { nativePeerCredentials, tempDir } from '../helpers/cli-daemon.js';
 import { testOpenVf } from '../helpers/cli-sim.js';
+import { DaemonChild } from '../helpers/daemon-child.js';
+import { NotifyReceiver } from '../helpers/daemon-systemd.js';
 
 const A = 'sim:mac=02:00:00:00:00:0a';
 const B = 'sim:mac=02:00:00:00:00:0b';
@@ -171,5 +176,72 @@ test('a VF that fails to open during a stop: start() rejects with its error afte
     assert.equal(log.lines().find((l) => l.event === 'stopped')?.reason, 'start failed');
     assert.equal(sent.length, 1, JSON.stringify(sent));
     assert.match(sent[0]!, /^STOPPING=1\nSTATUS=stopping: 1 VF: /);
+  }
+});
+
+test('the CLI: an abort (SIGTERM/SIGINT) while a VF opens stops the daemon after that open, exit 0, no VF opened after it', async () => {
+  const dir = tempDir();
+  const socket = path.join(dir, 'd.sock');
+  const vfs = gatedOpenVf(B);
+  const controller = new AbortController();
+  let out = '';
+  let onStarted = false;
+  const done = run(['daemon', A, B, C, '--socket', socket, '--log-format', 'json'], {
+    stdout: (s) => (out += s),
+    stderr: (s) => (out += s),
+    env: { PATH: process.env.PATH },
+    signal: controller.signal,
+    openVf: vfs.openVf,
+    daemon: { ...peerCredentials, onStarted: () => (onStarted = true) },
+  });
+  await vfs.began;
+  controller.abort();
+  vfs.release();
+  assert.equal(await done, 0, out);
+  const lines = out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(vfs.asked, [A, B], out);
+  assert.deepEqual([...vfs.closed].sort(), [A, B].sort());
+  assert.equal(lines.some((l) => l.event === 'started'), false, out);
+  assert.equal(onStarted, false, 'onStarted is for a daemon that started');
+  const stopped = lines.find((l) => l.event === 'stopped');
+  assert.equal(stopped?.reason, 'signal');
+  assert.equal(stopped?.started, false);
+  assert.equal(existsSync(socket), false);
+});
+
+test('the real binary: SIGTERM while the second of three VFs opens: exit 0, STOPPING=1 and never READY=1, the third never opened, no started, socket removed', { timeout: 60_000 }, async (t) => {
+  const dir = tempDir();
+  const socket = path.join(dir, 'd.sock');
+  const receiver = await NotifyReceiver.bind(path.join(dir, 'notify.sock'));
+  t.after(() => receiver.close());
+  const child = new DaemonChild([A, B, C, '--socket', socket], {
+    preload: [new URL('../helpers/slow-open.mjs', import.meta.url).href],
+    // B opens 2 s late; C would be opened at once after it.
+    env: { NOTIFY_SOCKET: receiver.socket, IXGBEVF_TEST_SLOW_OPEN: JSON.stringify({ [B]: 2000 }) },
+  });
+  t.after(() => void (child.alive && child.kill('SIGKILL')));
+  await child.waitLog((l) => l.event === 'test-slow-open' && l.vf === B);
+  assert.ok(child.logs.some((l) => l.event === 'opened' && l.vf === A), child.stderr);
+  child.kill('SIGTERM');
+  const ended = await child.exited;
+  assert.deepEqual(ended, { code: 0, signal: null }, child.stderr);
+
+  const events = child.logs.map((l) => `${String(l.event)}${l.vf === undefined ? '' : ` ${String(l.vf)}`}`);
+  assert.equal(events.includes('started'), false, `no started: ${events.join(' | ')}`);
+  assert.equal(events.includes(`opened ${C}`), false, `C never opened: ${events.join(' | ')}`);
+  for (const vf of [A, B]) {
+    if (events.includes(`opened ${vf}`)) assert.ok(events.includes(`closed ${vf}`), `${vf} opened, so closed: ${events.join(' | ')}`);
+  }
+  const stopped = child.logs.find((l) => l.event === 'stopped');
+  assert.equal(stopped?.reason, 'signal', child.stderr);
+  assert.equal(stopped?.started, false, 'says it stopped before it was ready');
+  assert.equal(existsSync(socket), false, 'socket removed');
+
+  const deadline = Date.now() + 10_000;
+  await receiver.waitFor((m) => m.data.split('\n').includes('STOPPING=1'), () => Date.now() < deadline, 'STOPPING=1');
+  assert.equal(receiver.received[0]?.data, 'STOPPING=1', JSON.stringify(receiver.received));
+  for (const m of receiver.received) {
+    assert.equal(m.pid, child.pid);
+    assert.doesNotMatch(m.data, /READY=1/, JSON.stringify(receiver.received));
   }
 });
