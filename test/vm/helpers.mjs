@@ -177,11 +177,11 @@ export class Background {
 }
 
 /**
- * `ixgbevf daemon VF0 --socket <socket> --log-format json`, once it has logged VF0 ready. A daemon that
+ * `ixgbevf daemon VF0 --socket <socket> --log-format json [extra…]`, once it has logged VF0 ready. A daemon that
  * does not get there is stopped (by its PID) before the error is thrown.
  */
-export async function startDaemonOnVf0(socket) {
-  const daemon = new Background(['daemon', VF0, '--socket', socket, '--log-format', 'json']);
+export async function startDaemonOnVf0(socket, extra = []) {
+  const daemon = new Background(['daemon', VF0, '--socket', socket, '--log-format', 'json', ...extra]);
   try {
     await daemon.waitLog('ready', (l) => l.event === 'ready' && l.vf === VF0, { timeoutMs: 30_000 });
   } catch (err) {

@@ -9,7 +9,7 @@
 // the daemon, transcript parity with the stock ixgbevf, and last `sriov_numvfs=0` (the rig is restored).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import {
@@ -51,6 +51,8 @@ const MAC_OTHER = '02:00:00:e2:e0:77';
 const MAC_MACVLAN = '02:00:00:00:aa:01';
 const MAC_PARITY_OURS = '02:00:00:00:c0:00';
 const MAC_PARITY_STOCK = '02:00:00:00:c0:01';
+const MAC_CRASH_FIRST = '02:00:00:00:d0:01';
+const MAC_CRASH_BURST = '02:00:00:00:d0:02';
 
 // Message ids (include/linux ixgbe mbx.h, as src/hw/messages.ts).
 const ID = { RESET: 0x01, SET_MAC: 0x02, SET_MULTICAST: 0x03, SET_VLAN: 0x04, SET_LPE: 0x05, SET_MACVLAN: 0x06, API_NEGOTIATE: 0x08, GET_QUEUES: 0x09, XCAST: 0x0c };
@@ -490,6 +492,48 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
       t.diagnostic(`${ours.length} messages each way compared`);
       assert.deepEqual(ours, stock, 'our driver and the stock ixgbevf exchange the same words with the PF');
       assert.equal(await pfMacOf(1), MAC_PARITY_STOCK, 'the PF took the stock driver\'s MAC');
+    });
+  });
+
+  describe('7b. kill -9 of the daemon while set-macs are in flight: a new daemon on the same state dir re-applies the last persisted MAC on the real PF', () => {
+    let daemon = null;
+    const stateDir = mkdtempSync('/tmp/ixgbevf-e2e-state-');
+    const env = { IXGBEVF_SOCKET: SOCKET };
+    after(async () => {
+      if (daemon?.alive) await daemon.stop('SIGTERM').catch(() => {});
+    });
+
+    test('the state file stays whole, both locks and the stale socket give way, and the PF ends with a MAC a client was told was persisted', async (t) => {
+      daemon = await startDaemonOnVf0(SOCKET, ['--state-dir', stateDir]);
+      const first = await cliJson(['set-mac', VF0, MAC_CRASH_FIRST], { env });
+      assert.equal(first.code, 0, show(first));
+      assert.equal(first.doc.persisted, true, 'the first MAC is durable before the crash');
+      // Four clients at once, then SIGKILL as soon as one of them has its answer (the others are queued
+      // or in the mailbox, or their save is on the thread pool).
+      const burst = [1, 2, 3, 4].map(() => cliJson(['set-mac', VF0, MAC_CRASH_BURST], { env }));
+      await Promise.race(burst);
+      daemon.child.kill('SIGKILL');
+      const killed = await daemon.exited;
+      assert.equal(killed.signal, 'SIGKILL');
+      const answers = await Promise.all(burst);
+      const toldPersisted = answers.some((a) => a.code === 0 && a.doc?.persisted === true);
+      for (const a of answers) assert.ok(a.code === 0 || a.code === 3, `a burst client ends with an answer or a connection error (exit 3): ${show(a)}`);
+      t.diagnostic(`burst: ${answers.map((a) => `exit ${a.code}${a.doc?.persisted === undefined ? '' : ` persisted=${a.doc.persisted}`}`).join(', ')}`);
+
+      const files = readdirSync(stateDir).filter((f) => f.endsWith('.json'));
+      assert.equal(files.length, 1, `one state file: ${files.join(', ')}`);
+      const saved = JSON.parse(readFileSync(join(stateDir, files[0]), 'utf8'));
+      const savedMac = saved.desired?.mac;
+      assert.ok([MAC_CRASH_FIRST, MAC_CRASH_BURST].includes(savedMac), `the state file holds one of the MACs: ${JSON.stringify(saved)}`);
+      if (toldPersisted) assert.equal(savedMac, MAC_CRASH_BURST, 'a client was told persisted=true: the file holds its MAC');
+
+      // The same socket path and state dir: the killed daemon's socket file and lock files are left behind.
+      daemon = await startDaemonOnVf0(SOCKET, ['--state-dir', stateDir]);
+      await waitFor(`the PF shows the persisted MAC ${savedMac}`, async () => (await pfMacOf(0)) === savedMac, { timeoutMs: 15_000 });
+      const info = await cliJson(['info', VF0], { env });
+      assert.equal(info.code, 0, show(info));
+      assert.equal(info.doc.desired.mac, savedMac);
+      await stopDaemon(daemon);
     });
   });
 
