@@ -81,7 +81,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .configureOutput({
       // Help and version text (run() wraps it in a JSON document with --json).
       writeOut: (s) => helpOut(s),
-      writeErr: (s) => io.stderr(s),
+      // With --json the JSON error document says it all: no help text on stderr around it.
+      writeErr: (s) => {
+        if (!wantsJson) io.stderr(s);
+      },
       // One prefix for every error, commander's own included.
       // One line, as every other error: commander's suggestion joins it, and the fix is the help.
       outputError: (s, write) => {
@@ -307,8 +310,12 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
   const verbose = argv.includes('--verbose');
   let helpText = '';
   const program = createProgram(io, (code) => void (exitCode = code), wantsJson, (text) => (wantsJson ? (helpText += text) : io.stdout(text)));
+  // `ixgbevf help --json`: `--json` is not an option of commander's help command (it would take it for
+  // the name of a command); the JSON wrapping below is all it asks for.
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const parsed = wantsJson && words[0] === 'help' ? argv.filter((a) => a !== '--json') : argv;
   try {
-    await program.parseAsync([...argv], { from: 'user' });
+    await program.parseAsync([...parsed], { from: 'user' });
   } catch (err) {
     if (err instanceof CommanderError) {
       // `ixgbevf` alone (or `help <unknown>`): commander printed the help on stderr (exitCode 1); that is a

@@ -213,7 +213,7 @@ test('--version and --help with --json: one JSON document on stdout (the version
     assert.deepEqual(JSON.parse(r.stdout), { version: '0.1.0' });
     assert.equal(r.stdout.split('\n').filter(Boolean).length, 1);
   }
-  const cases: [string[], string][] = [[['--help', '--json'], 'ixgbevf'], [['set-mac', '--help', '--json'], 'ixgbevf set-mac'], [['--json', 'help', 'daemon'], 'ixgbevf daemon'], [['--socket', '/x.sock', 'vlan', 'sim', '--json', '-h'], 'ixgbevf vlan']];
+  const cases: [string[], string][] = [[['--help', '--json'], 'ixgbevf'], [['help', '--json'], 'ixgbevf'], [['--json', 'help'], 'ixgbevf'], [['help', 'mtu', '--json'], 'ixgbevf mtu'], [['set-mac', '--help', '--json'], 'ixgbevf set-mac'], [['--json', 'help', 'daemon'], 'ixgbevf daemon'], [['--socket', '/x.sock', 'vlan', 'sim', '--json', '-h'], 'ixgbevf vlan']];
   for (const [argv, command] of cases) {
     const r = await runCli(argv);
     assert.equal(r.code, 0, argv.join(' '));
@@ -221,6 +221,12 @@ test('--version and --help with --json: one JSON document on stdout (the version
     assert.equal(doc.command, command, argv.join(' '));
     assert.match(doc.help, new RegExp(`^Usage: ${command} `));
     assert.match(doc.help, /Examples:/);
+  }
+  for (const argv of [['help', 'bogus', '--json'], ['--json']]) {
+    const r = await runCli(argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal((JSON.parse(r.stdout) as { error: { code: string } }).error.code, 'ERR_USAGE');
+    assert.equal(r.stderr, '', `${argv.join(' ')}: nothing but the JSON document`);
   }
   assert.equal((await runCli(['--version'])).stdout, '0.1.0\n');
   assert.match((await runCli(['set-mac', '--help'])).stdout, /^Usage: ixgbevf set-mac /);
