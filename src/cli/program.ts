@@ -20,6 +20,7 @@ import {
 import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
+import { parseArgument, parseOption } from './argument-fix.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { addSimCommand } from './sim-command.js';
 import { addCompletionCommands } from './completion-command.js';
@@ -111,7 +112,10 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     if (io.parseOnly === true) throw new CommanderError(0, PARSED_ONLY, 'parsed');
   });
 
-  const ctxOf = (cmd: Command): Ctx => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() });
+  // A bad --timeout's fix is the same command line with --timeout 1000 (argument-fix.ts).
+  const ctxOf = (cmd: Command): Ctx => parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }));
+  /** The VF argument (the first); a bad sim spec's fix is the same command on plain `sim`. */
+  const vfArgument = (cmd: Command, vf: string): string => parseArgument(cmd, 0, vf, 'sim', parseVfSpec);
 
   addCommon(program.command('list'), ['json', 'socket'])
     .description('PFs with SR-IOV and their VFs: family, driver, IOMMU group, the PF\'s view (ip -j -d link), daemon ownership')
@@ -151,7 +155,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .description('reset + negotiate: permanent MAC, API version, queues, link, multicast filter type, mailbox counters')
     .addHelpText('after', examples('ixgbevf info sim', 'ixgbevf info sim:api=1.1 --json', 'ixgbevf info 0000:03:10.0'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), parseVfSpec(vf), infoOp(), false);
+      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), infoOp(), false);
     });
 
   const hold = (cmd: Command): Command => cmd.option('--hold', 'keep the VF (and its configuration) until Ctrl-C');
@@ -163,54 +167,54 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf set-mac sim:mac=02:00:00:00:00:aa,trust=off 02:00:00:00:00:01   # PF refuses: admin MAC, not trusted', 'ixgbevf set-mac 0000:03:10.0 02:00:00:00:00:01 --hold'),
     )
     .action(async (vf: string, mac: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = parseVfSpec(vf);
-      await runVfOp(ctxOf(cmd), spec, setMacOp(parseUnicastMac(mac)), opts.hold === true);
+      const spec = vfArgument(cmd, vf);
+      await runVfOp(ctxOf(cmd), spec, setMacOp(parseArgument(cmd, 1, mac, '02:00:00:00:00:01', parseUnicastMac)), opts.hold === true);
     });
 
   addCommon(hold(program.command('mtu').argument('<vf>', VF_HELP).argument('<mtu>', `MTU, ${MTU_MIN}–${MTU_MAX}`)))
     .description('set the VF\'s MTU (SET_LPE with MTU + 18)')
     .addHelpText('after', examples('ixgbevf mtu sim 9000', 'ixgbevf mtu 0000:03:10.0 1500'))
     .action(async (vf: string, mtu: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = parseVfSpec(vf);
-      await runVfOp(ctxOf(cmd), spec, mtuOp(parseMtu(mtu)), opts.hold === true);
+      const spec = vfArgument(cmd, vf);
+      await runVfOp(ctxOf(cmd), spec, mtuOp(parseArgument(cmd, 1, mtu, '1500', parseMtu)), opts.hold === true);
     });
 
   addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<action>', 'add the filter or delete it'), ['add', 'del'])).argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
     .description('add or remove a VLAN filter for the VF')
     .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = parseVfSpec(vf);
-      await runVfOp(ctxOf(cmd), spec, vlanOp(parseVlanAction(action), parseVlanId(id)), opts.hold === true);
+      const spec = vfArgument(cmd, vf);
+      await runVfOp(ctxOf(cmd), spec, vlanOp(parseArgument(cmd, 1, action, 'add', parseVlanAction), parseArgument(cmd, 2, id, '100', parseVlanId)), opts.hold === true);
     });
 
   addCommon(hold(program.command('multicast').argument('<vf>', VF_HELP).argument('[macs...]', 'multicast MACs (none: clear the list)')))
     .description('set the VF\'s multicast filter list (at most 30 reach the PF)')
     .addHelpText('after', examples('ixgbevf multicast sim 01:00:5e:00:00:01 33:33:00:00:00:01', 'ixgbevf multicast sim   # clears the list'))
     .action(async (vf: string, macs: string[], opts: { hold?: boolean }, cmd: Command) => {
-      const spec = parseVfSpec(vf);
-      await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map(parseMulticastMac)), opts.hold === true);
+      const spec = vfArgument(cmd, vf);
+      await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map((m, i) => parseArgument(cmd, 1 + i, m, '01:00:5e:00:00:01', parseMulticastMac))), opts.hold === true);
     });
 
   addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<mode>', 'which multicast/promiscuous traffic the VF receives'), XCAST_MODES))))
     .description('set the VF\'s multicast/promiscuous mode (API ≥ 1.2; allmulti and promisc need trust)')
     .addHelpText('after', examples('ixgbevf xcast sim allmulti', 'ixgbevf xcast 0000:03:10.0 multi'))
     .action(async (vf: string, mode: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = parseVfSpec(vf);
-      await runVfOp(ctxOf(cmd), spec, xcastOp(parseXcastMode(mode)), opts.hold === true);
+      const spec = vfArgument(cmd, vf);
+      await runVfOp(ctxOf(cmd), spec, xcastOp(parseArgument(cmd, 1, mode, 'multi', parseXcastMode)), opts.hold === true);
     });
 
   addCommon(program.command('link').argument('<vf>', VF_HELP))
     .description('link state as the VF sees it, and whether the PF lets it have link')
     .addHelpText('after', examples('ixgbevf link sim', 'ixgbevf link sim:pf=down'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), parseVfSpec(vf), linkOp(), false);
+      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), linkOp(), false);
     });
 
   addCommon(program.command('watch').argument('<vf>', VF_HELP))
     .description('stream PF events (pings, resets, link changes, recoveries) until Ctrl-C; --json: one JSON object per line')
     .addHelpText('after', examples('ixgbevf watch 0000:03:10.0', 'ixgbevf watch sim --json'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await (await import('./watch.js')).watchVf(ctxOf(cmd), parseVfSpec(vf));
+      await (await import('./watch.js')).watchVf(ctxOf(cmd), vfArgument(cmd, vf));
     });
 
   addCommon(program.command('mailbox').argument('<vf>', VF_HELP))
@@ -218,7 +222,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .option('--dump', 'also print the 16 mailbox words')
     .addHelpText('after', examples('ixgbevf mailbox sim --dump', 'ixgbevf mailbox 0000:03:10.0 --json'))
     .action(async (vf: string, opts: { dump?: boolean }, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), parseVfSpec(vf), mailboxOp(opts.dump === true), false);
+      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), mailboxOp(opts.dump === true), false);
     });
 
   addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP });
