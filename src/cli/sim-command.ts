@@ -6,6 +6,7 @@
 import { Argument, type Command } from 'commander';
 import { SIM_ACTIONS, type SimAction } from '../daemon/protocol.js';
 import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
+import { shellWord } from './argument-fix.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';
@@ -36,7 +37,14 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
   let mac: string | null | undefined;
   if (action === 'admin-mac') {
     if (macArg === undefined) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'sim admin-mac needs a MAC (or none to clear it)', { hint: 'ixgbevf sim admin-mac 02:00:00:00:00:aa' });
-    mac = macArg === 'none' ? null : parseUnicastMac(macArg);
+    try {
+      mac = macArg === 'none' ? null : parseUnicastMac(macArg);
+    } catch (err) {
+      // The fix is this command with a valid MAC, its --vf and --socket kept.
+      if (!(err instanceof InvalidArgumentError)) throw err;
+      const kept = `${opts.vf === undefined ? '' : ` --vf ${shellWord(opts.vf)}`}${ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : ''}`;
+      throw new InvalidArgumentError(err.code, err.message, { hint: `ixgbevf sim admin-mac 02:00:00:00:00:aa${kept}`, details: err.details });
+    }
   } else if (macArg !== undefined) {
     throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `sim ${action} takes no argument (got ${JSON.stringify(macArg)})`, { hint: 'ixgbevf sim --help' });
   }

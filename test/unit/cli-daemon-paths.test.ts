@@ -123,7 +123,13 @@ test('ixgbevf sim without a daemon: a clear error saying how to start one (exit 
   assert.match(r.stderr, /fix: start one: ixgbevf daemon sim --socket /);
   assert.equal((await runCli(['sim', 'explode', '--socket', d.socket])).code, 2);
   assert.equal((await runCli(['sim', 'admin-mac', '--socket', d.socket])).code, 2);
-  assert.equal((await runCli(['sim', 'admin-mac', '01:00:5e:00:00:01', '--socket', d.socket])).code, 2);
+  const bad = await runCli(['sim', 'admin-mac', '01:00:5e:00:00:01', '--socket', d.socket, '--vf', 'sim', '--json']);
+  assert.equal(bad.code, 2);
+  // The fix is the same command with a unicast MAC, --vf and --socket kept: it runs.
+  const hint = (JSON.parse(bad.stdout) as { error: { hint: string } }).error.hint;
+  assert.equal(hint, `ixgbevf sim admin-mac 02:00:00:00:00:aa --vf sim --socket ${d.socket}`);
+  assert.equal((await runCli(hint.split(' ').slice(1))).code, 0);
+  assert.equal((await runCli(['sim', 'admin-mac', 'none', '--socket', d.socket])).code, 0);
 });
 
 test('through the daemon, a sim PF setting as the fix names the daemon: pf-up as an `ixgbevf sim` action, the PF MTU as a restart with the key; follow-ups keep --socket', async () => {
