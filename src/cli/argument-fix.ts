@@ -8,12 +8,9 @@
  */
 import type { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 
-/** A word as a POSIX shell reads it back: as it is when it holds only plain characters, else single-quoted. */
-export function shellWord(word: string): string {
-  if (/^[\w.:,=/@+%-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
+export { shellWord };
 
 /** The command line as the user typed it (commander keeps the program's arguments). */
 function rawArgsOf(cmd: Command): readonly string[] {

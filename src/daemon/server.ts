@@ -17,6 +17,7 @@ import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { checkSocketPathLength, listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
+import { requestFixCommand } from './request-fix.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_MULTICAST, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
@@ -355,9 +356,10 @@ export class ControlServer {
 
   async #handleLine(socket: net.Socket, line: string, creds: PeerCredentials): Promise<void> {
     let id: RequestId = null;
+    let doc: unknown;
     try {
       // One JSON.parse per line: the id for an error reply comes from the same document.
-      const doc = parseRequestJson(line);
+      doc = parseRequestJson(line);
       id = requestIdOf(doc);
       const req = requestFromDoc(doc);
       if (req.op === 'watch') {
@@ -379,8 +381,15 @@ export class ControlServer {
         else this.#sendError(socket, id, outcome.error);
       });
     } catch (err) {
-      this.#sendError(socket, id, err);
+      this.#sendError(socket, id, this.#withRequestFix(err, doc));
     }
+  }
+
+  /** A bad request's error with, as its hint, the command that sends it with good values (request-fix.ts), unless its hint already is a command. */
+  #withRequestFix(err: unknown, doc: unknown): unknown {
+    if (!(err instanceof InvalidArgumentError) || err.hint?.startsWith('ixgbevf ') === true) return err;
+    const fix = requestFixCommand(doc, this.opts.socketPath);
+    return fix === null ? err : new InvalidArgumentError(err.code, err.message, { hint: fix, details: err.details });
   }
 
   /** The error reply to a request (an unexpected error is a bug: logged with its stack). */
