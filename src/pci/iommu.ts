@@ -12,6 +12,7 @@ import {
   listDir,
   readAttr,
   readHexAttr,
+  readFailure,
   readLinkBase,
   resolveSysfs,
   sysPaths,
@@ -122,7 +123,7 @@ export async function inspectVfioNode(group: number, opts: SysfsOptions = {}): P
       st = await fsp.stat(file);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') continue;
-      throw err;
+      throw readFailure(file, err);
     }
     let accessError: string | null = null;
     try {
