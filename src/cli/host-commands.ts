@@ -2,7 +2,8 @@
 import { InvalidArgumentError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { diagnose } from '../pci/doctor.js';
-import { inventory, type PfInventory } from '../pci/inventory.js';
+import { inventoryReport, type PfInventory } from '../pci/inventory.js';
+import type { EntryProblem } from '../pci/discovery.js';
 import { describeMembers } from '../pci/iommu.js';
 import { parsePciAddress } from '../pci/address.js';
 import type { Ctx } from './context.js';
@@ -36,23 +37,27 @@ async function daemonStatus(ctx: Ctx): Promise<{ status: DaemonInfo | null; erro
 const onOff = (v: boolean | null | undefined): string => (v === true ? 'on' : v === false ? 'off' : '-');
 
 export async function listCommand(ctx: Ctx): Promise<void> {
-  const pfs = await inventory({ ...ctx.sysfs, ip: { env: ctx.io.env } });
+  const { pfs, problems } = await inventoryReport({ ...ctx.sysfs, ip: { env: ctx.io.env } });
   const { status, error } = await daemonStatus(ctx);
   const ownedState = new Map((status?.vfs ?? []).map((v) => [v.id, v.state]));
   const doc = {
     daemon: status === null ? null : { pid: status.pid, socket: status.socket, vfs: status.vfs.map((v) => ({ id: v.id, state: v.state })) },
     ...(error === null ? {} : { daemonError: error }),
     pfs: pfs.map((pf) => pfJson(pf, ownedState)),
+    problems,
   };
   const lines: string[] = [];
-  if (pfs.length === 0) lines.push('no SR-IOV capable PF found (what is missing: ixgbevf doctor)');
+  if (pfs.length === 0 && problems.length === 0) lines.push('no SR-IOV capable PF found (what is missing: ixgbevf doctor)');
+  for (const p of problems) lines.push(`PF ${p.address ?? '?'}: not listed: ${p.message}`);
   for (const pf of pfs) {
     const d = pf.device;
     const netdevs = pf.netdevs.map((n) => `${n.ifname} ${n.adminUp === true ? 'up' : n.adminUp === false ? 'DOWN' : '?'}${n.operstate ? `/${n.operstate}` : ''}`).join(', ');
-    lines.push(`PF ${d.address}  driver ${d.driver ?? 'none'}  ${netdevs || 'no netdev'}  VFs ${d.sriov?.numVfs ?? 0}/${d.sriov?.totalVfs ?? 0}`);
+    lines.push(`PF ${d.address}  driver ${d.driver ?? 'none'}  ${netdevs || 'no netdev'}  VFs ${d.sriov?.numVfs ?? '?'}/${d.sriov?.totalVfs ?? '?'}`);
     if (pf.netdevs.some((n) => n.adminUp === false)) lines.push(`  the PF interface is down: its VFs stay in reset (ip link set ${pf.netdevs[0]!.ifname} up)`);
     if (pf.ipError !== null) lines.push(`  PF view unavailable: ${pf.ipError}`);
+    for (const p of pf.problems) lines.push(`  ${problemLine(p)}`);
     if (pf.vfs.length === 0) {
+      if (pf.problems.length > 0) continue;
       lines.push('  no VFs (create some: echo 0 > .../sriov_drivers_autoprobe; echo 2 > .../sriov_numvfs)');
       continue;
     }
@@ -86,14 +91,20 @@ export async function listCommand(ctx: Ctx): Promise<void> {
   ctx.print(doc, lines);
 }
 
+/** One line for a VF `list` could not show: where it was found, and why. */
+function problemLine(p: EntryProblem): string {
+  const where = p.link === null ? '' : `${p.link.split('/').pop()}${p.address === null ? '' : ` → ${p.address}`}: `;
+  return `VF ${where}not listed: ${p.message}`;
+}
+
 function pfJson(pf: PfInventory, owned: Map<string, string>): Record<string, unknown> {
   const d = pf.device;
   return {
     address: d.address,
     driver: d.driver,
     netdevs: pf.netdevs,
-    numVfs: d.sriov?.numVfs ?? 0,
-    totalVfs: d.sriov?.totalVfs ?? 0,
+    numVfs: d.sriov?.numVfs ?? null,
+    totalVfs: d.sriov?.totalVfs ?? null,
     ipError: pf.ipError,
     vfs: pf.vfs.map((vf) => ({
       index: vf.index,
@@ -108,6 +119,7 @@ function pfJson(pf: PfInventory, owned: Map<string, string>): Record<string, unk
       pfView: vf.pfView,
       owner: owned.has(vf.device.address) ? { daemon: true, state: owned.get(vf.device.address) } : null,
     })),
+    problems: pf.problems,
   };
 }
 

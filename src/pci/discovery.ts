@@ -4,8 +4,8 @@
  * and a PF's network interfaces (`<dev>/net/*`) with their state. IDs are reported raw; callers classify.
  */
 import path from 'node:path';
-import { EnvironmentError } from '../errors.js';
-import { parsePciAddress, type PciAddress } from './address.js';
+import { EnvironmentError, isIxgbevfError, showValue } from '../errors.js';
+import { formatPciAddress, parsePciAddress, splitPciAddress, type PciAddress } from './address.js';
 import { readIommuGroup } from './iommu.js';
 import {
   exists,
@@ -13,8 +13,10 @@ import {
   readAttr,
   readHexAttr,
   readIntAttr,
-  readLinkBase,
+  parseHexText,
+  readLinkTarget,
   resolveSysfs,
+  sysfsReadError,
   sysPaths,
   type ResolvedSysfs,
   type SysfsOptions,
@@ -35,11 +37,23 @@ export interface SriovVf {
 }
 
 export interface SriovInfo {
-  totalVfs: number;
-  numVfs: number;
+  /** `sriov_totalvfs`; null when the file is there but does not hold a count. */
+  totalVfs: number | null;
+  /** `sriov_numvfs`; null when it does not hold a count. */
+  numVfs: number | null;
   /** `sriov_drivers_autoprobe`: whether new VFs get probed by their native driver (ixgbevf). */
   driversAutoprobe: boolean | null;
   vfs: SriovVf[];
+  /** `virtfnN` links that do not name a PCI device (dangling names are in `vfs`: reading them says so). */
+  badLinks: BadLink[];
+}
+
+/** A link whose target is not what the kernel puts there. */
+export interface BadLink {
+  link: string;
+  /** The target, quoted and shortened for messages. */
+  target: string;
+  reason: string;
 }
 
 export interface NetdevState {
@@ -56,7 +70,10 @@ export interface PciDeviceInfo extends PciIds {
   address: PciAddress;
   /** Bound driver (`driver` link basename), or null when unbound. */
   driver: string | null;
-  /** `driver_override`, or null when empty / absent (the kernel shows `(null)`). */
+  /**
+   * `driver_override`, or null when empty / absent (the kernel shows `(null)`). Text that is not a driver
+   * name is given quoted and shortened (`"zz\u001b[31m"`), for messages only.
+   */
   driverOverride: string | null;
   iommuGroup: number | null;
   /** For a VF: its PF and its index in the PF's `virtfnN` links. */
@@ -72,7 +89,25 @@ const IFF_UP = 0x1;
 
 export async function listPciDevices(opts: SysfsOptions = {}): Promise<PciAddress[]> {
   const s = resolveSysfs(opts);
-  return (await listDir(sysPaths.pciDevices(s))).filter((name) => /^[0-9a-f]+:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/.test(name));
+  return (await listDir(sysPaths.pciDevices(s))).filter(isCanonicalAddress);
+}
+
+/** A name as the kernel spells a PCI address (`0000:01:10.0`): what `bus/pci/devices`, `physfn`, `virtfnN` hold. */
+export function isCanonicalAddress(name: string): name is PciAddress {
+  const parts = splitPciAddress(name);
+  return parts !== undefined && formatPciAddress(parts) === name;
+}
+
+/** Kernel driver names as bind/unbind accept them (and as `--from`/`--driver` are checked). */
+export const DRIVER_NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export function isDriverName(name: string): boolean {
+  return DRIVER_NAME_RE.test(name) && name !== '.' && name !== '..';
+}
+
+/** An interface name the kernel accepts (dev_valid_name): 1–15 bytes, not . or .., no '/', ':' or whitespace. */
+export function isInterfaceName(name: string): boolean {
+  return /^[^/:\s]{1,15}$/.test(name) && Buffer.byteLength(name) <= 15 && name !== '.' && name !== '..' && !/[\u0000-\u001f\u007f]/.test(name);
 }
 
 export async function pciDeviceExists(address: string, opts: SysfsOptions = {}): Promise<boolean> {
@@ -93,78 +128,128 @@ export async function requirePciDevice(address: string, opts: SysfsOptions = {})
   return addr;
 }
 
+/** A required ID attribute: absent or not a PCI ID of `bits` bits is ERR_SYSFS_READ naming the file and what it holds. */
+async function readIdAttr(dir: string, name: string, bits: number): Promise<number> {
+  const file = path.join(dir, name);
+  const text = await readAttr(file);
+  if (text === undefined) throw sysfsReadError(file, 'missing (every PCI device has one)');
+  const n = parseHexText(text, bits);
+  if (n === undefined) throw sysfsReadError(file, `it holds ${showValue(text)}, not a ${bits}-bit PCI ID`);
+  return n;
+}
+
+/** An optional ID attribute: null when absent or not hex of `bits` bits. */
+async function readOptionalId(dir: string, name: string, bits: number): Promise<number | null> {
+  const text = await readAttr(path.join(dir, name));
+  return text === undefined ? null : (parseHexText(text, bits) ?? null);
+}
+
 export async function readPciIds(address: PciAddress, opts: SysfsOptions = {}): Promise<PciIds> {
   const dir = sysPaths.pciDevice(resolveSysfs(opts), address);
-  const vendor = await readHexAttr(path.join(dir, 'vendor'));
-  const device = await readHexAttr(path.join(dir, 'device'));
-  if (vendor === undefined || device === undefined) throw notFound(address);
   return {
-    vendor,
-    device,
-    subsystemVendor: (await readHexAttr(path.join(dir, 'subsystem_vendor'))) ?? null,
-    subsystemDevice: (await readHexAttr(path.join(dir, 'subsystem_device'))) ?? null,
-    classCode: (await readHexAttr(path.join(dir, 'class'))) ?? null,
+    vendor: await readIdAttr(dir, 'vendor', 16),
+    device: await readIdAttr(dir, 'device', 16),
+    subsystemVendor: await readOptionalId(dir, 'subsystem_vendor', 16),
+    subsystemDevice: await readOptionalId(dir, 'subsystem_device', 16),
+    classCode: await readOptionalId(dir, 'class', 24),
   };
 }
 
+/** The bound driver (`driver` link basename); null when unbound. A link to something that is not a driver name is ERR_SYSFS_READ. */
 export async function readDriver(address: PciAddress, opts: SysfsOptions = {}): Promise<string | null> {
-  return (await readLinkBase(path.join(sysPaths.pciDevice(resolveSysfs(opts), address), 'driver'))) ?? null;
+  const link = path.join(sysPaths.pciDevice(resolveSysfs(opts), address), 'driver');
+  const target = await readLinkTarget(link);
+  if (target === undefined) return null;
+  const name = path.basename(target);
+  if (!isDriverName(name)) throw sysfsReadError(link, `it points to ${showValue(target)}, not to a PCI driver`);
+  return name;
 }
 
 export async function readDriverOverride(address: PciAddress, opts: SysfsOptions = {}): Promise<string | null> {
   const text = await readAttr(path.join(sysPaths.pciDevice(resolveSysfs(opts), address), 'driver_override'));
-  return text === undefined || text === '' || text === '(null)' ? null : text;
+  if (text === undefined || text === '' || text === '(null)') return null;
+  return isDriverName(text) ? text : showValue(text, 32);
 }
 
-/** The SR-IOV state of a PF, or null when the device has no SR-IOV capability. */
+/**
+ * The SR-IOV state of a PF, or null when the device has no SR-IOV capability. A device with a
+ * `sriov_totalvfs` file, or with `virtfnN` links, is a PF even when the counts do not parse.
+ */
 export async function readSriov(address: PciAddress, opts: SysfsOptions = {}): Promise<SriovInfo | null> {
   const dir = sysPaths.pciDevice(resolveSysfs(opts), address);
-  const totalVfs = await readIntAttr(path.join(dir, 'sriov_totalvfs'));
-  if (totalVfs === undefined) return null;
+  // Present but unreadable (a FIFO, 1 MB of text) still makes the device a PF: its count is then unknown.
+  const tolerant = (file: string): Promise<string | undefined> => readAttr(path.join(dir, file)).catch((err: unknown) => {
+    if (err instanceof EnvironmentError && err.code === 'ERR_SYSFS_READ') return '?';
+    throw err;
+  });
+  const totalText = await tolerant('sriov_totalvfs');
+  const { vfs, badLinks } = await listVfsIn(dir);
+  if (totalText === undefined && vfs.length === 0 && badLinks.length === 0) return null;
   const autoprobe = await readIntAttr(path.join(dir, 'sriov_drivers_autoprobe'));
+  const count = (t: string | undefined): number | null => (t !== undefined && /^\d{1,5}$/.test(t) ? parseInt(t, 10) : null);
   return {
-    totalVfs,
-    numVfs: (await readIntAttr(path.join(dir, 'sriov_numvfs'))) ?? 0,
+    totalVfs: count(totalText),
+    numVfs: count(await tolerant('sriov_numvfs')),
     driversAutoprobe: autoprobe === undefined ? null : autoprobe !== 0,
-    vfs: await listVfsIn(dir),
+    vfs,
+    badLinks,
   };
 }
 
-async function listVfsIn(dir: string): Promise<SriovVf[]> {
+async function listVfsIn(dir: string): Promise<{ vfs: SriovVf[]; badLinks: BadLink[] }> {
   const vfs: SriovVf[] = [];
+  const badLinks: BadLink[] = [];
   for (const name of await listDir(dir)) {
     const m = /^virtfn(\d+)$/.exec(name);
     if (m === null) continue;
-    const target = await readLinkBase(path.join(dir, name));
-    if (target !== undefined) vfs.push({ index: parseInt(m[1]!, 10), address: target });
+    const link = path.join(dir, name);
+    const target = await readLinkTarget(link);
+    if (target === undefined) {
+      badLinks.push({ link, target: '', reason: `${name} is not a symlink` });
+      continue;
+    }
+    const base = path.basename(target);
+    if (m[1]!.length > 5) badLinks.push({ link, target: showValue(target), reason: `${name}: not a VF index` });
+    else if (!isCanonicalAddress(base)) badLinks.push({ link, target: showValue(target), reason: `${name} points to ${showValue(target)}, not to a PCI device` });
+    else vfs.push({ index: parseInt(m[1]!, 10), address: base });
   }
-  return vfs.sort((a, b) => a.index - b.index);
+  return { vfs: vfs.sort((a, b) => a.index - b.index), badLinks };
 }
 
 /** A PF's VFs in index order (`virtfn0`, `virtfn1`, …). */
 export async function listVfs(pf: string, opts: SysfsOptions = {}): Promise<SriovVf[]> {
-  return listVfsIn(sysPaths.pciDevice(resolveSysfs(opts), parsePciAddress(pf)));
+  return (await listVfsIn(sysPaths.pciDevice(resolveSysfs(opts), parsePciAddress(pf)))).vfs;
 }
 
-/** A VF's PF and its index among the PF's VFs; null when the device is not a VF. */
+/**
+ * A VF's PF and its index among the PF's VFs; null when the device is not a VF. A `physfn` link that does
+ * not name a PCI device is ERR_SYSFS_READ.
+ */
 export async function readPhysfn(vf: string, opts: SysfsOptions = {}): Promise<{ pf: PciAddress; vfIndex: number | null } | null> {
   const s = resolveSysfs(opts);
   const addr = parsePciAddress(vf);
-  const pf = await readLinkBase(path.join(sysPaths.pciDevice(s, addr), 'physfn'));
-  if (pf === undefined) return null;
-  const entry = (await listVfsIn(sysPaths.pciDevice(s, pf))).find((v) => v.address === addr);
+  const link = path.join(sysPaths.pciDevice(s, addr), 'physfn');
+  const target = await readLinkTarget(link);
+  if (target === undefined) return null;
+  const pf = path.basename(target);
+  if (!isCanonicalAddress(pf)) throw sysfsReadError(link, `it points to ${showValue(target)}, not to a PCI device`);
+  const entry = (await listVfsIn(sysPaths.pciDevice(s, pf))).vfs.find((v) => v.address === addr);
   return { pf, vfIndex: entry?.index ?? null };
 }
 
 /** Network interface names of a device (`<dev>/net/*`). */
 export async function listNetdevs(address: PciAddress, opts: SysfsOptions = {}): Promise<string[]> {
-  return listDir(path.join(sysPaths.pciDevice(resolveSysfs(opts), address), 'net'));
+  const dir = path.join(sysPaths.pciDevice(resolveSysfs(opts), address), 'net');
+  const names = await listDir(dir);
+  const bad = names.find((n) => !isInterfaceName(n));
+  if (bad !== undefined) throw sysfsReadError(dir, `it holds ${showValue(bad)}, not a network interface name`);
+  return names;
 }
 
 export async function readNetdevState(ifname: string, opts: SysfsOptions = {}): Promise<NetdevState> {
   const s: ResolvedSysfs = resolveSysfs(opts);
   const dir = sysPaths.classNet(s, ifname);
-  const flags = (await readHexAttr(path.join(dir, 'flags'))) ?? null;
+  const flags = (await readHexAttr(path.join(dir, 'flags'), 32)) ?? null;
   return {
     ifname,
     operstate: (await readAttr(path.join(dir, 'operstate'))) ?? null,
@@ -190,12 +275,39 @@ export async function readPciDevice(address: string, opts: SysfsOptions = {}): P
   };
 }
 
-/** Every SR-IOV capable PF (a device with `sriov_totalvfs`), with its VFs. */
-export async function listSriovPfs(opts: SysfsOptions = {}): Promise<PciDeviceInfo[]> {
+/** A device or link `list` / `doctor` could not read: reported in its place, the others still listed. */
+export interface EntryProblem {
+  /** The device, when the entry names one. */
+  address: string | null;
+  /** The `virtfnN` link it was found through, for a VF. */
+  link: string | null;
+  code: string;
+  message: string;
+}
+
+export function problemOf(err: unknown, address: string | null, link: string | null = null): EntryProblem {
+  if (isIxgbevfError(err)) return { address, link, code: err.code, message: err.message };
+  throw err; // not a typed error: a bug, reported as one
+}
+
+/** Every SR-IOV capable PF (a device with `sriov_totalvfs`), with its VFs, and the devices that could not be read. */
+export async function scanSriovPfs(opts: SysfsOptions = {}): Promise<{ pfs: PciDeviceInfo[]; problems: EntryProblem[] }> {
   const s = resolveSysfs(opts);
   const pfs: PciDeviceInfo[] = [];
+  const problems: EntryProblem[] = [];
   for (const addr of await listPciDevices(opts)) {
-    if (await exists(path.join(sysPaths.pciDevice(s, addr), 'sriov_totalvfs'))) pfs.push(await readPciDevice(addr, opts));
+    try {
+      if (await exists(path.join(sysPaths.pciDevice(s, addr), 'sriov_totalvfs'))) pfs.push(await readPciDevice(addr, opts));
+    } catch (err) {
+      problems.push(problemOf(err, addr));
+    }
   }
+  return { pfs, problems };
+}
+
+/** Every SR-IOV capable PF (a device with `sriov_totalvfs`), with its VFs. Throws on the first that cannot be read. */
+export async function listSriovPfs(opts: SysfsOptions = {}): Promise<PciDeviceInfo[]> {
+  const { pfs, problems } = await scanSriovPfs(opts);
+  if (problems[0] !== undefined) await readPciDevice(problems[0].address!, opts); // throws its error
   return pfs;
 }

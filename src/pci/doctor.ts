@@ -7,7 +7,7 @@ import os from 'node:os';
 import { parsePciAddress, type PciAddress } from './address.js';
 import { NO_IOMMU_HINT, VFIO_PCI } from './bind.js';
 import { classifyVf, formatIds, type VfClassifier } from './classify.js';
-import { listSriovPfs, readNetdevState, readPciDevice, pciDeviceExists, type PciDeviceInfo } from './discovery.js';
+import { problemOf, readNetdevState, readPciDevice, pciDeviceExists, scanSriovPfs, type PciDeviceInfo } from './discovery.js';
 import { assessGroupViability, describeMembers, inspectVfioNode, readVfioEnvironment, type VfioEnvironment } from './iommu.js';
 import type { SysfsOptions } from './sysfs.js';
 
@@ -89,7 +89,13 @@ function systemChecks(env: VfioEnvironment): DoctorCheck[] {
 
 async function pfChecks(vf: PciDeviceInfo, opts: DoctorOptions): Promise<DoctorCheck[]> {
   if (vf.physfn === null) return [];
-  const pf = await readPciDevice(vf.physfn, opts);
+  let pf: PciDeviceInfo;
+  try {
+    pf = await readPciDevice(vf.physfn, opts);
+  } catch (err) {
+    const p = problemOf(err, vf.physfn);
+    return [{ id: 'pf-up', status: 'fail', message: `the PF ${vf.physfn} cannot be read: ${p.message}`, fix: 'ixgbevf list', details: { ...p } }];
+  }
   const checks: DoctorCheck[] = [];
   if (pf.driver === VFIO_PCI) {
     checks.push({
@@ -144,7 +150,13 @@ async function vfChecks(addr: PciAddress, opts: DoctorOptions): Promise<DoctorCh
   if (!(await pciDeviceExists(addr, opts))) {
     return [{ id: 'device', status: 'fail', message: `no PCI device ${addr}`, fix: 'ixgbevf list' }];
   }
-  const dev = await readPciDevice(addr, opts);
+  let dev: PciDeviceInfo;
+  try {
+    dev = await readPciDevice(addr, opts);
+  } catch (err) {
+    const p = problemOf(err, addr);
+    return [{ id: 'device', status: 'fail', message: `${addr} cannot be read: ${p.message}`, fix: 'ixgbevf list', details: { ...p } }];
+  }
   const ids = formatIds(dev);
   const checks: DoctorCheck[] = [{ id: 'device', status: 'pass', message: `${addr} present (${ids})`, details: { ...dev } }];
 
@@ -163,7 +175,7 @@ async function vfChecks(addr: PciAddress, opts: DoctorOptions): Promise<DoctorCh
       status: dev.sriov !== null ? 'fail' : 'warn',
       message:
         dev.sriov !== null
-          ? `${addr} is a PF (SR-IOV, ${dev.sriov.numVfs}/${dev.sriov.totalVfs} VFs), not a VF`
+          ? `${addr} is a PF (SR-IOV, ${dev.sriov.numVfs ?? '?'}/${dev.sriov.totalVfs ?? '?'} VFs), not a VF`
           : `${addr} has no physfn: a VF passed through into this VM, or not a VF; PF checks skipped`,
       ...(dev.sriov !== null ? { fix: `ixgbevf list` } : {}),
     });
@@ -247,12 +259,16 @@ export async function diagnose(vf?: string, opts: DoctorOptions = {}): Promise<D
   if (target !== null) {
     checks.push(...(await vfChecks(target, opts)));
   } else {
-    const pfs = await listSriovPfs(opts);
+    const { pfs, problems } = await scanSriovPfs(opts);
     checks.push(
       pfs.length > 0
-        ? { id: 'sriov', status: 'pass', message: `SR-IOV PFs: ${pfs.map((p) => `${p.address} (${p.netdevs.join(',') || p.driver || 'no driver'}, ${p.sriov?.numVfs ?? 0}/${p.sriov?.totalVfs ?? 0} VFs)`).join(', ')}` }
+        ? { id: 'sriov', status: 'pass', message: `SR-IOV PFs: ${pfs.map((p) => `${p.address} (${p.netdevs.join(',') || p.driver || 'no driver'}, ${p.sriov?.numVfs ?? '?'}/${p.sriov?.totalVfs ?? '?'} VFs)`).join(', ')}` }
         : { id: 'sriov', status: 'warn', message: 'no SR-IOV capable device found', fix: 'lspci -nnk | grep -i ethernet' },
     );
+    // A device that cannot be read is reported, and the others still checked.
+    for (const p of problems) {
+      checks.push({ id: 'sriov', status: 'warn', message: `${p.address ?? '?'} cannot be read: ${p.message}`, fix: 'ixgbevf list', details: { ...p } });
+    }
   }
   return { target, ok: checks.every((c) => c.status !== 'fail'), checks };
 }

@@ -6,7 +6,7 @@
  */
 import type { PciAddress } from './address.js';
 import { classifyVf, type VfClass, type VfClassifier } from './classify.js';
-import { listSriovPfs, readNetdevState, readPciDevice, type NetdevState, type PciDeviceInfo } from './discovery.js';
+import { problemOf, readNetdevState, readPciDevice, scanSriovPfs, type EntryProblem, type NetdevState, type PciDeviceInfo } from './discovery.js';
 import { assessGroupViability, inspectVfioNode, type GroupMember, type VfioNode } from './iommu.js';
 import { ipLinkShow, type IpLinkInfo, type IpLinkOptions, type IpLinkVf } from './iplink.js';
 import type { SysfsOptions } from './sysfs.js';
@@ -29,6 +29,14 @@ export interface PfInventory {
   /** Why `ip -j -d link show` gave nothing (one line), or null. */
   ipError: string | null;
   vfs: VfInventory[];
+  /** VFs (`virtfnN` links) that could not be read or are not VFs of this PF: reported, not listed as VFs. */
+  problems: EntryProblem[];
+}
+
+export interface InventoryReport {
+  pfs: PfInventory[];
+  /** PFs that could not be read. */
+  problems: EntryProblem[];
 }
 
 export interface InventoryOptions extends SysfsOptions {
@@ -40,9 +48,15 @@ export interface InventoryOptions extends SysfsOptions {
 }
 
 export async function inventory(opts: InventoryOptions = {}): Promise<PfInventory[]> {
+  return (await inventoryReport(opts)).pfs;
+}
+
+/** The inventory, with what could not be read: one bad PF or VF is reported and the others still listed. */
+export async function inventoryReport(opts: InventoryOptions = {}): Promise<InventoryReport> {
   const classify = opts.classify ?? classifyVf;
   const out: PfInventory[] = [];
-  for (const pf of await listSriovPfs(opts)) {
+  const scan = await scanSriovPfs(opts);
+  for (const pf of scan.pfs) {
     if (opts.pf !== undefined && opts.pf !== pf.address && !pf.netdevs.includes(opts.pf)) continue;
     const netdevs = await Promise.all(pf.netdevs.map((n) => readNetdevState(n, opts)));
     let ipLink: IpLinkInfo | null = null;
@@ -57,12 +71,34 @@ export async function inventory(opts: InventoryOptions = {}): Promise<PfInventor
       ipError = `PF ${pf.address} has no network interface (driver: ${pf.driver ?? 'none'})`;
     }
     const vfs: VfInventory[] = [];
+    const problems: EntryProblem[] = (pf.sriov?.badLinks ?? []).map((b) => ({
+      address: null,
+      link: b.link,
+      code: 'ERR_SYSFS_READ',
+      message: `cannot use ${b.link}: ${b.reason}`,
+    }));
     for (const { index, address } of pf.sriov?.vfs ?? []) {
-      vfs.push(await vfInventory(index, address, ipLink, classify, opts));
+      const link = `virtfn${index}`;
+      try {
+        const vf = await vfInventory(index, address, ipLink, classify, opts);
+        if (vf.device.physfn !== pf.address) {
+          problems.push({
+            address,
+            link,
+            code: 'ERR_NOT_A_VF_OF_PF',
+            message: `${pf.address}'s ${link} names ${address}, which is not one of its VFs (${vf.device.physfn === null ? 'it has no physfn' : `its physfn is ${vf.device.physfn}`})`,
+          });
+          continue;
+        }
+        vfs.push(vf);
+      } catch (err) {
+        problems.push(problemOf(err, address, link));
+      }
     }
-    out.push({ device: pf, netdevs, ipLink, ipError, vfs });
+    out.push({ device: pf, netdevs, ipLink, ipError, vfs, problems });
   }
-  return out;
+  const problems = opts.pf === undefined ? scan.problems : scan.problems.filter((p) => p.address === opts.pf);
+  return { pfs: out, problems };
 }
 
 async function vfInventory(index: number, address: PciAddress, ipLink: IpLinkInfo | null, classify: VfClassifier, opts: SysfsOptions): Promise<VfInventory> {

@@ -38,7 +38,7 @@ test(
     assert.equal(p.subsystemDevice, 0x000c);
     assert.equal(p.driver, 'ixgbe');
     assert.deepEqual(p.netdevs, ['enp1s0f0']);
-    assert.deepEqual(p.sriov, { totalVfs: 63, numVfs: 2, driversAutoprobe: true, vfs: [{ index: 0, address: vf0 }, { index: 1, address: vf1 }] });
+    assert.deepEqual(p.sriov, { totalVfs: 63, numVfs: 2, driversAutoprobe: true, vfs: [{ index: 0, address: vf0 }, { index: 1, address: vf1 }], badLinks: [] });
     assert.equal(p.physfn, null);
     assert.deepEqual(await listVfs('01:00.0', sys.opts), p.sriov!.vfs);
     assert.deepEqual(await readPhysfn(vf1, sys.opts), { pf, vfIndex: 1 });
