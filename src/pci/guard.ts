@@ -26,7 +26,7 @@ export async function requireFamilyVf(address: PciAddress, verb: GuardVerb, opts
   if (dev.sriov !== null) {
     throw new InvalidArgumentError(
       'ERR_DEVICE_IS_PF',
-      `${address} (${ids}, ${on}) is an SR-IOV PF, not a VF: ixgbevf never ${verb}s a PF (its ${dev.sriov.numVfs} VFs and its network would go with it)`,
+      `${address} (${ids}, ${on}) is an SR-IOV PF, not a VF: ixgbevf never ${verb}s a PF (its ${dev.sriov.numVfs ?? dev.sriov.vfs.length} VFs and its network would go with it)`,
       { hint: 'ixgbevf list', details: { address, ids, driver: dev.driver, numVfs: dev.sriov.numVfs } },
     );
   }
@@ -47,14 +47,25 @@ export async function requireFamilyVf(address: PciAddress, verb: GuardVerb, opts
   return dev;
 }
 
-/** Refuses a VF whose network interface is administratively up (someone uses it), unless `force`. */
+/**
+ * Refuses a VF whose network interface is administratively up (someone uses it), unless `force`. An
+ * interface whose state cannot be read (no `flags`, or not a number) may be up: refused the same way.
+ */
 export async function refuseNetdevUp(dev: PciDeviceInfo, verb: GuardVerb, force: boolean, opts: SysfsOptions = {}): Promise<void> {
   if (force) return;
+  const forceHint = `ixgbevf ${verb} ${dev.address} --force${verb === 'unbind' && dev.driver !== null ? ` --from ${dev.driver}` : ''}`;
   for (const ifname of dev.netdevs) {
     const st = await readNetdevState(ifname, opts);
+    if (st.adminUp === null) {
+      throw new EnvironmentError(
+        'ERR_NETDEV_STATE_UNKNOWN',
+        `${dev.address} may be in use: the state of its interface ${ifname} (driver ${dev.driver ?? '?'}) cannot be read (/sys/class/net/${ifname}/flags)`,
+        { hint: `ip link show ${ifname}; if it is down or unused: ${forceHint}`, details: { address: dev.address, ifname } },
+      );
+    }
     if (st.adminUp === true) {
       throw new EnvironmentError('ERR_NETDEV_UP', `${dev.address} is in use: its interface ${ifname} (driver ${dev.driver ?? '?'}) is up`, {
-        hint: `ip link set ${ifname} down, then retry (or: ixgbevf ${verb} ${dev.address} --force${verb === 'unbind' && dev.driver !== null ? ` --from ${dev.driver}` : ''})`,
+        hint: `ip link set ${ifname} down, then retry (or: ${forceHint})`,
         details: { address: dev.address, ifname },
       });
     }
