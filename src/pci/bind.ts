@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { PciAddress } from './address.js';
-import { readDriver, readDriverOverride, requirePciDevice } from './discovery.js';
+import { isDriverName, readDriver, readDriverOverride, requirePciDevice } from './discovery.js';
 import { refuseGroupHeld, refuseNetdevUp, requireFamilyVf } from './guard.js';
 import { assessGroupViability, inspectVfioNode, readIommuGroup, readVfioEnvironment, type GroupViability, type VfioNode } from './iommu.js';
 import { exists, resolveSysfs, sysPaths, writeAttr, type ResolvedSysfs, type SysfsOptions } from './sysfs.js';
@@ -51,10 +51,8 @@ export interface BindResult {
   chowned: { path: string; uid: number; gid: number } | null;
 }
 
-const DRIVER_NAME = /^[A-Za-z0-9_.-]{1,64}$/;
-
 function validateDriverName(name: string): string {
-  if (!DRIVER_NAME.test(name) || name === '.' || name === '..') {
+  if (!isDriverName(name)) {
     throw new InvalidArgumentError('ERR_INVALID_DRIVER', `invalid driver name ${JSON.stringify(name)}`, {
       hint: 'ls /sys/bus/pci/drivers',
       details: { driver: name },
@@ -136,8 +134,19 @@ export async function bindToVfio(address: string, opts: BindOptions = {}): Promi
     await refuseNetdevUp(dev, 'bind', opts.force === true, opts);
     await preflightVfio(s, opts);
     const dir = sysPaths.pciDevice(s, addr);
-    await writeAttr(s, path.join(dir, 'driver_override'), VFIO_PCI, `set driver_override of ${addr}`);
-    if (previousDriver !== null) await unbindCurrent(s, addr, previousDriver);
+    const overrideFile = path.join(dir, 'driver_override');
+    await writeAttr(s, overrideFile, VFIO_PCI, `set driver_override of ${addr}`);
+    if (previousDriver !== null) {
+      try {
+        await unbindCurrent(s, addr, previousDriver);
+      } catch (err) {
+        // The VF stays on its driver: give driver_override back its old value, so a later probe (driver
+        // reload, rescan) does not hand the VF to vfio-pci after a bind that failed.
+        const previous = dev.driverOverride !== null && isDriverName(dev.driverOverride) ? dev.driverOverride : '\n';
+        await writeAttr(s, overrideFile, previous, `restore driver_override of ${addr}`).catch(() => undefined);
+        throw err;
+      }
+    }
     let probeError: unknown;
     try {
       await writeAttr(s, sysPaths.driversProbe(s), addr, `probe ${addr}`);

@@ -47,3 +47,24 @@ for (const [what, breakIt] of [
     assert.equal(f.driverOf(VF1), 'vfio-pci');
   });
 }
+
+for (const errno of ['EBUSY', 'ENODEV', 'EACCES']) {
+  test(`bind whose unbind from the current driver fails (${errno}): the error is reported and driver_override is given back its old value`, async () => {
+    const f = setup();
+    writeFileSync(flagsFile(f), '0x1002\n'); // the VF's interface is down: bind may take it
+    f.kernel.onWrite = (rec) => {
+      if (rec.path === 'bus/pci/drivers/ixgbevf/unbind') throw Object.assign(new Error(`${errno}: write`), { code: errno });
+    };
+    const r = await runCli(['bind', VF1, '--json'], { sysfs: f.opts });
+    assert.equal(r.code, 3, r.stdout);
+    const err = (JSON.parse(r.stdout) as { error: { code: string; message: string } }).error;
+    assert.equal(err.code, errno === 'EACCES' ? 'ERR_PERMISSION_DENIED' : 'ERR_SYSFS_WRITE');
+    assert.match(err.message, new RegExp(`unbind 0000:01:10\\.2 from ixgbevf: .*\\(${errno}\\)`));
+    assert.equal(f.driverOf(VF1), 'ixgbevf');
+    assert.notEqual(f.readOverride(VF1).trim(), 'vfio-pci', 'a failed bind must not leave the VF set to go to vfio-pci on its next probe');
+    assert.deepEqual(
+      f.kernel.writes.map((w) => `${w.path}=${JSON.stringify(w.data)}`),
+      [`bus/pci/devices/${VF1}/driver_override="vfio-pci"`, `bus/pci/drivers/ixgbevf/unbind="${VF1}"`, `bus/pci/devices/${VF1}/driver_override="\\n"`],
+    );
+  });
+}
