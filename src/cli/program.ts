@@ -40,7 +40,8 @@ const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, 
 const BIND_SAFETY = `Safety: bind and unbind act only on Intel ixgbe/igb-family VFs (by PCI ID); any other device, and every PF
 (--force or not), is refused with exit 2. unbind takes a VF only from vfio-pci (or from the driver named with
 --from) and refuses (exit 3) while a process holds the VF's VFIO group open (/proc/*/fd → /dev/vfio/<group>).
-A VF whose network interface is up is refused (exit 3); --force overrides exactly that check and no other.`;
+A VF whose network interface is up, or whose state cannot be read, is refused (exit 3);
+--force overrides exactly that check and no other.`;
 
 function examples(...lines: string[]): string {
   return `\nExamples:\n${lines.map((l) => `  $ ${l}`).join('\n')}\n`;
