@@ -225,7 +225,7 @@ export async function listVfs(pf: string, opts: SysfsOptions = {}): Promise<Srio
  * A VF's PF and its index among the PF's VFs; null when the device is not a VF. A `physfn` link that does
  * not name a PCI device is ERR_SYSFS_READ.
  */
-export async function readPhysfn(vf: string, opts: SysfsOptions = {}): Promise<{ pf: PciAddress; vfIndex: number | null } | null> {
+export async function readPhysfn(vf: string, opts: SysfsOptions = {}, known?: SriovVf & { pf: PciAddress }): Promise<{ pf: PciAddress; vfIndex: number | null } | null> {
   const s = resolveSysfs(opts);
   const addr = parsePciAddress(vf);
   const link = path.join(sysPaths.pciDevice(s, addr), 'physfn');
@@ -233,6 +233,8 @@ export async function readPhysfn(vf: string, opts: SysfsOptions = {}): Promise<{
   if (target === undefined) return null;
   const pf = path.basename(target);
   if (!isCanonicalAddress(pf)) throw sysfsReadError(link, `it points to ${showValue(target)}, not to a PCI device`);
+  // Found through the PF's own virtfnN link: that is its index (no need to read every virtfn link again).
+  if (known !== undefined && known.pf === pf && known.address === addr) return { pf, vfIndex: known.index };
   const entry = (await listVfsIn(sysPaths.pciDevice(s, pf))).vfs.find((v) => v.address === addr);
   return { pf, vfIndex: entry?.index ?? null };
 }
@@ -258,10 +260,13 @@ export async function readNetdevState(ifname: string, opts: SysfsOptions = {}): 
   };
 }
 
-/** Everything sysfs says about one device. Throws `ERR_DEVICE_NOT_FOUND` when it does not exist. */
-export async function readPciDevice(address: string, opts: SysfsOptions = {}): Promise<PciDeviceInfo> {
+/**
+ * Everything sysfs says about one device. Throws `ERR_DEVICE_NOT_FOUND` when it does not exist. `foundAs`:
+ * the PF's virtfnN link the device was found through (its index when its physfn is that PF).
+ */
+export async function readPciDevice(address: string, opts: SysfsOptions = {}, foundAs?: SriovVf & { pf: PciAddress }): Promise<PciDeviceInfo> {
   const addr = await requirePciDevice(address, opts);
-  const phys = await readPhysfn(addr, opts);
+  const phys = await readPhysfn(addr, opts, foundAs);
   return {
     address: addr,
     ...(await readPciIds(addr, opts)),

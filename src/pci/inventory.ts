@@ -80,7 +80,7 @@ export async function inventoryReport(opts: InventoryOptions = {}): Promise<Inve
     for (const { index, address } of pf.sriov?.vfs ?? []) {
       const link = `virtfn${index}`;
       try {
-        const vf = await vfInventory(index, address, ipLink, classify, opts);
+        const vf = await vfInventory(index, address, pf.address, ipLink, classify, opts);
         if (vf.device.physfn !== pf.address) {
           problems.push({
             address,
@@ -101,8 +101,8 @@ export async function inventoryReport(opts: InventoryOptions = {}): Promise<Inve
   return { pfs: out, problems };
 }
 
-async function vfInventory(index: number, address: PciAddress, ipLink: IpLinkInfo | null, classify: VfClassifier, opts: SysfsOptions): Promise<VfInventory> {
-  const device = await readPciDevice(address, opts);
+async function vfInventory(index: number, address: PciAddress, pf: PciAddress, ipLink: IpLinkInfo | null, classify: VfClassifier, opts: SysfsOptions): Promise<VfInventory> {
+  const device = await readPciDevice(address, opts, { index, address, pf });
   const group = device.iommuGroup === null ? null : await assessGroupViability(device.iommuGroup, opts);
   return {
     index,
