@@ -21,7 +21,7 @@ test('every error has the prefix "ixgbevf: error:", commander\'s too (exit 2)', 
 test('global options before the command (ixgbevf --json list, as ip -j link)', async () => {
   const r = await runCli(['--json', 'list'], noSys);
   assert.equal(r.code, 0, r.stderr);
-  assert.deepEqual(JSON.parse(r.stdout), { daemon: null, pfs: [] });
+  assert.deepEqual(JSON.parse(r.stdout), { daemon: null, pfs: [], problems: [] });
   const v = await runCli(['--json', 'set-mac', 'sim', '02:00:00:00:00:01']);
   assert.equal(v.code, 0);
   assert.equal((JSON.parse(v.stdout) as { mac: string }).mac, '02:00:00:00:00:01');
