@@ -4,10 +4,32 @@
  * drivers) and /proc (who holds the group) to name the cause. The native error's facts are kept in
  * `details`.
  */
-import { promises as fsp } from 'node:fs';
+import { constants as fsc, promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EnvironmentError, IxgbevfError } from '../errors.js';
 import type { NativeError } from '../native.js';
+
+/**
+ * A process's name from its /proc/<pid>/comm (at most 16 bytes there); null when it cannot be read.
+ * Opened O_NONBLOCK and only when it is a regular file: whatever stands in its place (a FIFO in a fake
+ * tree given by IXGBEVF_PROC_ROOT) never blocks the command.
+ */
+async function processName(file: string): Promise<string | null> {
+  let fh: fsp.FileHandle | null = null;
+  try {
+    fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
+    if (!(await fh.stat()).isFile()) return null;
+    const buf = Buffer.alloc(256);
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    const name = buf.toString('utf8', 0, bytesRead).trim();
+    // Shown in a message: printable characters only.
+    return name === '' ? null : name.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
+  } catch {
+    return null;
+  } finally {
+    await fh?.close().catch(() => undefined);
+  }
+}
 
 export interface OpenErrorContext {
   /** Normalised PCI address. */
@@ -83,13 +105,7 @@ export async function findGroupHolders(groupPath: string, procRoot = '/proc'): P
         continue;
       }
       if (target === groupPath) {
-        let command: string | null = null;
-        try {
-          command = (await fsp.readFile(join(procRoot, pid, 'comm'), 'utf8')).trim();
-        } catch {
-          command = null;
-        }
-        holders.push({ pid: Number(pid), command });
+        holders.push({ pid: Number(pid), command: await processName(join(procRoot, pid, 'comm')) });
         break;
       }
     }
