@@ -64,16 +64,21 @@ async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
 }
 
 /** The VF's interfaces that are administratively up (in use); [] when sysfs does not know the VF. */
-async function upInterfaces(vf: string, sysfs: SysfsOptions): Promise<{ driver: string | null; up: string[] }> {
+async function upInterfaces(vf: string, sysfs: SysfsOptions): Promise<{ driver: string | null; up: string[]; unknown: string[] }> {
   let dev;
   try {
     dev = await readPciDevice(vf, sysfs);
   } catch {
-    return { driver: null, up: [] }; // not found: env.driver reports it in the table
+    return { driver: null, up: [], unknown: [] }; // not found: env.driver reports it in the table
   }
   const up: string[] = [];
-  for (const ifname of dev.netdevs) if ((await readNetdevState(ifname, sysfs)).adminUp === true) up.push(ifname);
-  return { driver: dev.driver, up };
+  const unknown: string[] = [];
+  for (const ifname of dev.netdevs) {
+    const { adminUp } = await readNetdevState(ifname, sysfs);
+    if (adminUp === true) up.push(ifname);
+    else if (adminUp === null) unknown.push(ifname); // may be up: refused the same way (as ixgbevf bind does)
+  }
+  return { driver: dev.driver, up, unknown };
 }
 
 /** The real host with the bind's in-use check overridden: only for `--bind --force`, after the user said so. */
@@ -100,7 +105,14 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
   }
   if (!isSim) await guardDaemon(ctx, vf);
   else if (ctx.socketExplicit) (await ctx.connectDaemon())?.close(); // the sim smoke runs its own VF; a named socket must still answer
-  const inUse = !isSim && opts.bind === true ? await upInterfaces(vf, ctx.sysfs) : { driver: null, up: [] };
+  const inUse = !isSim && opts.bind === true ? await upInterfaces(vf, ctx.sysfs) : { driver: null, up: [], unknown: [] };
+  if (inUse.unknown.length > 0 && inUse.up.length === 0 && !force) {
+    const ifname = inUse.unknown[0]!;
+    throw new EnvironmentError('ERR_NETDEV_STATE_UNKNOWN', `${vf} may be in use: the state of its interface ${ifname} (driver ${inUse.driver ?? '?'}) cannot be read, and --bind would take the VF from it for the test`, {
+      hint: `ip link show ${ifname}; if it is down or unused: ixgbevf smoke ${vf} --bind --force`,
+      details: { address: vf, ifname },
+    });
+  }
   if (inUse.up.length > 0 && !force) {
     const ifname = inUse.up[0]!;
     throw new EnvironmentError('ERR_NETDEV_UP', `${vf} is in use: its interface ${ifname} (driver ${inUse.driver ?? '?'}) is up, and --bind would take the VF from it for the test`, {

@@ -7,7 +7,7 @@
  * test stops after the environment checks and the release puts the driver back.
  */
 import assert from 'node:assert/strict';
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { EnvironmentError } from '../../src/errors.js';
@@ -86,4 +86,16 @@ test('smoke --force without --bind is bad input (exit 2), and the hint parses', 
   assert.equal(r.code, 2);
   assert.match(r.stderr, /^ixgbevf: error: --force only applies with --bind \(it lets --bind take a VF whose interface is up\) \(try: ixgbevf smoke 0000:01:10\.0 --bind --force\)$/m);
   assert.deepEqual(driverWrites(f), []);
+});
+
+test('smoke --bind on a VF whose interface state cannot be read: refused like an up one, the fix names smoke --bind --force', async () => {
+  const f = setup(false);
+  writeFileSync(path.join(f.plainOpts.sysRoot!, 'bus/pci/devices', VF, 'net/enp1s16/flags'), 'zz\n');
+  const r = await smoke(f, ['--bind', '--json']);
+  assert.equal(r.code, 3, r.stdout);
+  const err = (JSON.parse(r.stdout) as { error: { code: string; hint: string } }).error;
+  assert.equal(err.code, 'ERR_NETDEV_STATE_UNKNOWN');
+  assert.equal(err.hint, `ip link show enp1s16; if it is down or unused: ixgbevf smoke ${VF} --bind --force`);
+  assert.deepEqual(driverWrites(f), [], 'nothing written');
+  assert.equal(f.driverOf(VF), 'ixgbevf');
 });
