@@ -114,8 +114,9 @@ export async function pciDeviceExists(address: string, opts: SysfsOptions = {}):
   return exists(sysPaths.pciDevice(resolveSysfs(opts), parsePciAddress(address)));
 }
 
-function notFound(address: string): EnvironmentError {
-  return new EnvironmentError('ERR_DEVICE_NOT_FOUND', `no PCI device ${address} (/sys/bus/pci/devices/${address} does not exist)`, {
+/** The device's sysfs directory (under IXGBEVF_SYSFS_ROOT when one is given) is named as it was looked for. */
+function notFound(address: string, dir: string): EnvironmentError {
+  return new EnvironmentError('ERR_DEVICE_NOT_FOUND', `no PCI device ${address} (${dir} does not exist)`, {
     hint: 'ixgbevf list',
     details: { address },
   });
@@ -124,7 +125,8 @@ function notFound(address: string): EnvironmentError {
 /** Throws `ERR_DEVICE_NOT_FOUND` (exit 3, hint `ixgbevf list`) when the device is absent. */
 export async function requirePciDevice(address: string, opts: SysfsOptions = {}): Promise<PciAddress> {
   const addr = parsePciAddress(address);
-  if (!(await exists(sysPaths.pciDevice(resolveSysfs(opts), addr)))) throw notFound(addr);
+  const dir = sysPaths.pciDevice(resolveSysfs(opts), addr);
+  if (!(await exists(dir))) throw notFound(addr, dir);
   return addr;
 }
 

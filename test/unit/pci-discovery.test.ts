@@ -97,6 +97,8 @@ test(
       assert.ok(err instanceof EnvironmentError);
       assert.equal(err.code, 'ERR_DEVICE_NOT_FOUND');
       assert.equal(err.hint, 'ixgbevf list');
+      // The directory it looked for, under the sysfs root it was given (a fake tree here, not /sys).
+      assert.ok(err.message.endsWith(`(${sys.opts.sysRoot}/bus/pci/devices/0000:09:00.0 does not exist)`), err.message);
       return true;
     });
     await assert.rejects(requirePciDevice('bogus', sys.opts), { code: 'ERR_INVALID_PCI_ADDRESS' });
