@@ -56,3 +56,19 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
     });
   return { child, done, waitFor };
 }
+
+/**
+ * Runs the real executable to its end; one that has not ended after `killAfterMs` is SIGKILLed and
+ * reported `hung` (a hang fails the caller's assertion instead of the whole test run; no timing check).
+ */
+export async function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs = 30_000): Promise<ProcResult & { hung: boolean }> {
+  const p = spawnCli(args, env);
+  let hung = false;
+  const guard = setTimeout(() => {
+    hung = true;
+    p.child.kill('SIGKILL');
+  }, killAfterMs);
+  const r = await p.done;
+  clearTimeout(guard);
+  return { ...r, hung };
+}

@@ -168,8 +168,14 @@ export class FakeSys {
     return path.join(this.sysRoot, ...p);
   }
 
-  private devDir(addr: string): string {
+  /** The device's directory (where `bus/pci/devices/<addr>` points). */
+  devDir(addr: string): string {
     return this.s(PCI_ROOT, addr);
+  }
+
+  /** The environment that points the real `ixgbevf` process at this tree. */
+  get env(): NodeJS.ProcessEnv {
+    return { IXGBEVF_SYSFS_ROOT: this.sysRoot, IXGBEVF_DEV_ROOT: this.devRoot, IXGBEVF_PROC_ROOT: this.procRoot };
   }
 
   driverOf(addr: string): string | null {

@@ -10,7 +10,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
-import { spawnCli, type ProcResult } from '../helpers/cli-proc.js';
+import { runCliProcess } from '../helpers/cli-proc.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 
 const VF0 = '0000:01:10.0';
@@ -24,28 +24,17 @@ function setup(): FakeSys {
   return f;
 }
 
-const devDir = (f: FakeSys, addr: string): string => path.join(f.sysRoot, 'devices/pci0000:00', addr);
 
 function fifo(file: string): void {
   rmSync(file, { force: true, recursive: true });
   execFileSync('mkfifo', [file]);
 }
 
-async function cli(f: FakeSys, args: string[]): Promise<ProcResult & { hung: boolean }> {
-  const p = spawnCli(args, { IXGBEVF_SYSFS_ROOT: f.sysRoot, IXGBEVF_DEV_ROOT: f.devRoot, IXGBEVF_PROC_ROOT: f.procRoot });
-  let hung = false;
-  const guard = setTimeout(() => {
-    hung = true;
-    p.child.kill('SIGKILL');
-  }, 30_000);
-  const r = await p.done;
-  clearTimeout(guard);
-  return { ...r, hung };
-}
+const cli = (f: FakeSys, args: string[]): ReturnType<typeof runCliProcess> => runCliProcess(args, f.env);
 
 test('a FIFO as a VF\'s vendor: doctor and bind end with ERR_SYSFS_READ (exit 3), one JSON document', async () => {
   const f = setup();
-  fifo(path.join(devDir(f, VF0), 'vendor'));
+  fifo(path.join(f.devDir(VF0), 'vendor'));
   for (const args of [['doctor', VF0, '--json'], ['bind', VF0, '--json']]) {
     const r = await cli(f, args);
     assert.equal(r.hung, false, `${args.join(' ')} blocked on the FIFO`);
@@ -77,7 +66,7 @@ test('a FIFO as vfio-pci\'s unbind file: unbind fails at once with ERR_SYSFS_WRI
 
 test('a directory as a VF\'s vendor: a typed error (exit 3), not "internal error" (exit 1)', async () => {
   const f = setup();
-  const vendor = path.join(devDir(f, VF0), 'vendor');
+  const vendor = path.join(f.devDir(VF0), 'vendor');
   rmSync(vendor);
   mkdirSync(vendor);
   const bind = await cli(f, ['bind', VF0]);

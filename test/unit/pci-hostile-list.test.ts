@@ -11,7 +11,7 @@ import { rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from '../helpers/cli-run.js';
-import { spawnCli, type ProcResult } from '../helpers/cli-proc.js';
+import { runCliProcess } from '../helpers/cli-proc.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 
 const PF = '0000:01:00.0';
@@ -34,7 +34,6 @@ function setup(): FakeSys {
   return f;
 }
 
-const devDir = (f: FakeSys, addr: string): string => path.join(f.sysRoot, 'devices/pci0000:00', addr);
 const relink = (target: string, link: string): void => {
   rmSync(link, { force: true });
   symlinkSync(target, link);
@@ -60,7 +59,7 @@ async function list(f: FakeSys): Promise<{ code: number; doc: ListDoc; text: str
 
 test('a PF whose vendor is garbage is reported; the other PF and its VF are listed (exit 0)', async () => {
   const f = setup();
-  writeFileSync(path.join(devDir(f, PF), 'vendor'), 'zzz\n');
+  writeFileSync(path.join(f.devDir(PF), 'vendor'), 'zzz\n');
   const r = await list(f);
   assert.equal(r.code, 0, r.stderr);
   assert.deepEqual(r.doc.pfs.map((p) => p.address), [PF2]);
@@ -79,7 +78,7 @@ test('a PF whose vendor is garbage is reported; the other PF and its VF are list
 
 test('virtfnN links that dangle, point outside /sys, loop, or name a device that is not a VF of the PF: reported, the real VFs listed', async () => {
   const f = setup();
-  const pf = devDir(f, PF);
+  const pf = f.devDir(PF);
   symlinkSync('../0000:01:1f.7', path.join(pf, 'virtfn5')); // dangling
   symlinkSync('/etc', path.join(pf, 'virtfn6')); // outside
   symlinkSync('virtfn8', path.join(pf, 'virtfn7')); // loop
@@ -104,9 +103,9 @@ test('virtfnN links that dangle, point outside /sys, loop, or name a device that
 test('a VF whose physfn dangles, loops or points outside /sys: doctor <vf> reports it (exit 3), not exit 2 "invalid PCI address"', async () => {
   for (const target of ['/etc', 'loop', '../0000:09:00.0']) {
     const f = setup();
-    const link = path.join(devDir(f, VF0), 'physfn');
+    const link = path.join(f.devDir(VF0), 'physfn');
     relink(target, link);
-    if (target === 'loop') symlinkSync('physfn', path.join(devDir(f, VF0), 'loop'));
+    if (target === 'loop') symlinkSync('physfn', path.join(f.devDir(VF0), 'loop'));
     const r = await runCli(['doctor', VF0, '--json'], { sysfs: f.opts });
     assert.equal(r.code, 3, `${target}: ${r.stdout}`);
     const report = JSON.parse(r.stdout) as { checks: { id: string; status: string; message: string }[] };
@@ -119,9 +118,9 @@ test('a VF whose physfn dangles, loops or points outside /sys: doctor <vf> repor
 
 test('text from sysfs never reaches the output raw: a driver link with a newline, driver_override with an escape sequence, 4 MiB of hex', async () => {
   const f = setup();
-  relink('../x\nixgbevf: error: injected', path.join(devDir(f, VF1), 'driver'));
-  writeFileSync(path.join(devDir(f, PF2VF), 'driver_override'), 'zz\u001b[31mred\n');
-  writeFileSync(path.join(devDir(f, VF0), 'vendor'), Buffer.alloc(4 << 20, 0x41));
+  relink('../x\nixgbevf: error: injected', path.join(f.devDir(VF1), 'driver'));
+  writeFileSync(path.join(f.devDir(PF2VF), 'driver_override'), 'zz\u001b[31mred\n');
+  writeFileSync(path.join(f.devDir(VF0), 'vendor'), Buffer.alloc(4 << 20, 0x41));
   const r = await list(f);
   assert.equal(r.code, 0, r.stderr);
   assert.doesNotMatch(r.text, /^ixgbevf: error: injected/m, 'no forged error line');
@@ -139,7 +138,7 @@ test('text from sysfs never reaches the output raw: a driver link with a newline
 
 test('a PF whose sriov_totalvfs is garbage still lists its VFs (count unknown: null, "?")', async () => {
   const f = setup();
-  writeFileSync(path.join(devDir(f, PF), 'sriov_totalvfs'), 'zzz\n');
+  writeFileSync(path.join(f.devDir(PF), 'sriov_totalvfs'), 'zzz\n');
   const r = await list(f);
   assert.equal(r.code, 0, r.stderr);
   const p = r.doc.pfs.find((x) => x.address === PF)!;
@@ -154,27 +153,17 @@ test('a PF whose sriov_totalvfs is garbage still lists its VFs (count unknown: n
   assert.deepEqual(f.kernel.writes, []);
 });
 
-async function proc(f: FakeSys, args: string[]): Promise<ProcResult & { hung: boolean }> {
-  const p = spawnCli(args, { IXGBEVF_SYSFS_ROOT: f.sysRoot, IXGBEVF_DEV_ROOT: f.devRoot, IXGBEVF_PROC_ROOT: f.procRoot });
-  let hung = false;
-  const guard = setTimeout(() => {
-    hung = true;
-    p.child.kill('SIGKILL');
-  }, 30_000);
-  const r = await p.done;
-  clearTimeout(guard);
-  return { ...r, hung };
-}
+const proc = (f: FakeSys, args: string[]): ReturnType<typeof runCliProcess> => runCliProcess(args, f.env);
 
 test('the real binary: a FIFO as a VF\'s vendor and a symlink loop named by a virtfn link: list reports them and lists the rest', async () => {
   const f = setup();
-  const vendor = path.join(devDir(f, VF0), 'vendor');
+  const vendor = path.join(f.devDir(VF0), 'vendor');
   rmSync(vendor);
   execFileSync('mkfifo', [vendor]);
   const bus = path.join(f.sysRoot, 'bus/pci/devices');
   symlinkSync('0000:01:10.4', path.join(bus, '0000:01:10.6'));
   symlinkSync('0000:01:10.6', path.join(bus, '0000:01:10.4'));
-  symlinkSync('../0000:01:10.4', path.join(devDir(f, PF), 'virtfn7'));
+  symlinkSync('../0000:01:10.4', path.join(f.devDir(PF), 'virtfn7'));
   const r = await proc(f, ['list', '--json']);
   assert.equal(r.hung, false, 'list blocked on the FIFO');
   assert.equal(r.code, 0, r.stdout + r.stderr);
