@@ -10,8 +10,6 @@ import type { Command, Option } from 'commander';
 import { InvalidArgumentError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
 
-export { shellWord };
-
 /** The command line as the user typed it (commander keeps the program's arguments). */
 function rawArgsOf(cmd: Command): readonly string[] {
   let root = cmd;

@@ -6,7 +6,7 @@
 import { Argument, type Command } from 'commander';
 import { SIM_ACTIONS, type SimAction } from '../daemon/protocol.js';
 import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
-import { shellWord } from './argument-fix.js';
+import { shellWord } from '../shell-word.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';

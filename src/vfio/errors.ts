@@ -4,31 +4,21 @@
  * drivers) and /proc (who holds the group) to name the cause. The native error's facts are kept in
  * `details`.
  */
-import { constants as fsc, promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EnvironmentError, IxgbevfError } from '../errors.js';
 import type { NativeError } from '../native.js';
+import { readAttr } from '../pci/sysfs.js';
 
 /**
- * A process's name from its /proc/<pid>/comm (at most 16 bytes there); null when it cannot be read.
- * Opened O_NONBLOCK and only when it is a regular file: whatever stands in its place (a FIFO in a fake
+ * A process's name from its /proc/<pid>/comm; null when it cannot be read. Read as a sysfs attribute is
+ * (readAttr: O_NONBLOCK, a regular file only, bounded), so whatever stands in its place (a FIFO in a fake
  * tree given by IXGBEVF_PROC_ROOT) never blocks the command.
  */
 async function processName(file: string): Promise<string | null> {
-  let fh: fsp.FileHandle | null = null;
-  try {
-    fh = await fsp.open(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
-    if (!(await fh.stat()).isFile()) return null;
-    const buf = Buffer.alloc(256);
-    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
-    const name = buf.toString('utf8', 0, bytesRead).trim();
-    // Shown in a message: printable characters only.
-    return name === '' ? null : name.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
-  } catch {
-    return null;
-  } finally {
-    await fh?.close().catch(() => undefined);
-  }
+  const name = await readAttr(file).catch(() => undefined);
+  // Shown in a message: printable characters only.
+  return name === undefined || name === '' ? null : name.replace(/[^\x20-\x7e]/g, '?').slice(0, 64);
 }
 
 export interface OpenErrorContext {

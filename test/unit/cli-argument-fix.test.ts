@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { shellWord } from '../../src/cli/argument-fix.js';
+import { shellWord } from '../../src/shell-word.js';
 import { runCli } from '../helpers/cli-run.js';
 
 /** A shell line split back into words (single quotes as shellWord writes them). */
