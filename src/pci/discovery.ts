@@ -142,8 +142,7 @@ async function readIdAttr(dir: string, name: string, bits: number): Promise<numb
 
 /** An optional ID attribute: null when absent or not hex of `bits` bits. */
 async function readOptionalId(dir: string, name: string, bits: number): Promise<number | null> {
-  const text = await readAttr(path.join(dir, name));
-  return text === undefined ? null : (parseHexText(text, bits) ?? null);
+  return (await readHexAttr(path.join(dir, name), bits)) ?? null;
 }
 
 export async function readPciIds(address: PciAddress, opts: SysfsOptions = {}): Promise<PciIds> {
