@@ -92,8 +92,9 @@ export class Table {
     return this.results.get(id)?.status;
   }
 
-  skipRest(reason: string): void {
-    for (const c of this.checks) if (!this.results.has(c.id)) this.record(c.id, skip(reason));
+  /** Skips every check not recorded yet, except those in `except` (left for the release to run). */
+  skipRest(reason: string, except: readonly string[] = []): void {
+    for (const c of this.checks) if (!this.results.has(c.id) && !except.includes(c.id)) this.record(c.id, skip(reason));
   }
 
   ordered(): SmokeCheck[] {
