@@ -5,7 +5,7 @@
  * Nothing here knows a register of any NIC.
  */
 import { EventEmitter } from 'node:events';
-import { DeviceGoneError, InvalidArgumentError } from '../errors.js';
+import { DeviceGoneError, EnvironmentError, InvalidArgumentError } from '../errors.js';
 import { IrqEmitter, noIrqs, type IrqSource, type RegisterIo } from '../io.js';
 import { loadNative, type NativeAddon, type NativeDevice, type NativeDeviceInfo, type NativeRegion, type NativeWatcher } from '../native.js';
 import { parsePciAddress, type PciAddress } from '../pci/address.js';
@@ -61,6 +61,22 @@ export interface VfioDeviceEvents {
   close: [];
 }
 
+/**
+ * The devices this process has open, per addon (tests inject their own) and `/dev/vfio` root. VFIO hands
+ * an IOMMU group to one open at a time: a second open of the same device in this process would meet EBUSY
+ * from our own first open, which the busy error (pointing at another process) would misreport.
+ */
+const openInThisProcess = new WeakMap<NativeAddon, Set<string>>();
+
+function openSetOf(addon: NativeAddon): Set<string> {
+  let set = openInThisProcess.get(addon);
+  if (set === undefined) {
+    set = new Set();
+    openInThisProcess.set(addon, set);
+  }
+  return set;
+}
+
 export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
   readonly address: PciAddress;
   readonly info: NativeDeviceInfo;
@@ -75,12 +91,15 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
   readonly #emitter = new IrqEmitter();
   #closed = false;
   #refed = true;
+  /** Takes this device off the process's open list (set by open()). */
+  #forget: (() => void) | null = null;
 
   /**
    * Opens `pciAddress` (`DDDD:BB:DD.F` or `BB:DD.F`). Throws InvalidArgumentError
    * `ERR_INVALID_PCI_ADDRESS` (exit 2) or EnvironmentError (`ERR_NO_DEVICE`, `ERR_NO_IOMMU_GROUP`,
    * `ERR_NOT_BOUND_VFIO`, `ERR_PERMISSION`, `ERR_DEVICE_BUSY`, `ERR_GROUP_NOT_VIABLE`,
-   * `ERR_VFIO_DEVICE_FD`, `ERR_NO_VFIO`, `ERR_VFIO`, exit 3).
+   * `ERR_VFIO_DEVICE_FD`, `ERR_NO_VFIO`, `ERR_VFIO`, `ERR_ALREADY_OPEN` when this process has it open
+   * already, exit 3).
    */
   static async open(pciAddress: string, opts: VfioOpenOptions = {}): Promise<VfioDevice> {
     const address = parsePciAddress(pciAddress);
@@ -90,6 +109,14 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
     const addon = opts.addon ?? loadNative();
     const sysfsRoot = opts.sysfsRoot ?? '/sys';
     const devVfioRoot = opts.devVfioRoot ?? '/dev/vfio';
+    const open = openSetOf(addon);
+    const key = `${devVfioRoot}\0${address}`;
+    if (open.has(key)) {
+      throw new EnvironmentError('ERR_ALREADY_OPEN', `${address} is already open in this process: an earlier open of it has not been closed (VFIO gives a device to one open at a time)`, {
+        hint: 'close the earlier handle first (await handle.close()), or keep using it',
+        details: { address },
+      });
+    }
     let native: NativeDevice;
     try {
       native = addon.openDevice(address, {
@@ -102,7 +129,10 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
       throw await mapOpenError(err, ctx);
     }
     try {
-      return new VfioDevice(address, addon, native, opts);
+      const device = new VfioDevice(address, addon, native, opts);
+      open.add(key);
+      device.#forget = () => open.delete(key);
+      return device;
     } catch (err) {
       native.close();
       throw err;
@@ -234,6 +264,8 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#native.close();
+    this.#forget?.();
+    this.#forget = null;
     this.#watchers.length = 0;
     this.emit('close');
   }

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { DeviceGoneError } from '../../src/errors.js';
+import { DeviceGoneError, EnvironmentError } from '../../src/errors.js';
 import type { NativeAddon, NativeDevice, NativeEventFd, NativeRegion } from '../../src/native.js';
 import { PCI_COMMAND, VfioDevice } from '../../src/vfio/index.js';
 import { addon, tempDir, wordFile } from './helpers.js';
@@ -170,6 +170,41 @@ describe('VfioDevice over native regions and eventfds', () => {
       assert.throws(fn, (err: unknown) => err instanceof DeviceGoneError && err.code === 'ERR_CLOSED' && err.exitCode === 7);
     }
     assert.equal(dev.hasRef(), false);
+  });
+
+  test('a device open in this process is refused a second open (ERR_ALREADY_OPEN, exit 3) until it is closed', async (t) => {
+    // (One fake device serves every open here: no eventfds, whose close the fake does only once.)
+    const f = fakeAddon(t);
+    const dev = await VfioDevice.open('0000:03:10.0', { addon: f.addon, interrupts: false, releaseNotifier: false });
+    // Any spelling of the same address; the addon is not asked (VFIO would answer EBUSY, blamed on another process).
+    for (const spelling of ['0000:03:10.0', '03:10.0']) {
+      await assert.rejects(VfioDevice.open(spelling, { addon: f.addon, interrupts: false, releaseNotifier: false }), (err: unknown) =>
+        err instanceof EnvironmentError && err.code === 'ERR_ALREADY_OPEN' && err.exitCode === 3 && /already open in this process/.test(err.message) && /close/.test(err.hint ?? ''));
+    }
+    assert.equal(f.calls.filter((c) => c.startsWith('openDevice')).length, 1);
+    // Another /dev/vfio root (a test's fake tree) is another device.
+    const other = await VfioDevice.open('0000:03:10.0', { addon: f.addon, interrupts: false, releaseNotifier: false, devVfioRoot: '/tmp/other-dev-vfio' });
+    other.close();
+    dev.removeAllListeners(); // the user's listeners do not keep the device on the list
+    dev.close();
+    const again = await VfioDevice.open('0000:03:10.0', { addon: f.addon, interrupts: false, releaseNotifier: false });
+    again.close();
+    assert.equal(f.calls.filter((c) => c.startsWith('openDevice')).length, 3);
+  });
+
+  test('a failed open leaves nothing behind: the next open of the address goes to VFIO again', async (t) => {
+    const f = fakeAddon(t);
+    let fail = true;
+    const flaky: NativeAddon = { ...f.addon, openDevice: (bdf, o) => {
+      if (fail) {
+        fail = false;
+        throw Object.assign(new Error('cannot open VFIO group'), { code: 'EACCES', syscall: 'open', path: '/dev/vfio/7' });
+      }
+      return f.addon.openDevice(bdf, o);
+    } };
+    await assert.rejects(VfioDevice.open('0000:03:10.0', { addon: flaky, interrupts: false, releaseNotifier: false, sysfsRoot: tempDir(t) }), { code: 'ERR_PERMISSION' });
+    const dev = await VfioDevice.open('0000:03:10.0', { addon: flaky, interrupts: false, releaseNotifier: false });
+    dev.close();
   });
 
   test('ref/unref reach every watcher', async (t) => {

@@ -16,12 +16,14 @@ import {
   cliJson,
   dev,
   driverOf,
+  exec,
   groupOf,
   ip,
   kernelLog,
   PF,
   pfMacOf,
   PFNET,
+  PROJECT,
   removeVfsUnderDaemon,
   show,
   skipUnlessNic,
@@ -157,6 +159,25 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       const doc = checkInfo(r);
       assert.equal(doc.counters.interrupts, 0, 'poll mode listens to no interrupt');
       if (typeof doc.counters.irqWakeups === 'number') assert.equal(doc.counters.irqWakeups, 0);
+    });
+
+    test('library: a second openVf of VF0 in one process is ERR_ALREADY_OPEN (not "busy: another process"); after close() it opens again', async () => {
+      const src = `
+        const { openVf } = await import(${JSON.stringify(join(PROJECT, 'dist/index.js'))});
+        const first = await openVf(${JSON.stringify(VF0)}, { poll: true });
+        let second;
+        try { await openVf(${JSON.stringify(VF0)}, { poll: true }); second = { ok: true }; }
+        catch (err) { second = { code: err.code, exitCode: err.exitCode, message: err.message, hint: err.hint }; }
+        await first.close();
+        const third = await openVf(${JSON.stringify(VF0)}, { poll: true });
+        await third.close();
+        process.stdout.write(JSON.stringify(second));`;
+      const r = await exec(process.execPath, ['--input-type=module', '-e', src], { timeoutMs: 60_000 });
+      assert.equal(r.code, 0, show(r));
+      const second = JSON.parse(r.stdout);
+      assert.equal(second.code, 'ERR_ALREADY_OPEN', r.stdout);
+      assert.equal(second.exitCode, 3);
+      assert.match(second.message, /already open in this process/);
     });
 
     // No interrupt assertion for `info` on igb: it exchanges only VF_RESET (API 1.0, no negotiation), whose
