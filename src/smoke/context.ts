@@ -7,6 +7,7 @@
 import type { VfHandle } from '../open/types.js';
 import type { ResetResult, VfApi } from '../vf/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
+import type { PendingRestores } from './restores.js';
 import type { CheckInfo, Outcome, Table } from './table.js';
 import type { LeftChange, SmokeHost, SmokeOptions } from './types.js';
 
@@ -41,6 +42,8 @@ export interface SmokeRun {
   pfTouched: boolean;
   /** What the test leaves changed in the PF's view, with the command that restores it. */
   readonly leftChanged: LeftChange[];
+  /** What is changed right now and not put back yet (named when a second Ctrl-C abandons the restore). */
+  readonly pending: PendingRestores;
   /** The driver to put the VF back on, when --bind moved it. */
   rebind: { previous: string | null } | null;
 }
@@ -57,6 +60,11 @@ export interface HeldRun extends OpenRun {
 
 export interface CheckDef<R extends SmokeRun = SmokeRun> extends CheckInfo {
   run(run: R): Promise<Outcome>;
+  /**
+   * A restore step among the checks (pf.restore): once the run is interrupted it still runs when this
+   * says there is something to put back; every other check is skipped then.
+   */
+  restores?(run: R): boolean;
 }
 
 /** The VF of a held run. */

@@ -4,6 +4,12 @@
  * thing runs against `sim` in unit tests and against a real PF on a host or in the emulated rig. The run
  * stops early when the VF cannot be opened or reset; the release group runs whatever happened.
  *
+ * Interruption (`opts.signal`, Ctrl-C / SIGTERM in the CLI): the check that runs ends at its next wait
+ * (pf.reset's, the PF-view waits) or when it returns, every check left is skipped as interrupted, and the
+ * release steps still run to their end (pf.restore when pf.trust-off changed the PF, release.restore,
+ * release.view, release.driver): the host is left as it was. `opts.pending` lists, meanwhile, what is
+ * changed and not put back yet.
+ *
  * Safety: without `allowPfChanges` / `allowPfReset` nothing on the PF is changed except what a VF may
  * ask for itself (MAC, MTU, VLAN, multicast, xcast), and each of those is put back. Every opt-in change
  * is undone in a `finally`.
@@ -14,11 +20,13 @@ import { apiName } from '../hw/api.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { readDriver } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
+import { resetAndNegotiate } from '../vf/bring-up.js';
 import {
   SMOKE_CHECKS,
   apiCoverage,
   apiVersion,
   configChecks,
+  notePendingMac,
   environmentChecks,
   pfChangeChecks,
   pfResetCheck,
@@ -30,7 +38,8 @@ import {
   resetMac,
 } from './checks/index.js';
 import type { CheckDef, HeldRun, OpenRun, SmokeRun } from './context.js';
-import { Table, VALUE_FAILURE_EXIT } from './table.js';
+import { PendingRestores } from './restores.js';
+import { INTERRUPTED_EXIT, NOT_RUN_INTERRUPTED, Table, VALUE_FAILURE_EXIT } from './table.js';
 import type { SmokeHost, SmokeOptions, SmokeReport } from './types.js';
 
 export { SMOKE_CHECKS } from './checks/index.js';
@@ -90,36 +99,49 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     trafficClasses: 0,
     pfTouched: false,
     leftChanged: [],
+    pending: opts.pending ?? new PendingRestores(),
     rebind: null,
   };
   const report = (): SmokeReport => buildReport(run, started);
+  const signal = opts.signal;
+  /** Runs a check; once the run is interrupted, skips it instead (a restore step still runs when it has something to put back). */
+  async function step<R extends SmokeRun>(check: CheckDef<R>, r: R): Promise<void> {
+    if (signal?.aborted === true && check.restores?.(r) !== true) table.skipInterrupted(check.id);
+    else await table.run(check.id, () => check.run(r));
+  }
+  const stopped = (why: string): string => (table.interrupted ? NOT_RUN_INTERRUPTED : why);
 
   // Environment: until the VF is open.
   const [driver, doctor, open, pfView] = environmentChecks;
-  for (const check of [driver, doctor, open]) await table.run(check.id, () => check.run(run));
+  for (const check of [driver, doctor, open]) await step(check, run);
   if (run.handle === null) {
-    table.skipRest('not run: the VF could not be opened (env.open failed)');
+    table.skipRest(stopped('not run: the VF could not be opened (env.open failed)'));
     await table.run(releaseDriver.id, () => releaseDriver.run(run));
     return report();
   }
   const opened = run as OpenRun;
   try {
-    await table.run(pfView.id, () => pfView.run(opened));
-    await table.run(resetAnswer.id, () => resetAnswer.run(opened));
+    await step(pfView, opened);
+    await step(resetAnswer, opened);
     if (run.reset === null) {
       // release.driver still runs (below, once the VF is closed) when --bind moved the VF.
-      table.skipRest('not run: the VF reset failed (reset.answer)', run.rebind === null ? [] : [releaseDriver.id]);
+      table.skipRest(stopped('not run: the VF reset failed (reset.answer)'), run.rebind === null ? [] : [releaseDriver.id]);
     } else {
       const held = run as HeldRun;
-      for (const check of HELD_CHECKS) await table.run(check.id, () => check.run(held));
+      notePendingMac(held);
+      for (const check of HELD_CHECKS) await step(check, held);
     }
   } finally {
-    // Release: whatever happened above.
-    if (run.reset !== null && !table.has(releaseRestore.id)) await table.run(releaseRestore.id, () => releaseRestore.run(run as HeldRun));
+    // Release: whatever happened above, interrupted or not (these steps get no signal: they run to their end).
+    if (run.reset !== null && !table.has(releaseRestore.id)) {
+      // A check stopped by Ctrl-C may leave the VF in reset (pf.reset): reset it again, so that it can put its own MAC back.
+      if (table.interrupted && opened.handle.vf.needsReset) await resetAndNegotiate(opened.handle.vf).catch(() => undefined);
+      await table.run(releaseRestore.id, () => releaseRestore.run(run as HeldRun));
+    }
     await opened.handle.close().catch(() => undefined);
     if (run.reset !== null && !table.has(releaseViewCheck.id)) await table.run(releaseViewCheck.id, () => releaseViewCheck.run(run as HeldRun));
     if (!table.has(releaseDriver.id)) await table.run(releaseDriver.id, () => releaseDriver.run(run));
-    table.skipRest('not run: an earlier step stopped the test');
+    table.skipRest(stopped('not run: an earlier step stopped the test'));
   }
   return report();
 }
@@ -133,6 +155,7 @@ function buildReport(run: SmokeRun, started: number): SmokeReport {
     skipped: checks.filter((c) => c.status === 'skip').length,
   };
   const firstFail = checks.find((c) => c.status === 'fail');
+  const interrupted = table.interrupted;
   const h = run.handle;
   return {
     tool: 'ixgbevf smoke',
@@ -149,8 +172,9 @@ function buildReport(run: SmokeRun, started: number): SmokeReport {
     checks,
     leftChanged: run.leftChanged,
     summary,
-    ok: firstFail === undefined,
-    exitCode: firstFail === undefined ? 0 : (firstFail.error?.exitCode ?? VALUE_FAILURE_EXIT),
+    ok: firstFail === undefined && !interrupted,
+    ...(interrupted ? { interrupted: true as const } : {}),
+    exitCode: firstFail !== undefined ? (firstFail.error?.exitCode ?? VALUE_FAILURE_EXIT) : interrupted ? INTERRUPTED_EXIT : 0,
     durationMs: Math.round(performance.now() - started),
   };
 }

@@ -1,10 +1,13 @@
-/** Human rendering of a smoke report: one line per check, fixes under failures, what is left changed on the PF, the summary line last. */
+/**
+ * Human rendering of a smoke report: one line per check, fixes under failures, what is left changed on the
+ * PF, a line when the run was interrupted, the summary line last.
+ */
 import type { SmokeCheck, SmokeReport, SmokeSummary } from './types.js';
 
 const MARK = { pass: 'pass', fail: 'FAIL', skip: 'skip' } as const;
 
-export function summaryLine(s: SmokeSummary): string {
-  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped`;
+export function summaryLine(s: SmokeSummary, interrupted = false): string {
+  return `${s.passed} passed, ${s.failed} failed, ${s.skipped} skipped${interrupted ? ' (interrupted)' : ''}`;
 }
 
 export function formatCheckLine(c: SmokeCheck, idWidth = 20): string {
@@ -25,10 +28,13 @@ export function formatSmokeReport(r: SmokeReport): string[] {
     lines.push(`  ${formatCheckLine(c, width)}`);
     if (c.status === 'fail' && c.hint !== undefined) lines.push(`  ${' '.repeat(7 + width)} fix: ${c.hint}`);
   }
-  if (!r.ok) lines.push('a check failed: send the --json output and the PF\'s kernel log (dmesg) with the report (docs/hardware.md)');
+  if (r.summary.failed > 0) lines.push('a check failed: send the --json output and the PF\'s kernel log (dmesg) with the report (docs/hardware.md)');
   for (const c of r.leftChanged) {
     lines.push(`left changed on the PF: ${c.what} ${c.now ?? 'none'} (was ${c.before ?? 'none'}); restore: ${c.restore}`);
   }
-  lines.push(summaryLine(r.summary));
+  if (r.interrupted === true) {
+    lines.push('interrupted (Ctrl-C / SIGTERM): the checks left were skipped; the release steps ran (ERR_INTERRUPTED)');
+  }
+  lines.push(summaryLine(r.summary, r.interrupted === true));
   return lines;
 }

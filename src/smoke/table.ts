@@ -3,7 +3,7 @@
  * outcomes against the list of checks (src/smoke/checks/), the test values, and the small helpers the check
  * groups share.
  */
-import { IxgbevfError, NotSupportedError, isIxgbevfError } from '../errors.js';
+import { EnvironmentError, ExitCode, IxgbevfError, NotSupportedError, isIxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 import type { PfSide, PfVfView } from './pf-side.js';
 import type { SmokeCheck, SmokeGroup, SmokeStatus } from './types.js';
@@ -26,7 +26,43 @@ export const skip = (reason: string, hint?: string): Outcome => ({ status: 'skip
 /** A judged failure with no typed error behind it (a wrong value): exit 1. */
 export const VALUE_FAILURE_EXIT = 1;
 
-export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/**
+ * The run was interrupted (Ctrl-C / SIGTERM, `SmokeOptions.signal`): thrown by a check's wait so that the
+ * check ends through its own `finally` (the PF is brought back up, …); the table records it as a skip.
+ * ERR_INTERRUPTED, exit 3, as the CLI's other commands report an interruption.
+ */
+export class SmokeInterrupted extends EnvironmentError {
+  constructor() {
+    super('ERR_INTERRUPTED', 'interrupted (Ctrl-C / SIGTERM)');
+  }
+}
+
+/** The exit code of an interrupted run in which no check failed (SmokeInterrupted's). */
+export const INTERRUPTED_EXIT = ExitCode.environment;
+
+/** Why a check was not run, or stopped, once the run was interrupted. */
+export const NOT_RUN_INTERRUPTED = 'interrupted (Ctrl-C / SIGTERM): not run';
+export const STOPPED_INTERRUPTED = 'interrupted (Ctrl-C / SIGTERM) while it ran: stopped, not judged';
+
+/** Throws SmokeInterrupted once `signal` is aborted: before a step that would change the PF. */
+export function throwIfInterrupted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted === true) throw new SmokeInterrupted();
+}
+
+/** A timer; with `signal`, it rejects with SmokeInterrupted at once when the signal is (or gets) aborted. */
+export const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve, reject) => {
+    if (signal?.aborted === true) return reject(new SmokeInterrupted());
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(new SmokeInterrupted());
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
 
 /** A check's place in the table: id, group, title. */
 export interface CheckInfo {
@@ -37,6 +73,8 @@ export interface CheckInfo {
 
 export class Table {
   readonly results = new Map<string, SmokeCheck>();
+  /** An interruption stopped a check or kept one from running (the report says `interrupted`). */
+  interrupted = false;
   constructor(
     private readonly checks: readonly CheckInfo[],
     private readonly onCheck?: (c: SmokeCheck) => void,
@@ -72,6 +110,10 @@ export class Table {
       return this.record(id, await fn(), performance.now() - t0);
     } catch (err) {
       const ms = performance.now() - t0;
+      if (err instanceof SmokeInterrupted) {
+        this.interrupted = true;
+        return this.record(id, skip(STOPPED_INTERRUPTED), ms);
+      }
       if (err instanceof NotSupportedError) return this.record(id, skip(notSupportedReason(err), err.hint), ms);
       if (isIxgbevfError(err)) return this.record(id, fail(err.message, err.hint, Object.keys(err.details).length ? err.details : undefined), ms, err);
       const e = err instanceof Error ? err : new Error(String(err));
@@ -90,6 +132,12 @@ export class Table {
 
   status(id: string): SmokeStatus | undefined {
     return this.results.get(id)?.status;
+  }
+
+  /** The run was interrupted before this check: skipped, not run. */
+  skipInterrupted(id: string): SmokeCheck {
+    this.interrupted = true;
+    return this.record(id, skip(NOT_RUN_INTERRUPTED));
   }
 
   /** Skips every check not recorded yet, except those in `except` (left for the release to run). */
@@ -124,11 +172,12 @@ export function fmtBool(v: boolean | null): string {
   return v === true ? 'on' : v === false ? 'off' : '-';
 }
 
-export async function waitForView(pf: PfSide, pred: (v: PfVfView) => boolean, ms = 2000): Promise<PfVfView> {
+/** Reads the PF's view until `pred` holds or `ms` pass; with `signal`, an interruption ends the wait (SmokeInterrupted). */
+export async function waitForView(pf: PfSide, pred: (v: PfVfView) => boolean, ms = 2000, signal?: AbortSignal): Promise<PfVfView> {
   const until = Date.now() + ms;
   let v = await pf.view();
   while (!pred(v) && Date.now() < until) {
-    await sleep(50);
+    await sleep(50, signal);
     v = await pf.view();
   }
   return v;

@@ -7,6 +7,7 @@ import type { MailboxTraceEvent } from '../open/types.js';
 import type { DoctorReport } from '../pci/doctor.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import type { PfSide } from './pf-side.js';
+import type { PendingRestores } from './restores.js';
 import type { VfHandle } from '../open/types.js';
 
 export type SmokeStatus = 'pass' | 'fail' | 'skip';
@@ -63,8 +64,14 @@ export interface SmokeReport {
   /** What the test leaves changed in the PF's view (without --allow-pf-changes), each with its restore command. */
   leftChanged: LeftChange[];
   summary: SmokeSummary;
+  /** False when a check failed or the run was interrupted. */
   ok: boolean;
-  /** 0 when nothing failed; else the exit code of the first failed check. */
+  /**
+   * Only in an interrupted run (Ctrl-C / SIGTERM): the check that was running stopped and the checks left
+   * were skipped (reason `interrupted …`); the release steps ran.
+   */
+  interrupted?: true;
+  /** 0 when nothing failed; else the exit code of the first failed check; 3 (ERR_INTERRUPTED) for an interrupted run where none failed. */
   exitCode: number;
   durationMs: number;
 }
@@ -103,4 +110,12 @@ export interface SmokeOptions {
   pfSide?: (handle: VfHandle, pfName: string | null, vfIndex: number | null) => PfSide | null;
   /** Locally administered MACs to use (tests); default random 02:xx:… */
   macs?: { test: string; other: string; admin: string };
+  /**
+   * Aborted on Ctrl-C / SIGTERM: the running check ends at its next wait (or when it returns), the checks
+   * left are skipped as interrupted, and the release steps (pf.restore when the PF was changed,
+   * release.restore, release.view, release.driver) still run, uninterrupted.
+   */
+  signal?: AbortSignal;
+  /** Filled live with what the run has changed and not put back yet; the engine keeps its own when not given. */
+  pending?: PendingRestores;
 }

@@ -8,7 +8,7 @@ import type { XcastModeName } from '../../vf/types.js';
 import type { CheckDef, HeldRun } from '../context.js';
 import { TEST_MTU, TEST_MULTICAST, TEST_VLAN, fail, pass, sameMac, show, skip, waitForView, type Outcome } from '../table.js';
 
-async function setMacCheck({ handle, pf, initialView: view0, reset: reset0, macs }: HeldRun): Promise<Outcome> {
+async function setMacCheck({ handle, pf, initialView: view0, reset: reset0, macs, opts }: HeldRun): Promise<Outcome> {
   const vf = handle.vf;
   const test = macs.test;
   if (reset0.permanentMac !== null && view0?.trust !== true) {
@@ -21,7 +21,8 @@ async function setMacCheck({ handle, pf, initialView: view0, reset: reset0, macs
     if (reset0.permanentMac !== null) await vf.setMac(reset0.permanentMac);
     return skip(`set-mac ${test} accepted, but there is no PF view to look at (--pf)`);
   }
-  const held = await waitForView(pf, (v) => sameMac(v.mac, test));
+  // An interruption ends the waits; release.restore puts the MAC back.
+  const held = await waitForView(pf, (v) => sameMac(v.mac, test), 2000, opts.signal);
   if (!sameMac(held.mac, test)) return fail(`set-mac ${test} was ACKed but the PF's view shows ${show(held.mac)}`, `ip -d link show ${pf.pfName}; dmesg | grep -i vf`);
   const original = reset0.permanentMac ?? view0?.mac ?? null;
   if (original === null) {
@@ -29,7 +30,7 @@ async function setMacCheck({ handle, pf, initialView: view0, reset: reset0, macs
     return pass(`${test} appeared in the PF's view while held; there was no original MAC to put back (${keeps})`, { test });
   }
   await vf.setMac(original);
-  const after = await waitForView(pf, (v) => sameMac(v.mac, original));
+  const after = await waitForView(pf, (v) => sameMac(v.mac, original), 2000, opts.signal);
   if (!sameMac(after.mac, original)) return fail(`${test} appeared, but restoring ${original} left the view at ${show(after.mac)}`, `ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${original}`);
   return pass(`${test} appeared in the PF's view while held; ${original} restored`, { test, original });
 }

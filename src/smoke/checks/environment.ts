@@ -8,6 +8,7 @@ import { ExitCode } from '../../errors.js';
 import { messageId } from '../../mbx/codec.js';
 import type { CheckDef, OpenRun } from '../context.js';
 import { ipPfSide, simPfSide } from '../pf-side.js';
+import { PENDING } from '../restores.js';
 import { fail, fmtBool, pass, show, skip } from '../table.js';
 
 export const environmentChecks: readonly [CheckDef, CheckDef, CheckDef, CheckDef<OpenRun>] = [
@@ -25,6 +26,11 @@ export const environmentChecks: readonly [CheckDef, CheckDef, CheckDef, CheckDef
       }
       const r = await host.bind(opts.spec);
       run.rebind = { previous: r.previousDriver };
+      const previous = r.previousDriver;
+      run.pending.add(PENDING.driver, {
+        what: `${opts.spec} is on vfio-pci (was ${previous ?? 'unbound'})`,
+        restore: previous === null ? `ixgbevf unbind ${opts.spec}` : `ixgbevf unbind ${opts.spec} --driver ${previous}`,
+      });
       return pass(`bound to vfio-pci for the test (was ${r.previousDriver ?? 'unbound'}; put back at the end)`, { previousDriver: r.previousDriver });
     },
   },

@@ -9,10 +9,10 @@ import { environmentChecks } from './environment.js';
 import { pfChangeChecks } from './pf-changes.js';
 import { pfResetCheck } from './pf-reset.js';
 import { queryChecks } from './queries.js';
-import { releaseDriver, releaseRestore, releaseViewCheck } from './release.js';
+import { notePendingMac, releaseDriver, releaseRestore, releaseViewCheck } from './release.js';
 import { apiCoverage, apiVersion, resetAnswer, resetMac } from './reset-api.js';
 
-export { configChecks, environmentChecks, pfChangeChecks, pfResetCheck, queryChecks, releaseDriver, releaseRestore, releaseViewCheck, apiCoverage, apiVersion, resetAnswer, resetMac };
+export { configChecks, environmentChecks, notePendingMac, pfChangeChecks, pfResetCheck, queryChecks, releaseDriver, releaseRestore, releaseViewCheck, apiCoverage, apiVersion, resetAnswer, resetMac };
 
 /** Every check, in table order. */
 export const SMOKE_CHECKS: readonly CheckInfo[] = [

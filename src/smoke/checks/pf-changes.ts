@@ -9,7 +9,8 @@ import type { Remedy } from '../../vf/nack.js';
 import type { ResetResult, VfApi } from '../../vf/types.js';
 import type { CheckDef, HeldRun } from '../context.js';
 import type { PfSide } from '../pf-side.js';
-import { fail, fmtBool, pass, sameMac, show, skip, waitForView, type Outcome } from '../table.js';
+import { PENDING } from '../restores.js';
+import { fail, fmtBool, pass, sameMac, show, skip, throwIfInterrupted, waitForView, type Outcome } from '../table.js';
 
 const OPT_IN = 'opt-in: changes PF settings (admin MAC, trust); run with --allow-pf-changes';
 const NO_VIEW = 'no PF view (see env.pf-view): pass --pf <ifname>';
@@ -38,6 +39,11 @@ export const pfChangeChecks: readonly CheckDef<HeldRun>[] = [
       const { macs } = run;
       const vf = run.handle.vf;
       run.pfTouched = true;
+      const was = original(run);
+      run.pending.add(PENDING.pfSettings, {
+        what: `${pf.pfName} vf ${pf.vfIndex} trust and administrator MAC (pf.trust-off/on change them; they were trust ${was.trust ? 'on' : 'off'}, mac ${show(was.adminMac)})`,
+        restore: restoreCommand(pf, was),
+      });
       await pf.setAdminMac(macs.admin);
       await pf.setTrust(false);
       const r = await resetAndNegotiate(vf);
@@ -66,6 +72,7 @@ export const pfChangeChecks: readonly CheckDef<HeldRun>[] = [
       const pf = run.pf!;
       const { macs } = run;
       const vf = run.handle.vf;
+      throwIfInterrupted(run.opts.signal); // no further PF change after Ctrl-C: pf.restore puts back what trust-off changed
       try {
         await pf.setTrust(true);
       } catch (err) {
@@ -74,7 +81,7 @@ export const pfChangeChecks: readonly CheckDef<HeldRun>[] = [
       }
       await resetAndNegotiate(vf); // a trust change drops clear-to-send on ixgbe
       await vf.setMac(macs.other);
-      const v = await waitForView(pf, (x) => sameMac(x.mac, macs.other));
+      const v = await waitForView(pf, (x) => sameMac(x.mac, macs.other), 2000, run.opts.signal);
       if (!sameMac(v.mac, macs.other)) return fail(`trusted set-mac ${macs.other} ACKed but the view shows ${show(v.mac)}`);
       return pass(`trusted: set-mac ${macs.other} accepted over admin MAC ${macs.admin}, shown in the PF's view`);
     },
@@ -83,14 +90,23 @@ export const pfChangeChecks: readonly CheckDef<HeldRun>[] = [
     id: 'pf.restore',
     group: 'pf-changes',
     title: 'PF settings restored',
-    run(run) {
+    async run(run) {
       const skipped = notRun(run);
-      if (skipped !== null) return Promise.resolve(skipped);
-      if (!run.pfTouched) return Promise.resolve(skip('nothing was changed'));
-      return restorePf(run.handle.vf, run.pf!, original(run));
+      if (skipped !== null) return skipped;
+      if (!run.pfTouched) return skip('nothing was changed');
+      const outcome = await restorePf(run.handle.vf, run.pf!, original(run));
+      if (outcome.status === 'pass') run.pending.done(PENDING.pfSettings);
+      return outcome;
     },
+    // Runs after an interruption too, whenever pf.trust-off changed the PF.
+    restores: (run) => run.pfTouched,
   },
 ];
+
+/** The commands that put the PF's trust and administrator MAC for the VF back. */
+function restoreCommand(pf: PfSide, original: { adminMac: string | null; trust: boolean }): string {
+  return `ip link set ${pf.pfName} vf ${pf.vfIndex} trust ${original.trust ? 'on' : 'off'}; ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${original.adminMac ?? '00:00:00:00:00:00'}`;
+}
 
 async function restorePf(vf: VfApi, pf: PfSide, original: { adminMac: string | null; trust: boolean; viewMac: string | null }): Promise<Outcome> {
   const errors: string[] = [];
@@ -111,7 +127,7 @@ async function restorePf(vf: VfApi, pf: PfSide, original: { adminMac: string | n
   const trustOk = v.trust === null || v.trust === original.trust;
   const macOk = sameMac(v.mac, want);
   const text = `trust ${fmtBool(v.trust)}, mac ${show(v.mac)}`;
-  const fix = `ip link set ${pf.pfName} vf ${pf.vfIndex} trust ${original.trust ? 'on' : 'off'}; ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${original.adminMac ?? '00:00:00:00:00:00'}`;
+  const fix = restoreCommand(pf, original);
   if (errors.length > 0 || !trustOk || !macOk) {
     return fail(`not fully restored: ${text} (wanted trust ${original.trust ? 'on' : 'off'}, mac ${show(want)})${errors.length ? `; ${errors.join('; ')}` : ''}`, fix);
   }

@@ -2,12 +2,14 @@
  * The opt-in group that takes the PF down and up (`--allow-pf-reset`, pf.reset): with a configuration
  * applied (MAC when allowed, MTU, a VLAN unless a port VLAN or DCB forbids it, multicast), the VF must see
  * the PF's reset (RSTI/RSTD or a ping) within 5 s, and re-apply its configuration within the bound once
- * the PF is up again; the configuration is taken back afterwards.
+ * the PF is up again; the configuration is taken back afterwards. An interruption (Ctrl-C) ends both
+ * waits at once and never takes the PF down: a PF it took down is brought up again on the way out.
  */
 import { isIxgbevfError } from '../../errors.js';
 import { resetAndNegotiate } from '../../vf/bring-up.js';
 import type { CheckDef, HeldRun } from '../context.js';
-import { TEST_MTU, TEST_MULTICAST, TEST_VLAN, fail, pass, sameMac, show, skip, sleep, waitForView } from '../table.js';
+import { PENDING } from '../restores.js';
+import { TEST_MTU, TEST_MULTICAST, TEST_VLAN, fail, pass, sameMac, show, skip, sleep, throwIfInterrupted, waitForView } from '../table.js';
 
 export const pfResetCheck: CheckDef<HeldRun> = {
   id: 'pf.reset',
@@ -17,7 +19,8 @@ export const pfResetCheck: CheckDef<HeldRun> = {
     if (run.opts.allowPfReset !== true) return skip('opt-in: takes the PF interface down and up (traffic stops); run with --allow-pf-reset');
     const { pf, initialView: view0 } = run;
     if (pf === null || view0 === null) return skip('no PF view (see env.pf-view): pass --pf <ifname>');
-    const { reset: reset0, macs, resetBoundMs: boundMs } = run;
+    const { reset: reset0, macs, resetBoundMs: boundMs, pending } = run;
+    const signal = run.opts.signal;
     const vf = run.handle.vf;
     /** false when the PF runs DCB (it refuses every VF VLAN, ixgbe_set_vf_vlan_msg). */
     const vlansAllowed = run.trafficClasses <= 1;
@@ -50,24 +53,29 @@ export const pfResetCheck: CheckDef<HeldRun> = {
     };
     let down = false;
     try {
+      throwIfInterrupted(signal); // never take the PF down after Ctrl-C
       const t0 = performance.now();
+      pending.add(PENDING.pfDown, { what: `${pf.pfName} is down (pf.reset took it down)`, restore: `ip link set ${pf.pfName} up` });
       await pf.interfaceDown();
       down = true;
       let detectMs: number | null = null;
       while (performance.now() - t0 < 5000) {
+        throwIfInterrupted(signal);
         if (await detected()) {
           detectMs = performance.now() - t0;
           break;
         }
-        await sleep(20);
+        await sleep(20, signal);
       }
       await pf.interfaceUp();
       down = false;
+      pending.done(PENDING.pfDown);
       const tUp = performance.now();
       let attempts = 0;
       let lastErr: unknown = null;
       let recovered = false;
       while (performance.now() - tUp < boundMs) {
+        throwIfInterrupted(signal);
         attempts += 1;
         try {
           await resetAndNegotiate(vf);
@@ -77,7 +85,7 @@ export const pfResetCheck: CheckDef<HeldRun> = {
         } catch (err) {
           lastErr = err;
           if (!isIxgbevfError(err) || err.exitCode !== 4) throw err;
-          await sleep(200);
+          await sleep(200, signal);
         }
       }
       const recoverMs = performance.now() - tUp;
@@ -87,13 +95,14 @@ export const pfResetCheck: CheckDef<HeldRun> = {
         return fail(`reset detected after ${Math.round(detectMs)} ms, but the configuration was not re-applied within ${boundMs} ms: ${(lastErr as Error | null)?.message ?? ''}`, `ip link show ${pf.pfName} (up, carrier?); dmesg`, details);
       }
       if (canSetMac) {
-        const after = await waitForView(pf, (x) => sameMac(x.mac, macs.test));
+        const after = await waitForView(pf, (x) => sameMac(x.mac, macs.test), 2000, signal);
         if (!sameMac(after.mac, macs.test)) return fail(`re-applied, but the PF's view shows ${show(after.mac)} instead of ${macs.test}`, undefined, details);
       }
       return pass(`reset detected after ${Math.round(detectMs)} ms; configuration (MAC, MTU, VLAN, multicast) re-applied ${Math.round(recoverMs)} ms after the PF came up (${attempts} attempt${attempts === 1 ? '' : 's'}, bound ${boundMs} ms)`, details);
     } finally {
       vf.off('pf-reset', onReset);
-      if (down) await pf.interfaceUp().catch(() => undefined);
+      if (down) await pf.interfaceUp().then(() => pending.done(PENDING.pfDown), () => undefined);
+      else pending.done(PENDING.pfDown); // up again, or never taken down
       if (!vf.needsReset) await cleanup();
     }
   },

@@ -7,6 +7,7 @@ import type { VfHandle } from '../../open/types.js';
 import type { ResetResult } from '../../vf/types.js';
 import type { CheckDef, HeldRun } from '../context.js';
 import type { PfSide, PfVfView } from '../pf-side.js';
+import { PENDING } from '../restores.js';
 import { fail, fmtBool, pass, sameMac, show, skip, sleep, waitForView, type Outcome } from '../table.js';
 import type { LeftChange } from '../types.js';
 
@@ -66,11 +67,33 @@ export async function releaseView(handle: VfHandle, pf: PfSide | null, view0: Pf
   return pass(`reported (not judged): mac ${show(v.mac)}, trust ${fmtBool(v.trust)} (before: mac ${show(view0?.mac ?? null)}, trust ${fmtBool(view0?.trust ?? null)}); ${verdict}`, { before: view0, after: v });
 }
 
+/**
+ * Once the VF is held and reset, the checks may leave a test MAC in the PF's view that the PF keeps after
+ * release (ixgbe; igb forgets it, and the simulated PF ends with this process unless the test may change
+ * it, as restoreView judges): pending until release.restore puts it back.
+ */
+export function notePendingMac(run: HeldRun): void {
+  const { pf, initialView: view0, handle } = run;
+  if (pf === null || view0 === null || handle.family.kind === 'igbvf') return;
+  if (pf.kind === 'sim' && run.opts.allowPfChanges !== true) return;
+  run.pending.add(PENDING.vfMac, {
+    what: `${pf.pfName} vf ${pf.vfIndex} mac: the PF may keep a test MAC (it had ${show(view0.mac)})`,
+    restore: `ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${view0.mac ?? '00:00:00:00:00:00'}`,
+  });
+}
+
 export const releaseRestore: CheckDef<HeldRun> = {
   id: 'release.restore',
   group: 'release',
   title: "PF's view of the VF put back while the VF is held",
-  run: (run) => restoreView(run.handle, run.pf, run.initialView, run.opts.allowPfChanges === true, run.leftChanged),
+  async run(run) {
+    const left = run.leftChanged.length;
+    const outcome = await restoreView(run.handle, run.pf, run.initialView, run.opts.allowPfChanges === true, run.leftChanged);
+    const kept = run.leftChanged[left];
+    if (kept === undefined) run.pending.done(PENDING.vfMac);
+    else run.pending.add(PENDING.vfMac, { what: `${kept.what} ${kept.now ?? 'none'} (was ${kept.before ?? 'none'})`, restore: kept.restore });
+    return outcome;
+  },
 };
 
 export const releaseViewCheck: CheckDef<HeldRun> = {
@@ -84,10 +107,11 @@ export const releaseDriver: CheckDef = {
   id: 'release.driver',
   group: 'release',
   title: 'VF driver put back (--bind)',
-  async run({ opts, host, rebind }) {
+  async run({ opts, host, rebind, pending }) {
     if (rebind === null) return skip(opts.bind === true ? 'the VF was already on vfio-pci: nothing to put back' : 'not asked (--bind moves the VF to vfio-pci and back)');
     const r = await host.restore(opts.spec, rebind.previous);
     if (r.driver !== rebind.previous) return fail(`the VF is now on ${r.driver ?? 'no driver'}, not ${rebind.previous ?? 'unbound'}`, rebind.previous === null ? `ixgbevf unbind ${opts.spec}` : `ixgbevf unbind ${opts.spec} --driver ${rebind.previous}`);
+    pending.done(PENDING.driver);
     return pass(`back on ${r.driver ?? 'no driver'}`);
   },
 };
