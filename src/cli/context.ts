@@ -20,6 +20,11 @@ export interface CliIo {
   parseOnly?: boolean;
   /** Aborted on Ctrl-C / SIGTERM: ends `watch`, `--hold` and the daemon cleanly. */
   signal: AbortSignal;
+  /**
+   * Aborted on a second Ctrl-C / SIGTERM, right before the process exits (130 / 143) without waiting for
+   * the command: listeners run synchronously and may only write (smoke names what it leaves changed).
+   */
+  abandon?: AbortSignal;
   /** Opens a VF (default: `openVf` from src/open/open-vf.ts). */
   openVf?: OpenVfFn;
   /** Fake /sys, /dev, /proc, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT / IXGBEVF_PROC_ROOT. */

@@ -7,10 +7,14 @@
 import { run } from './program.js';
 
 const controller = new AbortController();
+const abandon = new AbortController(); // the second signal: a command's last words (written synchronously), then exit
 let signals = 0;
 const onSignal = (sig: NodeJS.Signals): void => {
   signals += 1;
-  if (signals > 1) process.exit(sig === 'SIGINT' ? 130 : 143); // second Ctrl-C: give up waiting
+  if (signals > 1) {
+    abandon.abort();
+    process.exit(sig === 'SIGINT' ? 130 : 143); // second Ctrl-C: give up waiting
+  }
   // Under a service manager (the daemon under systemd): STOPPING=1 first, not once run() gets to stop
   // (the daemon may still be starting), and no READY=1 after it. notify.js is loaded only then.
   if ((process.env['NOTIFY_SOCKET'] ?? '') === '') {
@@ -49,6 +53,7 @@ try {
     stderr: (s) => write('stderr', s),
     env: process.env,
     signal: controller.signal,
+    abandon: abandon.signal,
   });
 } finally {
   clearInterval(keepAlive);

@@ -7,6 +7,11 @@
  * `--bind` takes the VF from its kernel driver for the test. A VF whose interface is up is in use: as
  * `ixgbevf bind`, smoke refuses it (exit 3, before any check runs) unless `--force`, which then passes
  * the override to the bind and reminds that the interface comes back down.
+ *
+ * Ctrl-C / SIGTERM (ctx.io.signal) stops the checks and still runs the release steps (engine: opts.signal);
+ * a one-line notice says so at once. The report is printed whole, `interrupted`, exit 3 (ERR_INTERRUPTED)
+ * unless a check failed first. A second signal exits at once (src/cli/main.ts); right before, ctx.io.abandon
+ * has this command name, one line each, what is still changed and the command that puts it back.
  */
 import type { Command } from 'commander';
 import { parseVfSpec } from '../daemon/validate.js';
@@ -120,23 +125,43 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
       details: { address: vf, ifname },
     });
   }
-  const { runSmoke, formatCheckLine, formatSmokeReport } = await import('../smoke/index.js'); // loaded for this command only
-  const report = await runSmoke({
-    spec: vf,
-    openVf: await ctx.openVf(),
-    ...(opts.pf === undefined ? {} : { pf: opts.pf }),
-    ...(ctx.poll ? { poll: true } : {}),
-    ...(opts.bind === true ? { bind: true } : {}),
-    ...(force ? { host: forcedBindHost(ctx.sysfs) } : {}),
-    ...(opts.allowPfChanges === true ? { allowPfChanges: true } : {}),
-    ...(opts.allowPfReset === true ? { allowPfReset: true } : {}),
-    ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
-    ...(resetBoundMs === undefined ? {} : { resetBoundMs }),
-    sysfs: ctx.sysfs,
-    env: ctx.io.env,
-    onTrace: (ev) => ctx.trace(ev),
-    ...(ctx.verbose && !ctx.json ? { onCheck: (c) => ctx.io.stderr(`${formatCheckLine(c)}\n`) } : {}),
-  });
+  const { runSmoke, formatCheckLine, formatSmokeReport, PendingRestores } = await import('../smoke/index.js'); // loaded for this command only
+  const pending = new PendingRestores();
+  const { signal, abandon } = ctx.io;
+  const onInterrupt = (): void => ctx.io.stderr('ixgbevf: smoke interrupted: stopping the checks, then restoring the VF and the PF (Ctrl-C again abandons the restore)\n');
+  const onAbandon = (): void => {
+    // Synchronous, right before the process exits: only what is known now.
+    const left = pending.list();
+    if (left.length === 0) ctx.io.stderr('ixgbevf: smoke restore abandoned: nothing the test changed is known to be left changed\n');
+    for (const c of left) ctx.io.stderr(`ixgbevf: smoke restore abandoned: left changed: ${c.what}; restore: ${c.restore}\n`);
+  };
+  if (signal.aborted) onInterrupt();
+  else signal.addEventListener('abort', onInterrupt, { once: true });
+  abandon?.addEventListener('abort', onAbandon, { once: true });
+  let report;
+  try {
+    report = await runSmoke({
+      spec: vf,
+      openVf: await ctx.openVf(),
+      ...(opts.pf === undefined ? {} : { pf: opts.pf }),
+      ...(ctx.poll ? { poll: true } : {}),
+      ...(opts.bind === true ? { bind: true } : {}),
+      ...(force ? { host: forcedBindHost(ctx.sysfs) } : {}),
+      ...(opts.allowPfChanges === true ? { allowPfChanges: true } : {}),
+      ...(opts.allowPfReset === true ? { allowPfReset: true } : {}),
+      ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
+      ...(resetBoundMs === undefined ? {} : { resetBoundMs }),
+      sysfs: ctx.sysfs,
+      env: ctx.io.env,
+      onTrace: (ev) => ctx.trace(ev),
+      ...(ctx.verbose && !ctx.json ? { onCheck: (c) => ctx.io.stderr(`${formatCheckLine(c)}\n`) } : {}),
+      signal,
+      pending,
+    });
+  } finally {
+    signal.removeEventListener('abort', onInterrupt);
+    abandon?.removeEventListener('abort', onAbandon);
+  }
   ctx.print(report, formatSmokeReport(report));
   if (inUse.up.length > 0) {
     ctx.note(`note: ${inUse.up.join(', ')} was up before the test; --bind --force took the VF from ${inUse.driver ?? 'its driver'}. Once it is back there, bring the interface up again: ip link set ${inUse.up[0]!} up`);
