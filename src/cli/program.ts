@@ -159,7 +159,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), infoOp(), false);
     });
 
-  const hold = (cmd: Command): Command => cmd.option('--hold', 'keep the VF (and its configuration) until Ctrl-C');
+  const hold = (cmd: Command): Command => cmd.option('--hold', 'keep the VF (and its configuration, re-applied after a PF reset) until Ctrl-C');
 
   addCommon(hold(program.command('set-mac').argument('<vf>', VF_HELP).argument('<mac>', 'unicast MAC, e.g. 02:00:00:00:00:01')))
     .description('ask the PF to set the VF\'s MAC address')

@@ -1,14 +1,18 @@
 /**
  * Running one VF command (`VfOp`): through the daemon when it owns the VF (the change then persists and
  * is re-applied after PF resets), otherwise directly on a VF opened here and released when the command
- * exits — which resets it. Both paths print one result shape; the operations themselves are in vf-ops.ts.
+ * exits — which resets it; with `--hold` the command keeps it until Ctrl-C and re-applies the operation
+ * after a PF reset as the daemon would. Both paths print one result shape; the operations themselves are
+ * in vf-ops.ts.
  */
 import { explainError, type OpName } from '../daemon/explain.js';
+import { DeviceGoneError, IxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 import type { DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
 import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
 import { shapeResult, type Result, type VfIdentity } from './results.js';
+import { VfRecovery, type RecoveryTuning } from './vf-recovery.js';
 import { openSession, owningDaemon, waitForAbort, type Session } from './vf-session.js';
 
 export interface VfOp {
@@ -49,8 +53,12 @@ function present(ctx: Ctx, op: VfOp, doc: Result, target: HintTarget, extra: str
   for (const w of op.warnings?.(doc) ?? []) ctx.warn(phraseHint(w, target));
 }
 
-/** Runs one VF operation through the daemon or directly, prints the result (one shape for both). */
-export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean): Promise<void> {
+/**
+ * Runs one VF operation through the daemon or directly, prints the result (one shape for both). `hold`:
+ * directly, keep the VF until Ctrl-C and re-apply the operation after every PF reset (holdVf); `tuning`
+ * sets that recovery's timers (tests).
+ */
+export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tuning: RecoveryTuning = {}): Promise<void> {
   const owner = await owningDaemon(ctx, vf);
   if (owner !== null) {
     const { client, identity } = owner;
@@ -84,10 +92,93 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean): Pr
     if (op.mutates) ctx.note(`no daemon at ${ctx.socketPath} owns ${handle.id}: changed it directly (one-shot).`);
     if (op.mutates && !hold) ctx.note(releaseNote(handle, false));
     if (hold) {
-      ctx.note(`holding ${handle.id}: the configuration stays while this runs. Ctrl-C releases it${handle.kind === 'sim' ? '' : ' (and vfio-pci resets the VF)'}.`);
-      await waitForAbort(ctx.io.signal);
+      ctx.note(`holding ${handle.id}: the configuration stays while this runs, re-applied after a PF reset. Ctrl-C releases it${handle.kind === 'sim' ? '' : ' (and vfio-pci resets the VF)'}.`);
+      await holdVf(ctx, session, op, doc, target, tuning);
     }
   } finally {
     await handle.close();
   }
+}
+
+/** The held operation as typed (`set-mac 02:…`, `vlan add 100`, `multicast 01:… 33:…`), for the hold's notices. */
+function heldOp(op: VfOp, doc: Result): string {
+  const words: unknown[] = [op.name];
+  if (op.name === 'vlan') words.push(doc.action);
+  if (op.arg !== undefined) words.push(op.arg);
+  else if (op.name === 'multicast' && Array.isArray(doc.macs)) words.push(doc.macs.length === 0 ? '(none: cleared)' : doc.macs.join(' '));
+  return words.filter((w) => w !== undefined && w !== null).map(String).join(' ');
+}
+
+/**
+ * `--hold`: keeps the VF until Ctrl-C (or the kernel asking for it back). After a PF reset the VF is
+ * recovered as the daemon does it (vf-recovery.ts: on the PF's events, a timer only as the fallback) and
+ * the operation applied again, one line each on stderr — in every mode: with --json, stdout stays the one
+ * result document. A failing attempt is reported once per cause. Ctrl-C ends it at any time, also in the
+ * middle of an attempt; the VF is released here (close is idempotent: runVfOp closes it once more).
+ */
+async function holdVf(ctx: Ctx, session: Session, op: VfOp, doc: Result, target: HintTarget, tuning: RecoveryTuning): Promise<void> {
+  const { handle } = session;
+  const what = heldOp(op, doc);
+  const controller = new AbortController();
+  /** Why the hold ended other than by Ctrl-C: the command's error. */
+  let ended: IxgbevfError | null = null;
+  const fix = (err: unknown): void => {
+    if (err instanceof IxgbevfError && err.hint !== undefined) ctx.io.stderr(`  fix: ${phraseHint(err.hint, target)}\n`);
+  };
+  const recovery = new VfRecovery<Result>(
+    handle,
+    {
+      poll: ctx.poll,
+      ...tuning,
+      reapply: async () => {
+        session.replies.length = 0;
+        return op.direct(session, ctx);
+      },
+    },
+    {
+      pfReset: (reason) => ctx.io.stderr(`PF reset: re-applying ${what} to ${handle.id} (${reason})\n`),
+      attemptFailed: (err, e) => {
+        const x = explainError(err, handle, 'reset');
+        ctx.warn(`could not re-apply ${what} to ${handle.id} yet: ${x instanceof Error ? x.message : e.message} (${e.code}); trying again when the PF signals (Ctrl-C releases the VF)`);
+        fix(x);
+      },
+      recovered: (r) => {
+        if (r.refused !== null) {
+          const x = explainError(r.refused, handle, op.name, op.arg);
+          ctx.warn(`re-applying ${what} to ${handle.id} after the PF's reset failed: ${x instanceof Error ? x.message : String(x)}; holding ${handle.id} without it (tried again at the next PF reset; Ctrl-C releases it)`);
+          fix(x);
+          return;
+        }
+        ctx.io.stderr(`re-applied ${what} to ${handle.id} (API ${r.api})\n`);
+        if (r.value === null) return;
+        const again = shapeResult(r.value, { op: op.name, mutates: op.mutates, spec: target.vf, via: 'direct', note: null });
+        for (const w of op.warnings?.(again) ?? []) ctx.warn(phraseHint(w, target));
+      },
+      gone: (e) => {
+        ended = e;
+        controller.abort();
+      },
+    },
+  );
+  const offRelease = handle.onReleaseRequested(() => {
+    ended = new DeviceGoneError('ERR_RELEASED', `the kernel asked for ${handle.id} back (unbind or a sriov_numvfs change): released it, so its configuration is no longer held`, {
+      hint: 'ixgbevf list',
+    });
+    controller.abort();
+  });
+  const onAbort = (): void => controller.abort();
+  ctx.io.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.io.signal.aborted) controller.abort();
+  recovery.start();
+  try {
+    await waitForAbort(controller.signal);
+  } finally {
+    // Stop recovering first, then release the VF (which ends an attempt in flight), then let it settle.
+    recovery.stop();
+    ctx.io.signal.removeEventListener('abort', onAbort);
+    offRelease();
+    await handle.close();
+    await recovery.settled;
+  }
+  if (ended !== null) throw ended;
 }

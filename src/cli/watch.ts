@@ -1,15 +1,18 @@
 /**
  * `ixgbevf watch`: the PF's events for one VF as they arrive (one line each, or JSON lines), until Ctrl-C.
  * Through the daemon's event stream when it owns the VF; otherwise on a VF opened here, which this
- * command then also recovers after a PF reset.
+ * command then also recovers after a PF reset as the daemon does (vf-recovery.ts): on the PF's events,
+ * with a timer only as the fallback — `pf-reset`, then `waiting-for-pf` while the PF is still away, then
+ * `recovered`.
  */
-import { EnvironmentError } from '../errors.js';
-import { resetAndNegotiate } from '../vf/bring-up.js';
+import { EnvironmentError, IxgbevfError } from '../errors.js';
 import { apiName } from '../hw/api.js';
-import { pfRef } from '../daemon/explain.js';
+import { explainError, pfRef } from '../daemon/explain.js';
 import type { DaemonEvent } from '../daemon/owned-types.js';
 import type { Ctx } from './context.js';
 import { decodeWord, familyKindOf, hex32, type FamilyKindName } from './format.js';
+import { phraseHint, type HintTarget } from './hints.js';
+import { VfRecovery, type RecoveryTuning } from './vf-recovery.js';
 import { openSession, owningDaemon, waitForAbort } from './vf-session.js';
 
 function eventLine(ctx: Ctx, event: DaemonEvent, kind: FamilyKindName = 'ixgbevf'): void {
@@ -33,7 +36,7 @@ function watchingLine(ctx: Ctx, vf: string, via: 'daemon' | 'direct'): void {
 }
 
 /** `watch`: events as they arrive (JSON lines with --json), until Ctrl-C. */
-export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
+export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {}): Promise<void> {
   const owner = await owningDaemon(ctx, vf);
   if (owner !== null) {
     const { client, identity } = owner;
@@ -60,55 +63,52 @@ export async function watchVf(ctx: Ctx, vf: string): Promise<void> {
   const v = handle.vf;
   const emit = (type: DaemonEvent['type'], fields: Record<string, unknown> = {}): void =>
     eventLine(ctx, { type, vf: handle.id, time: new Date().toISOString(), ...fields });
-  let recovering = false;
-  const recover = async (): Promise<void> => {
-    if (recovering) return;
-    recovering = true;
-    let lastCode = '';
-    while (!ctx.io.signal.aborted) {
-      try {
-        await resetAndNegotiate(v);
-        emit('recovered', { api: apiName(v.api) });
-        break;
-      } catch (err) {
-        const code = (err as { code?: string }).code ?? 'ERR';
-        if (code !== lastCode) emit('recovery-failed', { code, message: (err as Error).message });
-        lastCode = code;
-        await new Promise((r) => setTimeout(r, 1000));
-      }
-    }
-    recovering = false;
-  };
+  const target: HintTarget = { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false };
+  const controller = new AbortController();
+  /** Why the watch ended other than by Ctrl-C / the kernel's request (the device is gone): the exit's error. */
+  let gone: IxgbevfError | null = null;
   const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word, handle.family.kind)) });
-  const onReset = (reason: string): void => {
-    emit('pf-reset', { reason });
-    void recover();
-  };
   const onLink = (link: { up: boolean; speedMbps: number | null }): void => emit('link', { up: link.up, speedMbps: link.speedMbps });
-  v.on('pf-message', onMessage).on('pf-reset', onReset).on('link', onLink);
+  v.on('pf-message', onMessage).on('link', onLink);
+  // After a PF reset: recovered as the daemon does it, on the PF's events (vf-recovery.ts).
+  const recovery = new VfRecovery(handle, { poll: ctx.poll, ...tuning }, {
+    pfReset: (reason) => emit('pf-reset', { reason }),
+    attemptFailed: (err, e, transient) => {
+      const x = explainError(err, handle, 'reset');
+      const hint = x instanceof IxgbevfError && x.hint !== undefined ? phraseHint(x.hint, target) : undefined;
+      // As the daemon's stream: the PF being away is routine (waiting-for-pf), anything else a failure.
+      emit(transient ? 'waiting-for-pf' : 'recovery-failed', { code: e.code, message: x instanceof Error ? x.message : e.message, hint });
+    },
+    recovered: (r) => emit('recovered', { api: r.api, attempts: r.attempts, wokenBy: r.wokenBy }),
+    gone: (e) => {
+      gone = e;
+      emit('released', { reason: `device gone: ${e.message}` });
+      controller.abort();
+    },
+  });
   const offRelease = handle.onReleaseRequested(() => {
     emit('released', { reason: 'the kernel asked for the device back' });
     controller.abort();
   });
-  const controller = new AbortController();
-  ctx.io.signal.addEventListener('abort', () => controller.abort(), { once: true });
-  let timer: NodeJS.Timeout | null = null;
-  if (ctx.poll) {
-    timer = setInterval(() => {
-      if (!recovering) v.checkPfEvents().catch(() => undefined);
-    }, 1000);
-  }
+  const onAbort = (): void => controller.abort();
+  ctx.io.signal.addEventListener('abort', onAbort, { once: true });
+  if (ctx.io.signal.aborted) controller.abort();
   const { pf } = pfRef(handle);
   watchingLine(ctx, handle.id, 'direct');
   ctx.note(`watching ${handle.id} (${handle.family.model}${handle.pfName === null ? '' : `, PF ${pf}`}, API ${apiName(v.api)}, ${ctx.poll ? 'polling every 1 s' : 'interrupt-driven'}); Ctrl-C to stop`);
+  recovery.start();
   try {
     await waitForAbort(controller.signal);
   } finally {
-    if (timer !== null) clearInterval(timer);
-    v.off('pf-message', onMessage).off('pf-reset', onReset).off('link', onLink);
+    // Stop recovering first, then release the VF (which ends an attempt in flight), then let it settle.
+    recovery.stop();
+    ctx.io.signal.removeEventListener('abort', onAbort);
+    v.off('pf-message', onMessage).off('link', onLink);
     offRelease();
     await handle.close();
+    await recovery.settled;
   }
+  if (gone !== null) throw gone;
 }
 
 function pick(d: ReturnType<typeof decodeWord>): Record<string, unknown> {
