@@ -127,11 +127,6 @@ export class VfRecovery<T = void> {
     });
   }
 
-  /** Whether a recovery runs now. */
-  get recovering(): boolean {
-    return this.#running !== null;
-  }
-
   /**
    * Stops: no more attempts, waits or reports; the PF's events are no longer listened to. An attempt in
    * flight ends when the caller closes the handle (its mailbox wait fails at the next check); `settled`

@@ -7,12 +7,14 @@
 // log (ixgbe's refusals), and the model's mailbox trace ($IXGBEVF_VM_OUT/mbx-trace.log: every message word
 // as the device saw it, see ixgbe-trace.mjs). One file so the order is fixed: one-shot commands, smoke,
 // the daemon, transcript parity with the stock ixgbevf, and last `sriov_numvfs=0` (the rig is restored).
+// A `--hold` (4b) is one-shot too: the command holds VF0 itself, no daemon runs yet.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { release } from 'node:os';
 import {
+  Background,
   carrierOn,
   CLI,
   cli,
@@ -53,6 +55,7 @@ const MAC_PARITY_OURS = '02:00:00:00:c0:00';
 const MAC_PARITY_STOCK = '02:00:00:00:c0:01';
 const MAC_CRASH_FIRST = '02:00:00:00:d0:01';
 const MAC_CRASH_BURST = '02:00:00:00:d0:02';
+const MAC_HOLD = '02:00:00:00:4b:01';
 
 // Message ids (include/linux ixgbe mbx.h, as src/hw/messages.ts).
 const ID = { RESET: 0x01, SET_MAC: 0x02, SET_MULTICAST: 0x03, SET_VLAN: 0x04, SET_LPE: 0x05, SET_MACVLAN: 0x06, API_NEGOTIATE: 0x08, GET_QUEUES: 0x09, XCAST: 0x0c };
@@ -352,6 +355,62 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
       await clearAdminMac();
       assert.equal(await pfMacOf(0), ZERO_MAC, 'the admin MAC is cleared');
     });
+  });
+
+  test('4b. set-mac VF0 --hold across PF down/up: while it runs the command resets VF0 and sets the MAC again (ip -j link, the model\'s trace), also after an attempt that found the PF down; SIGINT ends it, exit 0', { timeout: 120_000 }, async (t) => {
+    const hold = new Background(['set-mac', VF0, MAC_HOLD, '--hold']);
+    const alive = () => {
+      if (!hold.alive) throw new Error(`the --hold process exited: ${JSON.stringify(hold.exit)}\n${hold.stdout}\n${hold.stderr}`);
+      return true;
+    };
+    const [lo, hi] = macWords(MAC_HOLD);
+    const notices = (from) => hold.stderr.slice(from).split('\n').filter((l) => /^(PF reset|re-applied|ixgbevf: warning|  fix:)/.test(l)).join(' | ');
+    /** After `ip link set PFNET up`: the command says re-applied, the PF shows the MAC, the trace has VF_RESET and SET_MAC ACKed. */
+    const reapplied = async (round, mark, from) => {
+      const up = Date.now();
+      await waitFor(`round ${round}: "re-applied" from the --hold process`, () => alive() && /^re-applied set-mac /m.test(hold.stderr.slice(from)), { timeoutMs: 30_000 });
+      await waitFor(`round ${round}: the PF to show ${MAC_HOLD} again`, async () => (await pfMacOf(0)) === MAC_HOLD, { timeoutMs: 10_000 });
+      t.diagnostic(`round ${round}: re-applied ${Date.now() - up} ms after ip link set up returned; the command said: ${notices(from)}`);
+      // The PF's side: after the down/up VF0 was reset and sent its MAC again, and the PF took both.
+      const msgs = since(mark, 0);
+      const resets = exchanges(msgs, ID.RESET).filter((e) => e.reply);
+      const sets = exchanges(msgs, ID.SET_MAC).filter((e) => e.request.words[1] === lo && e.request.words[2] === hi);
+      assert.ok(resets.length >= 1, `round ${round}: VF_RESET answered after the PF came back:\n${showMsgs(msgs)}`);
+      assert.ok(sets.some((e) => e.reply && isAck(e.reply.words[0])), `round ${round}: SET_MAC_ADDR ${MAC_HOLD} sent again and ACKed:\n${showMsgs(msgs)}`);
+      assert.match(hold.stderr.slice(from), /^PF reset: re-applying set-mac 02:00:00:00:4b:01 to /m);
+      await waitFor(`${PFNET} carrier`, carrierOn, { timeoutMs: 20_000 });
+    };
+    try {
+      await waitFor('the --hold process to hold VF0', () => alive() && /^holding /m.test(hold.stderr), { timeoutMs: 30_000 });
+      assert.equal(await pfMacOf(0), MAC_HOLD, 'the PF shows the MAC while the command holds VF0');
+
+      // Round 1: down, up at once.
+      let mark = traceMark();
+      let from = hold.stderr.length;
+      await ip('link', 'set', PFNET, 'down');
+      await ip('link', 'set', PFNET, 'up');
+      await reapplied(1, mark, from);
+
+      // Round 2: the PF stays down until an attempt has found it in reset (the mailbox interrupt is
+      // masked by that reset and armed again: the PF's RSTD on up must reach the command).
+      mark = traceMark();
+      from = hold.stderr.length;
+      await ip('link', 'set', PFNET, 'down');
+      await waitFor('round 2: the attempt that finds the PF down', () => alive() && /could not re-apply set-mac .* yet: .*\(ERR_PF_IN_RESET\)/.test(hold.stderr.slice(from)), { timeoutMs: 30_000 });
+      assert.match(hold.stderr.slice(from), new RegExp(`fix: ip link set ${PFNET} up`));
+      await ip('link', 'set', PFNET, 'up');
+      await reapplied(2, mark, from);
+
+      assert.ok(alive(), 'still holding');
+      const exit = await hold.stop('SIGINT');
+      assert.deepEqual(exit, { code: 0, signal: null }, hold.stderr);
+    } finally {
+      if (hold.alive) await hold.stop('SIGINT').catch(() => {});
+      await exec('ip', ['link', 'set', 'dev', PFNET, 'up']).catch(() => {});
+      await waitFor(`${PFNET} carrier`, carrierOn, { timeoutMs: 20_000 }).catch(() => {});
+      // ixgbe keeps a MAC the VF set after the VF is released: back to no MAC, as test 4 left it.
+      await clearAdminMac().catch(() => {});
+    }
   });
 
   test('5. smoke VF0 --pf PFNET --allow-pf-changes --allow-pf-reset passes on the ixgbe PF', { timeout: 300_000 }, async (t) => {
