@@ -3,7 +3,7 @@
  * depends on what was asked and what the reset told us (admin MAC or not). Used by the CLI (direct mode)
  * and the daemon alike.
  */
-import { IxgbevfError, PfNackError, PfResetTimeoutError } from '../errors.js';
+import { IxgbevfError, MailboxTimeoutError, PfNackError, PfResetTimeoutError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 
 export type OpName = 'status' | 'reset' | 'set-mac' | 'mtu' | 'vlan' | 'multicast' | 'xcast' | 'info' | 'link' | 'mailbox' | 'watch';
@@ -21,6 +21,16 @@ export function explainError(err: unknown, handle: VfHandle, op: OpName, arg?: s
   if (err instanceof PfResetTimeoutError) {
     return new PfResetTimeoutError(`the PF keeps ${handle.id} in reset (RSTI never cleared): is the PF interface ${pf} down?`, {
       hint: `ip link set ${pf} up${simNote('drop pf=down from the sim spec')}`,
+      cause: err,
+      details: { ...err.details, vf: handle.id },
+    });
+  }
+  if (err instanceof MailboxTimeoutError && !sim) {
+    // The PF's silence: its driver gone, its interface down, or it busy elsewhere. doctor checks the first
+    // two and prints their fixes (the mailbox layer's hint could only ask).
+    const sticky = (err.details as { resetFirst?: unknown } | undefined)?.resetFirst === true;
+    return new MailboxTimeoutError(err.message, {
+      hint: `ixgbevf doctor ${handle.id}   (checks the PF's driver and that ${pf} is up; ${sticky ? 'the VF is reset before its next use' : 'the next request is sent normally'})`,
       cause: err,
       details: { ...err.details, vf: handle.id },
     });

@@ -26,7 +26,8 @@ export function pfTimeout(phase: WaitPhase, timeoutMs: number, timeoutIsSticky: 
     hint: timeoutIsSticky
       ? 'is the PF driver loaded and its interface up? The VF must be reset before it is used again (igbvf rule)'
       : 'is the PF driver loaded and its interface up? The next request is sent normally',
-    details: { phase, timeoutMs },
+    // resetFirst: the VF must be reset before its next request (the igbvf rule), which explainError words.
+    details: { phase, timeoutMs, resetFirst: timeoutIsSticky },
   });
 }
 
