@@ -26,7 +26,7 @@ async function parses(hint: string): Promise<void> {
 
 for (const sticky of [false, true]) {
   test(`a timeout on a real VF${sticky ? ' (igbvf: reset first)' : ''}: fix = ixgbevf doctor <vf>, same code, exit 4 and cause`, async () => {
-    const err = pfTimeout('reply', 1000, sticky);
+    const err = pfTimeout('pf-message', 1000, sticky);
     const x = explainError(err, handle('vfio'), 'set-mac', '02:00:00:00:00:01');
     assert.ok(x instanceof MailboxTimeoutError);
     assert.equal(x.code, 'ERR_MBX_TIMEOUT');
@@ -40,6 +40,6 @@ for (const sticky of [false, true]) {
 }
 
 test('a timeout on the simulated VF keeps the mailbox layer\'s words (no host to check)', () => {
-  const err = pfTimeout('reply', 1000, false);
+  const err = pfTimeout('pf-message', 1000, false);
   assert.equal(explainError(err, handle('sim'), 'reset'), err);
 });
