@@ -221,7 +221,7 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       await waitFor('the PF to forget the MAC after the CLI exited', async () => (await pfMacOf(0)) === ZERO_MAC, { timeoutMs: 5_000 });
     });
 
-    test('set-mac --hold keeps the MAC while it runs; SIGINT releases it and igb forgets the MAC', async () => {
+    test('set-mac --hold keeps the MAC while it runs, re-applied after a PF down/up; SIGINT releases it and igb forgets the MAC', async () => {
       hold = new Background(['set-mac', VF0, MAC_HOLD, '--hold']);
       await waitFor('the --hold process to hold VF0', () => {
         if (!hold.alive) throw new Error(`exited early: ${JSON.stringify(hold.exit)}\n${hold.stdout}\n${hold.stderr}`);
@@ -229,6 +229,19 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       }, { timeoutMs: 30_000 });
       assert.match(hold.stdout, /PF answered: .*ACK/);
       assert.equal(await pfMacOf(0), MAC_HOLD, 'the PF shows the MAC while the CLI holds the VF');
+      // A PF down/up while it holds: the command resets VF0 and sends the MAC again. (igb keeps a VF's MAC
+      // across its own down/up and across a VF_RESET message, only an FLR clears it: the re-apply shows in
+      // the command's lines, which the command before the fix never printed; the PF must still show the MAC.)
+      const from = hold.stderr.length;
+      await ip('link', 'set', PFNET, 'down');
+      await ip('link', 'set', PFNET, 'up');
+      await waitFor('the --hold process to re-apply the MAC after the PF reset', () => {
+        if (!hold.alive) throw new Error(`exited early: ${JSON.stringify(hold.exit)}\n${hold.stderr}`);
+        return /^re-applied set-mac /m.test(hold.stderr.slice(from));
+      }, { timeoutMs: 30_000 });
+      assert.match(hold.stderr.slice(from), /^PF reset: re-applying set-mac /m);
+      await waitFor(`${PFNET} carrier`, carrierOn, { timeoutMs: 20_000 });
+      assert.equal(await pfMacOf(0), MAC_HOLD, 'the PF shows the MAC again after its reset');
       const exit = await hold.stop('SIGINT');
       assert.deepEqual(exit, { code: 0, signal: null }, hold.stderr);
       await waitFor('the PF to forget the MAC after release', async () => (await pfMacOf(0)) === ZERO_MAC, { timeoutMs: 5_000 });
