@@ -77,7 +77,8 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
       throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);
     } else {
       throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `the daemon owns several sim VFs (${sims.map((v) => v.id).join(', ')}): name one with --vf`, {
-        hint: `ixgbevf sim ${action} --vf ${sims[0]!.id}`,
+        // The user's command with --vf added: its MAC and --socket kept (the daemon is not the default one).
+        hint: `ixgbevf sim ${action}${mac === undefined ? '' : ` ${mac ?? 'none'}`} --vf ${shellWord(sims[0]!.id)}${ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : ''}`,
       });
     }
     const result = await client.request<{ vf: string; action: string; pf: Record<string, unknown> }>('sim', { vf, action, ...(mac === undefined ? {} : { mac }) });

@@ -18,6 +18,7 @@ import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { checkSocketPathLength, listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
 import { requestFixCommand } from './request-fix.js';
+import { shellWord } from '../shell-word.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_MULTICAST, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
 
 /** What the server needs of the daemon (an interface, so the server does not import the daemon). */
@@ -51,6 +52,11 @@ const MAX_BUFFERED_OUTPUT = 1024 * 1024;
 const LINE_TOO_LONG_HINT = `one JSON request per line, at most ${MAX_LINE_BYTES} bytes (a multicast list holds at most ${MAX_MULTICAST} addresses)`;
 const TOO_MANY_QUEUED_HINT = `wait for replies before sending more: at most ${MAX_PIPELINED} requests may wait on one connection (or open another)`;
 const IDLE_HINT = 'send a request soon after connecting, or connect again for each batch of requests';
+
+/** The command that shows what the daemon on `file` owns: that daemon's own socket, not the default one. */
+function listOwned(file: string): string {
+  return `ixgbevf list --socket ${shellWord(file)} (shows which VFs it owns)`;
+}
 
 export interface ServerOptions {
   socketPath: string;
@@ -124,7 +130,7 @@ export class ControlServer {
     // once never both find the path stale (one would unlink the other's fresh socket and both stay up).
     this.#lock = takeLock(`${file}.lock`, () =>
       new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is running or starting on ${file} (it holds ${file}.lock)`, {
-        hint: 'ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf',
+        hint: `${listOwned(file)}; or stop it: systemctl stop ixgbevf`,
       }),
     );
     if (this.#lock === null) this.opts.logger.log('warn', 'socket-unlocked', { socket: file, reason: 'no flock in this build of the native addon: two daemons started at once on this path are not kept apart' });
@@ -141,7 +147,7 @@ export class ControlServer {
   async #listenLocked(file: string): Promise<void> {
     const removed = await removeStaleSocket(file, {
       notSocket: () => new EnvironmentError('ERR_SOCKET_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --socket, or rm ${file}` }),
-      live: () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `ixgbevf list (shows which VFs it owns); or stop it: systemctl stop ixgbevf` }),
+      live: () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `${listOwned(file)}; or stop it: systemctl stop ixgbevf` }),
     });
     if (removed) this.opts.logger.log('info', 'stale-socket-removed', { socket: file });
     // Private from the start, then loosened for --group.
