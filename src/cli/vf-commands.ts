@@ -137,9 +137,13 @@ async function holdVf(ctx: Ctx, session: Session, op: VfOp, doc: Result, target:
     },
     {
       pfReset: (reason) => ctx.io.stderr(`PF reset: re-applying ${what} to ${handle.id} (${reason})\n`),
-      attemptFailed: (err, e) => {
+      attemptFailed: (err, e, transient) => {
         const x = explainError(err, handle, 'reset');
-        ctx.warn(`could not re-apply ${what} to ${handle.id} yet: ${x instanceof Error ? x.message : e.message} (${e.code}); trying again when the PF signals (Ctrl-C releases the VF)`);
+        const text = `could not re-apply ${what} to ${handle.id} yet: ${x instanceof Error ? x.message : e.message} (${e.code}); trying again when the PF signals (Ctrl-C releases the VF)`;
+        // The PF away (in reset, not answering) is routine while it goes down and up, as the daemon logs it
+        // (waiting-for-pf, info): a plain line. Anything else is a warning (the daemon's recovery-failed).
+        if (transient) ctx.io.stderr(`waiting for the PF: ${text}\n`);
+        else ctx.warn(text);
         fix(x);
       },
       recovered: (r) => {

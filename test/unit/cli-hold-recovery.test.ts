@@ -160,6 +160,9 @@ for (const spec of ['sim', 'sim:family=82576']) {
       assert.ok(err.indexOf('PF reset: re-applying') < err.indexOf('could not re-apply'), err);
       assert.ok(err.indexOf('could not re-apply') < err.search(/^re-applied/m), err);
       assert.equal(count(err, /could not re-apply/), 1, `reported once per cause:\n${err}`);
+      // The PF away is routine (the daemon's waiting-for-pf, info): a plain line with its fix, no warning.
+      assert.match(err, /^waiting for the PF: could not re-apply set-mac .*\(ERR_PF_IN_RESET\).*\n {2}fix: /m);
+      assert.doesNotMatch(err, /warning/);
       assert.equal(h.opened.length, 1, 'the same VF, not opened again');
 
       h.ctrlC();
