@@ -364,7 +364,7 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
       return true;
     };
     const [lo, hi] = macWords(MAC_HOLD);
-    const notices = (from) => hold.stderr.slice(from).split('\n').filter((l) => /^(PF reset|re-applied|ixgbevf: warning|  fix:)/.test(l)).join(' | ');
+    const notices = (from) => hold.stderr.slice(from).split('\n').filter((l) => /^(PF reset|re-applied|waiting for the PF|ixgbevf: warning|  fix:)/.test(l)).join(' | ');
     /** After `ip link set PFNET up`: the command says re-applied, the PF shows the MAC, the trace has VF_RESET and SET_MAC ACKed. */
     const reapplied = async (round, mark, from) => {
       const up = Date.now();
