@@ -16,6 +16,8 @@ import type { VfIdentity } from './results.js';
 export interface DaemonVfStatus extends VfIdentity {
   id: string;
   state: string;
+  /** Why the daemon let the VF go (state `released`), as its status says. */
+  releaseReason?: string | null;
 }
 
 export interface Session {
@@ -42,7 +44,18 @@ export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: Daem
     const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
     if (identity !== undefined) return { client, identity };
     if (ctx.socketExplicit) {
-      throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} does not own ${vf} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}); with --socket nothing is changed directly`, {
+      const released = status.vfs.find((v) => v.id === vf);
+      if (released !== undefined) {
+        // Still listed, but released (the kernel took it back: unbind, a sriov_numvfs change, a PF driver
+        // unload; or the device went away): the daemon no longer drives it until it is restarted.
+        const reason = typeof released.releaseReason === 'string' ? released.releaseReason.replace(/[\u0000-\u001f\u007f]/g, ' ') : 'released';
+        throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} released ${vf} (${reason}) and no longer drives it; with --socket nothing is changed directly`, {
+          hint: `ixgbevf doctor ${vf}   (once the VF is back on vfio-pci, restart the daemon to take it again: systemctl restart ixgbevf)`,
+          details: { socket: ctx.socketPath, vf, state: 'released', releaseReason: reason },
+        });
+      }
+      const owned = status.vfs.filter((v) => v.state !== 'released').map((v) => v.id);
+      throw new EnvironmentError('ERR_NOT_OWNED', `the daemon at ${ctx.socketPath} does not own ${vf} (it owns ${owned.join(', ') || 'nothing'}); with --socket nothing is changed directly`, {
         hint: `ixgbevf list --socket ${ctx.socketPath}`,
         details: { socket: ctx.socketPath, vf },
       });

@@ -287,3 +287,37 @@ test('--socket naming a regular file or a directory says it is not a socket; an 
   assert.equal(unset.code, 0, unset.stderr);
   assert.match(unset.stderr, /no daemon at \/run\/ixgbevf\/ixgbevf\.sock owns sim/);
 });
+
+test('--socket naming a daemon that released the VF (the kernel took it back): exit 3 ERR_NOT_OWNED saying so, with its reason and a fix that parses; never "does not own X (it owns X)"', async () => {
+  const vf = '0000:03:10.0';
+  const status = {
+    vfs: [
+      { id: vf, state: 'released', releaseReason: 'the kernel asked for the device back (unbind or sriov_numvfs change)\u001b[31m' },
+      { id: '0000:03:10.2', state: 'ready' },
+    ],
+  };
+  const d = await scriptedDaemon((id) => JSON.stringify({ id, ok: true, result: status }));
+  try {
+    for (const args of [['info', vf], ['set-mac', vf, '02:00:00:00:00:01']]) {
+      const r = await runCli([...args, '--socket', d.path]);
+      assert.equal(r.code, 3, r.stderr);
+      assert.match(r.stderr, new RegExp(`ixgbevf: error: the daemon at .* released ${vf} \\(the kernel asked for the device back \\(unbind or sriov_numvfs change\\) \\[31m\\) and no longer drives it`));
+      assert.doesNotMatch(r.stderr, /\u001b/, 'no control character from the daemon reaches the terminal');
+      assert.doesNotMatch(r.stderr, /it owns/);
+      const fix = /fix: (ixgbevf doctor \S+)/.exec(r.stderr);
+      assert.ok(fix !== null, r.stderr);
+      const parsed = await runCli(fix[1]!.split(' ').slice(1), { parseOnly: true });
+      assert.equal(parsed.code, 0, `${fix[1]} parses: ${parsed.stderr}`);
+      const j = await runCli([...args, '--socket', d.path, '--json']);
+      const doc = JSON.parse(j.stdout) as { error: { code: string; exitCode: number } };
+      assert.equal(doc.error.code, 'ERR_NOT_OWNED');
+      assert.equal(doc.error.exitCode, 3);
+    }
+    // A VF the daemon never had: the list names only what it drives.
+    const other = await runCli(['info', '0000:03:10.4', '--socket', d.path]);
+    assert.equal(other.code, 3);
+    assert.match(other.stderr, /does not own 0000:03:10\.4 \(it owns 0000:03:10\.2\)/);
+  } finally {
+    await d.close();
+  }
+});
