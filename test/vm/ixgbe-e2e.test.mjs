@@ -6,7 +6,7 @@
 // What the PF did is read back from the PF side: `ip -j -d link` (VF MAC, trust, port VLAN), the kernel
 // log (ixgbe's refusals), and the model's mailbox trace ($IXGBEVF_VM_OUT/mbx-trace.log: every message word
 // as the device saw it, see ixgbe-trace.mjs). One file so the order is fixed: one-shot commands, smoke,
-// the daemon, transcript parity with the stock ixgbevf, and last `sriov_numvfs=0` (the rig is restored).
+// the daemon, transcript parity with the stock ixgbevf, `sriov_numvfs=0`, and last `rmmod ixgbe` (each restores the rig).
 // A `--hold` (4b) is one-shot too: the command holds VF0 itself, no daemon runs yet.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -616,5 +616,47 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
       await removeVfsUnderDaemon(t, daemon);
       await stopDaemon(daemon);
     });
+  });
+});
+
+// A PF driver unload under the daemon (a kernel upgrade, a driver reload): ixgbe's remove disables SR-IOV,
+// the VFs go away, vfio-pci asks our process for VF0 back. The unload must complete within seconds, the
+// daemon let VF0 go and keep running, and the CLI say what happened. The rig is restored after.
+describe('9. rmmod ixgbe while the daemon owns VF0 (then the PF driver is loaded again and the rig restored)', { skip }, () => {
+  let daemon = null;
+  after(async () => {
+    if (daemon?.alive) await daemon.stop('SIGTERM').catch(() => {});
+    if (!existsSync(join(dev(PF), 'driver'))) await exec('/sbin/modprobe', ['-d', KROOT, 'ixgbe'], { timeoutMs: 60_000 });
+    await waitFor(`${PFNET} back`, () => existsSync(`/sys/class/net/${PFNET}`), { timeoutMs: 20_000 });
+    await ip('link', 'set', PFNET, 'up');
+    await waitFor(`${PFNET} carrier`, carrierOn, { timeoutMs: 20_000 });
+    if (sysAttr(PF, 'sriov_numvfs') === '0') {
+      writeFileSync(join(dev(PF), 'sriov_drivers_autoprobe'), '0');
+      writeFileSync(join(dev(PF), 'sriov_numvfs'), '2');
+      await waitFor('carrier after sriov_numvfs=2', carrierOn, { timeoutMs: 20_000 });
+      writeFileSync(join(dev(VF0), 'driver_override'), 'vfio-pci');
+      writeFileSync('/sys/bus/pci/drivers_probe', VF0);
+    }
+  });
+
+  test('the unload completes within seconds; the daemon releases VF0 and keeps running; a command through it says VF0 was released (exit 3) with a fix that checks the VF', { timeout: 120_000 }, async (t) => {
+    daemon = await startDaemonOnVf0(SOCKET);
+    const from = daemon.logs.length;
+    const r = await exec('/sbin/rmmod', ['ixgbe'], { timeoutMs: 60_000 });
+    assert.ok(!r.timedOut, `rmmod ixgbe hung: ${show(r)}\ndaemon:\n${daemon.stderr}`);
+    assert.equal(r.code, 0, show(r));
+    t.diagnostic(`rmmod ixgbe took ${r.ms} ms`);
+    assert.ok(r.ms < 15_000, `rmmod took ${r.ms} ms`);
+    assert.ok(!existsSync(dev(VF0)), 'VF0 is gone');
+    await daemon.waitLog('released', (l) => l.event === 'released' && l.vf === VF0, { from, timeoutMs: 10_000 });
+    assert.ok(daemon.alive, 'the daemon keeps running');
+    const st = await cliJson(['list', '--socket', SOCKET]);
+    assert.equal(st.code, 0, show(st));
+    const info = await cliJson(['info', VF0, '--socket', SOCKET]);
+    assert.equal(info.code, 3, show(info));
+    assert.equal(info.doc?.error?.code, 'ERR_NOT_OWNED', show(info));
+    assert.match(info.doc.error.message, new RegExp(`released ${VF0.replace(/[.]/g, '\\.')} \\(.*\\) and no longer drives it`));
+    assert.match(info.doc.error.hint, new RegExp(`^ixgbevf doctor ${VF0.replace(/[.]/g, '\\.')}`));
+    await stopDaemon(daemon);
   });
 });
