@@ -13,7 +13,7 @@ import type { Ctx } from './context.js';
 import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
 import { shapeResult, type Result, type VfIdentity } from './results.js';
 import { VfRecovery, type RecoveryTuning } from './vf-recovery.js';
-import { openSession, owningDaemon, waitForAbort, type Session } from './vf-session.js';
+import { openSession, owningDaemon, type Session } from './vf-session.js';
 
 export interface VfOp {
   name: OpName;
@@ -119,7 +119,6 @@ function heldOp(op: VfOp, doc: Result): string {
 async function holdVf(ctx: Ctx, session: Session, op: VfOp, doc: Result, target: HintTarget, tuning: RecoveryTuning): Promise<void> {
   const { handle } = session;
   const what = heldOp(op, doc);
-  const controller = new AbortController();
   /** Why the hold ended other than by Ctrl-C: the command's error. */
   let ended: IxgbevfError | null = null;
   const fix = (err: unknown): void => {
@@ -160,29 +159,13 @@ async function holdVf(ctx: Ctx, session: Session, op: VfOp, doc: Result, target:
       },
       gone: (e) => {
         ended = e;
-        controller.abort();
       },
     },
   );
-  const offRelease = handle.onReleaseRequested(() => {
+  await recovery.keep(ctx.io.signal, () => {
     ended = new DeviceGoneError('ERR_RELEASED', `the kernel asked for ${handle.id} back (unbind or a sriov_numvfs change): released it, so its configuration is no longer held`, {
       hint: 'ixgbevf list',
     });
-    controller.abort();
   });
-  const onAbort = (): void => controller.abort();
-  ctx.io.signal.addEventListener('abort', onAbort, { once: true });
-  if (ctx.io.signal.aborted) controller.abort();
-  recovery.start();
-  try {
-    await waitForAbort(controller.signal);
-  } finally {
-    // Stop recovering first, then release the VF (which ends an attempt in flight), then let it settle.
-    recovery.stop();
-    ctx.io.signal.removeEventListener('abort', onAbort);
-    offRelease();
-    await handle.close();
-    await recovery.settled;
-  }
   if (ended !== null) throw ended;
 }

@@ -21,6 +21,7 @@ import { isTransient } from '../daemon/reapply.js';
 import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import type { VfApi } from '../vf/types.js';
+import { waitForAbort } from './vf-session.js';
 
 /** The recovery's timers (tests make the fallback an hour long: only the PF's event can then wake it). */
 export interface RecoveryTuning {
@@ -72,6 +73,8 @@ const DEFAULT_POLL_INTERVAL_MS = 1000;
 
 export class VfRecovery<T = void> {
   readonly #stop = new AbortController();
+  /** Aborted once the device is gone (after report.gone): nothing more to keep. */
+  readonly #gone = new AbortController();
   readonly #pf: PfSignal;
   readonly #unsubscribe: (() => void)[] = [];
   #running: Promise<void> | null = null;
@@ -188,6 +191,7 @@ export class VfRecovery<T = void> {
         const e = asIxgbevfError(err);
         if (err instanceof DeviceGoneError) {
           this.report.gone(e);
+          this.#gone.abort();
           return;
         }
         if (e.code !== lastCode) {
@@ -205,6 +209,34 @@ export class VfRecovery<T = void> {
       if (this.#again) continue;
       this.report.recovered({ api: apiName(vf.api), attempts, wokenBy: woken, value, refused });
       return;
+    }
+  }
+
+  /**
+   * Keeps the VF for the command (`watch`, `--hold`): runs the recovery until `signal` aborts (Ctrl-C), the
+   * device is gone (after report.gone) or the kernel asks for it back (`onReleaseRequested` is told first);
+   * then stops, releases the VF (which ends an attempt in flight) and waits for the recovery to settle.
+   */
+  async keep(signal: AbortSignal, onReleaseRequested: () => void): Promise<void> {
+    const done = new AbortController();
+    const end = (): void => done.abort();
+    const offRelease = this.handle.onReleaseRequested(() => {
+      onReleaseRequested();
+      end();
+    });
+    const endings = [signal, this.#gone.signal];
+    for (const s of endings) s.addEventListener('abort', end, { once: true });
+    if (endings.some((s) => s.aborted)) end();
+    this.start();
+    try {
+      await waitForAbort(done.signal);
+    } finally {
+      // Stop recovering first, then release the VF (which ends an attempt in flight), then let it settle.
+      this.stop();
+      for (const s of endings) s.removeEventListener('abort', end);
+      offRelease();
+      await this.handle.close();
+      await this.settled;
     }
   }
 

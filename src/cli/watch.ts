@@ -64,7 +64,6 @@ export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {})
   const emit = (type: DaemonEvent['type'], fields: Record<string, unknown> = {}): void =>
     eventLine(ctx, { type, vf: handle.id, time: new Date().toISOString(), ...fields });
   const target: HintTarget = { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false };
-  const controller = new AbortController();
   /** Why the watch ended other than by Ctrl-C / the kernel's request (the device is gone): the exit's error. */
   let gone: IxgbevfError | null = null;
   const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word, handle.family.kind)) });
@@ -83,30 +82,15 @@ export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {})
     gone: (e) => {
       gone = e;
       emit('released', { reason: `device gone: ${e.message}` });
-      controller.abort();
     },
   });
-  const offRelease = handle.onReleaseRequested(() => {
-    emit('released', { reason: 'the kernel asked for the device back' });
-    controller.abort();
-  });
-  const onAbort = (): void => controller.abort();
-  ctx.io.signal.addEventListener('abort', onAbort, { once: true });
-  if (ctx.io.signal.aborted) controller.abort();
   const { pf } = pfRef(handle);
   watchingLine(ctx, handle.id, 'direct');
   ctx.note(`watching ${handle.id} (${handle.family.model}${handle.pfName === null ? '' : `, PF ${pf}`}, API ${apiName(v.api)}, ${ctx.poll ? 'polling every 1 s' : 'interrupt-driven'}); Ctrl-C to stop`);
-  recovery.start();
   try {
-    await waitForAbort(controller.signal);
+    await recovery.keep(ctx.io.signal, () => emit('released', { reason: 'the kernel asked for the device back' }));
   } finally {
-    // Stop recovering first, then release the VF (which ends an attempt in flight), then let it settle.
-    recovery.stop();
-    ctx.io.signal.removeEventListener('abort', onAbort);
     v.off('pf-message', onMessage).off('link', onLink);
-    offRelease();
-    await handle.close();
-    await recovery.settled;
   }
   if (gone !== null) throw gone;
 }
