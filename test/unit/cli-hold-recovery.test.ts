@@ -8,80 +8,17 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OpenVfFn } from '../../src/daemon/daemon.js';
 import { Ctx, type CliIo } from '../../src/cli/context.js';
 import { runVfOp } from '../../src/cli/vf-commands.js';
 import { setMacOp, vlanOp } from '../../src/cli/vf-ops.js';
 import { reportError } from '../../src/cli/program.js';
-import type { VfHandle } from '../../src/open/types.js';
-import { createSimulatedVf, type SimPf } from '../../src/sim/index.js';
-import { Vf } from '../../src/vf/vf.js';
+import type { SimPf } from '../../src/sim/index.js';
 import { NO_DAEMON } from '../helpers/cli-run.js';
+import { simOpener } from '../helpers/sim-opener.js';
 
 const HOUR = 3_600_000;
 const MAC = '02:00:00:00:00:42';
 const ID = { RESET: 0x01, SET_MAC: 0x02, SET_VLAN: 0x04 };
-
-interface Opened {
-  handle: VfHandle;
-  pf: SimPf;
-  closed: boolean;
-}
-
-/**
- * An openVf for `sim` specs that keeps each simulated PF at hand (its message log: every message, not
- * the newest 32) and waits `resetTimeoutMs` for RSTI to clear in a VF reset (default 50 ms: an attempt
- * while the PF is down fails quickly; an hour: it stays in flight).
- */
-function simOpener(resetTimeoutMs = 50): { openVf: OpenVfFn; opened: Opened[] } {
-  const opened: Opened[] = [];
-  const openVf: OpenVfFn = async (spec, options = {}) => {
-    const sim = createSimulatedVf({ spec, historyLimit: Infinity });
-    const onTrace = options.onTrace;
-    const vf = new Vf({
-      regs: sim.regs,
-      irqs: sim.irqs,
-      family: sim.family,
-      interrupts: options.poll !== true,
-      simulated: true,
-      pfName: 'sim-pf0',
-      vfIndex: 0,
-      resetTimeoutMs,
-      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
-      ...(onTrace === undefined
-        ? {}
-        : { onTrace: (e) => (e.kind === 'tx' ? onTrace({ direction: 'vf-to-pf', words: e.words }) : e.kind === 'rx' ? onTrace({ direction: 'pf-to-vf', words: e.words }) : undefined) }),
-    });
-    const pf = sim.pf as unknown as SimPf & { vf(i: number): { mac: string; trusted: boolean; cts: boolean } };
-    const entry: Opened = { handle: undefined as unknown as VfHandle, pf: sim.pf, closed: false };
-    entry.handle = {
-      id: spec,
-      kind: 'sim',
-      family: sim.family,
-      pfName: 'sim-pf0',
-      vfIndex: 0,
-      vf,
-      regs: sim.regs,
-      sim: {
-        interfaceDown: () => pf.interfaceDown(),
-        interfaceUp: () => pf.interfaceUp(),
-        setTrust: (on) => pf.setTrust(on, 0),
-        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
-        vfInfo: () => ({ ...pf.vf(0), mac: /^0{2}(:0{2}){5}$/.test(pf.vf(0).mac) ? null : pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
-      },
-      onReleaseRequested: () => () => undefined,
-      ref: () => undefined,
-      unref: () => undefined,
-      close: async () => {
-        entry.closed = true;
-        vf.close();
-      },
-    };
-    opened.push(entry);
-    return entry.handle;
-  };
-  return { openVf, opened };
-}
 
 /** One `--hold` run in-process: its output so far, a wait for a line, Ctrl-C, and its exit code. */
 function hold(args: { spec: string; op: Parameters<typeof runVfOp>[2]; json?: boolean; poll?: boolean; resetTimeoutMs?: number }) {

@@ -7,58 +7,13 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { OpenVfFn } from '../../src/daemon/daemon.js';
 import { Ctx, type CliIo } from '../../src/cli/context.js';
 import { reportError } from '../../src/cli/program.js';
 import { watchVf } from '../../src/cli/watch.js';
-import type { VfHandle } from '../../src/open/types.js';
-import { createSimulatedVf } from '../../src/sim/index.js';
-import { Vf } from '../../src/vf/vf.js';
 import { NO_DAEMON } from '../helpers/cli-run.js';
+import { simOpener } from '../helpers/sim-opener.js';
 
 const HOUR = 3_600_000;
-
-interface Opened {
-  handle: VfHandle;
-  closed: boolean;
-}
-
-/** An openVf for `sim` specs whose VF reset waits 50 ms for RSTI (an attempt while the PF is down fails quickly). */
-function simOpener(): { openVf: OpenVfFn; opened: Opened[] } {
-  const opened: Opened[] = [];
-  const openVf: OpenVfFn = async (spec, options = {}) => {
-    const sim = createSimulatedVf({ spec });
-    const vf = new Vf({ regs: sim.regs, irqs: sim.irqs, family: sim.family, interrupts: options.poll !== true, simulated: true, pfName: 'sim-pf0', vfIndex: 0, resetTimeoutMs: 50 });
-    const pf = sim.pf as unknown as { up: boolean; interfaceDown(): Promise<void>; interfaceUp(): Promise<void>; setTrust(on: boolean, vf: number): Promise<void>; setAdminMac(mac: string | null, vf: number): Promise<void>; vf(i: number): { mac: string; trusted: boolean } };
-    const entry: Opened = { handle: undefined as unknown as VfHandle, closed: false };
-    entry.handle = {
-      id: spec,
-      kind: 'sim',
-      family: sim.family,
-      pfName: 'sim-pf0',
-      vfIndex: 0,
-      vf,
-      regs: sim.regs,
-      sim: {
-        interfaceDown: () => pf.interfaceDown(),
-        interfaceUp: () => pf.interfaceUp(),
-        setTrust: (on) => pf.setTrust(on, 0),
-        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
-        vfInfo: () => ({ ...pf.vf(0), trust: pf.vf(0).trusted, pfUp: pf.up }),
-      },
-      onReleaseRequested: () => () => undefined,
-      ref: () => undefined,
-      unref: () => undefined,
-      close: async () => {
-        entry.closed = true;
-        vf.close();
-      },
-    };
-    opened.push(entry);
-    return entry.handle;
-  };
-  return { openVf, opened };
-}
 
 type Line = { type: string; code?: string; wokenBy?: string | null; attempts?: number; api?: string };
 

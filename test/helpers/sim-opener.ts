@@ -1,0 +1,70 @@
+/**
+ * An `openVf` for the CLI's recovery tests (`--hold`, direct `watch`): `sim` specs only, each simulated PF
+ * kept at hand with its whole message log, and the handle's close recorded.
+ */
+import type { OpenVfFn } from '../../src/daemon/daemon.js';
+import type { VfHandle } from '../../src/open/types.js';
+import { createSimulatedVf, type SimPf } from '../../src/sim/index.js';
+import { Vf } from '../../src/vf/vf.js';
+
+export interface Opened {
+  handle: VfHandle;
+  pf: SimPf;
+  closed: boolean;
+}
+
+/**
+ * An openVf for `sim` specs that keeps each simulated PF at hand (its message log: every message, not
+ * the newest 32) and waits `resetTimeoutMs` for RSTI to clear in a VF reset (default 50 ms: an attempt
+ * while the PF is down fails quickly; an hour: it stays in flight).
+ */
+export function simOpener(resetTimeoutMs = 50): { openVf: OpenVfFn; opened: Opened[] } {
+  const opened: Opened[] = [];
+  const openVf: OpenVfFn = async (spec, options = {}) => {
+    const sim = createSimulatedVf({ spec, historyLimit: Infinity });
+    const onTrace = options.onTrace;
+    const vf = new Vf({
+      regs: sim.regs,
+      irqs: sim.irqs,
+      family: sim.family,
+      interrupts: options.poll !== true,
+      simulated: true,
+      pfName: 'sim-pf0',
+      vfIndex: 0,
+      resetTimeoutMs,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(onTrace === undefined
+        ? {}
+        : { onTrace: (e) => (e.kind === 'tx' ? onTrace({ direction: 'vf-to-pf', words: e.words }) : e.kind === 'rx' ? onTrace({ direction: 'pf-to-vf', words: e.words }) : undefined) }),
+    });
+    const pf = sim.pf as unknown as SimPf & { vf(i: number): { mac: string; trusted: boolean; cts: boolean } };
+    const entry: Opened = { handle: undefined as unknown as VfHandle, pf: sim.pf, closed: false };
+    entry.handle = {
+      id: spec,
+      kind: 'sim',
+      family: sim.family,
+      pfName: 'sim-pf0',
+      vfIndex: 0,
+      vf,
+      regs: sim.regs,
+      sim: {
+        interfaceDown: () => pf.interfaceDown(),
+        interfaceUp: () => pf.interfaceUp(),
+        setTrust: (on) => pf.setTrust(on, 0),
+        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
+        vfInfo: () => ({ ...pf.vf(0), mac: /^0{2}(:0{2}){5}$/.test(pf.vf(0).mac) ? null : pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
+      },
+      onReleaseRequested: () => () => undefined,
+      ref: () => undefined,
+      unref: () => undefined,
+      close: async () => {
+        entry.closed = true;
+        vf.close();
+      },
+    };
+    opened.push(entry);
+    return entry.handle;
+  };
+  return { openVf, opened };
+}
+
