@@ -19,12 +19,8 @@ export interface Proc {
   waitFor(re: RegExp): Promise<void>;
 }
 
-export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
-  const child = spawn(process.execPath, ['--import', 'tsx', mainTs, ...args], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH, IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** Collects a child's stdout and stderr as they come: `done` with both, `waitFor` on what came so far. */
+export function collectOutput(child: ChildProcess): Omit<Proc, 'child'> {
   let stdout = '';
   let stderr = '';
   const listeners: (() => void)[] = [];
@@ -54,21 +50,38 @@ export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): Proc {
       listeners.push(check);
       check();
     });
-  return { child, done, waitFor };
+  return { done, waitFor };
+}
+
+/** The real executable (src/cli/main.ts through tsx; `nodeArgs` before it, e.g. a test-only preload). */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}, nodeArgs: string[] = []): Proc {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, mainTs, ...args], {
+    cwd: repoRoot,
+    env: { PATH: process.env.PATH, IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return { child, ...collectOutput(child) };
 }
 
 /**
- * Runs the real executable to its end; one that has not ended after `killAfterMs` is SIGKILLed and
- * reported `hung` (a hang fails the caller's assertion instead of the whole test run; no timing check).
+ * spawnCli, with a guard: a process not ended after `killAfterMs` is SIGKILLed and reported `hung` (a hang
+ * fails the caller's assertion instead of the whole test run; no timing check).
  */
-export async function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs = 30_000): Promise<ProcResult & { hung: boolean }> {
-  const p = spawnCli(args, env);
+export function spawnCliGuarded(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs = 30_000, nodeArgs: string[] = []): Omit<Proc, 'done'> & { done: Promise<ProcResult & { hung: boolean }> } {
+  const p = spawnCli(args, env, nodeArgs);
   let hung = false;
   const guard = setTimeout(() => {
     hung = true;
     p.child.kill('SIGKILL');
   }, killAfterMs);
-  const r = await p.done;
-  clearTimeout(guard);
-  return { ...r, hung };
+  const done = p.done.then((r) => {
+    clearTimeout(guard);
+    return { ...r, hung };
+  });
+  return { ...p, done };
+}
+
+/** Runs the real executable to its end (spawnCliGuarded). */
+export async function runCliProcess(args: string[], env: NodeJS.ProcessEnv = {}, killAfterMs = 30_000): Promise<ProcResult & { hung: boolean }> {
+  return spawnCliGuarded(args, env, killAfterMs).done;
 }

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { collectOutput } from '../helpers/cli-proc.js';
 
 const program = fileURLToPath(new URL('../../src/cli/program.ts', import.meta.url));
 const openVfTs = fileURLToPath(new URL('../../src/open/open-vf.ts', import.meta.url));
@@ -46,37 +47,7 @@ function holdChild(argv: string[]) {
     env: { PATH: process.env.PATH, IXGBEVF_SOCKET: '/nonexistent/ixgbevf.sock', ARGV: JSON.stringify(argv) },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  let stdout = '';
-  let stderr = '';
-  const listeners: (() => void)[] = [];
-  const poke = (): void => listeners.splice(0).forEach((l) => l());
-  child.stdout.on('data', (c: Buffer) => {
-    stdout += c.toString();
-    poke();
-  });
-  child.stderr.on('data', (c: Buffer) => {
-    stderr += c.toString();
-    poke();
-  });
-  let ended = false;
-  const done = new Promise<{ code: number | null; signal: string | null; stdout: string; stderr: string }>((resolve) =>
-    child.on('close', (code, signal) => {
-      ended = true;
-      poke();
-      resolve({ code, signal, stdout, stderr });
-    }),
-  );
-  return {
-    child,
-    done,
-    send: (line: string) => child.stdin.write(`${line}\n`),
-    async waitFor(re: RegExp): Promise<void> {
-      while (!re.test(stderr)) {
-        if (ended) throw new Error(`the process ended before ${re}:\n${stdout}\n${stderr}`);
-        await new Promise<void>((r) => listeners.push(r));
-      }
-    },
-  };
+  return { child, ...collectOutput(child), send: (line: string) => child.stdin.write(`${line}\n`) };
 }
 
 for (const poll of [false, true]) {
