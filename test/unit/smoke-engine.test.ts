@@ -4,39 +4,18 @@ import { describe, test } from 'node:test';
 import { EnvironmentError } from '../../src/errors.js';
 import { openVf } from '../../src/open/open-vf.js';
 import type { OpenOptions, VfHandle } from '../../src/open/types.js';
-import { runSmoke, SMOKE_CHECKS, simPfSide, type PfSide, type SmokeCheck, type SmokeOptions, type SmokeReport } from '../../src/smoke/index.js';
+import { runSmoke, SMOKE_CHECKS, simPfSide, type PfSide } from '../../src/smoke/index.js';
+import { SMOKE_MACS, smokeOnSim, type SmokeRunResult } from '../helpers/smoke-run.js';
 
-const MACS = { test: '02:aa:00:00:00:01', other: '02:aa:00:00:00:02', admin: '02:aa:00:00:00:03' };
+const statusOf = (r: SmokeRunResult, id: string): string => `${r.byId[id]?.status}: ${r.byId[id]?.reason}`;
 
-interface Run {
-  report: SmokeReport;
-  handle: VfHandle | null;
-  byId: Record<string, SmokeCheck>;
-}
-
-async function smoke(spec: string, opts: Partial<SmokeOptions> = {}): Promise<Run> {
-  let handle: VfHandle | null = null;
-  const report = await runSmoke({
-    spec,
-    macs: MACS,
-    openVf: async (s: string, o?: OpenOptions) => {
-      handle = await openVf(s, o);
-      return handle;
-    },
-    ...opts,
-  });
-  return { report, handle, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])) };
-}
-
-const statusOf = (r: Run, id: string): string => `${r.byId[id]?.status}: ${r.byId[id]?.reason}`;
-
-function assertStatus(r: Run, ids: readonly string[], status: 'pass' | 'fail' | 'skip'): void {
+function assertStatus(r: SmokeRunResult, ids: readonly string[], status: 'pass' | 'fail' | 'skip'): void {
   for (const id of ids) assert.equal(r.byId[id]?.status, status, `${id} → ${statusOf(r, id)}`);
 }
 
 describe('default sim (82599, API 1.7, no admin MAC)', () => {
   test('nothing fails, the core checks pass, exit 0, the table is complete and ordered', async () => {
-    const r = await smoke('sim');
+    const r = await smokeOnSim('sim');
     assert.equal(r.report.summary.failed, 0, JSON.stringify(r.report.checks.filter((c) => c.status === 'fail')));
     assert.equal(r.report.exitCode, 0);
     assert.equal(r.report.ok, true);
@@ -50,7 +29,7 @@ describe('default sim (82599, API 1.7, no admin MAC)', () => {
   });
 
   test('skips say why: query_rss off, E610-only, sim has no PCI device, opt-in groups', async () => {
-    const r = await smoke('sim');
+    const r = await smokeOnSim('sim');
     assert.match(r.byId['query.reta']!.reason, /query_rss is off/);
     assert.match(r.byId['query.reta']!.hint ?? '', /sim:rss=on/);
     assert.match(r.byId['query.pf-link']!.reason, /E610-only/);
@@ -60,7 +39,7 @@ describe('default sim (82599, API 1.7, no admin MAC)', () => {
   });
 
   test('set-mac shows in the PF view; api.coverage lists every operation the API allows as tried', async () => {
-    const r = await smoke('sim');
+    const r = await smokeOnSim('sim');
     assert.match(r.byId['config.set-mac']!.reason, /02:aa:00:00:00:01 appeared/);
     const details = r.byId['api.coverage']!.details as { tried: string[]; missing: string[] };
     assert.deepEqual(details.missing, []);
@@ -70,15 +49,15 @@ describe('default sim (82599, API 1.7, no admin MAC)', () => {
   });
 
   test('the xcast check reports the granted mode (untrusted: multi)', async () => {
-    const r = await smoke('sim');
+    const r = await smokeOnSim('sim');
     assert.equal((r.byId['config.xcast']!.details as { granted: string }).granted, 'multi');
     assert.match(r.byId['config.xcast']!.reason, /granted multi \(VF not trusted\)/);
-    const t = await smoke('sim:trust=on');
+    const t = await smokeOnSim('sim:trust=on');
     assert.equal((t.byId['config.xcast']!.details as { granted: string }).granted, 'allmulti');
   });
 
   test('the original MAC is put back when there was one (trusted VF with an admin MAC)', async () => {
-    const r = await smoke('sim:mac=02:00:00:00:00:aa,trust=on');
+    const r = await smokeOnSim('sim:mac=02:00:00:00:00:aa,trust=on');
     assertStatus(r, ['config.set-mac'], 'pass');
     assert.match(r.byId['config.set-mac']!.reason, /02:00:00:00:00:aa restored/);
     assert.equal(r.handle!.sim!.vfInfo().mac, '02:00:00:00:00:aa');
@@ -87,7 +66,7 @@ describe('default sim (82599, API 1.7, no admin MAC)', () => {
 
 describe('PF down', () => {
   test('reset.answer fails with the `ip link set <pf> up` hint, exit 4, the rest is skipped with the reason', async () => {
-    const r = await smoke('sim:pf=down');
+    const r = await smokeOnSim('sim:pf=down');
     assertStatus(r, ['reset.answer'], 'fail');
     assert.match(r.byId['reset.answer']!.hint ?? '', /sim:pf=up/);
     assert.doesNotMatch(r.byId['reset.answer']!.hint ?? '', /sim-pf0/);
@@ -102,7 +81,7 @@ describe('PF down', () => {
 
 describe('older PF: sim:api=1.1', () => {
   test('API-dependent checks skip naming the version; GET_QUEUES (1.1) still runs', async () => {
-    const r = await smoke('sim:api=1.1');
+    const r = await smokeOnSim('sim:api=1.1');
     assert.equal(r.report.summary.failed, 0);
     assert.equal(r.report.api, '1.1');
     assertStatus(r, ['api.version', 'query.queues', 'api.coverage'], 'pass');
@@ -116,7 +95,7 @@ describe('older PF: sim:api=1.1', () => {
 
 describe('igb family', () => {
   test('ixgbe-only checks skip with a reason naming the family; the rest pass', async () => {
-    const r = await smoke('sim:family=82576', { allowPfChanges: true, allowPfReset: true });
+    const r = await smokeOnSim('sim:family=82576', { allowPfChanges: true, allowPfReset: true });
     assert.equal(r.report.summary.failed, 0, JSON.stringify(r.report.checks.filter((c) => c.status === 'fail')));
     assert.equal(r.report.familyKind, 'igbvf');
     for (const id of ['api.version', 'query.queues', 'query.reta', 'query.rss-key', 'query.link-state', 'query.pf-link', 'config.macvlan']) {
@@ -131,7 +110,7 @@ describe('igb family', () => {
 
 describe('--allow-pf-changes', () => {
   test('admin MAC + trust off: set-mac refused with the trust hint; trust on: accepted; everything restored', async () => {
-    const r = await smoke('sim:mac=02:00:00:00:00:aa,trust=off', { allowPfChanges: true });
+    const r = await smokeOnSim('sim:mac=02:00:00:00:00:aa,trust=off', { allowPfChanges: true });
     assert.equal(r.report.summary.failed, 0, JSON.stringify(r.report.checks.filter((c) => c.status === 'fail')));
     assertStatus(r, ['pf.trust-off', 'pf.trust-on', 'pf.restore'], 'pass');
     assert.match(r.byId['pf.trust-off']!.reason, /refused/);
@@ -145,7 +124,7 @@ describe('--allow-pf-changes', () => {
   });
 
   test('no admin MAC originally: the admin MAC is cleared again', async () => {
-    const r = await smoke('sim', { allowPfChanges: true });
+    const r = await smokeOnSim('sim', { allowPfChanges: true });
     assertStatus(r, ['pf.trust-off', 'pf.trust-on', 'pf.restore'], 'pass');
     const view = r.handle!.sim!.vfInfo();
     assert.equal(view.trust, false);
@@ -154,7 +133,7 @@ describe('--allow-pf-changes', () => {
 
   test('a PF that accepts the MAC despite admin MAC + trust off fails pf.trust-off', async () => {
     // A PF side whose setTrust(false) is a lie: trust stays on, so the PF accepts the MAC.
-    const r = await smoke('sim:trust=on', {
+    const r = await smokeOnSim('sim:trust=on', {
       allowPfChanges: true,
       pfSide: (h, pf, i) => {
         const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
@@ -168,7 +147,7 @@ describe('--allow-pf-changes', () => {
 
   test('a PF without trust support: pf.trust-on skips with the reason', async () => {
     const { NotSupportedError } = await import('../../src/errors.js');
-    const r = await smoke('sim', {
+    const r = await smokeOnSim('sim', {
       allowPfChanges: true,
       pfSide: (h, pf, i) => {
         const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
@@ -189,7 +168,7 @@ describe('--allow-pf-changes', () => {
 describe('--allow-pf-reset', () => {
   for (const poll of [false, true]) {
     test(`PF down/up: reset detected, configuration re-applied within the bound (${poll ? 'poll' : 'interrupts'})`, async () => {
-      const r = await smoke('sim', { allowPfReset: true, poll });
+      const r = await smokeOnSim('sim', { allowPfReset: true, poll });
       assert.equal(r.byId['pf.reset']!.status, 'pass', statusOf(r, 'pf.reset'));
       const d = r.byId['pf.reset']!.details as { detectMs: number | null; recoverMs: number; boundMs: number };
       assert.notEqual(d.detectMs, null);
@@ -201,7 +180,7 @@ describe('--allow-pf-reset', () => {
 
   test('a PF that never comes back within the bound fails, and the PF is brought up anyway', async () => {
     let ups = 0;
-    const r = await smoke('sim', {
+    const r = await smokeOnSim('sim', {
       allowPfReset: true,
       resetBoundMs: 300,
       pfSide: (h, pf, i) => {
@@ -223,7 +202,7 @@ describe('--allow-pf-reset', () => {
 
 describe('--poll', () => {
   test('the same checks pass; irq.msix skips naming --poll', async () => {
-    const r = await smoke('sim', { poll: true });
+    const r = await smokeOnSim('sim', { poll: true });
     assert.equal(r.report.summary.failed, 0);
     assert.equal(r.report.mode, 'poll');
     assert.equal(r.byId['irq.msix']!.status, 'skip');
@@ -234,7 +213,7 @@ describe('--poll', () => {
 
 describe('wrong answers fail', () => {
   test("a PF view that does not show the VF's MAC fails config.set-mac (exit 1)", async () => {
-    const r = await smoke('sim', {
+    const r = await smokeOnSim('sim', {
       pfSide: (h, pf, i) => {
         const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
         return { ...real, view: async () => ({ ...(await real.view()), mac: null }) };
@@ -247,7 +226,7 @@ describe('wrong answers fail', () => {
   });
 
   test('a permanent MAC that differs from the PF view fails reset.mac', async () => {
-    const r = await smoke('sim:mac=02:00:00:00:00:aa', {
+    const r = await smokeOnSim('sim:mac=02:00:00:00:00:aa', {
       pfSide: (h, pf, i) => {
         const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
         return { ...real, view: async () => ({ ...(await real.view()), mac: '02:00:00:00:00:bb' }) };
@@ -257,7 +236,7 @@ describe('wrong answers fail', () => {
   });
 
   test('GET_LINK_STATE enabled while the view says disable fails query.link-state', async () => {
-    const r = await smoke('sim', {
+    const r = await smokeOnSim('sim', {
       pfSide: (h, pf, i) => {
         const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
         return { ...real, view: async () => ({ ...(await real.view()), linkState: 'disable' }) };
@@ -267,7 +246,7 @@ describe('wrong answers fail', () => {
   });
 
   test('no PF side: PF-view checks skip with the --pf hint', async () => {
-    const r = await smoke('sim', { pfSide: () => null });
+    const r = await smokeOnSim('sim', { pfSide: () => null });
     assert.equal(r.byId['env.pf-view']!.status, 'skip');
     assert.match(r.byId['env.pf-view']!.reason, /--pf/);
     assert.equal(r.byId['reset.mac']!.status, 'skip');
@@ -295,7 +274,7 @@ describe('real-host environment (fake host and VFIO open)', () => {
 
   test('not on vfio-pci without --bind: env.driver fails (exit 3) with the bind hint', async () => {
     const calls: string[] = [];
-    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: host('ixgbevf', calls), macs: MACS });
+    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: host('ixgbevf', calls), macs: SMOKE_MACS });
     const c = r.checks.find((x) => x.id === 'env.driver')!;
     assert.equal(c.status, 'fail');
     assert.match(c.hint ?? '', /ixgbevf bind 0000:03:10.0/);
@@ -305,7 +284,7 @@ describe('real-host environment (fake host and VFIO open)', () => {
 
   test('--bind moves the VF to vfio-pci and puts it back even when the open fails', async () => {
     const calls: string[] = [];
-    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: host('ixgbevf', calls), bind: true, macs: MACS });
+    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: host('ixgbevf', calls), bind: true, macs: SMOKE_MACS });
     const byId = Object.fromEntries(r.checks.map((c) => [c.id, c]));
     assert.equal(byId['env.driver']!.status, 'pass');
     assert.equal(byId['env.open']!.status, 'fail');
@@ -322,7 +301,7 @@ describe('real-host environment (fake host and VFIO open)', () => {
       ...host('vfio-pci', calls),
       diagnose: async () => ({ target: ADDR as never, ok: false, checks: [{ id: 'iommu', status: 'fail' as const, message: 'no IOMMU enabled', fix: 'add intel_iommu=on' }] }),
     };
-    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: h, macs: MACS });
+    const r = await runSmoke({ spec: ADDR, openVf: failingOpen, host: h, macs: SMOKE_MACS });
     const c = r.checks.find((x) => x.id === 'env.doctor')!;
     assert.equal(c.status, 'fail');
     assert.match(c.reason, /no IOMMU/);
@@ -336,11 +315,11 @@ describe('real-host environment (fake host and VFIO open)', () => {
       return { ...h, id: ADDR, kind: 'vfio', pfName: 'enp3s0f0' };
     };
     const pfSide = (h: VfHandle, pf: string | null, i: number | null): PfSide => simPfSide(h.sim!, pf ?? '?', i ?? 0);
-    const r = await runSmoke({ spec: ADDR, openVf: open, host: host('vfio-pci', calls), pf: 'eth9', pfSide, macs: MACS });
+    const r = await runSmoke({ spec: ADDR, openVf: open, host: host('vfio-pci', calls), pf: 'eth9', pfSide, macs: SMOKE_MACS });
     const c = r.checks.find((x) => x.id === 'env.pf-view')!;
     assert.equal(c.status, 'fail');
     assert.match(c.reason, /--pf eth9 is not this VF's PF: sysfs says enp3s0f0/);
-    const ok = await runSmoke({ spec: ADDR, openVf: open, host: host('vfio-pci', calls), pfSide, macs: MACS });
+    const ok = await runSmoke({ spec: ADDR, openVf: open, host: host('vfio-pci', calls), pfSide, macs: SMOKE_MACS });
     assert.equal(ok.summary.failed, 0, JSON.stringify(ok.checks.filter((x) => x.status === 'fail')));
     assert.equal(ok.checks.find((x) => x.id === 'env.doctor')!.status, 'pass');
   });
@@ -350,20 +329,20 @@ describe("release.restore: the PF's view of the VF put back (ixgbe keeps a VF's 
   const asHostPf = (h: VfHandle, _pf: string | null, i: number | null): PfSide => ({ ...simPfSide(h.sim!, 'enp1s0f0', i ?? 0), kind: 'ip' });
 
   test('without --allow-pf-changes: the summary names what is left changed and the command that restores it', async () => {
-    const r = await smoke('sim', { pfSide: asHostPf });
+    const r = await smokeOnSim('sim', { pfSide: asHostPf });
     assert.equal(r.byId['release.restore']!.status, 'skip', statusOf(r, 'release.restore'));
     assert.deepEqual(r.report.leftChanged, [
-      { what: 'enp1s0f0 vf 0 mac', now: MACS.test, before: null, restore: 'ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00' },
+      { what: 'enp1s0f0 vf 0 mac', now: SMOKE_MACS.test, before: null, restore: 'ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00' },
     ]);
     const { formatSmokeReport } = await import('../../src/smoke/index.js');
     assert.ok(
-      formatSmokeReport(r.report).includes(`left changed on the PF: enp1s0f0 vf 0 mac ${MACS.test} (was none); restore: ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00`),
+      formatSmokeReport(r.report).includes(`left changed on the PF: enp1s0f0 vf 0 mac ${SMOKE_MACS.test} (was none); restore: ip link set enp1s0f0 vf 0 mac 00:00:00:00:00:00`),
     );
     assert.equal(r.report.exitCode, 0);
   });
 
   test('with --allow-pf-changes: the MAC is cleared from the PF while the VF is held; nothing left changed', async () => {
-    const r = await smoke('sim', { pfSide: asHostPf, allowPfChanges: true });
+    const r = await smokeOnSim('sim', { pfSide: asHostPf, allowPfChanges: true });
     assert.equal(r.byId['release.restore']!.status, 'pass', statusOf(r, 'release.restore'));
     assert.deepEqual(r.report.leftChanged, []);
     const view = r.handle!.sim!.vfInfo();
@@ -373,10 +352,10 @@ describe("release.restore: the PF's view of the VF put back (ixgbe keeps a VF's 
   });
 
   test('sim PF: nothing outlives the process (no left-changed entry); igb forgets the MAC on release', async () => {
-    const r = await smoke('sim');
+    const r = await smokeOnSim('sim');
     assert.deepEqual(r.report.leftChanged, []);
     assert.match(r.byId['release.restore']!.reason, /simulated PF ends with this process/);
-    const igb = await smoke('sim:family=82576');
+    const igb = await smokeOnSim('sim:family=82576');
     assert.equal(igb.byId['release.restore']!.status, 'pass', statusOf(igb, 'release.restore'));
     assert.match(igb.byId['release.restore']!.reason, /igb forgets/);
   });

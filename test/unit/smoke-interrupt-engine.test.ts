@@ -9,47 +9,29 @@
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { openVf } from '../../src/open/open-vf.js';
-import type { OpenOptions, VfHandle } from '../../src/open/types.js';
 import {
   PendingRestores,
   SMOKE_CHECKS,
   formatSmokeReport,
-  runSmoke,
   simPfSide,
   type PendingRestore,
   type PfSide,
   type SmokeCheck,
   type SmokeOptions,
-  type SmokeReport,
 } from '../../src/smoke/index.js';
+import { smokeOnSim, type SmokeRunResult } from '../helpers/smoke-run.js';
 
-const MACS = { test: '02:aa:00:00:00:01', other: '02:aa:00:00:00:02', admin: '02:aa:00:00:00:03' };
 const NOT_RUN = 'interrupted (Ctrl-C / SIGTERM): not run';
 const STOPPED = 'interrupted (Ctrl-C / SIGTERM) while it ran: stopped, not judged';
 const RELEASE = ['release.restore', 'release.view', 'release.driver'];
 
-interface Run {
-  report: SmokeReport;
-  handle: VfHandle | null;
-  byId: Record<string, SmokeCheck>;
+interface Run extends SmokeRunResult {
   pending: PendingRestores;
 }
 
 async function smoke(spec: string, opts: Partial<SmokeOptions> = {}): Promise<Run> {
-  let handle: VfHandle | null = null;
   const pending = opts.pending ?? new PendingRestores();
-  const report = await runSmoke({
-    spec,
-    macs: MACS,
-    openVf: async (s: string, o?: OpenOptions) => {
-      handle = await openVf(s, o);
-      return handle;
-    },
-    ...opts,
-    pending,
-  });
-  return { report, handle, byId: Object.fromEntries(report.checks.map((c) => [c.id, c])), pending };
+  return { ...(await smokeOnSim(spec, { ...opts, pending })), pending };
 }
 
 const ids = (r: Run, pred: (c: SmokeCheck) => boolean): string[] => r.report.checks.filter(pred).map((c) => c.id);
