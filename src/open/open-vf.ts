@@ -58,7 +58,8 @@ function makeVf(parts: VfParts, options: OpenOptions): Vf {
   });
 }
 
-function simControl(sim: SimulatedVf): SimPfControl {
+/** The simulated PF's knobs for one sim VF, as `handle.sim` (exported for tests that build their own handles). */
+export function simControl(sim: SimulatedVf): SimPfControl {
   const { pf, vfIndex } = sim;
   return {
     interfaceDown: () => pf.interfaceDown(),

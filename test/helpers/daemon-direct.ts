@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Daemon, type DaemonOptions, type OpenVfFn } from '../../src/daemon/daemon.js';
+import { simControl } from '../../src/open/open-vf.js';
 import type { VfHandle } from '../../src/open/types.js';
 import { createSimulatedVf, type SimFaults } from '../../src/sim/index.js';
 import { Vf } from '../../src/vf/vf.js';
@@ -124,7 +125,6 @@ export function openVfWithFaults(faults: SimFaults): OpenVfFn {
       vfIndex: 0,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-    const pf = sim.pf as unknown as { up: boolean; interfaceDown(): Promise<void>; interfaceUp(): Promise<void>; setTrust(on: boolean, vf?: number): Promise<void>; setAdminMac(mac: string | null, vf?: number): Promise<void>; vf(i?: number): { mac: string; trusted: boolean } & Record<string, unknown> };
     let closed = false;
     const handle: VfHandle = {
       id: spec,
@@ -134,13 +134,7 @@ export function openVfWithFaults(faults: SimFaults): OpenVfFn {
       vfIndex: 0,
       vf,
       regs: sim.regs,
-      sim: {
-        interfaceDown: () => pf.interfaceDown(),
-        interfaceUp: () => pf.interfaceUp(),
-        setTrust: (on) => pf.setTrust(on, 0),
-        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
-        vfInfo: () => ({ ...pf.vf(0), mac: pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
-      },
+      sim: simControl(sim),
       onReleaseRequested: () => () => undefined,
       ref: () => undefined,
       unref: () => undefined,

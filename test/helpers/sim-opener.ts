@@ -3,6 +3,7 @@
  * kept at hand with its whole message log, and the handle's close recorded.
  */
 import type { OpenVfFn } from '../../src/daemon/daemon.js';
+import { simControl } from '../../src/open/open-vf.js';
 import type { VfHandle } from '../../src/open/types.js';
 import { createSimulatedVf, type SimPf } from '../../src/sim/index.js';
 import { Vf } from '../../src/vf/vf.js';
@@ -37,7 +38,6 @@ export function simOpener(resetTimeoutMs = 50): { openVf: OpenVfFn; opened: Open
         ? {}
         : { onTrace: (e) => (e.kind === 'tx' ? onTrace({ direction: 'vf-to-pf', words: e.words }) : e.kind === 'rx' ? onTrace({ direction: 'pf-to-vf', words: e.words }) : undefined) }),
     });
-    const pf = sim.pf as unknown as SimPf & { vf(i: number): { mac: string; trusted: boolean; cts: boolean } };
     const entry: Opened = { handle: undefined as unknown as VfHandle, pf: sim.pf, closed: false };
     entry.handle = {
       id: spec,
@@ -47,13 +47,7 @@ export function simOpener(resetTimeoutMs = 50): { openVf: OpenVfFn; opened: Open
       vfIndex: 0,
       vf,
       regs: sim.regs,
-      sim: {
-        interfaceDown: () => pf.interfaceDown(),
-        interfaceUp: () => pf.interfaceUp(),
-        setTrust: (on) => pf.setTrust(on, 0),
-        setAdminMac: (mac) => pf.setAdminMac(mac, 0),
-        vfInfo: () => ({ ...pf.vf(0), mac: /^0{2}(:0{2}){5}$/.test(pf.vf(0).mac) ? null : pf.vf(0).mac, trust: pf.vf(0).trusted, pfUp: pf.up }),
-      },
+      sim: simControl(sim),
       onReleaseRequested: () => () => undefined,
       ref: () => undefined,
       unref: () => undefined,
