@@ -30,6 +30,9 @@ function valueOptions(cmd: Command): Set<string> {
   return names;
 }
 
+/** A word commander takes for a negative number argument, not an option (its `negativeNumberArg`). */
+const NEGATIVE_NUMBER = /^-(\d+|\d*\.\d+)(e[+-]?\d+)?$/;
+
 /** Where `cmd`'s positional arguments are in `raw` (indexes), options and their values skipped. */
 function positionalIndexes(cmd: Command, raw: readonly string[]): number[] {
   const start = raw.indexOf(cmd.name());
@@ -41,7 +44,8 @@ function positionalIndexes(cmd: Command, raw: readonly string[]): number[] {
       for (let j = i + 1; j < raw.length; j++) at.push(j);
       break;
     }
-    if (word.startsWith('-') && word !== '-') {
+    // An option, unless a negative number: commander passes those as arguments (no option here is a digit).
+    if (word.startsWith('-') && word !== '-' && !NEGATIVE_NUMBER.test(word)) {
       if (!word.includes('=') && takesValue.has(word)) i++;
       continue;
     }
@@ -56,15 +60,75 @@ function commandLine(raw: readonly string[], index: number, example: string): st
   return ['ixgbevf', ...words].map(shellWord).join(' ');
 }
 
-/** `err` with `hint` as its hint, when it is an InvalidArgumentError whose hint is not already a command. */
-function withFix(err: unknown, hint: string | null): unknown {
-  if (hint === null || !(err instanceof InvalidArgumentError) || err.hint?.startsWith('ixgbevf ') === true) return err;
+/** `err` with `hint` as its hint, when it is an InvalidArgumentError whose hint is not already a command (unless `overrideCommand`). */
+function withFix(err: unknown, hint: string | null, overrideCommand = false): unknown {
+  if (hint === null || !(err instanceof InvalidArgumentError) || (!overrideCommand && err.hint?.startsWith('ixgbevf ') === true)) return err;
   return new InvalidArgumentError(err.code, err.message, { hint, details: err.details, ...(err.cause === undefined ? {} : { cause: err.cause }) });
+}
+
+/** One positional argument as typed, a valid example of it, and its parser (which throws on a bad value). */
+export interface Positional<T = unknown> {
+  value: string;
+  example: string;
+  parse: (value: string) => T;
+}
+
+/** Whether `parse` accepts `value`. */
+function isValid(parse: (value: string) => unknown, value: string): boolean {
+  try {
+    parse(value);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Parses `cmd`'s positional arguments (in order, the first is number 0) together. A bad one throws its
+ * own error (the first bad one's: the VF before the value), whose fix is the user's command line with
+ * every bad word replaced so that the whole line is valid: by another word the user typed that belongs
+ * there (arguments in the wrong order: `vlan sim 100 add` gives `vlan sim add 100`, `set-mac
+ * 02:00:00:00:00:01 sim` gives `set-mac sim 02:00:00:00:00:01`), else by the example (`vlan sim foo bar`
+ * gives `vlan sim add 100`, not `vlan sim add bar`). A fix that only replaces values keeps a hint that
+ * already is a command (a bad PCI address: `ixgbevf list`); one that moves the user's words replaces it.
+ */
+export function parseArguments<const P extends readonly Positional[]>(cmd: Command, positionals: P): { -readonly [K in keyof P]: ReturnType<P[K]['parse']> } {
+  const valid = positionals.map((p) => isValid(p.parse, p.value));
+  const firstBad = valid.indexOf(false);
+  if (firstBad === -1) return positionals.map((p) => p.parse(p.value)) as { -readonly [K in keyof P]: ReturnType<P[K]['parse']> };
+  let error: unknown;
+  try {
+    positionals[firstBad]!.parse(positionals[firstBad]!.value);
+  } catch (err) {
+    error = err;
+  }
+  const raw = rawArgsOf(cmd);
+  const at = positionalIndexes(cmd, raw);
+  const words = [...raw];
+  const moved = new Set<number>();
+  let swapped = false;
+  for (const [i, p] of positionals.entries()) {
+    if (valid[i]) continue;
+    const index = at[i];
+    if (index === undefined || raw[index] !== p.value) throw withFix(error, null);
+    // A word the user typed in the wrong place (bad where it is, good here), each used once.
+    const from = positionals.findIndex((q, j) => j !== i && !valid[j] && !moved.has(j) && isValid(p.parse, q.value));
+    if (from !== -1) {
+      moved.add(from);
+      swapped = true;
+      words[index] = positionals[from]!.value;
+    } else {
+      words[index] = p.example;
+    }
+  }
+  const fix = ['ixgbevf', ...words].map(shellWord).join(' ');
+  throw swapped ? withFix(error, fix, true) : withFix(error, fix);
 }
 
 /**
  * `parse(value)` for `cmd`'s positional argument number `position` (0 = the first); a bad value's
- * InvalidArgumentError gets the user's command line with `example` in its place as the hint.
+ * InvalidArgumentError gets the user's command line with `example` in its place as the hint. A command
+ * with more than one positional argument uses parseArguments(), whose fix is valid as a whole.
  */
 export function parseArgument<T>(cmd: Command, position: number, value: string, example: string, parse: (value: string) => T): T {
   try {

@@ -11,6 +11,7 @@ import {
   parseMtu,
   parseMulticastMac,
   parseUnicastMac,
+  isSimSpec,
   parseVfSpec,
   parseVlanAction,
   parseVlanId,
@@ -20,7 +21,8 @@ import {
 import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
-import { parseArgument, parseOption } from './argument-fix.js';
+import { checkSimSpec } from '../open/arguments.js';
+import { parseArgument, parseArguments, parseOption, type Positional } from './argument-fix.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { addSimCommand } from './sim-command.js';
 import { addCompletionCommands } from './completion-command.js';
@@ -87,13 +89,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       writeErr: (s) => {
         if (!wantsJson) io.stderr(s);
       },
-      // One prefix for every error, commander's own included.
-      // One line, as every other error: commander's suggestion joins it, and the fix is the help.
-      outputError: (s, write) => {
-        if (wantsJson) return;
-        const line = s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
-        write(`ixgbevf: error: ${line} (try: ixgbevf --help)\n`);
-      },
+      outputError: usageErrorLine(program, 'ixgbevf --help', wantsJson),
     })
     .addHelpText(
       'after',
@@ -116,7 +112,9 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
   // A bad --timeout's fix is the same command line with --timeout 1000 (argument-fix.ts).
   const ctxOf = (cmd: Command): Ctx => parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }));
   /** The VF argument (the first); a bad sim spec's fix is the same command on plain `sim`. */
-  const vfArgument = (cmd: Command, vf: string): string => parseArgument(cmd, 0, vf, 'sim', parseVfSpec);
+  const vfArgument = (cmd: Command, vf: string): string => parseArgument(cmd, 0, vf, 'sim', parseVfArgument);
+  /** The VF as the first of several positional arguments (parseArguments: a fix valid as a whole). */
+  const vfPositional = (vf: string): Positional<string> => ({ value: vf, example: 'sim', parse: parseVfArgument });
 
   addCommon(program.command('list'), ['json', 'socket'])
     .description('PFs with SR-IOV and their VFs: family, driver, IOMMU group, the PF\'s view (ip -j -d link), daemon ownership')
@@ -168,40 +166,44 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       examples('ixgbevf set-mac sim 02:00:00:00:00:01', 'ixgbevf set-mac sim:mac=02:00:00:00:00:aa,trust=off 02:00:00:00:00:01   # PF refuses: admin MAC, not trusted', 'ixgbevf set-mac 0000:03:10.0 02:00:00:00:00:01 --hold'),
     )
     .action(async (vf: string, mac: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = vfArgument(cmd, vf);
-      await runVfOp(ctxOf(cmd), spec, setMacOp(parseArgument(cmd, 1, mac, '02:00:00:00:00:01', parseUnicastMac)), opts.hold === true);
+      const [spec, macValue] = parseArguments(cmd, [vfPositional(vf), { value: mac, example: '02:00:00:00:00:01', parse: parseUnicastMac }]);
+      await runVfOp(ctxOf(cmd), spec, setMacOp(macValue), opts.hold === true);
     });
 
   addCommon(hold(program.command('mtu').argument('<vf>', VF_HELP).argument('<mtu>', `MTU, ${MTU_MIN}–${MTU_MAX}`)))
     .description('set the VF\'s MTU (SET_LPE with MTU + 18)')
     .addHelpText('after', examples('ixgbevf mtu sim 9000', 'ixgbevf mtu 0000:03:10.0 1500'))
     .action(async (vf: string, mtu: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = vfArgument(cmd, vf);
-      await runVfOp(ctxOf(cmd), spec, mtuOp(parseArgument(cmd, 1, mtu, '1500', parseMtu)), opts.hold === true);
+      const [spec, mtuValue] = parseArguments(cmd, [vfPositional(vf), { value: mtu, example: '1500', parse: parseMtu }]);
+      await runVfOp(ctxOf(cmd), spec, mtuOp(mtuValue), opts.hold === true);
     });
 
   addCommon(hold(program.command('vlan').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<action>', 'add the filter or delete it'), ['add', 'del'])).argument('<id>', `VLAN id, 0–${VLAN_ID_MAX} (${VLAN_ID_MAX + 1} is reserved)`)))
     .description('add or remove a VLAN filter for the VF')
     .addHelpText('after', examples('ixgbevf vlan sim add 100', 'ixgbevf vlan 0000:03:10.0 del 100'))
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = vfArgument(cmd, vf);
-      await runVfOp(ctxOf(cmd), spec, vlanOp(parseArgument(cmd, 1, action, 'add', parseVlanAction), parseArgument(cmd, 2, id, '100', parseVlanId)), opts.hold === true);
+      const [spec, vlanAction, vlanId] = parseArguments(cmd, [
+        vfPositional(vf),
+        { value: action, example: 'add', parse: parseVlanAction },
+        { value: id, example: '100', parse: parseVlanId },
+      ]);
+      await runVfOp(ctxOf(cmd), spec, vlanOp(vlanAction, vlanId), opts.hold === true);
     });
 
   addCommon(hold(program.command('multicast').argument('<vf>', VF_HELP).argument('[macs...]', 'multicast MACs (none: clear the list)')))
     .description('set the VF\'s multicast filter list (at most 30 reach the PF)')
     .addHelpText('after', examples('ixgbevf multicast sim 01:00:5e:00:00:01 33:33:00:00:00:01', 'ixgbevf multicast sim   # clears the list'))
     .action(async (vf: string, macs: string[], opts: { hold?: boolean }, cmd: Command) => {
-      const spec = vfArgument(cmd, vf);
-      await runVfOp(ctxOf(cmd), spec, multicastOp(macs.map((m, i) => parseArgument(cmd, 1 + i, m, '01:00:5e:00:00:01', parseMulticastMac))), opts.hold === true);
+      const [spec, ...parsed] = parseArguments(cmd, [vfPositional(vf), ...macs.map((m) => ({ value: m, example: '01:00:5e:00:00:01', parse: parseMulticastMac }))]);
+      await runVfOp(ctxOf(cmd), spec, multicastOp(parsed), opts.hold === true);
     });
 
   addCommon(hold(program.command('xcast').argument('<vf>', VF_HELP).addArgument(withValues(new Argument('<mode>', 'which multicast/promiscuous traffic the VF receives'), XCAST_MODES))))
     .description('set the VF\'s multicast/promiscuous mode (API ≥ 1.2; allmulti and promisc need trust)')
     .addHelpText('after', examples('ixgbevf xcast sim allmulti', 'ixgbevf xcast 0000:03:10.0 multi'))
     .action(async (vf: string, mode: string, opts: { hold?: boolean }, cmd: Command) => {
-      const spec = vfArgument(cmd, vf);
-      await runVfOp(ctxOf(cmd), spec, xcastOp(parseArgument(cmd, 1, mode, 'multi', parseXcastMode)), opts.hold === true);
+      const [spec, xcastMode] = parseArguments(cmd, [vfPositional(vf), { value: mode, example: 'multi', parse: parseXcastMode }]);
+      await runVfOp(ctxOf(cmd), spec, xcastOp(xcastMode), opts.hold === true);
     });
 
   addCommon(program.command('link').argument('<vf>', VF_HELP))
@@ -226,7 +228,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), mailboxOp(opts.dump === true), false);
     });
 
-  addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP });
+  addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP, vfArgument });
   addSimCommand(program, { addCommon, ctxOf });
 
   addDaemonConfigOptions(addCommon(program.command('daemon').argument('[vfs...]', `${VF_HELP}; or none with --config`), ['timeout', 'poll', 'socket']))
@@ -245,6 +247,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
         'Under systemd: scripts/ixgbevf.service (Type=notify, --config). Guarantees, config file, metrics: docs/daemon.md.\n',
     )
     .action(async (vfs: string[], opts: CommonOptions & { stateDir?: string; group?: string; logFormat?: LogFormat; config?: string; metrics?: string }, cmd: Command) => {
+      // Each VF named here is checked before anything starts (a bad sim spec is exit 2 with a runnable fix).
+      vfs.forEach((vf, i) => parseArgument(cmd, i, vf, 'sim', parseVfArgument));
       const ctx = ctxOf(cmd);
       // The daemon (and prom-client, the config parser, the socket server) loads only for this command.
       const [{ daemonSettings }, { Daemon }, { createLogger }, { resolveGroupId }] = await Promise.all([
@@ -306,7 +310,34 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     });
 
   addCompletionCommands(program, { ctxOf, addCommon });
+  // A usage error inside a command (a missing or extra argument, an unknown option) is fixed by that
+  // command's help, with its usage line and examples: `ixgbevf vlan --help`, not the whole program's.
+  for (const sub of program.commands) sub.configureOutput({ outputError: usageErrorLine(program, `ixgbevf ${sub.name()} --help`, wantsJson) });
   return program;
+}
+
+/** A VF argument: a PCI address, or a sim spec whose keys and values are checked here (before any open), so its fix is a command. */
+function parseVfArgument(value: string): string {
+  const spec = parseVfSpec(value);
+  if (isSimSpec(spec)) checkSimSpec(spec);
+  return spec;
+}
+
+/** The fix of the last usage error commander reported for a program (run() puts it in the JSON error document). */
+const usageHints = new WeakMap<Command, string>();
+
+/**
+ * Commander's `outputError` for a command whose help is `hint`: one line, as every other error
+ * (commander's suggestion joins it, the fix is the help), nothing on stderr with --json. Records the hint
+ * for run()'s JSON document.
+ */
+function usageErrorLine(program: Command, hint: string, wantsJson: boolean): (s: string, write: (s: string) => void) => void {
+  return (s, write) => {
+    usageHints.set(program, hint);
+    if (wantsJson) return;
+    const line = s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    write(`ixgbevf: error: ${line} (try: ${hint})\n`);
+  };
 }
 
 export async function run(argv: readonly string[], io: CliIo): Promise<number> {
@@ -342,7 +373,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
       const message = err.message.replace(/^error: /, '');
-      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint: 'ixgbevf --help', exitCode: ExitCode.badInput } })}\n`);
+      const hint = usageHints.get(program) ?? 'ixgbevf --help';
+      if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint, exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
     }
     return reportError(err, io, wantsJson, verbose);

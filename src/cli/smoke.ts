@@ -170,7 +170,10 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
 }
 
 /** Registers `smoke` on the program (program.ts passes its common-option helper and exit-code setter). */
-export function addSmokeCommand(program: Command, deps: { addCommon: (cmd: Command) => Command; ctxOf: (cmd: Command) => Ctx; setExit: (code: number) => void; vfHelp: string }): void {
+export function addSmokeCommand(
+  program: Command,
+  deps: { addCommon: (cmd: Command) => Command; ctxOf: (cmd: Command) => Ctx; setExit: (code: number) => void; vfHelp: string; vfArgument: (cmd: Command, vf: string) => string },
+): void {
   deps
     .addCommon(program.command('smoke').argument('<vf>', deps.vfHelp))
     .description('hardware smoke test: check by check (pass/fail/skip with the reason) whether this driver works against the VF\'s PF')
@@ -185,6 +188,6 @@ export function addSmokeCommand(program: Command, deps: { addCommon: (cmd: Comma
       `\nSafe by default: only what a VF may ask for itself (MAC, MTU, VLAN, multicast, xcast), each put back;\nthe VF is reset when the test releases it. Exit 0 only when no check failed.\n--bind refuses a VF whose interface is up (exit 3): bring it down (ip link set <if> down) or add --force;\nthe interface comes back down after the test.\nCtrl-C stops the checks and still restores the VF and the PF (the report says interrupted, exit 3);\na second Ctrl-C exits at once and prints what is left changed, each with the command that restores it.\nSee docs/hardware.md.\n\nExamples:\n  $ ixgbevf smoke sim\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0 --bind --json > smoke.json\n  $ sudo ixgbevf smoke 0000:03:10.0 --allow-pf-changes --allow-pf-reset   # maintenance window only\n`,
     )
     .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
-      deps.setExit(await smokeCommand(deps.ctxOf(cmd), vf, opts));
+      deps.setExit(await smokeCommand(deps.ctxOf(cmd), deps.vfArgument(cmd, vf), opts));
     });
 }

@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import fc from 'fast-check';
 import { shellWord } from '../../src/shell-word.js';
 import { runCli } from '../helpers/cli-run.js';
 
@@ -28,6 +29,26 @@ const cases: [argv: string[], code: string, fix: string][] = [
   [['link', 'sim:mtu=x y'], 'ERR_INVALID_VF', 'ixgbevf link sim'],
   // Same value as the VF spec elsewhere on the line: the right word is replaced.
   [['mtu', 'sim', 'sim'], 'ERR_INVALID_MTU', 'ixgbevf mtu sim 1500'],
+  // Arguments in the wrong order: the fix puts the user's own words where they belong (it used to be
+  // `vlan sim add add`, which fails again).
+  [['vlan', 'sim', '100', 'add'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim add 100'],
+  [['vlan', '100', 'add', 'sim'], 'ERR_INVALID_VF', 'ixgbevf vlan sim add 100'],
+  [['set-mac', '02:00:00:00:00:01', 'sim'], 'ERR_INVALID_VF', 'ixgbevf set-mac sim 02:00:00:00:00:01'],
+  [['mtu', '1500', 'sim', '--poll'], 'ERR_INVALID_VF', 'ixgbevf mtu sim 1500 --poll'],
+  [['xcast', 'multi', 'sim:trust=on'], 'ERR_INVALID_VF', 'ixgbevf xcast sim:trust=on multi'],
+  [['multicast', '01:00:5e:00:00:01', 'sim'], 'ERR_INVALID_VF', 'ixgbevf multicast sim 01:00:5e:00:00:01'],
+  // Two bad values: both replaced, so the fix is valid as a whole (it used to keep `bar`).
+  [['vlan', 'sim', 'foo', 'bar'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim add 100'],
+  [['vlan', 'sim', 'add', 'add'], 'ERR_INVALID_VLAN', 'ixgbevf vlan sim add 100'],
+  // A negative number is an argument to commander, so it is the word the fix replaces.
+  [['set-mac', 'sim', '-1'], 'ERR_INVALID_MAC', 'ixgbevf set-mac sim 02:00:00:00:00:01'],
+  [['vlan', 'sim', 'add', '-5'], 'ERR_INVALID_VLAN', 'ixgbevf vlan sim add 100'],
+  // A sim spec with a bad key or value is refused before the open, with a command as its fix (it was
+  // "valid keys: …", and `smoke` ran every check to report it as a failed env.open).
+  [['info', 'sim:mtu=x'], 'ERR_INVALID_SIM_SPEC', 'ixgbevf info sim'],
+  [['set-mac', 'sim:bogus=1', '02:00:00:00:00:01'], 'ERR_INVALID_SIM_SPEC', 'ixgbevf set-mac sim 02:00:00:00:00:01'],
+  [['set-mac', 'sim:mtu=x', 'sim'], 'ERR_INVALID_SIM_SPEC', 'ixgbevf set-mac sim 02:00:00:00:00:01'],
+  [['smoke', 'sim:mtu=x'], 'ERR_INVALID_SIM_SPEC', 'ixgbevf smoke sim'],
 ];
 
 test('a bad value\'s hint is the same command line with a valid value in its place; running it succeeds', async () => {
@@ -53,8 +74,53 @@ test('the fix keeps --socket (and every other option) and quotes a word the shel
   assert.equal(shellWord('0000:03:10.0'), '0000:03:10.0');
 });
 
+test('daemon: a bad sim spec among its VFs is exit 2 before anything starts, the fix is the same command with sim in its place', async () => {
+  const r = await runCli(['daemon', 'sim', 'sim:mtu=x', '--socket', '/nonexistent/d.sock']);
+  assert.equal(r.code, 2, r.stderr);
+  assert.equal(r.stderr, 'ixgbevf: error: sim spec: mtu=x is not a number (try: ixgbevf daemon sim sim --socket /nonexistent/d.sock)\n');
+});
+
 test('a hint that already is a command is kept (a bad PCI address: ixgbevf list)', async () => {
   const r = await runCli(['set-mac', '0000:03:10', '02:00:00:00:00:01', '--json']);
   assert.equal(r.code, 2);
   assert.equal((JSON.parse(r.stdout) as { error: { hint: string } }).error.hint, 'ixgbevf list');
+});
+
+/** Each command with positional arguments: valid words (the VF first), and words valid nowhere. */
+const VALID: Record<string, string[]> = {
+  'set-mac': ['sim', '02:00:00:00:00:01'],
+  mtu: ['sim', '1500'],
+  vlan: ['sim', 'del', '7'],
+  xcast: ['sim', 'allmulti'],
+  multicast: ['sim', '01:00:5e:00:00:01', '33:33:00:00:00:01'],
+};
+const GARBAGE = ['zz', '-1', '4095', '1e3', 'sim:mtu=x', '0000:03:10', 'ADD', '01:00:00:00:00:01', ''];
+
+test('property: for any order of a command\'s arguments, some possibly replaced by garbage, a usage error\'s fix is a command whose arguments are all valid', async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom(...Object.keys(VALID)),
+      fc.array(fc.nat(), { minLength: 4, maxLength: 4 }),
+      fc.array(fc.option(fc.constantFrom(...GARBAGE), { nil: undefined, freq: 3 }), { minLength: 3, maxLength: 3 }),
+      async (command, order, garbage) => {
+        const args = [...VALID[command]!];
+        for (let i = args.length - 1; i > 0; i--) {
+          const j = order[i % order.length]! % (i + 1);
+          [args[i], args[j]] = [args[j]!, args[i]!];
+        }
+        const argv = [command, ...args.map((w, i) => garbage[i] ?? w)];
+        const r = await runCli(argv);
+        assert.notEqual(r.code, 1, `${argv.join(' ')}: no internal error: ${r.stderr}`);
+        if (r.code !== 2) return; // done, or refused by the PF (exit 5)
+        const fix = /\(try: (ixgbevf .*)\)\n$/.exec(r.stderr)?.[1];
+        assert.ok(fix !== undefined, `${argv.join(' ')}: a fix: ${r.stderr}`);
+        if (fix === 'ixgbevf list') return; // a malformed PCI address: the fix lists the real ones
+        // The fix's words are all valid: no usage error, no crash (the PF may still refuse a value, e.g.
+        // a jumbo MTU the user typed, which is exit 5 with its own fix).
+        const again = await runCli(words(fix).slice(1));
+        assert.ok(again.code !== 2 && again.code !== 1, `${argv.join(' ')} → ${fix}: exit ${again.code} ${again.stderr}`);
+      },
+    ),
+    { numRuns: 150 },
+  );
 });

@@ -245,18 +245,34 @@ test('a bug (non-typed error) exits 1 without a stack unless --verbose', async (
   assert.match(v.stderr, /\n\s+at /);
 });
 
-test('usage errors are one line with the fix, and a JSON error document with --json (no command, help for an unknown one, unknown options with a suggestion)', async () => {
-  for (const argv of [['info', 'sim', '--no-json'], ['info', 'sim', '--bogus'], ['bogus'], [], ['help', 'bogus']]) {
+test('usage errors are one line with the fix, and a JSON error document with --json (no command, help for an unknown one, unknown options with a suggestion, missing or extra arguments)', async () => {
+  // Inside a command the fix is that command's help (its usage line and examples); elsewhere the program's.
+  const cases: [string[], string][] = [
+    [['info', 'sim', '--no-json'], 'ixgbevf info --help'],
+    [['info', 'sim', '--bogus'], 'ixgbevf info --help'],
+    [['vlan', 'sim', 'del'], 'ixgbevf vlan --help'],
+    [['link', 'sim', 'extra'], 'ixgbevf link --help'],
+    [['set-mac', 'sim'], 'ixgbevf set-mac --help'],
+    [['bogus'], 'ixgbevf --help'],
+    [[], 'ixgbevf --help'],
+    [['help', 'bogus'], 'ixgbevf --help'],
+    [['--bogus'], 'ixgbevf --help'],
+  ];
+  for (const [argv, fix] of cases) {
     const r = await runCli(argv);
     assert.equal(r.code, 2, `${argv.join(' ')}: ${r.stderr}`);
     const errors = r.stderr.split('\n').filter((l) => l.startsWith('ixgbevf: error: '));
     assert.equal(errors.length, 1, `${argv.join(' ')}: one error line: ${r.stderr.slice(-400)}`);
-    assert.match(errors[0]!, /\(try: ixgbevf --help\)$/);
+    assert.ok(errors[0]!.endsWith(`(try: ${fix})`), `${argv.join(' ')}: ${errors[0]}`);
     assert.doesNotMatch(r.stderr, /^\(Did you mean/m, 'the suggestion is on the error line');
     const j = await runCli([...argv, '--json']);
     assert.equal(j.code, 2);
-    const doc = JSON.parse(j.stdout) as { error: { code: string; exitCode: number } };
+    const doc = JSON.parse(j.stdout) as { error: { code: string; exitCode: number; hint: string } };
     assert.equal(doc.error.exitCode, 2, `${argv.join(' ')} --json: ${j.stdout}`);
+    assert.equal(doc.error.hint, fix, `${argv.join(' ')} --json: ${j.stdout}`);
+    const help = await runCli(fix.split(' ').slice(1));
+    assert.equal(help.code, 0, `the fix ${fix} runs`);
+    assert.match(help.stdout, /^Usage: ixgbevf/);
   }
 });
 
