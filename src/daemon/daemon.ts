@@ -268,7 +268,16 @@ export class Daemon extends EventEmitter {
         hint: 'give each daemon its own --state-dir (the template unit uses /var/lib/ixgbevf/<instance>), or stop the other: systemctl stop ixgbevf',
       }),
     );
-    this.#store = new StateStore(real);
+    const { logger } = this.options;
+    this.#store = new StateStore(real, {
+      // A state directory that turns bad while the daemon runs (state.ts DirectoryFd): its saves fail
+      // (`persisted: false`); the cause and its fix are logged once, and again when saves work.
+      onDirectory: (e) => {
+        if (e.kind === 'problem') logger.log('error', 'state-dir-problem', { dir: real, code: e.error.code, error: e.error.message, fix: e.error.hint });
+        else if (e.kind === 'reopened') logger.log('warn', 'state-dir-reopened', { dir: real, note: 'the directory at this path is not the one the daemon opened: checked again and opened; state files of other VFs are not copied there' });
+        else logger.log('info', 'state-dir-ok', { dir: real });
+      },
+    });
     const { removed, skipped } = await this.#store.removeLeftovers();
     if (removed.length > 0) this.options.logger.log('info', 'state-temp-removed', { dir: real, files: removed.join(',') });
     if (skipped.length > 0) this.options.logger.log('warn', 'state-temp-kept', { dir: real, files: skipped.join(','), reason: 'not a regular file of root or the daemon: left alone' });

@@ -144,3 +144,60 @@ async function checkTree(stateDir: string, upTo: string, includesTarget: boolean
   }
   return realTarget;
 }
+
+/**
+ * The state directory again, while the daemon runs (state.ts reopens it after it was removed, renamed,
+ * replaced or mounted over): it must still be a real directory at the same real path — never followed
+ * through a symlink now there, never created again — and pass every start-up check. Returns its lstat
+ * (the caller opens it and compares dev/ino). Throws EnvironmentError: ERR_STATE_DIR_GONE (nothing
+ * there), ERR_STATE_DIR_MOVED (a symlink or other file there), ERR_STATE_DIR_UNSAFE.
+ */
+export async function recheckStateDir(real: string): Promise<Stats> {
+  let st: Stats;
+  try {
+    st = await fsp.lstat(real);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw recheckFailed(real, err);
+    throw new EnvironmentError('ERR_STATE_DIR_GONE', `the state directory ${real} is gone (removed or renamed while the daemon ran): changes are not saved`, {
+      hint: `mkdir -m 0700 ${real}   (or move it back; the next change is saved there)`,
+    });
+  }
+  if (!st.isDirectory()) {
+    throw new EnvironmentError('ERR_STATE_DIR_MOVED', `the state directory ${real} was replaced by ${st.isSymbolicLink() ? 'a symlink' : 'a file that is not a directory'} while the daemon ran: changes are not saved (the daemon never follows one there)`, {
+      hint: `ls -ld ${real}; put the directory back there (mv), or restart the daemon to check the new one: systemctl restart ixgbevf`,
+    });
+  }
+  try {
+    await checkSymlinkOwners(real, real);
+    const now = await checkTree(real, real, true);
+    if (now !== real) throw unsafe(real, `it now resolves to ${now}`, `ls -ld ${real}`);
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+    throw recheckFailed(real, err);
+  }
+  return st;
+}
+
+function recheckFailed(dir: string, err: unknown): EnvironmentError {
+  return new EnvironmentError('ERR_STATE_DIR', `cannot check state directory ${dir} (${(err as NodeJS.ErrnoException).code ?? String(err)})`, {
+    hint: `ls -ld ${dir}`,
+    cause: err,
+  });
+}
+
+/**
+ * The directory the daemon holds open (`st`: its fstat), still safe to write in? It must stay owned by
+ * root or the daemon and not writable by group or others: a chown or chmod while the daemon runs is
+ * refused as at start-up. Returns the ERR_STATE_DIR_UNSAFE error, or null.
+ */
+export function heldDirectoryProblem(dir: string, st: Stats): EnvironmentError | null {
+  try {
+    checkDirectory(dir, dir, st, true);
+    return null;
+  } catch (err) {
+    if (err instanceof EnvironmentError) {
+      return new EnvironmentError(err.code, `${err.message} (changed while the daemon ran: changes are not saved)`, { hint: err.hint });
+    }
+    throw err;
+  }
+}
