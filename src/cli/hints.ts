@@ -6,6 +6,7 @@
  * `ip` command naming a PF interface that does not exist.
  */
 import { IxgbevfError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 
 export interface HintTarget {
   /** The VF as typed (`sim:…`, a PCI address). */
@@ -16,6 +17,13 @@ export interface HintTarget {
   /** A daemon owns the VF (then `ixgbevf sim …` works on sim). */
   viaDaemon: boolean;
   socket?: string;
+  /** That daemon owns other sim VFs too: its `ixgbevf sim …` actions must name this one (`--vf`). */
+  severalSimVfs?: boolean;
+}
+
+/** The options an `ixgbevf sim …` fix needs to reach this VF of this daemon: `--vf` when it owns several sim VFs, `--socket` when named. */
+function simActionOptions(t: HintTarget): string {
+  return `${t.severalSimVfs === true ? ` --vf ${shellWord(t.vf)}` : ''}${t.socket === undefined ? '' : ` --socket ${t.socket}`}`;
 }
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -32,7 +40,7 @@ export function phraseHint(hint: string, t: HintTarget): string {
   h = h.replace(/negotiate (?:the mailbox )?API (?:after the VF reset )?\(?API ≥ (\d\.\d)\)?(?: first)?/g, (_m, v: string) =>
     t.kind === 'sim'
       ? t.viaDaemon
-        ? daemonSimFix('api', v, t, t.socket === undefined ? '' : ` --socket ${t.socket}`)
+        ? daemonSimFix('api', v, t)
         : `a simulated PF with API ≥ ${v}: the same command on ${simSpecWith(t.vf, 'api', v)} (or without the api= key)`
       : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
   );
@@ -46,19 +54,19 @@ export function phraseHint(hint: string, t: HintTarget): string {
 /** On `sim` there is no PF interface: the PF's knobs are `ixgbevf sim` actions (daemon) or spec keys. */
 function simPhrasing(hint: string, t: HintTarget): string {
   const pf = `(?:${[t.pfName, '<pf-netdev>', '<pf>', 'sim-pf0', 'simpf0'].filter((x): x is string => x !== null).map(esc).join('|')})`;
-  const sock = t.socket === undefined ? '' : ` --socket ${t.socket}`;
+  const sock = simActionOptions(t);
   const spec = (change: string): string => `${change} the sim spec`;
   const sim = (action: string, key: string): string => (t.viaDaemon ? `ixgbevf sim ${action}${sock}` : spec(`add ${key} to`));
   let h = hint.replace(/ ?\(simulated PF: [^)]*\)/g, '');
   // A remedy rendered for the simulated PF (src/vf/remedy.ts) names a spec key; through a daemon the VF's
   // spec is the daemon's, so the fix is the daemon's `sim` action, or a restart with the key.
   if (t.viaDaemon) {
-    h = h.replace(/open the simulated VF with the PF setting `([a-z_]+)=([^`]*)` \(e\.g\. `sim:[^`]*`\)/g, (_m, key: string, value: string) => daemonSimFix(key, value, t, sock));
+    h = h.replace(/open the simulated VF with the PF setting `([a-z_]+)=([^`]*)` \(e\.g\. `sim:[^`]*`\)/g, (_m, key: string, value: string) => daemonSimFix(key, value, t));
   }
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ trust on\`?`, 'g'), sim('trust-on', 'trust=on'));
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ mac (\\S+?)\`?(?=[\\s);,]|$)`, 'g'), (_m, mac: string) => sim(`admin-mac ${mac}`, `mac=${mac}`));
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ vlan 0\`?`, 'g'), spec('drop vlan= from'));
-  h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => (t.viaDaemon ? daemonSimFix('mtu', mtu, t, sock) : spec(`add mtu=${mtu} to`)));
+  h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => (t.viaDaemon ? daemonSimFix('mtu', mtu, t) : spec(`add mtu=${mtu} to`)));
   h = h.replace(new RegExp(`\`?ip link set ${pf} up\`?`, 'g'), t.viaDaemon ? `ixgbevf sim pf-up${sock}` : spec('drop pf=down from'));
   h = h.replace(new RegExp(`\`?ip link set ${pf} promisc on\`?`, 'g'), 'a promiscuous PF (not modelled by sim)');
   h = h.replace(new RegExp(`\`?ip (?:-d )?link show ${pf}\`?`, 'g'), t.viaDaemon ? `ixgbevf sim show${sock}` : `ixgbevf info ${t.vf}`);
@@ -75,11 +83,12 @@ function simSpecWith(vf: string, key: string, value: string): string {
 }
 
 /** The fix for a PF setting of a daemon-owned sim VF: its `ixgbevf sim` action, or the daemon restarted with the key. */
-function daemonSimFix(key: string, value: string, t: HintTarget, sock: string): string {
-  if (key === 'pf' && value === 'up') return `ixgbevf sim pf-up${sock}`;
-  if (key === 'trust' && (value === 'on' || value === 'off')) return `ixgbevf sim trust-${value}${sock}`;
-  if (key === 'mac' && value !== '') return `ixgbevf sim admin-mac ${value}${sock}`;
-  return `stop the daemon, then start it with the simulated PF's ${key}=${value}: ixgbevf daemon ${simSpecWith(t.vf, key, value)}${sock}`;
+function daemonSimFix(key: string, value: string, t: HintTarget): string {
+  const sim = simActionOptions(t);
+  if (key === 'pf' && value === 'up') return `ixgbevf sim pf-up${sim}`;
+  if (key === 'trust' && (value === 'on' || value === 'off')) return `ixgbevf sim trust-${value}${sim}`;
+  if (key === 'mac' && value !== '') return `ixgbevf sim admin-mac ${value}${sim}`;
+  return `stop the daemon, then start it with the simulated PF's ${key}=${value}: ixgbevf daemon ${simSpecWith(t.vf, key, value)}${t.socket === undefined ? '' : ` --socket ${t.socket}`}`;
 }
 
 /** The same error with its hint phrased for the CLI (class, code, message and exit code kept). */

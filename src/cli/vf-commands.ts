@@ -36,7 +36,7 @@ export function releaseNote(handle: Pick<VfHandle, 'kind' | 'id'>, held: boolean
   return `note: no daemon owns ${handle.id}: when this command ${held ? 'lets go' : 'exits'}, vfio-pci resets the VF and the PF drops its MAC and every other filter (igb also forgets the MAC). To ${keep}.`;
 }
 
-function hintTarget(ctx: Ctx, vf: string, id: VfIdentity, viaDaemon: boolean): HintTarget {
+function hintTarget(ctx: Ctx, vf: string, id: VfIdentity, viaDaemon: boolean, severalSimVfs = false): HintTarget {
   return {
     vf,
     kind: id.kind ?? null,
@@ -44,6 +44,7 @@ function hintTarget(ctx: Ctx, vf: string, id: VfIdentity, viaDaemon: boolean): H
     vfIndex: id.vfIndex ?? null,
     viaDaemon,
     ...(ctx.socketExplicit ? { socket: ctx.socketPath } : {}),
+    ...(severalSimVfs ? { severalSimVfs } : {}),
   };
 }
 
@@ -61,8 +62,8 @@ function present(ctx: Ctx, op: VfOp, doc: Result, target: HintTarget, extra: str
 export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tuning: RecoveryTuning = {}): Promise<void> {
   const owner = await owningDaemon(ctx, vf);
   if (owner !== null) {
-    const { client, identity } = owner;
-    const target = hintTarget(ctx, vf, identity, true);
+    const { client, identity, severalSimVfs } = owner;
+    const target = hintTarget(ctx, vf, identity, true, severalSimVfs);
     let raw: Result;
     try {
       raw = await op.daemon(client, vf);

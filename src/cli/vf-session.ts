@@ -5,6 +5,7 @@
  */
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import { EnvironmentError } from '../errors.js';
+import { isSimSpec } from '../daemon/validate.js';
 import { explainError } from '../daemon/explain.js';
 import type { VfHandle } from '../open/types.js';
 import { unreadableReplyError, type DaemonClient } from './client.js';
@@ -35,14 +36,18 @@ export function waitForAbort(signal: AbortSignal): Promise<void> {
 }
 
 /** The daemon that owns `vf` with what its status says about the VF, or null (then: direct mode). */
-export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus } | null> {
+export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus; severalSimVfs: boolean } | null> {
   const client = await ctx.connectDaemon();
   if (client === null) return null;
   try {
     const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');
     if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
     const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
-    if (identity !== undefined) return { client, identity };
+    if (identity !== undefined) {
+      // `ixgbevf sim …` fixes must then name the VF (--vf): sim-command.ts refuses to guess among several.
+      const sims = status.vfs.filter((v) => v.state !== 'released' && (v.kind === undefined || v.kind === null ? isSimSpec(v.id) : v.kind === 'sim'));
+      return { client, identity, severalSimVfs: sims.length > 1 };
+    }
     if (ctx.socketExplicit) {
       const released = status.vfs.find((v) => v.id === vf);
       if (released !== undefined) {

@@ -3,6 +3,8 @@
  * for where you are, and a socket named with --socket is the only one used). Two commands that used to
  * drop the socket: `ixgbevf sim <action>` against a daemon that owns several sim VFs, and a second
  * daemon started on a socket another one holds (its `ixgbevf list` looked at the default socket).
+ * And a VF command through a daemon that owns several sim VFs: its `ixgbevf sim …` fix lacked `--vf`,
+ * which `ixgbevf sim` then refused (it will not guess among several).
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -37,6 +39,36 @@ test('a second daemon on a socket another one serves: the fix lists that daemon 
     assert.equal(r.code, 3, r.stderr);
     assert.match(r.stderr, /another daemon is (running or starting|listening) on/);
     assert.match(r.stderr, new RegExp(`fix: ixgbevf list --socket ${d.socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(shows which VFs it owns\\)`));
+  } finally {
+    await d.stop();
+  }
+});
+
+test('a VF command through a daemon that owns several sim VFs: its `ixgbevf sim …` fix names the VF (--vf), and runs', async () => {
+  const spec = 'sim:mac=02:00:00:00:00:aa,trust=off';
+  const d = await startDaemon([spec, 'sim:family=82576']);
+  try {
+    const r = await runCli(['set-mac', spec, '02:00:00:00:00:01', '--socket', d.socket]);
+    assert.equal(r.code, 5, r.stderr);
+    const fix = /^ {2}fix: (ixgbevf sim trust-on [^\n(]*?)(?: {2,}\(|\n|$)/m.exec(r.stderr)?.[1]?.trim();
+    assert.equal(fix, `ixgbevf sim trust-on --vf ${spec} --socket ${d.socket}`, r.stderr);
+    const trusted = await runCli(['sim', 'trust-on', '--vf', spec, '--socket', d.socket]);
+    assert.equal(trusted.code, 0, trusted.stderr);
+    const again = await runCli(['set-mac', spec, '02:00:00:00:00:01', '--socket', d.socket]);
+    assert.equal(again.code, 0, again.stderr);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('with one sim VF in the daemon the fix stays short (no --vf)', async () => {
+  const spec = 'sim:mac=02:00:00:00:00:aa,trust=off';
+  const d = await startDaemon([spec]);
+  try {
+    const r = await runCli(['set-mac', spec, '02:00:00:00:00:01', '--socket', d.socket]);
+    assert.equal(r.code, 5, r.stderr);
+    assert.match(r.stderr, new RegExp(`fix: .*ixgbevf sim trust-on --socket ${d.socket.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.doesNotMatch(r.stderr, /--vf/);
   } finally {
     await d.stop();
   }
