@@ -7,7 +7,7 @@ import { promises as fsp } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { PciAddress } from './address.js';
-import { isDriverName, readDriver, readDriverOverride, requirePciDevice } from './discovery.js';
+import { isDriverName, readDriver, readDriverOverride, readSriov, requirePciDevice } from './discovery.js';
 import { refuseGroupHeld, refuseNetdevUp, requireFamilyVf } from './guard.js';
 import { assessGroupViability, inspectVfioNode, readIommuGroup, readVfioEnvironment, type GroupViability, type VfioNode } from './iommu.js';
 import { exists, resolveSysfs, sysPaths, writeAttr, type ResolvedSysfs, type SysfsOptions } from './sysfs.js';
@@ -207,6 +207,13 @@ export interface UnbindResult {
   driver: string | null;
 }
 
+/** Whether the PF's `sriov_drivers_autoprobe` lets its VFs probe any driver (false when it cannot be read). */
+async function pfAutoprobesVfs(pf: PciAddress | null, opts: SysfsOptions): Promise<boolean> {
+  if (pf === null) return true; // not a VF of a PF seen here (passed through): the rule does not apply
+  const sriov = await readSriov(pf, opts).catch(() => null);
+  return sriov?.driversAutoprobe === true;
+}
+
 /**
  * Clears `driver_override` (writes "\n"), unbinds from the current driver, and optionally probes the device
  * back to its native driver (`restore`). Only an ixgbe/igb VF, only from vfio-pci or the driver named in
@@ -242,12 +249,19 @@ export async function unbindDevice(address: string, opts: UnbindOptions = {}): P
   }
   if (previousDriver !== null) await unbindCurrent(s, addr, previousDriver);
   if (restoreTo !== null) {
+    // A VF of a PF whose sriov_drivers_autoprobe is 0 (the set-up this tool asks for) may probe only the
+    // driver its driver_override names: pci_device_can_probe() in drivers/pci/pci-driver.c refuses a plain
+    // `bind` write. Name the driver for the bind, then clear the override again, as unbind leaves none.
+    const pin = !(await pfAutoprobesVfs(vf.physfn, opts));
+    const overrideFile = path.join(dev, 'driver_override');
+    if (pin) await writeAttr(s, overrideFile, restoreTo, `set driver_override of ${addr} to ${restoreTo}`);
     let bindError: unknown;
     try {
       await writeAttr(s, path.join(sysPaths.pciDriver(s, restoreTo), 'bind'), addr, `bind ${addr} to ${restoreTo}`);
     } catch (err) {
       bindError = err; // judged by the driver link below
     }
+    if (pin) await writeAttr(s, overrideFile, '\n', `clear driver_override of ${addr}`);
     const now = await readDriver(addr, opts);
     if (now !== restoreTo) {
       throw new EnvironmentError('ERR_BIND_FAILED', `${addr} did not bind to ${restoreTo} (driver now: ${now ?? 'none'})`, {
