@@ -188,6 +188,7 @@ export function addSmokeCommand(
       `\nSafe by default: only what a VF may ask for itself (MAC, MTU, VLAN, multicast, xcast), each put back;\nthe VF is reset when the test releases it. Exit 0 only when no check failed.\n--bind refuses a VF whose interface is up (exit 3): bring it down (ip link set <if> down) or add --force;\nthe interface comes back down after the test.\nCtrl-C stops the checks and still restores the VF and the PF (the report says interrupted, exit 3);\na second Ctrl-C exits at once and prints what is left changed, each with the command that restores it.\nSee docs/hardware.md.\n\nExamples:\n  $ ixgbevf smoke sim\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0\n  $ sudo ixgbevf smoke 0000:03:10.0 --pf enp3s0f0 --bind --json > smoke.json\n  $ sudo ixgbevf smoke 0000:03:10.0 --allow-pf-changes --allow-pf-reset   # maintenance window only\n`,
     )
     .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
-      deps.setExit(await smokeCommand(deps.ctxOf(cmd), deps.vfArgument(cmd, vf), opts));
+      const spec = deps.vfArgument(cmd, vf); // the VF before the options, as the VF commands check it
+      deps.setExit(await smokeCommand(deps.ctxOf(cmd), spec, opts));
     });
 }

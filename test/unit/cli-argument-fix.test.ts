@@ -80,6 +80,13 @@ test('daemon: a bad sim spec among its VFs is exit 2 before anything starts, the
   assert.equal(r.stderr, 'ixgbevf: error: sim spec: mtu=x is not a number (try: ixgbevf daemon sim sim --socket /nonexistent/d.sock)\n');
 });
 
+test('smoke checks its VF before its options, as the VF commands do: a bad VF and a bad --timeout give the VF\'s error', async () => {
+  const r = await runCli(['smoke', 'zz', '--timeout', 'abc', '--json']);
+  assert.equal(r.code, 2);
+  const doc = JSON.parse(r.stdout) as { error: { code: string; hint: string } };
+  assert.deepEqual([doc.error.code, doc.error.hint], ['ERR_INVALID_VF', 'ixgbevf list']);
+});
+
 test('a hint that already is a command is kept (a bad PCI address: ixgbevf list)', async () => {
   const r = await runCli(['set-mac', '0000:03:10', '02:00:00:00:00:01', '--json']);
   assert.equal(r.code, 2);
