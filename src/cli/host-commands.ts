@@ -1,11 +1,13 @@
 /** Host-side commands over sysfs and `ip`: list, doctor, bind, unbind. Presentation over src/pci. */
-import { InvalidArgumentError } from '../errors.js';
+import { InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { diagnose } from '../pci/doctor.js';
 import { inventoryReport, type PfInventory } from '../pci/inventory.js';
 import type { EntryProblem } from '../pci/discovery.js';
 import { describeMembers } from '../pci/iommu.js';
-import { parsePciAddress } from '../pci/address.js';
+import { parsePciAddress, type PciAddress } from '../pci/address.js';
+import { classifyVf } from '../pci/classify.js';
+import { readPciDevice, readSriov } from '../pci/discovery.js';
 import type { Ctx } from './context.js';
 import { table } from './format.js';
 import { unreadableReplyError } from './client.js';
@@ -179,9 +181,31 @@ export async function unbindCommand(ctx: Ctx, vfArg: string, opts: { driver?: st
     ...(opts.force === true ? { force: true } : {}),
   });
   const note = driverctlNote(addr, null);
+  const noDriver = r.driver === null && opts.driver === undefined ? await noDriverTookIt(ctx, addr) : null;
   const lines = [
     `${addr}: unbound from ${r.previousDriver ?? 'no driver'}; now ${r.driver === null ? 'unbound' : `bound to ${r.driver}`}`,
+    ...(noDriver === null ? [] : [noDriver.line]),
     note,
   ];
-  ctx.print({ ...r, persistent: false, note }, lines);
+  ctx.print({ ...r, persistent: false, note, hint: noDriver?.fix ?? null }, lines);
+}
+
+/**
+ * After a plain unbind that left the VF on no driver: when its PF's sriov_drivers_autoprobe is 0, the kernel
+ * binds no driver to its VFs on its own (pci_device_can_probe(), drivers/pci/pci-driver.c), so say that and
+ * name the command that gives the VF its own driver. Null otherwise (or when sysfs cannot tell).
+ */
+async function noDriverTookIt(ctx: Ctx, addr: PciAddress): Promise<{ line: string; fix: string } | null> {
+  try {
+    const dev = await readPciDevice(addr, ctx.sysfs);
+    if (dev.physfn === null) return null;
+    if ((await readSriov(dev.physfn, ctx.sysfs))?.driversAutoprobe !== false) return null;
+    const { kind } = classifyVf(dev);
+    if (kind !== 'ixgbevf' && kind !== 'igbvf') return null;
+    const fix = `ixgbevf unbind ${addr} --driver ${kind}`;
+    return { line: `no driver took it: ${dev.physfn} has sriov_drivers_autoprobe=0, so the kernel binds no driver to its VFs on its own; to give it to ${kind}: ${fix}`, fix };
+  } catch (err) {
+    if (isIxgbevfError(err)) return null; // sysfs could not tell: the hint is left out, the unbind stands
+    throw err;
+  }
 }

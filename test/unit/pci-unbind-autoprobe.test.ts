@@ -8,30 +8,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { unbindDevice } from '../../src/pci/bind.js';
+import { withAutoprobeRule } from '../helpers/autoprobe-rule.js';
+import { runCli } from '../helpers/cli-run.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
-
-/** The fake kernel with the PCI core's rule for VFs of a PF whose autoprobe is off (`isVf`: such a VF). */
-function withAutoprobeRule(sys: FakeSys): void {
-  const kernel = sys.kernel;
-  const write = kernel.write.bind(kernel);
-  const override = (addr: string): string => sys.readOverride(addr).trim().replace(/^\(null\)$/, '');
-  kernel.write = async (file: string, data: string): Promise<void> => {
-    const bind = /\/bus\/pci\/drivers\/([^/]+)\/bind$/.exec(file);
-    const pf = sys.spec.devices.find((d) => d.address === data)?.pf;
-    const isVf = pf !== undefined && sys.spec.devices.find((d) => d.address === pf)?.sriov?.autoprobe === false;
-    if (isVf && bind !== null && override(data) !== bind[1]) {
-      kernel.writes.push({ path: file.slice(sys.sysRoot.length + 1), data });
-      const err: NodeJS.ErrnoException = new Error(`ENODEV: write ${file}`);
-      err.code = 'ENODEV';
-      throw err;
-    }
-    if (isVf && file.endsWith('/bus/pci/drivers_probe') && override(data) === '') {
-      kernel.writes.push({ path: file.slice(sys.sysRoot.length + 1), data });
-      return; // nothing may probe it: the write succeeds, the VF stays unbound
-    }
-    await write(file, data);
-  };
-}
 
 test('unbind --driver ixgbevf with sriov_drivers_autoprobe=0: the VF reaches ixgbevf, driver_override named it only for the bind', async () => {
   const { spec, vf0 } = sriov82599({ autoprobe: false });
@@ -81,6 +60,42 @@ test('unbind --driver with autoprobe=1 keeps the plain bind write (no driver_ove
     const r = await unbindDevice(vf0, { ...sys.opts, restore: 'ixgbevf' });
     assert.equal(r.driver, 'ixgbevf');
     assert.deepEqual(sys.kernel.writes.map((w) => w.path), ['bus/pci/drivers/vfio-pci/unbind', 'bus/pci/drivers/ixgbevf/bind']);
+  } finally {
+    sys.cleanup();
+  }
+});
+
+test('plain unbind with autoprobe=0 leaves the VF on no driver and says how to give it its driver (a command that then works)', async () => {
+  const { spec, vf0 } = sriov82599({ autoprobe: false });
+  spec.devices.find((d) => d.address === vf0)!.driverOverride = 'vfio-pci';
+  const sys = new FakeSys(spec);
+  try {
+    withAutoprobeRule(sys);
+    const r = await runCli(['unbind', vf0], { sysfs: sys.opts });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(sys.driverOf(vf0), null);
+    assert.match(r.stdout, /unbound from vfio-pci; now unbound/);
+    const m = /no driver took it: 0000:01:00\.0 has sriov_drivers_autoprobe=0.*: (ixgbevf unbind \S+ --driver ixgbevf)$/m.exec(r.stdout);
+    assert.ok(m, r.stdout);
+    const fix = await runCli(m[1]!.split(' ').slice(1), { sysfs: sys.opts });
+    assert.equal(fix.code, 0, fix.stderr);
+    assert.equal(sys.driverOf(vf0), 'ixgbevf');
+    const json = await runCli(['unbind', vf0, '--from', 'ixgbevf', '--json'], { sysfs: sys.opts });
+    assert.equal(JSON.parse(json.stdout).hint, `ixgbevf unbind ${vf0} --driver ixgbevf`);
+  } finally {
+    sys.cleanup();
+  }
+});
+
+test('plain unbind with autoprobe=1: the kernel gives the VF its driver, no such line', async () => {
+  const { spec, vf0 } = sriov82599({ autoprobe: true });
+  const sys = new FakeSys(spec);
+  try {
+    withAutoprobeRule(sys);
+    const r = await runCli(['unbind', vf0], { sysfs: sys.opts });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /now bound to ixgbevf/);
+    assert.doesNotMatch(r.stdout, /no driver took it/);
   } finally {
     sys.cleanup();
   }
