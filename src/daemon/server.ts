@@ -6,7 +6,7 @@
  * with room always kept for root; a connection that sends no complete request within `idleTimeoutMs` is
  * closed; a refused peer gets one JSON line with the reason (exit code 3) before the close.
  */
-import { promises as fsp } from 'node:fs';
+import fs, { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
@@ -15,7 +15,7 @@ import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
-import { checkSocketPathLength, listenOn, removeStaleSocket, resolveGroup, setSocketAccess } from './unix-socket.js';
+import { checkSocketPathLength, fileIdOf, listenPublished, removeStaleSocket, resolveGroup, sameFile, type FileId } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
 import { requestFixCommand } from './request-fix.js';
 import { shellWord } from '../shell-word.js';
@@ -80,7 +80,8 @@ async function supplementaryGroups(pid: number): Promise<number[]> {
 }
 
 export class ControlServer {
-  readonly #server: net.Server;
+  /** The listening server (replaced when the socket is published again: #checkSocket). */
+  #server: net.Server;
   readonly #connections = new Set<net.Socket>();
   /** Served connections per uid. */
   readonly #perUid = new Map<number, number>();
@@ -95,16 +96,30 @@ export class ControlServer {
   #listening = false;
   /** `<socket>.lock`, held from before the stale-socket check until close(). */
   #lock: HeldLock | null = null;
+  /** What the socket path and the lock path named when this daemon made them (see #watchPaths). */
+  #socketId: FileId | null = null;
+  #lockId: FileId | null = null;
+  #watcher: fs.FSWatcher | null = null;
+  /** A check of the two paths runs (#checkPaths); `#recheck`: another event came meanwhile. */
+  #checking: Promise<void> | null = null;
+  #recheck = false;
+  /** The last path problem logged (each once). */
+  #pathProblem: string | null = null;
 
   constructor(
     private readonly daemon: ServedDaemon,
     private readonly opts: ServerOptions,
   ) {
-    this.#server = net.createServer((socket) => void this.#accept(socket));
-    this.#server.on('error', (err) => opts.logger.log('error', 'socket-error', { error: err.message }));
+    this.#server = this.#newServer();
     daemon.on('event', (event: DaemonEvent) => {
       for (const listener of this.#watchers.values()) listener(event);
     });
+  }
+
+  #newServer(): net.Server {
+    const server = net.createServer((socket) => void this.#accept(socket));
+    server.on('error', (err) => this.opts.logger.log('error', 'socket-error', { error: err.message }));
+    return server;
   }
 
   /** Connections being served now: in total and per uid (for `status`). */
@@ -134,6 +149,7 @@ export class ControlServer {
       }),
     );
     if (this.#lock === null) this.opts.logger.log('warn', 'socket-unlocked', { socket: file, reason: 'no flock in this build of the native addon: two daemons started at once on this path are not kept apart' });
+    this.#lockId = this.#lock === null ? null : await fileIdOf(`${file}.lock`);
     try {
       await this.#listenLocked(file);
     } catch (err) {
@@ -141,6 +157,7 @@ export class ControlServer {
       this.#lock = null;
       throw err;
     }
+    this.#watchPaths(file);
   }
 
   /** The stale-socket check, the listen and the socket's access, under `<socket>.lock`. */
@@ -150,19 +167,103 @@ export class ControlServer {
       live: () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon is listening on ${file}`, { hint: `${listOwned(file)}; or stop it: systemctl stop ixgbevf` }),
     });
     if (removed) this.opts.logger.log('info', 'stale-socket-removed', { socket: file });
-    // Private from the start, then loosened for --group.
-    await listenOn(
-      this.#server,
-      (done) => this.#server.listen(file, done),
-      (err) =>
-        new EnvironmentError('ERR_SOCKET_LISTEN', `cannot listen on ${file} (${err.code ?? err.message})`, {
-          hint: err.code === 'EACCES' ? 'run the daemon as root, or pass --socket <path in a writable directory>' : `choose another path with --socket`,
-          cause: err,
-        }),
-      true,
-    );
+    await this.#publish(file);
+  }
+
+  /** Listens and publishes the socket at `file` (private from the start, then loosened for --group). */
+  async #publish(file: string): Promise<void> {
+    const failed = (err: NodeJS.ErrnoException): EnvironmentError =>
+      new EnvironmentError('ERR_SOCKET_LISTEN', `cannot listen on ${file} (${err.code ?? err.message})`, {
+        hint: err.code === 'EACCES' ? 'run the daemon as root, or pass --socket <path in a writable directory>' : `choose another path with --socket`,
+        cause: err,
+      });
+    try {
+      this.#socketId = await listenPublished(this.#server, file, this.#gid, failed);
+    } catch (err) {
+      throw err instanceof EnvironmentError ? err : failed(err as NodeJS.ErrnoException);
+    }
     this.#listening = true;
-    await setSocketAccess(file, this.#gid);
+  }
+
+  /**
+   * The socket and `<socket>.lock` changing under the running daemon (inotify on their directory, no
+   * timer). The socket removed (rm, a cleanup of /run): published again, so clients reach this daemon and
+   * a second daemon started on the path is refused by the lock as before. The lock file removed or
+   * replaced: taken again (a second daemon that already took the new one is logged: it is the one the
+   * path's clients now reach). The socket replaced by another file: logged with its fix, and left alone
+   * (close() unlinks the path only while it is this daemon's socket).
+   */
+  #watchPaths(file: string): void {
+    const names = new Set([path.basename(file), `${path.basename(file)}.lock`]);
+    try {
+      this.#watcher = fs.watch(path.dirname(file), { persistent: false }, (_type, name) => {
+        if (name === null || names.has(String(name))) void this.#checkPaths(file);
+      });
+      this.#watcher.on('error', (err) => this.opts.logger.log('warn', 'socket-watch-failed', { socket: file, error: err.message }));
+    } catch (err) {
+      this.opts.logger.log('warn', 'socket-watch-failed', { socket: file, error: (err as Error).message, note: 'a socket removed while the daemon runs is not created again' });
+    }
+  }
+
+  #checkPaths(file: string): Promise<void> {
+    if (this.#checking !== null) {
+      this.#recheck = true;
+      return this.#checking;
+    }
+    const run = (async () => {
+      do {
+        this.#recheck = false;
+        if (this.#watcher === null) return; // closing
+        await this.#checkLock(file);
+        await this.#checkSocket(file);
+      } while (this.#recheck);
+    })()
+      .catch((err: unknown) => this.opts.logger.log('error', 'socket-check-failed', { socket: file, error: (err as Error).message }))
+      .finally(() => (this.#checking = null));
+    this.#checking = run;
+    return run;
+  }
+
+  async #checkSocket(file: string): Promise<void> {
+    const now = await fileIdOf(file);
+    if (sameFile(now, this.#socketId)) return;
+    if (now !== null) {
+      this.#logPathProblem(file, `${file} was replaced by another file while the daemon ran: clients reach that, not this daemon (pid ${process.pid})`, `ls -l ${shellWord(file)}; if nothing should answer there: rm ${shellWord(file)} (this daemon then publishes its socket again)`);
+      return;
+    }
+    if (this.#lock !== null && !sameFile(await fileIdOf(`${file}.lock`), this.#lockId)) return; // another daemon's path now
+    // A new server for the new socket; the old one stops listening at once (its connections, tracked
+    // here, are served on and ended by close()).
+    const old = this.#server;
+    this.#server = this.#newServer();
+    old.close();
+    await this.#publish(file);
+    this.#pathProblem = null;
+    this.opts.logger.log('warn', 'socket-recreated', { socket: file, reason: 'the socket file was removed while the daemon ran' });
+  }
+
+  async #checkLock(file: string): Promise<void> {
+    if (this.#lock === null) return; // no flock in this build
+    const lockFile = `${file}.lock`;
+    if (sameFile(await fileIdOf(lockFile), this.#lockId)) return;
+    let lock: HeldLock | null;
+    try {
+      lock = takeLock(lockFile, () => new EnvironmentError('ERR_DAEMON_RUNNING', `another daemon holds ${lockFile}`));
+    } catch (err) {
+      this.#logPathProblem(file, `${lockFile} was removed while the daemon ran and another process holds the new one: a second daemon may serve ${file} now (${(err as Error).message})`, `ixgbevf list --socket ${shellWord(file)} (the daemon that answers there); this one (pid ${process.pid}) is reached by no client: kill ${process.pid}`);
+      return;
+    }
+    if (lock === null) return;
+    this.#lock.release();
+    this.#lock = lock;
+    this.#lockId = await fileIdOf(lockFile);
+    this.opts.logger.log('warn', 'socket-lock-recreated', { socket: file, lock: lockFile, reason: 'the lock file was removed or replaced while the daemon ran: taken again' });
+  }
+
+  #logPathProblem(file: string, error: string, fix: string): void {
+    if (this.#pathProblem === error) return;
+    this.#pathProblem = error;
+    this.opts.logger.log('error', 'socket-path-problem', { socket: file, error, fix });
   }
 
   async #allowed(creds: PeerCredentials): Promise<boolean> {
@@ -425,10 +526,14 @@ export class ControlServer {
         s.destroy();
       }
     }
+    this.#watcher?.close();
+    this.#watcher = null;
+    await this.#checking; // a publish in flight ends first (it sees the watcher gone)
     if (this.#listening) {
       this.#listening = false;
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-      await fsp.unlink(this.opts.socketPath).catch(() => undefined);
+      // Only while the path still names this daemon's socket: never another daemon's or another file.
+      if (sameFile(await fileIdOf(this.opts.socketPath), this.#socketId)) await fsp.unlink(this.opts.socketPath).catch(() => undefined);
     }
     // After the unlink: the next daemon on this path finds no socket of ours.
     this.#lock?.release();

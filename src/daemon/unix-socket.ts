@@ -6,6 +6,7 @@
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import { InvalidArgumentError } from '../errors.js';
 
 /** The longest Unix socket path the kernel takes (sun_path is 108 bytes with its NUL); a longer one it would cut. */
@@ -92,4 +93,55 @@ export async function setSocketAccess(file: string, gid: number | null): Promise
     await fsp.chown(file, -1, gid);
     await fsp.chmod(file, 0o660);
   }
+}
+
+/** A file's identity: which inode a name points to now. */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
+/** The identity of what `file` names now (lstat: a symlink is itself), or null when nothing is there. */
+export async function fileIdOf(file: string): Promise<FileId | null> {
+  try {
+    const st = await fsp.lstat(file);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return null;
+  }
+}
+
+export function sameFile(a: FileId | null, b: FileId | null): boolean {
+  return a !== null && b !== null && a.dev === b.dev && a.ino === b.ino;
+}
+
+/**
+ * Listens on `file` without letting the server own the name: libuv unlinks the path a Unix server
+ * listened on when it closes, whatever that path names by then (another daemon's socket, an
+ * administrator's file). So the server binds a private name beside it (`.<name>.<pid>`, born 0600
+ * under the umask), the socket gets its access (`gid`), then a hard link publishes it at `file` (never
+ * replacing anything there) and the private name goes. The caller unlinks `file` at close only while it
+ * is still this socket (sameFile with the returned id). A private name too long for a socket path: the
+ * server listens on `file` itself, as before. Rejects with `failed(err)` (the listen) or the link's error.
+ */
+export async function listenPublished(server: net.Server, file: string, gid: number | null, failed: (err: NodeJS.ErrnoException) => Error): Promise<FileId> {
+  const priv = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}`);
+  if (Buffer.byteLength(priv) > UNIX_SOCKET_PATH_MAX) {
+    await listenOn(server, (done) => server.listen(file, done), failed, true);
+    await setSocketAccess(file, gid);
+    return (await fileIdOf(file))!;
+  }
+  // A leftover of an earlier process with this pid (after a reboot): only a socket is removed.
+  const old = await fsp.lstat(priv).catch(() => null);
+  if (old?.isSocket() === true) await fsp.unlink(priv).catch(() => undefined);
+  await listenOn(server, (done) => server.listen(priv, done), failed, true);
+  try {
+    await setSocketAccess(priv, gid);
+    await fsp.link(priv, file);
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve())); // unlinks `priv`
+    throw err;
+  }
+  await fsp.unlink(priv).catch(() => undefined);
+  return (await fileIdOf(file))!;
 }

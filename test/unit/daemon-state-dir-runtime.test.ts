@@ -17,6 +17,8 @@ import { EnvironmentError } from '../../src/errors.js';
 import { RawConn, tempDir, waitReady } from '../helpers/cli-daemon.js';
 import { DaemonChild } from '../helpers/daemon-child.js';
 
+/** A hang (an event never logged) fails its test instead of the run; not a timing check. */
+const GUARD_MS = 60_000;
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 const needsRoot = isRoot ? false : 'needs root (chown to another uid)';
 const NOBODY = 65534;
@@ -55,7 +57,7 @@ async function rejectsWith(p: Promise<unknown>, code: string, message: RegExp, h
 }
 
 for (const { name, replaceFile } of paths) {
-  test(`${name}: the state directory removed under the store: saves fail ERR_STATE_DIR_GONE (fix: mkdir); recreated, the next save lands there`, async () => {
+  test(`${name}: the state directory removed under the store: saves fail ERR_STATE_DIR_GONE (fix: mkdir); recreated, the next save lands there`, { timeout: GUARD_MS }, async () => {
     const dir = freshStateDir();
     const { store, events } = storeOn(dir, replaceFile);
     await store.save('sim', emptyState(), 1);
@@ -70,7 +72,7 @@ for (const { name, replaceFile } of paths) {
     await store.close();
   });
 
-  test(`${name}: the state directory renamed: no save lands in the renamed one (persisted would be a lie: a restart reads the path)`, async () => {
+  test(`${name}: the state directory renamed: no save lands in the renamed one (persisted would be a lie: a restart reads the path)`, { timeout: GUARD_MS }, async () => {
     const dir = freshStateDir();
     const { store } = storeOn(dir, replaceFile);
     await store.save('sim', emptyState(), 1);
@@ -85,7 +87,7 @@ for (const { name, replaceFile } of paths) {
     await store.close();
   });
 
-  test(`${name}: the state directory replaced by a symlink (to root's directory, to another user's): ERR_STATE_DIR_MOVED, nothing written through it`, async () => {
+  test(`${name}: the state directory replaced by a symlink (to root's directory, to another user's): ERR_STATE_DIR_MOVED, nothing written through it`, { timeout: GUARD_MS }, async () => {
     for (const owner of isRoot ? [0, NOBODY] : [process.getuid?.() ?? 0]) {
       const dir = freshStateDir();
       const { store } = storeOn(dir, replaceFile);
@@ -108,7 +110,7 @@ for (const { name, replaceFile } of paths) {
     }
   });
 
-  test(`${name}: the state directory chmod'd writable by others: saves refused (ERR_STATE_DIR_UNSAFE, fix chmod go-w) until it is fixed`, async () => {
+  test(`${name}: the state directory chmod'd writable by others: saves refused (ERR_STATE_DIR_UNSAFE, fix chmod go-w) until it is fixed`, { timeout: GUARD_MS }, async () => {
     const dir = freshStateDir();
     const { store, events } = storeOn(dir, replaceFile);
     await store.save('sim', emptyState(), 1);
@@ -125,7 +127,7 @@ for (const { name, replaceFile } of paths) {
     await store.close();
   });
 
-  test(`${name}: the state directory chown'd to another user: saves refused (ERR_STATE_DIR_UNSAFE, fix chown root)`, { skip: needsRoot }, async () => {
+  test(`${name}: the state directory chown'd to another user: saves refused (ERR_STATE_DIR_UNSAFE, fix chown root)`, { skip: needsRoot, timeout: GUARD_MS }, async () => {
     const dir = freshStateDir();
     const { store } = storeOn(dir, replaceFile);
     await store.save('sim', emptyState(), 1);
@@ -139,7 +141,7 @@ for (const { name, replaceFile } of paths) {
   });
 }
 
-test('removed, then another daemon holds the new directory: saves refused (ERR_STATE_DIR_BUSY) until it lets go; the store then holds that lock', async (t) => {
+test('removed, then another daemon holds the new directory: saves refused (ERR_STATE_DIR_BUSY) until it lets go; the store then holds that lock', { timeout: GUARD_MS }, async (t) => {
   const dir = freshStateDir();
   const { store } = storeOn(dir, undefined);
   await store.save('sim', emptyState(), 1);
@@ -165,7 +167,7 @@ test('removed, then another daemon holds the new directory: saves refused (ERR_S
 // ---------------------------------------------------------------------------------------------------
 // The real binary
 
-test('daemon: state directory removed while it runs: persisted false, one state-dir-problem log line with the fix, still serving; recreated, the next change persists and a restart loads it', async () => {
+test('daemon: state directory removed while it runs: persisted false, one state-dir-problem log line with the fix, still serving; recreated, the next change persists and a restart loads it', { timeout: GUARD_MS }, async () => {
   const root = tempDir();
   const socket = path.join(root, 'd.sock');
   const dir = path.join(root, 'state');
