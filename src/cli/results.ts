@@ -13,7 +13,7 @@ export type Result = Record<string, unknown>;
 
 /** The fields of each command beyond the common ones, in output order. */
 export const OP_FIELDS: Partial<Record<OpName, readonly string[]>> = {
-  info: ['permanentMac', 'mcFilterType', 'queues', 'link', 'counters', 'state', 'recoveries', 'lastError', 'desired'],
+  info: ['permanentMac', 'mcFilterType', 'queues', 'link', 'counters', 'state', 'recoveries', 'lastError', 'desired', 'notApplied'],
   link: ['link', 'adminEnabled', 'pfLink'],
   mailbox: ['register', 'registerOffset', 'bits', 'words', 'counters', 'needsReset', 'note'],
   'set-mac': ['mac'],

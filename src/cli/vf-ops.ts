@@ -133,6 +133,14 @@ function desiredLines(desired: unknown): string[] {
   return [`desired       ${parts.join(', ')} (held by the daemon, re-applied after every PF reset)`];
 }
 
+/** What of the desired state the PF refused at the last re-apply and nothing has settled since (daemon only). */
+function notAppliedLines(notApplied: unknown): string[] {
+  if (!Array.isArray(notApplied)) return [];
+  return (notApplied as { item?: unknown; message?: unknown }[]).map(
+    (f) => `not applied   ${String(f.item)}: refused by the PF at the last re-apply (${String(f.message)}); the VF runs without it until a request for it succeeds`,
+  );
+}
+
 function formatSpeed(mbps: number | null): string {
   if (mbps === null) return '';
   return mbps >= 1000 ? `${mbps / 1000} Gb/s` : `${mbps} Mb/s`;
@@ -176,6 +184,7 @@ export function infoOp(): VfOp {
         `mc filter     ${r.mcFilterType === null || r.mcFilterType === undefined ? 'n/a' : `type ${String(r.mcFilterType)}`}`,
         ...(r.state === null || r.state === undefined ? [] : [`daemon state  ${String(r.state)}${typeof r.recoveries === 'number' ? `, ${r.recoveries} ${r.recoveries === 1 ? 'recovery' : 'recoveries'}` : ''}`]),
         ...desiredLines(r.desired),
+        ...notAppliedLines(r.notApplied),
         `mailbox       ${c === undefined || c === null ? 'n/a' : Object.entries(c).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       ];
     },

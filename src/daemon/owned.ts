@@ -14,7 +14,7 @@ import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
 import type { DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
 import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
-import { applyDesired, type ApplyFailure } from './reapply.js';
+import { applyDesired, type ApplyFailure, type DesiredKey } from './reapply.js';
 import { reportAttemptFailed, reportRecovered, type RecoveryReportTarget } from './recovery-report.js';
 import { cloneState, type DesiredState, type StateProblem } from './state.js';
 import { timeoutOrResetRequired } from './timeout.js';
@@ -126,7 +126,7 @@ export class OwnedVf {
     this.lastFailures = failures;
     for (const f of failures) {
       this.ctx.logger.log('warn', 'reapply-failed', { vf: this.id, item: f.item, code: f.code, error: f.message });
-      this.#event('reapply-failed', { ...f });
+      this.#event('reapply-failed', { item: f.item, code: f.code, message: f.message });
     }
     return failures;
   }
@@ -248,18 +248,25 @@ export class OwnedVf {
    * the desired state in the same mailbox turn (so the desired state follows the PF's order of
    * acceptance) and commits it. `persisted`: that state, or a later one, is durable on disk.
    */
-  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
-    return this.#request(fn, change);
+  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void, settles: DesiredKey): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
+    return this.#request(fn, { change, settles });
   }
 
-  async #request<T>(fn: (vf: VfApi) => Promise<T>, change: ((d: DesiredState) => void) | null): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
+  async #request<T>(
+    fn: (vf: VfApi) => Promise<T>,
+    mutation: { change: (d: DesiredState) => void; settles: DesiredKey } | null,
+  ): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
     await this.#whenReady();
     let committed: Promise<boolean> = Promise.resolve(false);
     let accepted: Revision | null = null;
     const done = await this.#exchange(fn, (value, replies) => {
-      if (change !== null) {
-        committed = this.#commit(change);
+      if (mutation !== null) {
+        committed = this.#commit(mutation.change);
         accepted = { revision: this.revision, desired: cloneState(this.desired) };
+        // The PF took this entry now: a refusal of it at the last re-apply no longer holds (status'
+        // notApplied, the ixgbevf_vf_applied gauge). In the same mailbox turn, so a re-apply that runs
+        // later and fails again is not wiped.
+        if (this.lastFailures.length > 0) this.lastFailures = this.lastFailures.filter((f) => f.key !== mutation.settles);
       }
       return { value, replies };
     });

@@ -64,12 +64,12 @@ export async function answerRequest(host: RequestHost, req: Exclude<Request, { o
     }
     case 'set-mac': {
       const o = host.owned(req.vf);
-      const outcome = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac));
+      const outcome = await o.change((vf) => vf.setMac(req.mac), (d) => (d.mac = req.mac), 'mac');
       return changed(host, o, { mac: req.mac }, outcome);
     }
     case 'mtu': {
       const o = host.owned(req.vf);
-      const outcome = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu));
+      const outcome = await o.change((vf) => vf.setMtu(req.mtu), (d) => (d.mtu = req.mtu), 'mtu');
       return changed(host, o, { mtu: req.mtu }, outcome);
     }
     case 'vlan': {
@@ -85,17 +85,18 @@ export async function answerRequest(host: RequestHost, req: Exclude<Request, { o
           d.vlans = [...set].sort((a, b) => a - b);
           vlans = [...d.vlans];
         },
+        `vlan ${req.vlan}`,
       );
       return changed(host, o, { vlan: req.vlan, action: req.action, vlans }, outcome);
     }
     case 'multicast': {
       const o = host.owned(req.vf);
-      const outcome = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]));
+      const outcome = await o.change((vf) => vf.setMulticast(req.macs), (d) => (d.multicast = [...req.macs]), 'multicast');
       return changed(host, o, { macs: req.macs, ...outcome.value }, outcome);
     }
     case 'xcast': {
       const o = host.owned(req.vf);
-      const outcome = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode));
+      const outcome = await o.change((vf) => vf.setXcastMode(req.mode), (d) => (d.xcast = req.mode), 'xcast');
       return changed(host, o, { requested: req.mode, granted: outcome.value }, outcome);
     }
     case 'sim':

@@ -1,7 +1,7 @@
 /**
  * The status of one daemon-owned VF as the `status` and `info` replies carry it (`VfStatus`): identity,
  * life state, negotiated API, permanent MAC, desired state and its revision, recoveries, last error,
- * release reason and any state file set aside at start.
+ * release reason, any state file set aside at start, and what of the desired state the PF refused.
  */
 import { apiName } from '../hw/api.js';
 import type { OwnedVf } from './owned.js';
@@ -25,6 +25,12 @@ export interface VfStatus {
   releaseReason: string | null;
   /** The state file set aside at start (corrupt or untrusted), or null. */
   stateProblem: StateProblem | null;
+  /**
+   * Items of the desired state the PF refused at the last re-apply (after a PF reset, or at start) and no
+   * accepted request has settled since: the VF runs without them (an admin MAC in place of the desired
+   * one, a jumbo MTU the PF's MTU does not allow). Empty when everything is applied.
+   */
+  notApplied: { item: string; code: string; message: string }[];
 }
 
 export function vfStatus(owned: OwnedVf): VfStatus {
@@ -44,5 +50,6 @@ export function vfStatus(owned: OwnedVf): VfStatus {
     lastError: owned.lastError === null ? null : { code: owned.lastError.code, message: owned.lastError.message, ...(owned.lastError.hint === undefined ? {} : { hint: owned.lastError.hint }) },
     releaseReason: owned.releaseReason,
     stateProblem: owned.stateProblem,
+    notApplied: owned.lastFailures.map(({ item, code, message }) => ({ item, code, message })),
   };
 }
