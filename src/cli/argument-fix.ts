@@ -73,13 +73,14 @@ export interface Positional<T = unknown> {
   parse: (value: string) => T;
 }
 
-/** Whether `parse` accepts `value`. */
-function isValid(parse: (value: string) => unknown, value: string): boolean {
+type Parsed<P extends readonly Positional[]> = { -readonly [K in keyof P]: ReturnType<P[K]['parse']> };
+
+/** `parse(value)`, or the error it threw. */
+function attempt(parse: (value: string) => unknown, value: string): { ok: true; value: unknown } | { ok: false; error: unknown } {
   try {
-    parse(value);
-    return true;
-  } catch {
-    return false;
+    return { ok: true, value: parse(value) };
+  } catch (error) {
+    return { ok: false, error };
   }
 }
 
@@ -92,37 +93,25 @@ function isValid(parse: (value: string) => unknown, value: string): boolean {
  * gives `vlan sim add 100`, not `vlan sim add bar`). A fix that only replaces values keeps a hint that
  * already is a command (a bad PCI address: `ixgbevf list`); one that moves the user's words replaces it.
  */
-export function parseArguments<const P extends readonly Positional[]>(cmd: Command, positionals: P): { -readonly [K in keyof P]: ReturnType<P[K]['parse']> } {
-  const valid = positionals.map((p) => isValid(p.parse, p.value));
-  const firstBad = valid.indexOf(false);
-  if (firstBad === -1) return positionals.map((p) => p.parse(p.value)) as { -readonly [K in keyof P]: ReturnType<P[K]['parse']> };
-  let error: unknown;
-  try {
-    positionals[firstBad]!.parse(positionals[firstBad]!.value);
-  } catch (err) {
-    error = err;
-  }
+export function parseArguments<const P extends readonly Positional[]>(cmd: Command, positionals: P): Parsed<P> {
+  const parsed = positionals.map((p) => attempt(p.parse, p.value));
+  const firstBad = parsed.find((r) => !r.ok);
+  if (firstBad === undefined) return parsed.map((r) => (r as { value: unknown }).value) as Parsed<P>;
+  const error = (firstBad as { error: unknown }).error;
   const raw = rawArgsOf(cmd);
   const at = positionalIndexes(cmd, raw);
   const words = [...raw];
   const moved = new Set<number>();
-  let swapped = false;
   for (const [i, p] of positionals.entries()) {
-    if (valid[i]) continue;
+    if (parsed[i]!.ok) continue;
     const index = at[i];
     if (index === undefined || raw[index] !== p.value) throw withFix(error, null);
     // A word the user typed in the wrong place (bad where it is, good here), each used once.
-    const from = positionals.findIndex((q, j) => j !== i && !valid[j] && !moved.has(j) && isValid(p.parse, q.value));
-    if (from !== -1) {
-      moved.add(from);
-      swapped = true;
-      words[index] = positionals[from]!.value;
-    } else {
-      words[index] = p.example;
-    }
+    const from = positionals.findIndex((q, j) => j !== i && !parsed[j]!.ok && !moved.has(j) && attempt(p.parse, q.value).ok);
+    if (from !== -1) moved.add(from);
+    words[index] = from !== -1 ? positionals[from]!.value : p.example;
   }
-  const fix = ['ixgbevf', ...words].map(shellWord).join(' ');
-  throw swapped ? withFix(error, fix, true) : withFix(error, fix);
+  throw withFix(error, ['ixgbevf', ...words].map(shellWord).join(' '), moved.size > 0);
 }
 
 /**
