@@ -5,7 +5,7 @@
  * with a timer only as the fallback — `pf-reset`, then `waiting-for-pf` while the PF is still away, then
  * `recovered`.
  */
-import { EnvironmentError, IxgbevfError } from '../errors.js';
+import { DeviceGoneError, EnvironmentError, IxgbevfError } from '../errors.js';
 import { apiName } from '../hw/api.js';
 import { explainError, pfRef } from '../daemon/explain.js';
 import type { DaemonEvent } from '../daemon/owned-types.js';
@@ -40,14 +40,32 @@ export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {})
   const owner = await owningDaemon(ctx, vf);
   if (owner !== null) {
     const { client, identity } = owner;
+    // The daemon never takes back a VF it released (the kernel asked for it, or it went away): no event for
+    // it will come again, so the watch ends there, as the direct watch does.
+    let released: string | null = null;
+    let onReleased: () => void = () => undefined;
+    const releasedNow = new Promise<void>((resolve) => (onReleased = resolve));
+    // Events that come with the daemon's acceptance (same read) wait for the `watching` line, which is first.
+    let early: DaemonEvent[] | null = [];
+    const show = (e: DaemonEvent): void => {
+      eventLine(ctx, e, familyKindOf(identity.family));
+      if (e.type === 'released' && e.vf === vf) {
+        released = typeof e.reason === 'string' ? e.reason.replace(/[\u0000-\u001f\u007f]/g, ' ') : 'released';
+        onReleased();
+      }
+    };
     try {
-      await client.watch(vf, (e) => eventLine(ctx, e, familyKindOf(identity.family)));
+      await client.watch(vf, (e) => (early === null ? show(e) : early.push(e)));
       watchingLine(ctx, vf, 'daemon');
+      const queued = early;
+      early = null;
+      queued.forEach(show);
       ctx.note(`watching ${vf} through the daemon at ${ctx.socketPath}; Ctrl-C to stop`);
-      await Promise.race([waitForAbort(ctx.io.signal), client.closed()]);
+      await Promise.race([waitForAbort(ctx.io.signal), client.closed(), releasedNow]);
     } finally {
       client.close();
     }
+    if (released !== null) return daemonReleased(ctx, vf, released);
     // Ctrl-C ends a watch; the daemon going away does not end it well: a script reading the stream
     // must see that no more events will come (exit 3), not a clean end.
     if (!ctx.io.signal.aborted) {
@@ -93,6 +111,14 @@ export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {})
     v.off('pf-message', onMessage).off('link', onLink);
   }
   if (gone !== null) throw gone;
+}
+
+/** The end of a watch whose VF the daemon released: exit 0 (the kernel took it back), or 7 when it is gone. */
+function daemonReleased(ctx: Ctx, vf: string, reason: string): void {
+  if (reason.startsWith('device gone')) {
+    throw new DeviceGoneError('ERR_DEVICE_REMOVED', `${vf} is gone: the daemon released it (${reason})`, { hint: 'ixgbevf list', details: { vf, reason } });
+  }
+  ctx.note(`no more events come for ${vf}: the daemon released it (${reason}); once it is on vfio-pci again (ixgbevf bind ${vf}), restart the daemon to take it back`);
 }
 
 function pick(d: ReturnType<typeof decodeWord>): Record<string, unknown> {
