@@ -520,6 +520,13 @@ class DirectoryFd {
       if (st.dev !== named.dev || st.ino !== named.ino) {
         throw new EnvironmentError('ERR_STATE_DIR_MOVED', `the state directory ${this.dir} changed while it was being opened`, { hint: `ls -ld ${this.dir}` });
       }
+      if (st.nlink === 0) {
+        // Removed, yet the path still leads to it: a mount of its own keeps it here (systemd's
+        // StateDirectory= under ProtectSystem=, a bind mount); a directory made anew is not seen.
+        throw new EnvironmentError('ERR_STATE_DIR_GONE', `the state directory ${this.dir} was removed, yet this daemon still sees it through a mount of its own (a service's StateDirectory=, a bind mount): changes are not saved`, {
+          hint: 'systemctl restart ixgbevf   (the daemon then uses the directory there now)',
+        });
+      }
       const id = `${st.dev}:${st.ino}`;
       if (id !== this.#lockedId) {
         // A directory other than the one locked at start: one daemon per state directory holds here too.

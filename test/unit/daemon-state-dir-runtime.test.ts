@@ -9,6 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { test } from 'node:test';
 import { emptyState, nativeReplaceFile, StateStore, STATE_LOCK_FILE, type DirectoryEvent } from '../../src/daemon/state.js';
@@ -207,5 +208,25 @@ test('daemon: state directory removed while it runs: persisted false, one state-
   } finally {
     if (d.alive) d.kill('SIGTERM');
     await d.exited;
+  }
+});
+
+test('a removed directory the path still leads to through a mount (a service\'s StateDirectory=, a bind mount): ERR_STATE_DIR_GONE with the fix: restart', { skip: needsRoot, timeout: GUARD_MS }, async (t) => {
+  const dir = freshStateDir();
+  const source = path.join(path.dirname(dir), 'source');
+  mkdirSync(source, { mode: 0o700 });
+  const mount = spawnSync('mount', ['--bind', source, dir]);
+  if (mount.status !== 0) {
+    t.skip(`mount --bind not possible here: ${mount.stderr.toString().trim()}`);
+    return;
+  }
+  try {
+    const { store } = storeOn(dir, undefined);
+    await store.save('sim', emptyState(), 1);
+    rmSync(source, { recursive: true });
+    await rejectsWith(store.save('sim', emptyState(), 2), 'ERR_STATE_DIR_GONE', /still sees it through a mount of its own/, /^systemctl restart ixgbevf/);
+    await store.close();
+  } finally {
+    spawnSync('umount', [dir]);
   }
 });
