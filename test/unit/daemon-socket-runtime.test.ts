@@ -124,3 +124,32 @@ test("another program's socket put at the path: the daemon's stop leaves it serv
   assert.equal(reply, 'other\n');
   await new Promise<void>((r) => other.close(() => r()));
 });
+
+test('clients gone while the daemon is stopped (SIGSTOP): a complete request is still carried out, audited and saved; a partial line is dropped; the daemon serves on after SIGCONT', { timeout: GUARD_MS }, async () => {
+  const root = tempDir();
+  const socket = path.join(root, 'd.sock');
+  const stateDir = path.join(root, 'state');
+  const d = await started(['sim', '--socket', socket, '--state-dir', stateDir]);
+  try {
+    await d.waitLog((l) => l.event === 'ready');
+    d.kill('SIGSTOP');
+    const send = async (line: string): Promise<void> => {
+      const c = net.createConnection(socket);
+      await new Promise<void>((r, j) => c.once('connect', r).once('error', j));
+      await new Promise<void>((r) => c.end(line, r));
+      c.destroy();
+    };
+    await send('{"id":1,"op":"set-mac","vf":"sim","mac":"02:00:00:00:00:07"}\n');
+    await send('{"id":2,"op":"set-mac","vf":"sim","mac":"02:00:00:00:00:08"');
+    d.kill('SIGCONT');
+    const audit = await d.waitLog((l) => l.event === 'audit' && l.op === 'set-mac');
+    assert.equal(audit.mac, '02:00:00:00:00:07');
+    assert.equal(audit.persisted, true);
+    assert.equal(await statusPid(socket), d.pid);
+    assert.equal(d.logs.filter((l) => l.event === 'audit' && l.op === 'set-mac').length, 1, 'the partial line ran nothing');
+    assert.equal((JSON.parse(readFileSync(path.join(stateDir, 'sim.json'), 'utf8')) as { desired: { mac: string } }).desired.mac, '02:00:00:00:00:07');
+  } finally {
+    d.kill('SIGCONT');
+    await stopped(d);
+  }
+});
