@@ -12,6 +12,7 @@ import { resetAndNegotiate } from '../vf/bring-up.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
+import { explainError } from './explain.js';
 import type { DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
 import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
 import { applyDesired, type ApplyFailure, type DesiredKey } from './reapply.js';
@@ -190,7 +191,8 @@ export class OwnedVf {
           await this.release(`device gone: ${err.message}`);
           return;
         }
-        const e = asIxgbevfError(err);
+        // Worded for this VF's PF, with a command as the fix, as the direct path words it (explain.ts).
+        const e = asIxgbevfError(explainError(err, this.handle, 'reset'));
         this.lastError = e;
         if (e.code !== lastCode) {
           lastCode = e.code;
