@@ -121,6 +121,29 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       assert.equal(sysAttr(VF1, 'driver_override'), '(null)');
       assert.ok(!existsSync(`/dev/vfio/${groupOf(VF1)}`), 'the VFIO group node is gone');
     });
+
+    // The rig's PF has sriov_drivers_autoprobe=0 (as the README asks): the PCI core then lets a VF probe
+    // only the driver its driver_override names, so `unbind --driver igbvf` must name it for the bind.
+    test('unbind VF1 --driver igbvf gives it to the stock igbvf (autoprobe 0), no driver_override left; bind takes it back', async (t) => {
+      assert.equal(sysAttr(PF, 'sriov_drivers_autoprobe'), '0');
+      const m = await exec('/sbin/modprobe', ['-d', process.env.IXGBEVF_VM_KROOT, 'igbvf']);
+      assert.equal(m.code, 0, show(m));
+      t.after(async () => {
+        if (driverOf(VF1) === 'igbvf') writeFileSync('/sys/bus/pci/drivers/igbvf/unbind', VF1);
+        await exec('/sbin/rmmod', ['igbvf']);
+        writeFileSync(join(dev(VF1), 'driver_override'), '\n');
+      });
+      for (let round = 1; round <= 2; round++) {
+        const b = await cli(['bind', VF1]);
+        assert.equal(b.code, 0, `round ${round}: ${show(b)}`);
+        assert.equal(driverOf(VF1), 'vfio-pci');
+        const u = await cli(['unbind', VF1, '--driver', 'igbvf']);
+        assert.equal(u.code, 0, `round ${round}: ${show(u)}\n${(await kernelLog()).split('\n').slice(-15).join('\n')}`);
+        assert.match(u.stdout, /now bound to igbvf/);
+        assert.equal(driverOf(VF1), 'igbvf');
+        assert.equal(sysAttr(VF1, 'driver_override'), '(null)', 'no driver_override left behind');
+      }
+    });
   });
 
   describe('3. info VF0 (direct)', () => {
@@ -308,6 +331,23 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       assert.ok(st.doc.recoveries >= 1);
     });
 
+    test('5b. PF held down: a request through the daemon exits 4 with the direct command\'s fix (ip link set <pf> up), a command', async () => {
+      const from = daemon.logs.length;
+      await ip('link', 'set', PFNET, 'down');
+      try {
+        await daemon.waitLog('waiting-for-pf (PF in reset)', (l) => l.event === 'waiting-for-pf' && l.code === 'ERR_PF_IN_RESET', { from, timeoutMs: 20_000 });
+        const r = await viaDaemon(['info', VF0]);
+        assert.equal(r.code, 4, show(r));
+        assert.match(r.stderr, new RegExp(`^  fix: ip link set ${PFNET} up$`, 'm'));
+        const waiting = daemon.logs.slice(from).filter((l) => l.event === 'waiting-for-pf');
+        assert.ok(waiting.every((l) => /^(ip link set|ixgbevf doctor) /.test(l.hint)), `waiting-for-pf hints are commands: ${JSON.stringify(waiting)}`);
+      } finally {
+        await ip('link', 'set', PFNET, 'up');
+      }
+      await daemon.waitLog('recovered', (l) => l.event === 'recovered' && l.vf === VF0, { from, timeoutMs: 30_000 });
+      await waitFor('PF carrier', carrierOn, { timeoutMs: 20_000 });
+    });
+
     test('6. admin MAC set on the PF: set-mac exits 5 with the trust/admin hint, igb logs its refusal, the daemon keeps running', async () => {
       await ip('link', 'set', PFNET, 'vf', '0', 'mac', MAC_ADMIN);
       await waitFor('the admin MAC on the PF', async () => (await pfMacOf(0)) === MAC_ADMIN, { timeoutMs: 5_000 });
@@ -323,8 +363,14 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       assert.equal(st.doc.via, 'daemon');
     });
 
-    test('7. sriov_numvfs=0 while the daemon owns VF0 completes (the daemon releases VF0) and the daemon stays healthy', async (t) => {
+    test('7. sriov_numvfs=0 while the daemon owns VF0 completes (the daemon releases VF0) and the daemon stays healthy; a watch through it ends', async (t) => {
+      const watch = new Background(['watch', VF0, '--json'], { IXGBEVF_SOCKET: SOCKET });
+      await waitFor('the watch through the daemon to start', () => watch.stdout.includes('"watching"') || !watch.alive, { timeoutMs: 30_000 });
       await removeVfsUnderDaemon(t, daemon, ' (incl. bash start)');
+      const exit = await Promise.race([watch.exited, new Promise((r) => setTimeout(r, 15_000, 'still running'))]);
+      if (exit === 'still running') await watch.stop('SIGTERM');
+      assert.deepEqual(exit, { code: 0, signal: null }, `the watch ends after released: ${watch.stdout}\n${watch.stderr}`);
+      assert.equal(JSON.parse(watch.stdout.trim().split('\n').at(-1)).type, 'released');
       const list = await cliJson(['list'], { env });
       assert.equal(list.code, 0, show(list));
       assert.equal(list.doc.daemon?.pid, daemon.pid, `the daemon answers status: ${list.stdout}`);
