@@ -5,6 +5,7 @@
  * Every VF command: vf, via ("daemon" | "direct"), kind, family, api, pfName, vfIndex, then its own fields
  * (null when a path cannot know one). State-changing commands add pfReply, persistent (a daemon holds
  * the change and re-applies it after every PF reset), persisted (the daemon wrote it to its state dir),
+ * persistError (why not, when the daemon has a state dir: { code, message, hint }; else null),
  * stateFile, note (direct: what happens when the command lets go; null through the daemon).
  */
 import type { OpName } from '../daemon/explain.js';
@@ -24,7 +25,7 @@ export const OP_FIELDS: Partial<Record<OpName, readonly string[]>> = {
 };
 
 export const COMMON_FIELDS = ['vf', 'via', 'kind', 'family', 'api', 'pfName', 'vfIndex'] as const;
-export const MUTATION_FIELDS = ['pfReply', 'persistent', 'persisted', 'stateFile', 'note'] as const;
+export const MUTATION_FIELDS = ['pfReply', 'persistent', 'persisted', 'persistError', 'stateFile', 'note'] as const;
 
 /** What the daemon's `status` says about the VF (fills the common fields its per-op answers leave out). */
 export interface VfIdentity {
@@ -64,6 +65,7 @@ export function shapeResult(raw: Result, c: ShapeContext): Result {
     doc.pfReply = orNull(raw.pfReply);
     doc.persistent = c.via === 'daemon';
     doc.persisted = raw.persisted === true;
+    doc.persistError = orNull(raw.persistError);
     doc.stateFile = orNull(raw.stateFile);
     doc.note = c.note ?? null;
   }

@@ -74,6 +74,11 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tun
     }
     const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'daemon', identity });
     present(ctx, op, doc, target, op.mutates ? [`(through the daemon at ${ctx.socketPath}: kept while it runs and re-applied after every PF reset)`] : []);
+    const unsaved = doc.persistError as { message?: unknown; hint?: unknown } | null;
+    if (unsaved !== null && typeof unsaved === 'object') {
+      // Applied and held, but a daemon restart would not restore it: the user must know, with the fix.
+      ctx.warn(`the daemon applied this change but could not save it to its state directory, so a restart of the daemon would not restore it: ${String(unsaved.message)}${typeof unsaved.hint === 'string' ? ` (fix: ${unsaved.hint})` : ''}`);
+    }
     if (hold) ctx.note('--hold is not needed: the daemon holds this VF.');
     return;
   }

@@ -12,6 +12,7 @@ import { sdNotify } from '../native.js';
 import type { ConfiguredState } from './config.js';
 import { asIxgbevfError } from './errors.js';
 import { explainError } from './explain.js';
+import { explainSaveError } from './save-error.js';
 import { heapCompactor, HeapSettler } from './heap-settle.js';
 import { initialState } from './initial-state.js';
 import type { Logger } from './log.js';
@@ -312,7 +313,7 @@ export class Daemon extends EventEmitter {
     owned = new OwnedVf(handle, desired, {
       logger,
       emit: (e) => this.#emitEvent(e),
-      save: store === null ? null : (vf, d, rev) => store.save(vf, d, rev),
+      save: store === null ? null : (vf, d, rev) => store.save(vf, d, rev).catch((err: unknown) => Promise.reject(explainSaveError(err, store.dir))),
       interrupts: this.options.poll !== true,
       retryMinMs: this.options.retryMinMs ?? 1000,
       retryMaxMs: this.options.retryMaxMs ?? 2000,

@@ -3,6 +3,7 @@
  * the events it streams to watchers (`DaemonEvent`), what the daemon gives each owned VF (`OwnedContext`),
  * and one accepted desired state with its number (`Revision`). Types only.
  */
+import type { IxgbevfError } from '../errors.js';
 import type { Logger } from './log.js';
 import type { DesiredState } from './state.js';
 
@@ -33,4 +34,16 @@ export interface OwnedContext {
 export interface Revision {
   revision: number;
   desired: DesiredState;
+}
+
+/** What a client's request came to: its value, the PF's reply words, and for a change its durability. */
+export interface ChangeOutcome<T> {
+  value: T;
+  replies: number[];
+  /** This state, or a later one, is durable in the state dir. */
+  persisted: boolean;
+  /** Why not, when a state dir was given and its save failed (null otherwise). */
+  saveError: IxgbevfError | null;
+  /** The accepted state and its number (null for a request that changes nothing). */
+  accepted: Revision | null;
 }

@@ -13,7 +13,7 @@ import type { LinkInfo, VfApi } from '../vf/types.js';
 import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
 import { explainError } from './explain.js';
-import type { DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
+import type { ChangeOutcome, DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
 import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
 import { applyDesired, type ApplyFailure, type DesiredKey } from './reapply.js';
 import { reportAttemptFailed, reportRecovered, type RecoveryReportTarget } from './recovery-report.js';
@@ -40,6 +40,8 @@ export class OwnedVf {
   readonly #abort = new AbortController();
   readonly #unsubscribe: (() => void)[] = [];
   readonly #committer: CoalescingCommitter<Revision> | null;
+  /** Why the last save failed (null once one succeeds): what a client whose change was not persisted is told. */
+  #saveError: IxgbevfError | null = null;
   /** Accepted changes so far (continues the loaded file's count): the `revision` of the newest state. */
   revision = 0;
 
@@ -51,10 +53,22 @@ export class OwnedVf {
     this.desired = cloneState(desired);
     this.#pf = new PfSignal(this.#abort.signal);
     const save = ctx.save;
-    this.#committer = save === null ? null : new CoalescingCommitter<Revision>((r) => save(this.id, r.desired, r.revision).catch((err: unknown) => {
-      this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, error: (err as Error).message });
-      throw err;
-    }));
+    this.#committer =
+      save === null
+        ? null
+        : new CoalescingCommitter<Revision>((r) =>
+            save(this.id, r.desired, r.revision).then(
+              () => {
+                this.#saveError = null;
+              },
+              (err: unknown) => {
+                const e = asIxgbevfError(err);
+                this.#saveError = e;
+                this.ctx.logger.log('error', 'state-save-failed', { vf: this.id, code: e.code, error: e.message, fix: e.hint });
+                throw err;
+              },
+            ),
+          );
     const vf = handle.vf;
     const onReset = (reason: string): void => {
       if (this.#inReset) return; // our own reset's RSTD
@@ -250,14 +264,11 @@ export class OwnedVf {
    * the desired state in the same mailbox turn (so the desired state follows the PF's order of
    * acceptance) and commits it. `persisted`: that state, or a later one, is durable on disk.
    */
-  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void, settles: DesiredKey): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
+  async change<T>(fn: (vf: VfApi) => Promise<T>, change: (d: DesiredState) => void, settles: DesiredKey): Promise<ChangeOutcome<T>> {
     return this.#request(fn, { change, settles });
   }
 
-  async #request<T>(
-    fn: (vf: VfApi) => Promise<T>,
-    mutation: { change: (d: DesiredState) => void; settles: DesiredKey } | null,
-  ): Promise<{ value: T; replies: number[]; persisted: boolean; accepted: Revision | null }> {
+  async #request<T>(fn: (vf: VfApi) => Promise<T>, mutation: { change: (d: DesiredState) => void; settles: DesiredKey } | null): Promise<ChangeOutcome<T>> {
     await this.#whenReady();
     let committed: Promise<boolean> = Promise.resolve(false);
     let accepted: Revision | null = null;
@@ -272,7 +283,10 @@ export class OwnedVf {
       }
       return { value, replies };
     });
-    return { ...done, persisted: await committed, accepted };
+    const persisted = await committed;
+    // With a state dir, a change not persisted is one whose save failed: say why (without one, nothing is saved by design).
+    const saveError = !persisted && this.#committer !== null ? this.#saveError : null;
+    return { ...done, persisted, saveError, accepted };
   }
 
   async #exchange<T, R>(fn: (vf: VfApi) => Promise<T>, accepted: (value: T, replies: number[]) => R): Promise<R> {

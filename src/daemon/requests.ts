@@ -8,7 +8,7 @@ import { apiName } from '../hw/api.js';
 import { linkReport, unlessNotSupported } from './link-report.js';
 import type { Logger } from './log.js';
 import type { OwnedVf } from './owned.js';
-import type { Revision } from './owned-types.js';
+import type { ChangeOutcome } from './owned-types.js';
 import type { Request } from './protocol.js';
 import { simAction } from './sim-admin.js';
 import { vfStatus } from './status.js';
@@ -30,10 +30,11 @@ function hex(w: number): string {
 }
 
 /** The reply to an accepted change: `fields` first, then the PF's answer, durability and the state file. */
-function changed(host: RequestHost, o: OwnedVf, fields: Record<string, unknown>, outcome: { replies: number[]; persisted: boolean; accepted: Revision | null }): Record<string, unknown> {
-  const { replies, persisted, accepted } = outcome;
+function changed(host: RequestHost, o: OwnedVf, fields: Record<string, unknown>, outcome: ChangeOutcome<unknown>): Record<string, unknown> {
+  const { replies, persisted, saveError, accepted } = outcome;
   const pfReply = replies.length === 0 ? null : hex(replies[replies.length - 1]!);
-  return { vf: o.id, ...fields, pfReply, persisted, ...acceptedFields(accepted), stateFile: host.stateFile(o.id) };
+  const persistError = saveError === null ? null : { code: saveError.code, message: saveError.message, ...(saveError.hint === undefined ? {} : { hint: saveError.hint }) };
+  return { vf: o.id, ...fields, pfReply, persisted, persistError, ...acceptedFields(accepted), stateFile: host.stateFile(o.id) };
 }
 
 export async function answerRequest(host: RequestHost, req: Exclude<Request, { op: 'watch' }>): Promise<unknown> {
