@@ -186,7 +186,13 @@ async function vfChecks(addr: PciAddress, opts: DoctorOptions): Promise<DoctorCh
   if (dev.driver === VFIO_PCI) {
     checks.push({ id: 'driver', status: 'pass', message: 'bound to vfio-pci' });
   } else {
-    const override = dev.driverOverride !== null && dev.driverOverride !== VFIO_PCI ? ` (driver_override=${dev.driverOverride})` : '';
+    // driver_override=vfio-pci on a VF not on vfio-pci: an `ixgbevf bind` killed before its unbind or probe.
+    const override =
+      dev.driverOverride === null
+        ? ''
+        : dev.driverOverride === VFIO_PCI
+          ? ` (driver_override=${VFIO_PCI}: a bind that did not finish; a re-probe hands it to ${VFIO_PCI})`
+          : ` (driver_override=${dev.driverOverride})`;
     checks.push({
       id: 'driver',
       status: 'fail',
