@@ -1,16 +1,21 @@
 /**
  * The metrics endpoint: `--metrics <port | :port | ipv4:port | [v6]:port | localhost:port | /unix/path>`. A
  * bare port binds to 127.0.0.1; a Unix socket is created 0600 (0660 and the daemon's
- * group with `--group`), never over a file that is not a stale socket. Serves GET /metrics (Prometheus
- * text format) and nothing else: other paths get 404, other methods (CONNECT too) 405.
+ * group with `--group`), never over a file that is not a stale socket, and published as the control
+ * socket is (listenPublished: the stop removes the path only while it is still this daemon's socket; a
+ * socket removed while the daemon runs is published again, watched with inotify). Serves GET /metrics
+ * (Prometheus text format) and nothing else: other paths get 404, other methods (CONNECT too) 405.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
+import path from 'node:path';
 import type stream from 'node:stream';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 import type { Logger } from './log.js';
-import { checkSocketPathLength, listenOn, removeStaleSocket, setSocketAccess } from './unix-socket.js';
+import { checkSocketPathLength, fileIdOf, listenOn, listenPublished, removeStaleSocket, sameFile, type FileId } from './unix-socket.js';
 
 export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
@@ -97,16 +102,32 @@ const METHOD_NOT_ALLOWED_CLOSE = [
 ].join('\r\n');
 
 export class MetricsServer {
-  readonly #server: http.Server;
+  /** The serving server (replaced when the Unix socket is published again: #checkSocket). */
+  #server: http.Server;
+  /** Servers replaced while connections they took were still open: their connections end at close(). */
+  readonly #retired = new Set<http.Server>();
   /** Answers not yet fully sent, per connection (pipelined requests queue theirs behind the first). */
   readonly #pending = new WeakMap<net.Socket, number>();
   #address: MetricsAddress | null = null;
+  #gid: number | null = null;
+  /** The Unix socket as published (what close() may unlink), its directory's watch, and the check running. */
+  #socketId: FileId | null = null;
+  #watcher: fs.FSWatcher | null = null;
+  #checking: Promise<void> | null = null;
+  #recheck = false;
+  /** The last path problem logged (each once). */
+  #pathProblem: string | null = null;
 
   constructor(
     private readonly source: MetricsSource,
     private readonly logger: Logger,
   ) {
-    this.#server = http.createServer((req, res) => {
+    this.#server = this.#newServer();
+  }
+
+  #newServer(): http.Server {
+    const source = this.source;
+    const server = http.createServer((req, res) => {
       // A client that pipelines requests without reading the answers would make the daemon hold every
       // answer it has not read (gigabytes within seconds, the mailbox starved meanwhile): with more than
       // MAX_PENDING_ANSWERS outstanding, or MAX_UNREAD_BYTES unread, it is dropped.
@@ -138,14 +159,15 @@ export class MetricsServer {
     // CONNECT is not a request for the server's handler: Node emits it here, and closes the connection
     // without an answer when nobody listens. It gets the 405 of every other method, then the connection
     // ends (the bytes after it would be a tunnel's, not HTTP).
-    this.#server.on('connect', (_req: http.IncomingMessage, socket: stream.Duplex) => {
+    server.on('connect', (_req: http.IncomingMessage, socket: stream.Duplex) => {
       socket.on('error', () => socket.destroy());
       socket.end(METHOD_NOT_ALLOWED_CLOSE);
     });
-    this.#server.maxConnections = MAX_METRICS_CONNECTIONS;
-    this.#server.keepAliveTimeout = 5000;
-    this.#server.headersTimeout = 10000;
-    this.#server.requestTimeout = 10000;
+    server.maxConnections = MAX_METRICS_CONNECTIONS;
+    server.keepAliveTimeout = 5000;
+    server.headersTimeout = 10000;
+    server.requestTimeout = 10000;
+    return server;
   }
 
   /** The bound address (a port 0 request resolved to the real port). */
@@ -154,37 +176,119 @@ export class MetricsServer {
   }
 
   async listen(address: MetricsAddress, gid: number | null = null): Promise<void> {
+    const failed = (err: NodeJS.ErrnoException): EnvironmentError =>
+      new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${describeAddress(address)} (${err.code ?? err.message})`, {
+        hint: err.code === 'EADDRINUSE' ? 'choose another port: --metrics 9465' : address.kind === 'unix' ? 'choose another path with --metrics' : 'check the address: --metrics 127.0.0.1:9464',
+        cause: err,
+      });
     if (address.kind === 'unix') {
       await removeStaleSocket(address.path, {
         notSocket: (file) => new EnvironmentError('ERR_METRICS_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --metrics, or rm ${file}` }),
         live: (file) => new EnvironmentError('ERR_METRICS_IN_USE', `another process serves ${file}`, { hint: 'choose another path with --metrics' }),
       });
-    }
-    await listenOn(
-      this.#server,
-      (done) => (address.kind === 'unix' ? this.#server.listen(address.path, done) : this.#server.listen(address.port, address.host, done)),
-      (err) =>
-        new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${describeAddress(address)} (${err.code ?? err.message})`, {
-          hint: err.code === 'EADDRINUSE' ? 'choose another port: --metrics 9465' : 'check the address: --metrics 127.0.0.1:9464',
-          cause: err,
-        }),
-      address.kind === 'unix',
-    );
-    if (address.kind === 'unix') {
-      await setSocketAccess(address.path, gid);
+      this.#gid = gid;
+      await this.#publish(address.path, failed);
       this.#address = address;
+      this.#watchSocket(address.path);
     } else {
+      await listenOn(this.#server, (done) => this.#server.listen(address.port, address.host, done), failed, false);
       const bound = this.#server.address() as net.AddressInfo;
       this.#address = { kind: 'tcp', host: address.host, port: bound.port };
     }
     this.logger.log('info', 'metrics-listening', { address: describeAddress(this.#address), path: '/metrics' });
   }
 
+  /** Listens on the Unix socket `file` and publishes it there (never over a file: the link's EEXIST). */
+  async #publish(file: string, failed: (err: NodeJS.ErrnoException) => EnvironmentError): Promise<void> {
+    try {
+      this.#socketId = await listenPublished(this.#server, file, this.#gid, failed);
+    } catch (err) {
+      throw err instanceof EnvironmentError ? err : failed(err as NodeJS.ErrnoException);
+    }
+  }
+
+  /**
+   * The metrics socket changing under the running daemon (inotify on its directory, no timer), as the
+   * control socket (server.ts): removed, it is published again, so scrapes reach this daemon; replaced
+   * by another file (an administrator's, a second daemon's metrics socket), that is logged with its fix
+   * and left alone (close() unlinks the path only while it is this daemon's socket).
+   */
+  #watchSocket(file: string): void {
+    const name = path.basename(file);
+    try {
+      this.#watcher = fs.watch(path.dirname(file), { persistent: false }, (_type, changed) => {
+        if (changed === null || String(changed) === name) void this.#checkSocketSoon(file);
+      });
+      this.#watcher.on('error', (err) => this.logger.log('warn', 'metrics-watch-failed', { socket: file, error: err.message }));
+    } catch (err) {
+      this.logger.log('warn', 'metrics-watch-failed', { socket: file, error: (err as Error).message, note: 'a metrics socket removed while the daemon runs is not created again' });
+    }
+  }
+
+  /** One check at a time; events meanwhile run it once more. */
+  #checkSocketSoon(file: string): Promise<void> {
+    if (this.#checking !== null) {
+      this.#recheck = true;
+      return this.#checking;
+    }
+    const run = (async () => {
+      do {
+        this.#recheck = false;
+        if (this.#watcher === null) return; // closing
+        await this.#checkSocket(file);
+      } while (this.#recheck);
+    })()
+      .catch((err: unknown) => this.logger.log('error', 'metrics-check-failed', { socket: file, error: (err as Error).message }))
+      .finally(() => (this.#checking = null));
+    this.#checking = run;
+    return run;
+  }
+
+  async #checkSocket(file: string): Promise<void> {
+    const now = await fileIdOf(file);
+    if (sameFile(now, this.#socketId)) return;
+    if (now !== null) {
+      this.#logPathProblem(file);
+      return;
+    }
+    // A new server for the new socket; the old one stops listening at once (libuv unlinks its private
+    // name, already gone) and its open connections end by themselves or at close().
+    const old = this.#server;
+    this.#server = this.#newServer();
+    if (old.listening) {
+      this.#retired.add(old);
+      old.close(() => this.#retired.delete(old));
+    }
+    try {
+      await this.#publish(file, (err) => new EnvironmentError('ERR_METRICS_LISTEN', `cannot serve metrics on ${file} again (${err.code ?? err.message})`, { cause: err }));
+    } catch (err) {
+      // EEXIST: something took the name meanwhile (a path problem); else the listen's own error.
+      if (((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') this.#logPathProblem(file);
+      else this.logger.log('error', 'metrics-socket-failed', { socket: file, error: (err as Error).message });
+      return;
+    }
+    this.#pathProblem = null;
+    this.logger.log('warn', 'metrics-socket-recreated', { socket: file, reason: 'the metrics socket file was removed while the daemon ran' });
+  }
+
+  #logPathProblem(file: string): void {
+    const error = `${file} was replaced by another file while the daemon ran: scrapes reach that, not this daemon (pid ${process.pid})`;
+    if (this.#pathProblem === error) return;
+    this.#pathProblem = error;
+    const fix = `ls -l ${shellWord(file)}; if nothing should answer there: rm ${shellWord(file)} (this daemon then publishes its metrics socket again)`;
+    this.logger.log('error', 'metrics-path-problem', { socket: file, error, fix });
+  }
+
   async close(): Promise<void> {
     this.source.close?.();
+    this.#watcher?.close();
+    this.#watcher = null;
+    await this.#checking; // a publish in flight ends first (it sees the watcher gone)
+    for (const old of this.#retired) old.closeAllConnections();
     if (!this.#server.listening) return;
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-    if (this.#address?.kind === 'unix') await fsp.unlink(this.#address.path).catch(() => undefined);
+    // Only while the path still names this daemon's socket: never another daemon's or another file.
+    if (this.#address?.kind === 'unix' && sameFile(await fileIdOf(this.#address.path), this.#socketId)) await fsp.unlink(this.#address.path).catch(() => undefined);
   }
 }
