@@ -9,6 +9,8 @@ import { EnvironmentError } from '../errors.js';
 import { DaemonError } from '../daemon/errors.js';
 import type { DaemonEvent } from '../daemon/owned-types.js';
 import type { WireError } from '../daemon/protocol.js';
+import { loadNative } from '../native.js';
+import { shellWord } from '../shell-word.js';
 
 export const DEFAULT_SOCKET = '/run/ixgbevf/ixgbevf.sock';
 
@@ -58,20 +60,108 @@ function refusedBecause(path: string): string {
   }
 }
 
+/** A process that holds `<socket>.lock` now: `pid` when the kernel names it to us, else null. */
+export interface LockHolder {
+  pid: number | null;
+}
+
+/**
+ * Who holds the flock on `file` (a daemon's `<socket>.lock`), without taking it: the line of /proc/locks
+ * for its device and inode (the kernel prints `MAJOR:MINOR:INODE`, major and minor in hex: lock_get_status
+ * in fs/locks.c; a pid it cannot show in our pid namespace is 0). Only when /proc/locks cannot be read:
+ * a non-blocking flock on a read-only descriptor, released at once. Null when nobody holds it (or the
+ * file cannot be read: then nothing is claimed).
+ */
+export function lockHolder(file: string): LockHolder | null {
+  let st: fs.BigIntStats;
+  try {
+    st = fs.lstatSync(file, { bigint: true });
+  } catch {
+    return null;
+  }
+  if (!st.isFile()) return null;
+  let table: string;
+  try {
+    table = fs.readFileSync('/proc/locks', 'utf8');
+  } catch {
+    return probeLock(file);
+  }
+  // glibc's gnu_dev_major / gnu_dev_minor of st_dev.
+  const major = ((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn);
+  const minor = (st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn);
+  const id = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
+  for (const line of table.split('\n')) {
+    const f = line.trim().split(/\s+/);
+    // `N: FLOCK ADVISORY WRITE pid dev:ino start end`; a waiter's line has `->` after the number.
+    if (f[1] !== 'FLOCK' || f[3] !== 'WRITE' || f[5] !== id) continue;
+    const pid = Number(f[4]);
+    return { pid: Number.isInteger(pid) && pid > 0 ? pid : null };
+  }
+  return null;
+}
+
+function probeLock(file: string): LockHolder | null {
+  let fd: number;
+  try {
+    fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  } catch {
+    return null;
+  }
+  try {
+    return loadNative().lockExclusive(fd) ? null : { pid: null };
+  } catch {
+    return null; // no flock in this build, or it failed: nothing claimed
+  } finally {
+    fs.closeSync(fd); // a lock we took goes with it
+  }
+}
+
 /** No daemon answers at a socket the user named (`--socket`): exit 3, never a silent one-shot change. */
 export function unreachableError(path: string, errno: string): EnvironmentError {
   const why = errno === 'ECONNREFUSED' ? refusedBecause(path) : errno === 'ENOENT' ? 'no such socket' : errno;
+  const holder = lockHolder(`${path}.lock`);
+  if (holder !== null) {
+    // A daemon runs on this path but its socket is gone or something else is in its place: starting
+    // another is refused (the lock), so the fix is about the path.
+    const daemon = holder.pid === null ? 'a daemon' : `a daemon (pid ${holder.pid})`;
+    const present = errno === 'ECONNREFUSED';
+    return new EnvironmentError(
+      'ERR_DAEMON_UNREACHABLE',
+      `no daemon answers at ${path} (${why}), but ${daemon} holds ${path}.lock: ${present ? 'something else was put in the place of its socket' : 'its socket was removed while it runs'}`,
+      {
+        hint: present
+          ? `ls -l ${shellWord(path)}; if nothing should answer there: rm ${shellWord(path)} (the daemon then publishes its socket again)`
+          : `run this again in a moment (the daemon publishes its socket again when it sees it removed); if it still fails: systemctl status ixgbevf`,
+        details: { socket: path, errno, lockHolder: holder.pid },
+      },
+    );
+  }
   return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${path} (${why})`, {
     hint: `start one: ixgbevf daemon <vf> --socket ${path}   (or leave out --socket to change the VF directly)`,
     details: { socket: path, errno },
   });
 }
 
-/** No reply within the client's bound: an environment error, exit 3. */
-function timeoutError(path: string, op: string, ms: number): EnvironmentError {
-  return new EnvironmentError('ERR_DAEMON_TIMEOUT', `the daemon at ${path} did not answer ${op} within ${Math.round(ms / 1000)} s: it is stopped or hung`, {
+/** Requests that change a VF (or the simulated PF): a timed-out one may still be carried out. */
+const STATE_CHANGING_OPS: ReadonlySet<string> = new Set(['set-mac', 'mtu', 'vlan', 'multicast', 'xcast', 'sim']);
+
+/**
+ * No reply within the client's bound: an environment error, exit 3. A state-changing request was sent
+ * and a stopped daemon carries it out when it resumes: the fix is to look before repeating it (`info`
+ * of the VF, through the same socket: `--socket` kept only when the user named it).
+ */
+function timeoutError(path: string, op: string, vf: unknown, explicit: boolean, ms: number): EnvironmentError {
+  const within = `the daemon at ${path} did not answer ${op} within ${Math.round(ms / 1000)} s: it is stopped or hung`;
+  const details = { socket: path, op, timeoutMs: ms };
+  if (STATE_CHANGING_OPS.has(op) && typeof vf === 'string') {
+    return new EnvironmentError('ERR_DAEMON_TIMEOUT', `${within}; the request was sent, and the daemon may still carry it out when it resumes`, {
+      hint: `check before repeating it: ixgbevf info ${shellWord(vf)}${explicit ? ` --socket ${shellWord(path)}` : ''}   (if that times out too: systemctl status ixgbevf)`,
+      details: { ...details, vf, sent: true },
+    });
+  }
+  return new EnvironmentError('ERR_DAEMON_TIMEOUT', within, {
     hint: 'systemctl status ixgbevf (is it stopped with SIGSTOP, or stuck?); journalctl -u ixgbevf',
-    details: { socket: path, op, timeoutMs: ms },
+    details,
   });
 }
 
@@ -110,6 +200,8 @@ export class DaemonClient {
   readonly #closedPromise: Promise<void>;
 
   readonly #replyTimeoutMs: number;
+  /** The user named the socket (`--socket`): fixes that name a command keep it. */
+  readonly #explicit: boolean;
 
   private constructor(
     private readonly socket: net.Socket,
@@ -117,6 +209,7 @@ export class DaemonClient {
     opts: ConnectOptions = {},
   ) {
     this.#replyTimeoutMs = opts.replyTimeoutMs ?? DAEMON_REPLY_TIMEOUT_MS;
+    this.#explicit = opts.explicit === true;
     const signal = opts.signal;
     if (signal !== undefined) {
       const onAbort = (): void => this.#failAll(interruptedError(path));
@@ -234,7 +327,7 @@ export class DaemonClient {
       // One timer per request, cleared by its reply: a daemon that never answers ends in ERR_DAEMON_TIMEOUT.
       const timer = setTimeout(() => {
         if (!this.#pending.has(id)) return;
-        this.#failAll(timeoutError(this.path, op, this.#replyTimeoutMs));
+        this.#failAll(timeoutError(this.path, op, fields.vf, this.#explicit, this.#replyTimeoutMs));
       }, this.#replyTimeoutMs);
       const settle = (): void => clearTimeout(timer);
       this.#pending.set(id, {
