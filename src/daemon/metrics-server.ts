@@ -264,7 +264,7 @@ export class MetricsServer {
     } catch (err) {
       // EEXIST: something took the name meanwhile (a path problem); else the listen's own error.
       if (((err as Error).cause as NodeJS.ErrnoException | undefined)?.code === 'EEXIST') this.#logPathProblem(file);
-      else this.logger.log('error', 'metrics-socket-failed', { socket: file, error: (err as Error).message });
+      else this.logger.log('error', 'metrics-socket-failed', { socket: file, error: (err as Error).message, fix: `ls -ld ${shellWord(path.dirname(file))}; then: systemctl restart ixgbevf` });
       return;
     }
     this.#pathProblem = null;
