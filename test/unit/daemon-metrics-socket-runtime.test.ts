@@ -3,7 +3,8 @@
  * removed (a cleanup of /run), replaced by a regular file, or by another daemon's live metrics socket.
  * The daemon's stop never unlinks what is not its own metrics socket (libuv unlinks the path a server
  * listened on at close, whatever is there by then), and a removed metrics socket is published again
- * (metrics-socket-recreated) so scrapes reach the daemon; a file put in its place is logged with its fix.
+ * (metrics-socket-recreated), with its --group access, so scrapes reach the daemon; a file put in its place
+ * is logged with its fix.
  */
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -111,4 +112,22 @@ test('metrics socket removed while the daemon runs: published again (metrics-soc
     await stopped(d);
   }
   assert.equal(existsSync(metrics), false, 'its own socket removed at stop');
+});
+
+test('with --group the metrics socket published again keeps its group access (0660 and the gid)', { timeout: GUARD_MS }, async () => {
+  const dir = tempDir();
+  const metrics = path.join(dir, 'm.sock');
+  const gid = process.getgid!();
+  const d = await started(['sim', '--socket', path.join(dir, 'd.sock'), '--metrics', metrics, '--group', String(gid)]);
+  try {
+    assert.equal(statSync(metrics).mode & 0o777, 0o660);
+    rmSync(metrics);
+    await d.waitLog((l) => l.event === 'metrics-socket-recreated');
+    const st = statSync(metrics);
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.gid, gid);
+    assert.equal((await scrape(metrics)).status, 200);
+  } finally {
+    await stopped(d);
+  }
 });
