@@ -182,6 +182,10 @@ async function vfChecks(addr: PciAddress, opts: DoctorOptions): Promise<DoctorCh
   } else {
     checks.push({ id: 'vf', status: 'pass', message: `VF ${dev.vfIndex ?? '?'} of PF ${dev.physfn}`, details: { pf: dev.physfn, vfIndex: dev.vfIndex } });
   }
+  // A PF, a Hyper-V VF or another device: this driver cannot use it and `ixgbevf bind` refuses it, so the
+  // checks below (whose fix is that bind) do not apply; the failures above say what it is.
+  const isPf = dev.physfn === null && dev.sriov !== null;
+  if (isPf || (cls.kind !== 'ixgbevf' && cls.kind !== 'igbvf')) return checks;
 
   if (dev.driver === VFIO_PCI) {
     checks.push({ id: 'driver', status: 'pass', message: 'bound to vfio-pci' });
