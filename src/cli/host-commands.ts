@@ -88,7 +88,15 @@ export async function listCommand(ctx: Ctx): Promise<void> {
       }
     }
   }
-  if (status !== null) lines.push(`daemon pid ${status.pid} on ${status.socket} owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'}`);
+  if (status !== null) {
+    // A VF the daemon released (the kernel took it back, or it went away) is no longer driven by it.
+    const owned = status.vfs.filter((v) => v.state !== 'released').map((v) => v.id);
+    const released = status.vfs.filter((v) => v.state === 'released').map((v) => v.id);
+    lines.push(
+      `daemon pid ${status.pid} on ${status.socket} owns ${owned.join(', ') || 'nothing'}` +
+        (released.length === 0 ? '' : `; released ${released.join(', ')} (the kernel took it back: once it is on vfio-pci again, restart the daemon to take it: systemctl restart ixgbevf)`),
+    );
+  }
   else if (error !== null) lines.push(`daemon: ${error}`);
   ctx.print(doc, lines);
 }
