@@ -60,7 +60,8 @@ export async function listCommand(ctx: Ctx): Promise<void> {
     for (const p of pf.problems) lines.push(`  ${problemLine(p)}`);
     if (pf.vfs.length === 0) {
       if (pf.problems.length > 0) continue;
-      lines.push('  no VFs (create some: echo 0 > .../sriov_drivers_autoprobe; echo 2 > .../sriov_numvfs)');
+      const dir = `/sys/bus/pci/devices/${d.address}`;
+      lines.push(`  no VFs (create some: echo 0 > ${dir}/sriov_drivers_autoprobe; echo 2 > ${dir}/sriov_numvfs)`);
       continue;
     }
     // A VF still on its kernel driver makes its own group "not viable"; that is the DRIVER column's news.
