@@ -8,7 +8,7 @@ import { parsePciAddress, type PciAddress } from './address.js';
 import { NO_IOMMU_HINT, VFIO_PCI } from './bind.js';
 import { classifyVf, formatIds, type VfClassifier } from './classify.js';
 import { problemOf, readNetdevState, readPciDevice, pciDeviceExists, scanSriovPfs, type PciDeviceInfo } from './discovery.js';
-import { assessGroupViability, describeMembers, inspectVfioNode, readVfioEnvironment, type VfioEnvironment } from './iommu.js';
+import { assessGroupViability, describeMembers, groupMemberFix, inspectVfioNode, readVfioEnvironment, type VfioEnvironment } from './iommu.js';
 import type { SysfsOptions } from './sysfs.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
@@ -222,11 +222,7 @@ async function vfChecks(addr: PciAddress, opts: DoctorOptions): Promise<DoctorCh
       details: { ...group },
     });
   } else {
-    const fixes = others.map((m) =>
-      m.address === dev.physfn
-        ? `the PF ${m.address} shares the VF's group (no ACS isolation) and cannot leave ${m.driver}: use a slot/platform with ACS, or noiommu mode`
-        : `ixgbevf bind ${m.address}`,
-    );
+    const fixes = others.map((m) => groupMemberFix(m, dev.physfn, opts));
     checks.push({
       id: 'group-viable',
       status: 'fail',

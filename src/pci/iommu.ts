@@ -6,6 +6,7 @@
 import { constants as fsc, promises as fsp } from 'node:fs';
 import path from 'node:path';
 import type { PciAddress } from './address.js';
+import { classifyVf } from './classify.js';
 import {
   errnoOf,
   exists,
@@ -40,6 +41,8 @@ export interface GroupMember {
   address: string;
   driver: string | null;
   classCode: number | null;
+  /** An ixgbe/igb VF by its IDs: one `ixgbevf bind` takes (it refuses every other device). */
+  familyVf: boolean;
   /** Whether this member lets the group be viable. */
   viable: boolean;
   /** Why it is (or is not) viable: `unbound`, `vfio-pci`, `allowed driver pcieport`, `bridge`, `bound to ixgbe`. */
@@ -77,9 +80,26 @@ export async function readGroupMembers(group: number, opts: SysfsOptions = {}): 
     const dev = sysPaths.pciDevice(s, address);
     const driver = (await readLinkBase(path.join(dev, 'driver'))) ?? null;
     const classCode = (await readHexAttr(path.join(dev, 'class'))) ?? null;
-    members.push({ address, driver, classCode, ...classifyMember(driver, classCode) });
+    const vendor = await readHexAttr(path.join(dev, 'vendor'), 16);
+    const device = await readHexAttr(path.join(dev, 'device'), 16);
+    const kind = vendor === undefined || device === undefined ? 'unknown' : classifyVf({ vendor, device }).kind;
+    members.push({ address, driver, classCode, familyVf: kind === 'ixgbevf' || kind === 'igbvf', ...classifyMember(driver, classCode) });
   }
   return members;
+}
+
+/**
+ * The way out for a member that keeps a VF's group from being viable. Its PF cannot leave its driver (the
+ * VFs would go with it); another ixgbe/igb VF goes to vfio-pci with `ixgbevf bind`; any other device is
+ * only unbound from its driver (no driver is as good as vfio-pci for VFIO; `ixgbevf bind` refuses what it
+ * does not drive): the sysfs write, for the administrator to decide on.
+ */
+export function groupMemberFix(m: GroupMember, physfn: string | null, opts: SysfsOptions = {}): string {
+  if (m.address === physfn) {
+    return `the PF ${m.address} shares the VF's group (no ACS isolation) and cannot leave ${m.driver ?? 'its driver'}: use a slot/platform with ACS, or noiommu mode`;
+  }
+  if (m.familyVf) return `ixgbevf bind ${m.address}`;
+  return `echo ${m.address} > ${path.join(sysPaths.pciDevice(resolveSysfs(opts), m.address), 'driver', 'unbind')}`;
 }
 
 export async function assessGroupViability(group: number, opts: SysfsOptions = {}): Promise<GroupViability> {

@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import { basename, join } from 'node:path';
 import { EnvironmentError, IxgbevfError } from '../errors.js';
 import type { NativeError } from '../native.js';
+import { groupMemberFix, readGroupMembers } from '../pci/iommu.js';
 import { readAttr } from '../pci/sysfs.js';
 
 /**
@@ -30,12 +31,6 @@ export interface OpenErrorContext {
   procRoot?: string;
 }
 
-export interface GroupMember {
-  address: string;
-  /** Bound driver name, or null when unbound. */
-  driver: string | null;
-}
-
 export interface GroupHolder {
   pid: number;
   command: string | null;
@@ -53,21 +48,6 @@ async function readlinkBase(path: string): Promise<string | null> {
 export async function readIommuGroup(sysfsRoot: string, address: string): Promise<number | null> {
   const name = await readlinkBase(join(sysfsRoot, 'bus/pci/devices', address, 'iommu_group'));
   return name !== null && /^\d+$/.test(name) ? Number(name) : null;
-}
-
-/** Every device in IOMMU group `group` with its driver (`<sysfs>/kernel/iommu_groups/<g>/devices/*`). */
-export async function listGroupMembers(sysfsRoot: string, group: number): Promise<GroupMember[]> {
-  const dir = join(sysfsRoot, 'kernel/iommu_groups', String(group), 'devices');
-  let names: string[];
-  try {
-    names = await fsp.readdir(dir);
-  } catch {
-    return [];
-  }
-  names.sort();
-  return Promise.all(
-    names.map(async (address) => ({ address, driver: await readlinkBase(join(dir, address, 'driver')) })),
-  );
 }
 
 /** Processes with `groupPath` open, found by scanning `<proc>/<pid>/fd/*` (those we may read). */
@@ -160,19 +140,23 @@ export async function mapOpenError(err: unknown, ctx: OpenErrorContext): Promise
     return make(
       'ERR_DEVICE_BUSY',
       `${address} is busy: ${groupPath} is already open by ${who}`,
-      holders.length > 0 ? `stop it (kill ${holders.map((h) => h.pid).join(' ')}) or send the command through its daemon` : 'stop the other user of the device (ixgbevf daemon?)',
+      // A command first, and the harmless one: the holder may be a daemon to go through, or a VM.
+      `ixgbevf list   (shows whether an ixgbevf daemon owns ${address}: then add --socket <its socket> to the command; ${
+        holders.length > 0 ? `else stop ${holders.map((h) => `${h.command ?? '?'} (kill ${h.pid})`).join(', ')} first` : `else find the holder: fuser -v ${groupPath}`
+      })`,
       { group, holders },
     );
   }
   if (e.code === 'ERR_GROUP_NOT_VIABLE') {
-    const members = group === null ? [] : await listGroupMembers(ctx.sysfsRoot, group);
-    const blockers = members.filter((m) => m.address !== address && m.driver !== null && m.driver !== 'vfio-pci');
+    // VFIO's own rule, as doctor judges it (pci/iommu.ts): pci-stub, pcieport and bridges do not block.
+    const sysfs = { sysRoot: ctx.sysfsRoot };
+    const members = group === null ? [] : await readGroupMembers(group, sysfs);
+    const blockers = members.filter((m) => m.address !== address && !m.viable);
     const what = blockers.length > 0
       ? blockers.map((m) => `${m.address} in the same group is bound to ${m.driver}`).join('; ')
       : 'not every device in it is bound to vfio-pci or unbound';
-    const hint = blockers.length > 0
-      ? blockers.map((m) => `ixgbevf bind ${m.address}`).join(' && ') + '  (or unbind them from their drivers)'
-      : `ixgbevf doctor ${address}`;
+    const physfn = await readlinkBase(join(ctx.sysfsRoot, 'bus/pci/devices', address, 'physfn'));
+    const hint = blockers.length > 0 ? blockers.map((m) => groupMemberFix(m, physfn, sysfs)).join('; ') : `ixgbevf doctor ${address}`;
     return make('ERR_GROUP_NOT_VIABLE', `IOMMU group ${group ?? '?'} is not viable: ${what}`, hint, { group, members });
   }
   if (syscall === 'ioctl(VFIO_GROUP_GET_DEVICE_FD)' && e.code === 'EINVAL') {

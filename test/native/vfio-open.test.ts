@@ -133,6 +133,10 @@ describe('mapOpenError (synthetic native errors)', () => {
     const err = (await mapOpenError(native('EBUSY', 'open', join(devVfio, '7'), 16), { address: VF, sysfsRoot: sysfs, devVfioRoot: devVfio, procRoot: proc })) as EnvironmentError;
     assert.equal(err.code, 'ERR_DEVICE_BUSY');
     assert.match(err.message, /qemu-system-x86 \(pid 4242\)/);
+    // A command first, the harmless one (the holder may be a daemon to go through, or a VM); the kill after.
+    assert.match(err.hint ?? '', /^ixgbevf list {3}\(shows whether an ixgbevf daemon owns .*else stop qemu-system-x86 \(kill 4242\) first\)$/);
+    const nobody = (await mapOpenError(native('EBUSY', 'open', join(devVfio, '7'), 16), { address: VF, sysfsRoot: sysfs, devVfioRoot: devVfio, procRoot: join(dir, 'empty-proc') })) as EnvironmentError;
+    assert.match(nobody.hint ?? '', /^ixgbevf list {3}\(.*else find the holder: fuser -v .*\/7\)$/);
     assert.deepEqual(err.details['holders'], [{ pid: 4242, command: 'qemu-system-x86' }]);
   });
 
@@ -144,7 +148,31 @@ describe('mapOpenError (synthetic native errors)', () => {
     )) as EnvironmentError;
     assert.equal(err.code, 'ERR_GROUP_NOT_VIABLE');
     assert.match(err.message, /group 7 is not viable: 0000:03:00\.0 in the same group is bound to ixgbe/);
-    assert.match(err.hint ?? '', /ixgbevf bind 0000:03:00\.0/);
+    // Not an ixgbe/igb VF (ixgbevf bind refuses it, which the fix used to suggest): only its unbind.
+    assert.equal(err.hint, `echo 0000:03:00.0 > ${join(sysfs, 'bus/pci/devices/0000:03:00.0/driver/unbind')}`);
+  });
+
+  test('not viable because of the VF\'s own PF (no ACS): never an unbind of the PF (its VFs would go), the ACS/noiommu way out', async (t) => {
+    const { sysfs, devVfio } = setup(t);
+    symlinkSync(join(sysfs, 'devices/pci0000:00/0000:03:00.0'), join(sysfs, 'devices/pci0000:00', VF, 'physfn'));
+    const err = (await mapOpenError(
+      Object.assign(new Error('not viable'), { code: 'ERR_GROUP_NOT_VIABLE', syscall: 'ioctl(VFIO_GROUP_GET_STATUS)', path: join(devVfio, '7') }),
+      { address: VF, sysfsRoot: sysfs, devVfioRoot: devVfio },
+    )) as EnvironmentError;
+    assert.match(err.hint ?? '', /^the PF 0000:03:00\.0 shares the VF's group \(no ACS isolation\) and cannot leave ixgbe/);
+    assert.doesNotMatch(err.hint ?? '', /unbind|ixgbevf bind/);
+  });
+
+  test('not viable because of another ixgbe VF on ixgbevf: ixgbevf bind takes it', async (t) => {
+    const { sysfs, devVfio } = setup(t);
+    const other = join(sysfs, 'devices/pci0000:00/0000:03:00.0');
+    writeFileSync(join(other, 'vendor'), '0x8086\n');
+    writeFileSync(join(other, 'device'), '0x10ed\n');
+    const err = (await mapOpenError(
+      Object.assign(new Error('not viable'), { code: 'ERR_GROUP_NOT_VIABLE', syscall: 'ioctl(VFIO_GROUP_GET_STATUS)', path: join(devVfio, '7') }),
+      { address: VF, sysfsRoot: sysfs, devVfioRoot: devVfio },
+    )) as EnvironmentError;
+    assert.equal(err.hint, 'ixgbevf bind 0000:03:00.0');
   });
 
   test('EINVAL from GET_DEVICE_FD → ERR_VFIO_DEVICE_FD; vf_token only when the PF is on vfio-pci', async (t) => {

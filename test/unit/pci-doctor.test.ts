@@ -99,15 +99,18 @@ test('non-viable group: members with drivers listed; the PF named as the offende
   assert.match(c.fix ?? '', new RegExp(`the PF ${pf} shares the VF's group`));
 });
 
-test('non-viable group with another offender: fix is `ixgbevf bind <offender>`', async () => {
+test('non-viable group with another offender: an ixgbe/igb VF gets `ixgbevf bind`, any other device only its unbind (bind refuses it)', async () => {
   const spec: FakeSysSpec = {
     devices: [
       { address: '0000:05:00.0', device: 0x10ed, driver: 'vfio-pci', iommuGroup: 7 },
       { address: '0000:05:00.1', device: 0x1234, driver: 'e1000e', iommuGroup: 7 },
+      { address: '0000:05:00.2', device: 0x10ed, driver: 'ixgbevf', iommuGroup: 7 },
     ],
   };
   const r = await doctor(spec, '05:00.0');
-  assert.equal(check(r, 'group-viable').fix, 'ixgbevf bind 0000:05:00.1');
+  const [other, vf] = (check(r, 'group-viable').fix ?? '').split('; ');
+  assert.match(other ?? '', /^echo 0000:05:00\.1 > \/.*\/bus\/pci\/devices\/0000:05:00\.1\/driver\/unbind$/);
+  assert.equal(vf, 'ixgbevf bind 0000:05:00.2');
 });
 
 test('no IOMMU and noiommu off: fail with the kernel parameter and noiommu fix', async () => {
