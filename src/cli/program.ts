@@ -184,7 +184,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .action(async (vf: string, action: string, id: string, opts: { hold?: boolean }, cmd: Command) => {
       const [spec, vlanAction, vlanId] = parseArguments(cmd, [
         vfPositional(vf),
-        { value: action, example: 'add', parse: parseVlanAction },
+        { value: action, example: vlanActionMeant(action), parse: parseVlanAction },
         { value: id, example: '100', parse: parseVlanId },
       ]);
       await runVfOp(ctxOf(cmd), spec, vlanOp(vlanAction, vlanId), opts.hold === true);
@@ -314,6 +314,11 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
   // command's help, with its usage line and examples: `ixgbevf vlan --help`, not the whole program's.
   for (const sub of program.commands) sub.configureOutput({ outputError: usageErrorLine(program, `ixgbevf ${sub.name()} --help`, wantsJson) });
   return program;
+}
+
+/** The VLAN action a mistyped one meant: `remove`, `rm`, `delete`, `DEL`, `drop`, `-` → `del`; anything else `add`. */
+function vlanActionMeant(typed: string): 'add' | 'del' {
+  return /^(-|d|del.*|rem.*|rm|drop|unset|off|no)$/i.test(typed.trim()) ? 'del' : 'add';
 }
 
 /** A VF argument: a PCI address, or a sim spec whose keys and values are checked here (before any open), so its fix is a command. */

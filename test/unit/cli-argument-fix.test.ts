@@ -22,6 +22,10 @@ const cases: [argv: string[], code: string, fix: string][] = [
   [['--poll', 'mtu', 'sim:mtu=1500', '1e3'], 'ERR_INVALID_MTU', 'ixgbevf --poll mtu sim:mtu=1500 1500'],
   [['vlan', 'sim', 'add', '4095'], 'ERR_INVALID_VLAN', 'ixgbevf vlan sim add 100'],
   [['vlan', 'sim', 'up', '5'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim add 5'],
+  // A mistyped delete keeps its meaning (it used to become `add`, the opposite).
+  [['vlan', 'sim', 'remove', '5'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim del 5'],
+  [['vlan', 'sim', 'DEL', '5'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim del 5'],
+  [['vlan', 'sim', 'rm', '5'], 'ERR_INVALID_ARGUMENT', 'ixgbevf vlan sim del 5'],
   [['multicast', 'sim', '01:00:5e:00:00:01', '02:00:00:00:00:01'], 'ERR_INVALID_MAC', 'ixgbevf multicast sim 01:00:5e:00:00:01 01:00:5e:00:00:01'],
   [['xcast', '--timeout', '5', 'sim', 'PROMISC'], 'ERR_INVALID_XCAST', 'ixgbevf xcast --timeout 5 sim multi'],
   [['set-mac', 'sim', '02:00:00:00:00:01', '--timeout', 'abc'], 'ERR_INVALID_TIMEOUT', 'ixgbevf set-mac sim 02:00:00:00:00:01 --timeout 1000'],
