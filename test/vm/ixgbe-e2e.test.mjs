@@ -498,6 +498,31 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
       assert.equal(ok.code, 0, show(ok));
       await waitFor(`the PF shows ${MAC_OTHER}`, async () => (await pfMacOf(0)) === MAC_OTHER, { timeoutMs: 5_000 });
     });
+
+    test('2c. admin MAC set while the daemon holds another, then PF down/up: ixgbe refuses the re-apply; info lists it as not applied until a set-mac of it is accepted (trust on)', async () => {
+      // From 2b: trust on, MAC_OTHER desired and on the PF.
+      await ip('link', 'set', PFNET, 'vf', '0', 'trust', 'off');
+      await ip('link', 'set', PFNET, 'vf', '0', 'mac', MAC_ADMIN);
+      const from = daemon.logs.length;
+      await ip('link', 'set', PFNET, 'down');
+      await ip('link', 'set', PFNET, 'up');
+      const rec = await daemon.waitLog('recovered after the PF reset', (l) => l.event === 'recovered' && l.vf === VF0, { from, timeoutMs: 30_000 });
+      assert.deepEqual(rec.failed, [`mac ${MAC_OTHER}`], JSON.stringify(rec));
+      await waitFor('PF carrier', carrierOn, { timeoutMs: 20_000 });
+      const st = await ready();
+      assert.equal(st.desired.mac, MAC_OTHER, 'the desired MAC is kept');
+      assert.deepEqual(st.notApplied.map((f) => [f.item, f.code]), [[`mac ${MAC_OTHER}`, 'ERR_PF_NACK']]);
+      assert.equal(await pfMacOf(0), MAC_ADMIN, 'the PF runs the VF with the admin MAC');
+      const text = await viaDaemon(['info', VF0]);
+      assert.match(text.stdout, new RegExp(`^not applied {3}mac ${MAC_OTHER}: refused by the PF at the last re-apply`, 'm'), show(text));
+
+      await ip('link', 'set', PFNET, 'vf', '0', 'trust', 'on');
+      await ready();
+      const ok = await viaDaemon(['set-mac', VF0, MAC_OTHER]);
+      assert.equal(ok.code, 0, show(ok));
+      await waitFor(`the PF shows ${MAC_OTHER}`, async () => (await pfMacOf(0)) === MAC_OTHER, { timeoutMs: 5_000 });
+      assert.deepEqual((await ready()).notApplied, [], 'settled by the accepted set-mac');
+    });
   });
 
   describe('7. transcript parity: our VF0 and the stock ixgbevf on VF1 say the same words', () => {
