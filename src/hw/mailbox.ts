@@ -82,5 +82,14 @@ export const MBX_IRQ_FALLBACK_POLL_MS = 10;
  */
 export const VF_RESET_RSTI_TIMEOUT_MS = 1000;
 
+/**
+ * The longest pause between two RSTI checks of that wait: the first check follows at 0.5 ms
+ * (MBX_POLL_DELAY_US), then the pause doubles up to this. A PF in reset for 300 ms is then checked ~25
+ * times instead of ~600 (2000 in the whole 1-s budget), at most 16 ms late. Interrupts are masked during
+ * a VF reset (as ixgbevf_reset_hw_vf runs), so this wait is on timers; after it runs out the recovery
+ * waits for the PF's interrupt.
+ */
+export const VF_RESET_RSTI_MAX_POLL_MS = 16;
+
 /** Register value of a device that fell off the bus (IXGBE_FAILED_READ_REG, §11.4 #14). */
 export const REMOVED_REGISTER_VALUE = 0xffffffff;

@@ -7,7 +7,7 @@
 import { MailboxTimeoutError } from '../errors.js';
 import type { MailboxPolicy } from '../hw/family.js';
 import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
-import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit } from '../hw/mailbox.js';
+import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit, VF_RESET_RSTI_MAX_POLL_MS } from '../hw/mailbox.js';
 import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, reusableTimerOf, systemClock, type Clock, type IrqSource, type ReusableTimer } from '../io.js';
 import type { MailboxCounters } from './counters.js';
@@ -216,6 +216,7 @@ export class Mailbox {
             clock: this.#clock,
             irqs: noIrqs,
             pollIntervalMs: this.#timerPollIntervalMs,
+            maxPollIntervalMs: Math.max(this.#timerPollIntervalMs, VF_RESET_RSTI_MAX_POLL_MS),
             timer: this.#roundTimer.after,
           });
         },

@@ -58,6 +58,6 @@ export interface MailboxSession {
    * so a later checkForRst / readPending still sees them). Consumes nothing.
    */
   readStatus(): number;
-  /** Timer-only wait for `check` (no state change, no timeout counted). False when the budget ran out. */
+  /** Timer-only wait for `check` (no state change, no timeout counted); the pause between checks doubles up to VF_RESET_RSTI_MAX_POLL_MS (it waits for the PF, which is slow). False when the budget ran out. */
   waitUntil(check: () => boolean, budgetMs: number): Promise<boolean>;
 }

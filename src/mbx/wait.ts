@@ -24,6 +24,11 @@ export interface WaitOptions {
   readonly irqs: IrqSource;
   readonly pollIntervalMs: number;
   /**
+   * When set, each round's timer doubles from `pollIntervalMs` up to this: a wait for something slow (a
+   * PF's own reset, hundreds of ms) checks less often the longer it lasts, instead of every 0.5 ms.
+   */
+  readonly maxPollIntervalMs?: number;
+  /**
    * The round timer (a ReusableTimer's `after`, shared by the waits of one mailbox, which never overlap);
    * without it, each wait takes `timerOf(clock)`.
    */
@@ -86,10 +91,13 @@ async function waitRounds(check: () => boolean, deadline: number, opts: WaitOpti
   const irqs = opts.irqs === noIrqs ? null : opts.irqs;
   const timer = opts.timer ?? timerOf(opts.clock); // once per wait, not per round
   let irqStreak = 0;
+  let interval = opts.pollIntervalMs;
+  const maxInterval = Math.max(opts.pollIntervalMs, opts.maxPollIntervalMs ?? opts.pollIntervalMs);
   for (;;) {
     const remaining = deadline - opts.clock.now();
     if (remaining <= 0) return false;
-    const ms = Math.min(opts.pollIntervalMs, remaining);
+    const ms = Math.min(interval, remaining);
+    interval = Math.min(interval * 2, maxInterval);
     let byInterrupt: boolean;
     if (irqStreak >= MAX_IRQ_WAKEUPS_WITHOUT_TIMER) {
       irqStreak = 0;

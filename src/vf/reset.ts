@@ -35,7 +35,10 @@ export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetR
   mbx.setOps(legacyOps);
   regs.write32(family.regs.ctrl, family.ctrlReset);
   readRegister(regs, family.regs.status); // flush the posted write; all ones = the device is gone
-  const settled = await s.waitUntil(() => !s.checkForRst(), t.resetTimeoutMs);
+  // RSTD alone means the PF has just finished its reset; the read cleared it (read-to-clear), so the next
+  // read is clear. Read it now, not one pause later (the pause grows to VF_RESET_RSTI_MAX_POLL_MS): as
+  // ixgbevf_reset_hw_vf's loop, which reads again 5 µs later. RSTI still set shows again: keep waiting.
+  const settled = await s.waitUntil(() => !s.checkForRst() || !s.checkForRst(), t.resetTimeoutMs);
   if (!settled) {
     mbx.requireReset('the PF is still in reset (RSTI)', false);
     const remedies: Remedy[] = [{ kind: 'pf', setting: 'up' }];
