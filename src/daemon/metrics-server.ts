@@ -6,7 +6,6 @@
  * socket removed while the daemon runs is published again, watched with inotify). Serves GET /metrics
  * (Prometheus text format) and nothing else: other paths get 404, other methods (CONNECT too) 405.
  */
-import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import http from 'node:http';
 import net from 'node:net';
@@ -15,6 +14,7 @@ import type stream from 'node:stream';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
 import type { Logger } from './log.js';
+import { PathWatch } from './path-watch.js';
 import { checkSocketPathLength, fileIdOf, listenOn, listenPublished, removeStaleSocket, sameFile, type FileId } from './unix-socket.js';
 
 export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
@@ -112,9 +112,7 @@ export class MetricsServer {
   #gid: number | null = null;
   /** The Unix socket as published (what close() may unlink), its directory's watch, and the check running. */
   #socketId: FileId | null = null;
-  #watcher: fs.FSWatcher | null = null;
-  #checking: Promise<void> | null = null;
-  #recheck = false;
+  #pathWatch: PathWatch | null = null;
   /** The last path problem logged (each once). */
   #pathProblem: string | null = null;
 
@@ -189,7 +187,16 @@ export class MetricsServer {
       this.#gid = gid;
       await this.#publish(address.path, failed);
       this.#address = address;
-      this.#watchSocket(address.path);
+      const file = address.path;
+      this.#pathWatch = new PathWatch({
+        file,
+        names: [path.basename(file)],
+        check: () => this.#checkSocket(file),
+        onCheckFailed: (err) => this.logger.log('error', 'metrics-check-failed', { socket: file, error: err.message }),
+        onWatchFailed: (err, started) =>
+          this.logger.log('warn', 'metrics-watch-failed', { socket: file, error: err.message, ...(started ? {} : { note: 'a metrics socket removed while the daemon runs is not created again' }) }),
+      });
+      this.#pathWatch.start();
     } else {
       await listenOn(this.#server, (done) => this.#server.listen(address.port, address.host, done), failed, false);
       const bound = this.#server.address() as net.AddressInfo;
@@ -213,37 +220,6 @@ export class MetricsServer {
    * by another file (an administrator's, a second daemon's metrics socket), that is logged with its fix
    * and left alone (close() unlinks the path only while it is this daemon's socket).
    */
-  #watchSocket(file: string): void {
-    const name = path.basename(file);
-    try {
-      this.#watcher = fs.watch(path.dirname(file), { persistent: false }, (_type, changed) => {
-        if (changed === null || String(changed) === name) void this.#checkSocketSoon(file);
-      });
-      this.#watcher.on('error', (err) => this.logger.log('warn', 'metrics-watch-failed', { socket: file, error: err.message }));
-    } catch (err) {
-      this.logger.log('warn', 'metrics-watch-failed', { socket: file, error: (err as Error).message, note: 'a metrics socket removed while the daemon runs is not created again' });
-    }
-  }
-
-  /** One check at a time; events meanwhile run it once more. */
-  #checkSocketSoon(file: string): Promise<void> {
-    if (this.#checking !== null) {
-      this.#recheck = true;
-      return this.#checking;
-    }
-    const run = (async () => {
-      do {
-        this.#recheck = false;
-        if (this.#watcher === null) return; // closing
-        await this.#checkSocket(file);
-      } while (this.#recheck);
-    })()
-      .catch((err: unknown) => this.logger.log('error', 'metrics-check-failed', { socket: file, error: (err as Error).message }))
-      .finally(() => (this.#checking = null));
-    this.#checking = run;
-    return run;
-  }
-
   async #checkSocket(file: string): Promise<void> {
     const now = await fileIdOf(file);
     if (sameFile(now, this.#socketId)) return;
@@ -281,9 +257,7 @@ export class MetricsServer {
 
   async close(): Promise<void> {
     this.source.close?.();
-    this.#watcher?.close();
-    this.#watcher = null;
-    await this.#checking; // a publish in flight ends first (it sees the watcher gone)
+    await this.#pathWatch?.stop(); // a publish in flight ends first
     for (const old of this.#retired) old.closeAllConnections();
     if (!this.#server.listening) return;
     this.#server.closeAllConnections();

@@ -6,7 +6,7 @@
  * with room always kept for root; a connection that sends no complete request within `idleTimeoutMs` is
  * closed; a refused peer gets one JSON line with the reason (exit code 3) before the close.
  */
-import fs, { promises as fsp } from 'node:fs';
+import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
@@ -17,6 +17,7 @@ import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { checkSocketPathLength, fileIdOf, listenPublished, removeStaleSocket, resolveGroup, sameFile, type FileId } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
+import { PathWatch } from './path-watch.js';
 import { requestFixCommand } from './request-fix.js';
 import { shellWord } from '../shell-word.js';
 import { errorToWire, MAX_LINE_BYTES, MAX_MULTICAST, MAX_PIPELINED, parseRequestJson, requestFromDoc, requestIdOf, type Reply, type Request, type RequestId, type WireError } from './protocol.js';
@@ -96,13 +97,11 @@ export class ControlServer {
   #listening = false;
   /** `<socket>.lock`, held from before the stale-socket check until close(). */
   #lock: HeldLock | null = null;
-  /** What the socket path and the lock path named when this daemon made them (see #watchPaths). */
+  /** What the socket path and the lock path named when this daemon made them (see #checkPaths). */
   #socketId: FileId | null = null;
   #lockId: FileId | null = null;
-  #watcher: fs.FSWatcher | null = null;
-  /** A check of the two paths runs (#checkPaths); `#recheck`: another event came meanwhile. */
-  #checking: Promise<void> | null = null;
-  #recheck = false;
+  /** The socket's and the lock's path, watched while serving (#checkPaths). */
+  #pathWatch: PathWatch | null = null;
   /** The last path problem logged (each once). */
   #pathProblem: string | null = null;
 
@@ -157,7 +156,15 @@ export class ControlServer {
       this.#lock = null;
       throw err;
     }
-    this.#watchPaths(file);
+    this.#pathWatch = new PathWatch({
+      file,
+      names: [path.basename(file), `${path.basename(file)}.lock`],
+      check: () => this.#checkPaths(file),
+      onCheckFailed: (err) => this.opts.logger.log('error', 'socket-check-failed', { socket: file, error: err.message }),
+      onWatchFailed: (err, started) =>
+        this.opts.logger.log('warn', 'socket-watch-failed', { socket: file, error: err.message, ...(started ? {} : { note: 'a socket removed while the daemon runs is not created again' }) }),
+    });
+    this.#pathWatch.start();
   }
 
   /** The stale-socket check, the listen and the socket's access, under `<socket>.lock`. */
@@ -193,35 +200,9 @@ export class ControlServer {
    * path's clients now reach). The socket replaced by another file: logged with its fix, and left alone
    * (close() unlinks the path only while it is this daemon's socket).
    */
-  #watchPaths(file: string): void {
-    const names = new Set([path.basename(file), `${path.basename(file)}.lock`]);
-    try {
-      this.#watcher = fs.watch(path.dirname(file), { persistent: false }, (_type, name) => {
-        if (name === null || names.has(String(name))) void this.#checkPaths(file);
-      });
-      this.#watcher.on('error', (err) => this.opts.logger.log('warn', 'socket-watch-failed', { socket: file, error: err.message }));
-    } catch (err) {
-      this.opts.logger.log('warn', 'socket-watch-failed', { socket: file, error: (err as Error).message, note: 'a socket removed while the daemon runs is not created again' });
-    }
-  }
-
-  #checkPaths(file: string): Promise<void> {
-    if (this.#checking !== null) {
-      this.#recheck = true;
-      return this.#checking;
-    }
-    const run = (async () => {
-      do {
-        this.#recheck = false;
-        if (this.#watcher === null) return; // closing
-        await this.#checkLock(file);
-        await this.#checkSocket(file);
-      } while (this.#recheck);
-    })()
-      .catch((err: unknown) => this.opts.logger.log('error', 'socket-check-failed', { socket: file, error: (err as Error).message }))
-      .finally(() => (this.#checking = null));
-    this.#checking = run;
-    return run;
+  async #checkPaths(file: string): Promise<void> {
+    await this.#checkLock(file);
+    await this.#checkSocket(file);
   }
 
   async #checkSocket(file: string): Promise<void> {
@@ -526,9 +507,7 @@ export class ControlServer {
         s.destroy();
       }
     }
-    this.#watcher?.close();
-    this.#watcher = null;
-    await this.#checking; // a publish in flight ends first (it sees the watcher gone)
+    await this.#pathWatch?.stop(); // a publish in flight ends first
     if (this.#listening) {
       this.#listening = false;
       await new Promise<void>((resolve) => this.#server.close(() => resolve()));
