@@ -4,30 +4,13 @@
  * igb). It now names the VFs it drives and, apart, the released ones. The JSON keeps every VF with its state.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli-run.js';
+import { fakeDaemon, type FakeDaemon } from '../helpers/fake-daemon.js';
 import { FakeSys, sriov82599 } from '../helpers/fake-sysfs.js';
 
-function statusDaemon(vfs: { id: string; state: string }[]): Promise<{ path: string; close(): Promise<void> }> {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-list-rel-')), 'd.sock');
-  const srv = net.createServer((c) => {
-    c.on('error', () => undefined);
-    let buf = '';
-    c.on('data', (d) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        const req = JSON.parse(buf.slice(0, nl)) as { id: number };
-        buf = buf.slice(nl + 1);
-        c.write(`${JSON.stringify({ id: req.id, ok: true, result: { pid: 4242, socket: file, vfs } })}\n`);
-      }
-    });
-  });
-  return new Promise((resolve) => srv.listen(file, () => resolve({ path: file, close: () => new Promise<void>((r) => srv.close(() => r())) })));
+function statusDaemon(vfs: { id: string; state: string }[]): Promise<FakeDaemon> {
+  return fakeDaemon((req, send, file) => send({ id: req.id, ok: true, result: { pid: 4242, socket: file, vfs } }), 'ixgbevf-list-rel-');
 }
 
 test('list: a released VF is not among those the daemon owns; it is named as released, with what to do', async () => {

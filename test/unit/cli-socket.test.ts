@@ -10,6 +10,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
+import { fakeDaemon as lineDaemon, type FakeDaemon } from '../helpers/fake-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
 import { spawnCli } from '../helpers/cli-proc.js';
 import { DaemonClient } from '../../src/cli/client.js';
@@ -172,42 +173,11 @@ test('DaemonClient reads replies split anywhere: a character cut between two rea
 });
 
 /** A fake daemon: accepts, reads request lines, and answers each with `answer(id)` (undefined: stays silent). */
-function scriptedDaemon(answer: (id: unknown) => string | undefined): Promise<{ path: string; requests: number; close(): Promise<void> }> {
-  const file = sockPath();
-  const state = { requests: 0 };
-  const conns = new Set<net.Socket>();
-  const srv = net.createServer((c) => {
-    conns.add(c);
-    c.on('close', () => conns.delete(c));
-    c.on('error', () => undefined);
-    let buf = '';
-    c.on('data', (d) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        state.requests += 1;
-        const reply = answer((JSON.parse(line) as { id: unknown }).id);
-        if (reply !== undefined) c.write(`${reply}\n`);
-      }
-    });
+function scriptedDaemon(answer: (id: unknown) => string | undefined): Promise<FakeDaemon> {
+  return lineDaemon((req, send) => {
+    const reply = answer(req.id);
+    if (reply !== undefined) send(reply);
   });
-  return new Promise((resolve) =>
-    srv.listen(file, () =>
-      resolve({
-        path: file,
-        get requests() {
-          return state.requests;
-        },
-        close: () =>
-          new Promise<void>((r) => {
-            for (const c of conns) c.destroy();
-            srv.close(() => r());
-          }),
-      }),
-    ),
-  );
 }
 
 test('a daemon that takes the connection and never answers: the request ends in ERR_DAEMON_TIMEOUT (exit 3), the connection closed', async () => {

@@ -6,53 +6,24 @@
  * `released` then exit 0, or exit 7 (ERR_DEVICE_REMOVED) when the device is gone.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
 import { test } from 'node:test';
 import { spawnCliGuarded } from '../helpers/cli-proc.js';
+import { fakeDaemon, type FakeDaemon } from '../helpers/fake-daemon.js';
 
 const VF = '0000:03:10.0';
 
 /** A daemon that owns VF, accepts a watch, and then sends `events` (each after the watch was accepted). */
-function releasingDaemon(events: Record<string, unknown>[]): Promise<{ path: string; close(): Promise<void> }> {
-  const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-watch-rel-')), 'd.sock');
-  const conns = new Set<net.Socket>();
-  const srv = net.createServer((c) => {
-    conns.add(c);
-    c.on('close', () => conns.delete(c));
-    c.on('error', () => undefined);
-    let buf = '';
-    c.on('data', (d) => {
-      buf += d.toString();
-      let nl: number;
-      while ((nl = buf.indexOf('\n')) !== -1) {
-        const req = JSON.parse(buf.slice(0, nl)) as { id: number; op: string };
-        buf = buf.slice(nl + 1);
-        if (req.op === 'status') {
-          c.write(`${JSON.stringify({ id: req.id, ok: true, result: { pid: 1, socket: file, vfs: [{ id: VF, kind: 'vfio', family: '82576', state: 'ready' }] } })}\n`);
-        } else if (req.op === 'watch') {
-          c.write(`${JSON.stringify({ id: req.id, ok: true, result: { watching: VF } })}\n`);
-          for (const event of events) c.write(`${JSON.stringify({ id: req.id, event: { vf: VF, time: new Date().toISOString(), ...event } })}\n`);
-        } else {
-          c.write(`${JSON.stringify({ id: req.id, ok: false, error: { code: 'ERR_UNKNOWN_OP', message: req.op, exitCode: 2 } })}\n`);
-        }
-      }
-    });
-  });
-  return new Promise((resolve) =>
-    srv.listen(file, () =>
-      resolve({
-        path: file,
-        close: () =>
-          new Promise<void>((r) => {
-            for (const c of conns) c.destroy();
-            srv.close(() => r());
-          }),
-      }),
-    ),
-  );
+function releasingDaemon(events: Record<string, unknown>[]): Promise<FakeDaemon> {
+  return fakeDaemon((req, send, file) => {
+    if (req.op === 'status') {
+      send({ id: req.id, ok: true, result: { pid: 1, socket: file, vfs: [{ id: VF, kind: 'vfio', family: '82576', state: 'ready' }] } });
+    } else if (req.op === 'watch') {
+      send({ id: req.id, ok: true, result: { watching: VF } });
+      for (const event of events) send({ id: req.id, event: { vf: VF, time: new Date().toISOString(), ...event } });
+    } else {
+      send({ id: req.id, ok: false, error: { code: 'ERR_UNKNOWN_OP', message: req.op, exitCode: 2 } });
+    }
+  }, 'ixgbevf-watch-rel-');
 }
 
 test('watch through the daemon ends after the daemon released the VF at the kernel\'s request: the released line, exit 0', async () => {
