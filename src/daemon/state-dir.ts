@@ -10,6 +10,9 @@ import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
 
+/** The lock file in the state directory (src/daemon/file-lock.ts): never a state file, never cleaned up. */
+export const STATE_LOCK_FILE = 'daemon.lock';
+
 const S_ISVTX = 0o1000;
 const GROUP_OTHER_WRITE = 0o022;
 
