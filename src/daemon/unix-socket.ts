@@ -121,12 +121,14 @@ export function sameFile(a: FileId | null, b: FileId | null): boolean {
  * administrator's file). So the server binds a private name beside it (`.<name>.<pid>`, born 0600
  * under the umask), the socket gets its access (`gid`), then a hard link publishes it at `file` (never
  * replacing anything there) and the private name goes. The caller unlinks `file` at close only while it
- * is still this socket (sameFile with the returned id). A private name too long for a socket path: the
- * server listens on `file` itself, as before. Rejects with `failed(err)` (the listen) or the link's error.
+ * is still this socket (sameFile with the returned id). On a long path the private name is `.<pid>`;
+ * only when even that is too long for a socket path does the server listen on `file` itself. Rejects with `failed(err)` (the listen) or the link's error.
  */
 export async function listenPublished(server: net.Server, file: string, gid: number | null, failed: (err: NodeJS.ErrnoException) => Error): Promise<FileId> {
-  const priv = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}`);
-  if (Buffer.byteLength(priv) > UNIX_SOCKET_PATH_MAX) {
+  // `.<name>.<pid>`, or the shorter `.<pid>` when that would not fit a socket path (a long path).
+  const names = [`.${path.basename(file)}.${process.pid}`, `.${process.pid}`].map((n) => path.join(path.dirname(file), n));
+  const priv = names.find((n) => Buffer.byteLength(n) <= UNIX_SOCKET_PATH_MAX);
+  if (priv === undefined) {
     await listenOn(server, (done) => server.listen(file, done), failed, true);
     await setSocketAccess(file, gid);
     return (await fileIdOf(file))!;
