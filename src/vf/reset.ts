@@ -2,7 +2,8 @@
  * The VF reset sequence (reference §7.2, `ixgbevf_reset_hw_vf` / `e1000_reset_hw_vf`), run inside one
  * mailbox session: mask the VF's interrupts, back to the legacy discipline, CTRL.RST, wait until the PF
  * is out of reset (RSTI clear; a PF whose interface is down keeps it set), program the mailbox interrupt
- * (so the reset reply already comes with MSI-X; CTRL.RST is what can clear those registers), then the
+ * (so the reset reply already comes with MSI-X; CTRL.RST is what can clear those registers; also when the
+ * PF stays in reset, so its return raises the next event), then the
  * VF_RESET message (src/vf/messages/reset.ts) and its reply. The Vf facade forgets its negotiated state.
  */
 import { PfResetTimeoutError, ResetRequiredError } from '../errors.js';
@@ -41,6 +42,10 @@ export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetR
   const settled = await s.waitUntil(() => !s.checkForRst() || !s.checkForRst(), t.resetTimeoutMs);
   if (!settled) {
     mbx.requireReset('the PF is still in reset (RSTI)', false);
+    // The PF's return (PFRSTD: RSTD, then its ping) must raise the next `pf-reset`, or a caller that waits
+    // for it waits forever: arm the mailbox interrupt masked above, as ixgbevf_reinit_locked re-enables
+    // the interrupts in ixgbevf_up() after a failed ixgbevf_reset().
+    if (t.interrupts) armAfterFailedReset(regs, family);
     const remedies: Remedy[] = [{ kind: 'pf', setting: 'up' }];
     throw new PfResetTimeoutError('PF still in reset: is the PF interface up?', {
       hint: renderRemedies(remedies, t.target),
@@ -61,4 +66,13 @@ export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetR
     });
   }
   return result;
+}
+
+/** Arms the mailbox interrupt after a reset that found the PF in reset; a removed device surfaces on the next call. */
+function armAfterFailedReset(regs: RegisterIo, family: FamilyDescriptor): void {
+  try {
+    enableMailboxInterrupt(regs, family);
+  } catch {
+    // closed or removed: the next request reports it with its typed error
+  }
 }
