@@ -8,12 +8,13 @@
  * PF forgets the API on every VF reset (§5.3); reset() does not renegotiate by itself. docs/protocol.md
  * describes the protocol and every deliberate difference from the kernel.
  */
-import { DeviceGoneError, PfNackError } from '../errors.js';
+import { PfNackError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
 import { noIrqs, systemClock, type RegisterIo } from '../io.js';
 import { classifyWord } from '../mbx/codec.js';
+import { mailboxClosed } from '../mbx/failures.js';
 import { Mailbox } from '../mbx/mailbox.js';
 import type { MailboxDiscipline } from '../mbx/ops.js';
 import * as args from './arguments.js';
@@ -370,7 +371,8 @@ export class Vf extends VfEventSource implements VfApi {
     return { target: this.#target, family: this.family, api: this.#api, queues: this.#queues, mcFilterType: this.#lastReset?.mcFilterType ?? 0 };
   }
 
+  /** The same ERR_CLOSED (with its hint) as a request that was still queued when close() ran. */
   #assertOpen(): void {
-    if (this.#closed) throw new DeviceGoneError('ERR_CLOSED', 'this VF handle is closed');
+    if (this.#closed) throw mailboxClosed();
   }
 }
