@@ -130,6 +130,8 @@ async function openVfio(spec: string, options: OpenOptions): Promise<VfHandle> {
     device.close();
     throw err;
   }
+  // Registered before the caller's listeners: a call made from theirs already fails with ERR_RELEASED.
+  device.on('release-requested', () => vf.released());
   return {
     id: info.address,
     kind: 'vfio',
@@ -142,8 +144,13 @@ async function openVfio(spec: string, options: OpenOptions): Promise<VfHandle> {
       device.on('release-requested', listener);
       return () => device.off('release-requested', listener);
     },
-    unref: () => device.unref(),
-    ref: () => device.ref(),
+    // Braces: VfioDevice's ref()/unref() return the device, which the handle does not hand out.
+    unref: () => {
+      device.unref();
+    },
+    ref: () => {
+      device.ref();
+    },
     close: async () => {
       vf.close();
       device.close();

@@ -8,7 +8,7 @@
  * PF forgets the API on every VF reset (§5.3); reset() does not renegotiate by itself. docs/protocol.md
  * describes the protocol and every deliberate difference from the kernel.
  */
-import { PfNackError } from '../errors.js';
+import { DeviceGoneError, PfNackError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
 import { VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
@@ -51,6 +51,8 @@ export class Vf extends VfEventSource implements VfApi {
   #pfLink: LinkInfo | null = null;
   #checkQueued = false;
   #closed = false;
+  /** The kernel asked for the device back (released()): new calls fail fast with ERR_RELEASED. */
+  #released = false;
 
   constructor(opts: VfOptions) {
     super();
@@ -349,6 +351,15 @@ export class Vf extends VfEventSource implements VfApi {
     }
   }
 
+  /**
+   * Addition: the kernel asked for the device back (VFIO's request notifier: an unbind, `sriov_numvfs`
+   * written). The PF may already have stopped answering (ixgbe disables SR-IOV first), so a new call fails
+   * at once with ERR_RELEASED instead of a mailbox timeout that blames the PF. The owner still closes.
+   */
+  released(): void {
+    this.#released = true;
+  }
+
   /** Stops listening to interrupts; idempotent. Does not touch the device. Later calls → ERR_CLOSED. */
   close(): void {
     if (this.#closed) return;
@@ -374,5 +385,10 @@ export class Vf extends VfEventSource implements VfApi {
   /** The same ERR_CLOSED (with its hint) as a request that was still queued when close() ran. */
   #assertOpen(): void {
     if (this.#closed) throw mailboxClosed();
+    if (this.#released) {
+      throw new DeviceGoneError('ERR_RELEASED', 'the kernel asked for this VF back (an unbind or a sriov_numvfs change): close the handle', {
+        hint: 'await handle.close(); once the VF is back on vfio-pci (ixgbevf list), openVf it again',
+      });
+    }
   }
 }
