@@ -415,6 +415,62 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
     }
   });
 
+  test('4c. library across PF down/up, as the README says: pf-reset, requests fail fast with ERR_RESET_REQUIRED, a bring-up while the PF is down fails with ERR_PF_IN_RESET, the PF coming up raises the next pf-reset and the bring-up then sets the MAC; a closed handle says ERR_CLOSED with a hint', { timeout: 120_000 }, async () => {
+    const MAC_LIB = '02:00:00:00:4c:01';
+    const src = `
+      import { spawnSync } from 'node:child_process';
+      const { openVf, resetAndNegotiate } = await import(${JSON.stringify(join(PROJECT, 'dist/index.js'))});
+      const ipSet = (...a) => spawnSync('ip', ['link', 'set', 'dev', ${JSON.stringify(PFNET)}, ...a]);
+      const carrier = async () => { for (let i = 0; i < 200 && (await import('node:fs')).readFileSync('/sys/class/net/${PFNET}/carrier', 'utf8').trim() !== '1'; i += 1) await new Promise((r) => setTimeout(r, 100)); };
+      const err = (e) => ({ code: e.code ?? null, exitCode: e.exitCode ?? null, hint: e.hint ?? null, oneLine: !/\\n/.test(e.message) });
+      const h = await openVf(${JSON.stringify(VF0)});
+      const out = { events: [] };
+      const nextReset = () => new Promise((resolve) => {
+        const timer = setTimeout(() => resolve('none'), 15000);
+        h.vf.once('pf-reset', (why) => { clearTimeout(timer); resolve(why); });
+      });
+      try {
+        await resetAndNegotiate(h.vf);
+        let ev = nextReset();
+        ipSet('down');
+        out.events.push(await ev);
+        out.duringDown = await h.vf.setMac(${JSON.stringify(MAC_LIB)}).then(() => 'ok', err);
+        out.bringUpDown = await resetAndNegotiate(h.vf).then(() => 'ok', err);
+        ev = nextReset();
+        ipSet('up');
+        out.events.push(await ev);
+        await carrier();
+        out.bringUpAfter = await resetAndNegotiate(h.vf).then((r) => r.api, err);
+        out.setMac = await h.vf.setMac(${JSON.stringify(MAC_LIB)}).then(() => 'ok', err);
+        out.unref = h.unref() ?? null;
+      } finally {
+        ipSet('up');
+        await h.close();
+      }
+      out.afterClose = await h.vf.setMac(${JSON.stringify(MAC_LIB)}).then(() => 'ok', err);
+      process.stdout.write(JSON.stringify(out));`;
+    try {
+      const r = await exec(process.execPath, ['--input-type=module', '-e', src], { timeoutMs: 90_000 });
+      assert.equal(r.code, 0, show(r));
+      const out = JSON.parse(r.stdout);
+      assert.equal(out.events.length, 2, r.stdout);
+      assert.ok(out.events.every((e) => e !== 'none'), `pf-reset on the PF going down and on its return: ${r.stdout}`);
+      assert.deepEqual(out.duringDown, { code: 'ERR_RESET_REQUIRED', exitCode: 4, hint: out.duringDown.hint, oneLine: true }, r.stdout);
+      assert.ok(out.duringDown.hint, r.stdout);
+      assert.equal(out.bringUpDown.code, 'ERR_PF_IN_RESET', r.stdout);
+      assert.match(out.bringUpDown.hint, new RegExp(`ip link set ${PFNET} up`), r.stdout);
+      assert.equal(out.bringUpAfter, expected.api, r.stdout);
+      assert.equal(out.setMac, 'ok', r.stdout);
+      assert.equal(out.unref, null, 'handle.unref() returns nothing');
+      assert.equal(out.afterClose.code, 'ERR_CLOSED', r.stdout);
+      assert.match(out.afterClose.hint ?? '', /openVf/, r.stdout);
+    } finally {
+      await exec('ip', ['link', 'set', 'dev', PFNET, 'up']).catch(() => {});
+      await waitFor(`${PFNET} carrier`, carrierOn, { timeoutMs: 20_000 }).catch(() => {});
+      await clearAdminMac().catch(() => {});
+    }
+  });
+
   test('5. smoke VF0 --pf PFNET --allow-pf-changes --allow-pf-reset passes on the ixgbe PF', { timeout: 300_000 }, async (t) => {
     const r = await cliJson(['smoke', VF0, '--pf', PFNET, '--allow-pf-changes', '--allow-pf-reset'], { timeoutMs: 280_000 });
     if (OUT) writeFileSync(join(OUT, 'smoke-ixgbe.json'), r.stdout);
@@ -633,6 +689,48 @@ describe('e2e against the stock ixgbe PF (emulated 82599, vfio-pci)', { skip }, 
         await waitFor('carrier after sriov_numvfs=2', carrierOn, { timeoutMs: 20_000 });
         writeFileSync(join(dev(VF0), 'driver_override'), 'vfio-pci');
         writeFileSync('/sys/bus/pci/drivers_probe', VF0);
+      }
+    });
+
+    test('a library user holding VF0 (no daemon) gets release-requested; from then on a call fails at once with ERR_RELEASED (exit 7), not a mailbox timeout; closing lets the write complete', { timeout: 120_000 }, async () => {
+      const src = `
+        const { openVf, resetAndNegotiate } = await import(${JSON.stringify(join(PROJECT, 'dist/index.js'))});
+        const h = await openVf(${JSON.stringify(VF0)});
+        await resetAndNegotiate(h.vf);
+        const requested = new Promise((resolve) => h.onReleaseRequested(resolve));
+        process.stdout.write('held\\n');
+        await requested;
+        const started = Date.now();
+        const res = await h.vf.setMac('02:00:00:00:8a:01').then(() => ({ ok: true }), (e) => ({ code: e.code, exitCode: e.exitCode, hint: e.hint ?? null }));
+        res.ms = Date.now() - started;
+        await h.close();
+        process.stdout.write(JSON.stringify(res) + '\\n');`;
+      const { spawn } = await import('node:child_process');
+      const child = spawn(process.execPath, ['--input-type=module', '-e', src], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      const exited = new Promise((resolve) => child.on('close', (code) => resolve(code)));
+      try {
+        await waitFor('the library holds VF0', () => stdout.includes('held'), { timeoutMs: 30_000 });
+        const w = await exec('bash', ['-c', `echo 0 > ${join(dev(PF), 'sriov_numvfs')}`], { timeoutMs: 60_000 });
+        assert.equal(w.code, 0, show(w));
+        assert.equal(await exited, 0, `${stdout}\n${stderr}`);
+        const res = JSON.parse(stdout.split('\n')[1]);
+        assert.equal(res.code, 'ERR_RELEASED', stdout);
+        assert.equal(res.exitCode, 7, stdout);
+        assert.match(res.hint ?? '', /handle\.close\(\)/, stdout);
+        assert.ok(res.ms < 500, `failed at once, not after the mailbox budget: ${res.ms} ms`);
+      } finally {
+        if (child.exitCode === null) child.kill('SIGKILL');
+        if (sysAttr(PF, 'sriov_numvfs') === '0') {
+          writeFileSync(join(dev(PF), 'sriov_numvfs'), '2');
+          await waitFor('carrier after sriov_numvfs=2', carrierOn, { timeoutMs: 20_000 });
+          writeFileSync(join(dev(VF0), 'driver_override'), 'vfio-pci');
+          writeFileSync('/sys/bus/pci/drivers_probe', VF0);
+        }
+        await waitFor('VF0 on vfio-pci again', () => existsSync(dev(VF0)) && driverOf(VF0) === 'vfio-pci', { timeoutMs: 20_000 });
       }
     });
 
