@@ -43,12 +43,15 @@ export function isPossibleOn(r: Requirement, family: FamilyDescriptor): boolean 
 export function requireSupported(r: Requirement, family: FamilyDescriptor, api: ApiVersion): void {
   if (!r.kinds.includes(family.kind) || !family.messages.has(r.id)) {
     throw new NotSupportedError(`${r.name} does not exist in the ${family.kind} mailbox (${family.model} VF)`, {
+      hint: `${r.name} is for ${r.kinds.join('/')} VFs: leave it out for this ${family.model} VF`,
       details: { message: r.name, family: family.kind, model: family.model },
     });
   }
   const refused = r.refusedOn?.(family) ?? null;
   if (refused !== null) {
     throw new NotSupportedError(`${r.name} is not supported on ${family.model} VFs: ${refused}`, {
+      // Only where another request does the job; a refusal with no way around it (RSS on X550) has no hint.
+      ...(r === XCAST_PROMISC ? { hint: 'use xcast mode allmulti' } : {}),
       details: { message: r.name, model: family.model, reason: refused },
     });
   }
