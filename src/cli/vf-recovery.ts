@@ -14,9 +14,9 @@
  * closes the handle, which ends the attempt's mailbox wait at its next check).
  */
 import { apiName } from '../hw/api.js';
-import { DeviceGoneError, PfResetTimeoutError, type IxgbevfError } from '../errors.js';
+import { DeviceGoneError, type IxgbevfError } from '../errors.js';
 import { asIxgbevfError } from '../daemon/errors.js';
-import { armMailboxInterrupt, PfSignal, type WakeReason } from '../daemon/pf-signal.js';
+import { PfSignal, type WakeReason } from '../daemon/pf-signal.js';
 import { isTransient } from '../daemon/reapply.js';
 import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
@@ -240,14 +240,11 @@ export class VfRecovery<T = void> {
     }
   }
 
-  /** reset → negotiate; a reset that found the PF still in reset leaves the mailbox interrupt masked: arm it again. */
+  /** reset → negotiate (a reset that finds the PF still in reset arms the mailbox interrupt itself: src/vf/reset.ts). */
   async #bringUp(vf: VfApi): Promise<void> {
     this.#inReset = true;
     try {
       await resetAndNegotiate(vf);
-    } catch (err) {
-      if (err instanceof PfResetTimeoutError && !this.opts.poll && !this.#stopped) armMailboxInterrupt(this.handle.regs, this.handle.family);
-      throw err;
     } finally {
       this.#inReset = false;
     }

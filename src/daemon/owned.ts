@@ -6,7 +6,7 @@
  * fallback for a signal that never comes.
  */
 import { apiName } from '../hw/api.js';
-import { DeviceGoneError, ExitCode, MailboxTimeoutError, PfResetTimeoutError, ResetRequiredError, type IxgbevfError } from '../errors.js';
+import { DeviceGoneError, ExitCode, MailboxTimeoutError, ResetRequiredError, type IxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import type { LinkInfo, VfApi } from '../vf/types.js';
@@ -14,7 +14,7 @@ import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
 import { explainError } from './explain.js';
 import type { ChangeOutcome, DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
-import { armMailboxInterrupt, PfSignal, type WakeReason } from './pf-signal.js';
+import { PfSignal, type WakeReason } from './pf-signal.js';
 import { applyDesired, type ApplyFailure, type DesiredKey } from './reapply.js';
 import { reportAttemptFailed, reportRecovered, type RecoveryReportTarget } from './recovery-report.js';
 import { cloneState, type DesiredState, type StateProblem } from './state.js';
@@ -126,10 +126,9 @@ export class OwnedVf {
     const vf = this.handle.vf;
     this.#inReset = true;
     try {
+      // A reset that finds the PF still in reset arms the mailbox interrupt itself (src/vf/reset.ts), so
+      // the PF's return raises the event the recovery loop waits for.
       await resetAndNegotiate(vf);
-    } catch (err) {
-      if (err instanceof PfResetTimeoutError && this.ctx.interrupts) armMailboxInterrupt(this.handle.regs, this.handle.family);
-      throw err;
     } finally {
       this.#inReset = false;
     }

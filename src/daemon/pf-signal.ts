@@ -4,10 +4,6 @@
  * the VF being closed. An event that arrives while no wait runs is remembered, so the next wait returns
  * at once and no signal is lost between two attempts.
  */
-import type { FamilyDescriptor } from '../hw/family.js';
-import type { RegisterIo } from '../io.js';
-import { enableMailboxInterrupt } from '../vf/interrupts.js';
-
 export type WakeReason = 'pf-event' | 'fallback' | 'closed';
 
 export class PfSignal {
@@ -44,19 +40,5 @@ export class PfSignal {
       this.#wake = () => finish('pf-event');
       closed.addEventListener('abort', onClosed, { once: true });
     });
-  }
-}
-
-/**
- * After a VF reset that found the PF still in reset the mailbox interrupt stays masked (the reset masks it
- * until RSTI clears): arm it again so the PF's PFRSTD/ping raises an interrupt — as ixgbevf_reinit_locked()
- * re-enables its interrupts in ixgbevf_up() after ixgbevf_reset() failed. No-op without registers.
- */
-export function armMailboxInterrupt(regs: RegisterIo | undefined, family: FamilyDescriptor): void {
-  if (regs === undefined) return;
-  try {
-    enableMailboxInterrupt(regs, family);
-  } catch {
-    // A removed device surfaces on the next call.
   }
 }
