@@ -39,8 +39,10 @@ export function notClearToSend(request: number | undefined, word: number): Reset
 }
 
 export function pfResetDuringWait(phase: WaitPhase): ResetRequiredError {
-  return new ResetRequiredError('the PF was reset while the VF waited for it; the VF must reset', {
-    hint: 'reset the VF and re-apply its configuration (the daemon does this by itself)',
+  // RSTI/RSTD seen during a request: a PF reset, or a VF that was not reset since it was opened (vfio-pci
+  // resets the function at open, which leaves RSTD to be seen): both are fixed by the VF reset.
+  return new ResetRequiredError('the PF was reset while the VF waited for it (or the VF was not reset since it was opened); the VF must reset', {
+    hint: 'reset the VF and re-apply its configuration: resetAndNegotiate() (the daemon does this by itself)',
     details: { phase },
   });
 }
