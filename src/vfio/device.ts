@@ -149,7 +149,7 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
     const bar = this.#bar;
     const io = bar.accessors();
     const gone = (what: string): never => {
-      throw new DeviceGoneError('ERR_CLOSED', `${what}: VFIO device ${address} is closed`);
+      throw closedError(what, address);
     };
     this.regs = {
       read32: (offset) => (this.#closed ? gone('read32') : io.read32(offset)),
@@ -229,7 +229,7 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
 
   /** VFIO_DEVICE_RESET (a function-level reset). `{reset: false}` when the device cannot be reset. */
   reset(): { reset: boolean; code?: string } {
-    if (this.#closed) throw new DeviceGoneError('ERR_CLOSED', `reset: VFIO device ${this.address} is closed`);
+    if (this.#closed) throw closedError('reset', this.address);
     return this.#native.reset();
   }
 
@@ -269,4 +269,9 @@ export class VfioDevice extends EventEmitter<VfioDeviceEvents> {
     this.#watchers.length = 0;
     this.emit('close');
   }
+}
+
+/** A call on a closed device: ERR_CLOSED with the way back, as the VF layer's (mbx/failures.ts). */
+function closedError(what: string, address: string): DeviceGoneError {
+  return new DeviceGoneError('ERR_CLOSED', `${what}: VFIO device ${address} is closed`, { hint: 'open the VF again (openVf) to use it' });
 }
