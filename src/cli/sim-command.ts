@@ -3,6 +3,7 @@
  * real host makes with `ip link` (PF down/up/reset, trust, admin MAC) — through the daemon's `sim` op, so
  * the daemon's main job (re-applying the desired configuration after a PF reset) can be watched on sim.
  */
+import { existsSync } from 'node:fs';
 import { Argument, type Command } from 'commander';
 import { SIM_ACTIONS, type SimAction } from '../daemon/protocol.js';
 import { parseUnicastMac, parseVfSpec, isSimSpec } from '../daemon/validate.js';
@@ -10,7 +11,7 @@ import { shellWord } from '../shell-word.js';
 import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';
-import { unreadableReplyError } from './client.js';
+import { lockHolder, unreachableError, unreadableReplyError } from './client.js';
 import { checkSimSpec } from '../open/arguments.js';
 
 const WHAT: Record<SimAction, string> = {
@@ -62,7 +63,12 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
       details: { socket: ctx.socketPath },
     });
   const client = await ctx.connectDaemon();
-  if (client === null) throw noDaemon(`no daemon answers at ${ctx.socketPath}`);
+  if (client === null) {
+    // A daemon that holds the socket's lock while its socket is gone (removed under it): starting one is
+    // refused by that lock, so say which daemon it is and what to do about the path (client.ts).
+    if (lockHolder(`${ctx.socketPath}.lock`) !== null) throw unreachableError(ctx.socketPath, existsSync(ctx.socketPath) ? 'ECONNREFUSED' : 'ENOENT');
+    throw noDaemon(`no daemon answers at ${ctx.socketPath}`);
+  }
   try {
     const status = await client.request<{ vfs: StatusVf[] }>('status');
     if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');

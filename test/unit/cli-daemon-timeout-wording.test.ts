@@ -196,3 +196,26 @@ test('a named socket that does not answer while a daemon holds <socket>.lock: th
   assert.equal(e.message, `no daemon answers at ${socket} (no such socket)`);
   assert.match(e.hint, /^start one: ixgbevf daemon <vf> --socket /);
 });
+
+test('ixgbevf sim through the default socket while a daemon holds its lock (its socket removed): the daemon is named, not "start one"', { skip: needsAddon, timeout: GUARD_MS }, async () => {
+  const socket = path.join(tempDir(), 'd.sock');
+  const d = await started(['sim', '--socket', socket]);
+  try {
+    d.kill('SIGSTOP'); // it would publish its socket again within moments
+    rmSync(socket);
+    const r = await spawnCli(['sim', 'pf-reset', '--json'], { IXGBEVF_SOCKET: socket }).done;
+    assert.equal(r.code, 3, r.stderr);
+    const e = jsonError(r);
+    assert.equal(e.code, 'ERR_DAEMON_UNREACHABLE', 'was ERR_NO_SIM_DAEMON with "start one", which the lock refuses');
+    assert.match(e.message, new RegExp(`a daemon \\(pid ${d.pid}\\) holds `));
+    assert.doesNotMatch(e.hint, /start one/);
+  } finally {
+    d.kill('SIGCONT');
+    d.kill('SIGTERM');
+    assert.equal((await d.exited).code, 0, d.stderr);
+  }
+  // No daemon any more: the sim command's own wording.
+  const none = await spawnCli(['sim', 'pf-reset', '--json'], { IXGBEVF_SOCKET: socket }).done;
+  assert.equal(none.code, 3, none.stderr);
+  assert.equal(jsonError(none).code, 'ERR_NO_SIM_DAEMON');
+});
