@@ -59,6 +59,30 @@ function makeVf(parts: VfParts, options: OpenOptions): Vf {
 }
 
 /** The simulated PF's knobs for one sim VF, as `handle.sim` (exported for tests that build their own handles). */
+/**
+ * The handle of a simulated VF: no device behind it (nothing to reference, no release requests); close()
+ * closes the Vf (idempotent), after `onClose` (test openers record it). Test openers pass their own PF name.
+ */
+export function simHandle(spec: string, sim: SimulatedVf, vf: Vf, pfName = 'sim-pf0', onClose?: () => void): VfHandle {
+  return {
+    id: spec,
+    kind: 'sim',
+    family: sim.family,
+    pfName,
+    vfIndex: sim.vfIndex,
+    vf,
+    regs: sim.regs,
+    sim: simControl(sim),
+    onReleaseRequested: () => () => undefined,
+    unref: () => undefined,
+    ref: () => undefined,
+    close: async () => {
+      onClose?.();
+      vf.close();
+    },
+  };
+}
+
 export function simControl(sim: SimulatedVf): SimPfControl {
   const { pf, vfIndex } = sim;
   return {
@@ -77,22 +101,7 @@ export function simControl(sim: SimulatedVf): SimPfControl {
 async function openSimulated(spec: string, options: OpenOptions): Promise<VfHandle> {
   const sim = createSimulatedVf(spec);
   const vf = makeVf({ regs: sim.regs, irqs: sim.irqs, family: sim.family, pfName: null, vfIndex: sim.vfIndex, simulated: true }, options);
-  return {
-    id: spec,
-    kind: 'sim',
-    family: sim.family,
-    pfName: 'sim-pf0',
-    vfIndex: sim.vfIndex,
-    vf,
-    regs: sim.regs,
-    sim: simControl(sim),
-    onReleaseRequested: () => () => undefined,
-    unref: () => undefined,
-    ref: () => undefined,
-    close: async () => {
-      vf.close();
-    },
-  };
+  return simHandle(spec, sim, vf);
 }
 
 /** Family from the PCI IDs; Hyper-V VFs and non-VFs are refused (environment errors, exit 3). */

@@ -6,8 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync } from 'node:fs';
 import path from 'node:path';
 import { Daemon, type DaemonOptions, type OpenVfFn } from '../../src/daemon/daemon.js';
-import { simControl } from '../../src/open/open-vf.js';
-import type { VfHandle } from '../../src/open/types.js';
+import { simHandle } from '../../src/open/open-vf.js';
 import { createSimulatedVf, type SimFaults } from '../../src/sim/index.js';
 import { Vf } from '../../src/vf/vf.js';
 import { createLogger } from '../../src/daemon/log.js';
@@ -125,25 +124,6 @@ export function openVfWithFaults(faults: SimFaults): OpenVfFn {
       vfIndex: 0,
       ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     });
-    let closed = false;
-    const handle: VfHandle = {
-      id: spec,
-      kind: 'sim',
-      family: sim.family,
-      pfName: 'simpf0',
-      vfIndex: 0,
-      vf,
-      regs: sim.regs,
-      sim: simControl(sim),
-      onReleaseRequested: () => () => undefined,
-      ref: () => undefined,
-      unref: () => undefined,
-      close: async () => {
-        if (closed) return;
-        closed = true;
-        vf.close();
-      },
-    };
-    return handle;
+    return simHandle(spec, sim, vf, 'simpf0');
   };
 }

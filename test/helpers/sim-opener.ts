@@ -3,7 +3,7 @@
  * kept at hand with its whole message log, and the handle's close recorded.
  */
 import type { OpenVfFn } from '../../src/daemon/daemon.js';
-import { simControl } from '../../src/open/open-vf.js';
+import { simHandle } from '../../src/open/open-vf.js';
 import type { VfHandle } from '../../src/open/types.js';
 import { createSimulatedVf, type SimPf } from '../../src/sim/index.js';
 import { Vf } from '../../src/vf/vf.js';
@@ -39,23 +39,7 @@ export function simOpener(resetTimeoutMs = 50): { openVf: OpenVfFn; opened: Open
         : { onTrace: (e) => (e.kind === 'tx' ? onTrace({ direction: 'vf-to-pf', words: e.words }) : e.kind === 'rx' ? onTrace({ direction: 'pf-to-vf', words: e.words }) : undefined) }),
     });
     const entry: Opened = { handle: undefined as unknown as VfHandle, pf: sim.pf, closed: false };
-    entry.handle = {
-      id: spec,
-      kind: 'sim',
-      family: sim.family,
-      pfName: 'sim-pf0',
-      vfIndex: 0,
-      vf,
-      regs: sim.regs,
-      sim: simControl(sim),
-      onReleaseRequested: () => () => undefined,
-      ref: () => undefined,
-      unref: () => undefined,
-      close: async () => {
-        entry.closed = true;
-        vf.close();
-      },
-    };
+    entry.handle = simHandle(spec, sim, vf, 'sim-pf0', () => (entry.closed = true));
     opened.push(entry);
     return entry.handle;
   };
