@@ -12,6 +12,7 @@ import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import type { Ctx } from './context.js';
 import { withValues } from './program-model.js';
 import { lockHolder, unreachableError, unreadableReplyError } from './client.js';
+import { drivenSimVfs } from './vf-session.js';
 import { checkSimSpec } from '../open/arguments.js';
 
 const WHAT: Record<SimAction, string> = {
@@ -72,7 +73,7 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
   try {
     const status = await client.request<{ vfs: StatusVf[] }>('status');
     if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
-    const sims = status.vfs.filter((v) => (v.kind === undefined ? isSimSpec(v.id) : v.kind === 'sim') && v.state !== 'released');
+    const sims = drivenSimVfs(status.vfs);
     let vf: string;
     if (wanted !== undefined) {
       if (!sims.some((v) => v.id === wanted)) throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF ${wanted} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);

@@ -27,6 +27,11 @@ export interface Session {
   replies: number[];
 }
 
+/** The simulated VFs a daemon's `status` lists and still drives (not released): what `ixgbevf sim` acts on. */
+export function drivenSimVfs<T extends { id: string; kind?: string | null; state: string }>(vfs: readonly T[]): T[] {
+  return vfs.filter((v) => v.state !== 'released' && (v.kind === undefined || v.kind === null ? isSimSpec(v.id) : v.kind === 'sim'));
+}
+
 /** Resolves when `signal` aborts (Ctrl-C, or the kernel asking for the device back). */
 export function waitForAbort(signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -45,8 +50,7 @@ export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: Daem
     const identity = status.vfs.find((v) => v.id === vf && v.state !== 'released');
     if (identity !== undefined) {
       // `ixgbevf sim …` fixes must then name the VF (--vf): sim-command.ts refuses to guess among several.
-      const sims = status.vfs.filter((v) => v.state !== 'released' && (v.kind === undefined || v.kind === null ? isSimSpec(v.id) : v.kind === 'sim'));
-      return { client, identity, severalSimVfs: sims.length > 1 };
+      return { client, identity, severalSimVfs: drivenSimVfs(status.vfs).length > 1 };
     }
     if (ctx.socketExplicit) {
       const released = status.vfs.find((v) => v.id === vf);
