@@ -91,5 +91,16 @@ export const VF_RESET_RSTI_TIMEOUT_MS = 1000;
  */
 export const VF_RESET_RSTI_MAX_POLL_MS = 16;
 
+/**
+ * After a ping with CTS is read in place of the reply to a request the PF has already taken (PFACK), how
+ * long the reply may still come before the request is sent again. The Linux PFs read a request (which
+ * ACKs it) and write its reply in one uninterrupted stretch of their mailbox interrupt handler
+ * (ixgbe_msix_other → ixgbe_msg_task → ixgbe_rcv_msg_from_vf; igb_msix_other → igb_msg_task →
+ * igb_rcv_msg_from_vf), so the reply follows the ACK within microseconds on hardware (0.3 ms in the TCG
+ * rig) or was overwritten by the ping already. A re-send after a reply that was only late is harmless:
+ * the PF's reply write flushes the re-sent request (VFREQ) and answers it, the same request.
+ */
+export const PF_REPLY_GRACE_AFTER_PING_MS = 10;
+
 /** Register value of a device that fell off the bus (IXGBE_FAILED_READ_REG, §11.4 #14). */
 export const REMOVED_REGISTER_VALUE = 0xffffffff;

@@ -7,7 +7,7 @@
 import { MailboxTimeoutError } from '../errors.js';
 import type { MailboxPolicy } from '../hw/family.js';
 import { IXGBEVF_MAILBOX_POLICY } from '../hw/ixgbevf.js';
-import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit, VF_RESET_RSTI_MAX_POLL_MS } from '../hw/mailbox.js';
+import { MAILBOX_WORDS, MBX_IRQ_FALLBACK_POLL_MS, MBX_POLL_DELAY_US, MBX_TIMEOUT_MS, MbxBit, PF_REPLY_GRACE_AFTER_PING_MS, VF_RESET_RSTI_MAX_POLL_MS } from '../hw/mailbox.js';
 import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, reusableTimerOf, systemClock, type Clock, type IrqSource, type ReusableTimer } from '../io.js';
 import type { MailboxCounters } from './counters.js';
@@ -241,8 +241,9 @@ export class Mailbox {
    * carries CTS) those are skipped too. A PF reset (RSTI/RSTD) during a wait aborts with
    * ResetRequiredError. A timeout → MailboxTimeoutError for this call; the next request is sent
    * normally (current ixgbevf), except on igb, where it also means "needs reset" (igbvf zeroes its
-   * mailbox timeout). When a ping with CTS was read in place of the reply and then nothing came, the
-   * ping probably overwrote the reply in the shared buffer, so the request is sent again once. For
+   * mailbox timeout). When a ping with CTS was read in place of the reply, the ping probably overwrote
+   * the reply in the shared buffer: the request is sent again once, after a short grace when the PF had
+   * already taken it (PFACK; PF_REPLY_GRACE_AFTER_PING_MS), else once the budget runs out. For
    * VF_RESET a ping with CTS read in place of the reply makes it re-send at once (at most
    * MAX_RESET_RESENDS times): the PF took the reset and its ping overwrote the reply.
    */
@@ -347,7 +348,19 @@ export class Mailbox {
               continue;
             }
             // A ping with CTS, or a stray word: keep waiting for our reply within the same deadline.
-            if (kind.kind === 'control') sawPing = true;
+            if (kind.kind !== 'control') continue;
+            sawPing = true;
+            // The PF took the request (PFACK) and pinged: its reply either overwrote nothing yet and follows
+            // at once, or the ping overwrote it (ixgbe_write_mbx_pf does not wait for us to read). Wait a
+            // short grace for it, not the whole budget, then send again (PF_REPLY_GRACE_AFTER_PING_MS says
+            // why a reply that was only late answers the re-sent request correctly).
+            if (kind.cts && attempt === 0 && this.#pfTookRequest()) {
+              const graceEnd = Math.min(deadline, this.#clock.now() + PF_REPLY_GRACE_AFTER_PING_MS);
+              if (!(await this.#waitFor(() => this.#control.test(MbxBit.PFSTS), 'pf-message', graceEnd))) {
+                resend = true;
+                break;
+              }
+            }
           }
           if (resend) continue;
         } catch (err) {
@@ -383,15 +396,27 @@ export class Mailbox {
   }
 
   async #poll(check: () => boolean, phase: WaitPhase, deadline: number): Promise<void> {
+    if (await this.#waitFor(check, phase, deadline)) return;
+    this.#counters.timeouts += 1;
+    throw pfTimeout(phase, this.#timeoutMs, this.#policy.timeoutIsSticky);
+  }
+
+  /** Waits until `check()` holds (true) or `deadline` passes (false). */
+  #waitFor(check: () => boolean, phase: WaitPhase, deadline: number): Promise<boolean> {
     // Only a request other than VF_RESET is cut short by a PF reset: then the check is wrapped.
     const guarded = this.#whileOpen(this.#guardReset ? this.#resetGuarded(check, phase) : check);
     // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
     // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
     const byTimer = phase === 'lock' || this.#timerOnly;
-    const ok = await waitUntil(guarded, deadline, byTimer ? this.#waitOnTimer : this.#waitOnInterrupts);
-    if (ok) return;
-    this.#counters.timeouts += 1;
-    throw pfTimeout(phase, this.#timeoutMs, this.#policy.timeoutIsSticky);
+    return waitUntil(guarded, deadline, byTimer ? this.#waitOnTimer : this.#waitOnInterrupts);
+  }
+
+  /**
+   * The PF has taken the request being answered: the write waited for PFACK (igb's write_posted, the
+   * locked discipline), or PFACK has shown since the legacy write consumed the stale one.
+   */
+  #pfTookRequest(): boolean {
+    return this.#policy.writeWaitsForPfAck || this.#ops.writeAwaitsPfAck || (this.#control.shadow & MbxBit.PFACK) !== 0;
   }
 
   #resetGuarded(check: () => boolean, phase: WaitPhase): () => boolean {

@@ -10,6 +10,7 @@ import type { MailboxOps, MailboxPort } from './ops.js';
 
 export const legacyOps: MailboxOps = {
   name: 'legacy',
+  writeAwaitsPfAck: false,
   checkForMsg,
   checkForAck,
   checkForRst,

@@ -19,6 +19,7 @@ function heldLock(port: MailboxPort): number {
 
 export const lockedOps: MailboxOps = {
   name: 'locked',
+  writeAwaitsPfAck: true,
   checkForMsg,
   checkForAck,
   checkForRst,

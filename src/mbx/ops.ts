@@ -34,6 +34,8 @@ export type MailboxDiscipline = 'legacy' | 'locked';
 
 export interface MailboxOps {
   readonly name: MailboxDiscipline;
+  /** `write` itself returns only once the PF has taken the message (PFACK): the locked discipline. */
+  readonly writeAwaitsPfAck: boolean;
   /** PFSTS shows (a PF message is waiting). Does not consume it: reading the message does. */
   checkForMsg(port: MailboxPort): boolean;
   /** PFACK shows; consumes it when it does. */

@@ -10,6 +10,11 @@ export interface InjectedPing {
   /** Word the PF writes (e.g. 0x20000100 or 0x00000100), through its normal locked write (STS). */
   readonly word: number;
   readonly when: PingPlacement;
+  /**
+   * With 'before-reply': after the ping the PF's handler is held up until the VF has sent its next
+   * message (VFREQ), then writes its reply: a reply later than anything the VF waits for it.
+   */
+  readonly replyAfterVfWrites?: boolean;
 }
 
 export class SimFaults {
@@ -35,8 +40,8 @@ export class SimFaults {
   replyLatencyMs = 0;
 
   /** A ping landing next to the next reply (PF writes `word` right before or right after it). */
-  injectPing(word: number, when: PingPlacement = 'after-reply'): void {
-    this.pings.push({ word, when });
+  injectPing(word: number, when: PingPlacement = 'after-reply', opts: { replyAfterVfWrites?: boolean } = {}): void {
+    this.pings.push({ word, when, ...(opts.replyAfterVfWrites === true ? { replyAfterVfWrites: true } : {}) });
   }
 
   /** @internal consumed by the hardware model. */

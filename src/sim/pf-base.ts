@@ -7,7 +7,7 @@ import type { Clock } from '../io.js';
 import type { PfMailboxRegisterMap } from '../hw/family.js';
 import { MsgFlag, MSG_ID_MASK, PfMbxBit } from '../hw/mailbox.js';
 import { MsgId } from '../hw/messages.js';
-import type { SimFaults } from './faults.js';
+import type { InjectedPing, SimFaults } from './faults.js';
 import type { MailboxHardware } from './mailbox-hw.js';
 
 export type PfMessageResult = 'ACK' | 'NACK' | 'dropped' | 'ignored' | 'silent';
@@ -237,13 +237,21 @@ export abstract class SimPfBase {
     for (let vf = 0; vf < this.vfCount; vf++) await this.ping(vf, this.pingWord(this.vf(vf).cts));
   }
 
-  #checkMbvficr(vf: number, shift: number): boolean {
-    const regs = this.hw.pfRegs;
+  #mbvficrBit(vf: number, shift: number): { offset: number; bit: number } {
     const per = this.map.vfsPerMbvficr;
-    const offset = this.map.mbvficrBase + 4 * Math.floor(vf / per);
-    const bit = (1 << (shift + (vf % per))) >>> 0;
-    if ((regs.read32(offset) & bit) === 0) return false;
-    regs.write32(offset, bit);
+    return { offset: this.map.mbvficrBase + 4 * Math.floor(vf / per), bit: (1 << (shift + (vf % per))) >>> 0 };
+  }
+
+  /** VFREQ (shift 0) or VFACK of `vf` is set; nothing cleared. */
+  #hasMbvficr(vf: number, shift: number): boolean {
+    const { offset, bit } = this.#mbvficrBit(vf, shift);
+    return (this.hw.pfRegs.read32(offset) & bit) !== 0;
+  }
+
+  #checkMbvficr(vf: number, shift: number): boolean {
+    if (!this.#hasMbvficr(vf, shift)) return false;
+    const { offset, bit } = this.#mbvficrBit(vf, shift);
+    this.hw.pfRegs.write32(offset, bit);
     return true;
   }
 
@@ -341,7 +349,10 @@ export abstract class SimPfBase {
 
   /** Writes a reply to the VF, with any injected pings around it (faults); false when it was lost. */
   protected async reply(vf: number, words: readonly number[]): Promise<boolean> {
-    await this.injectedPing(vf, 'before-reply');
+    const before = await this.injectedPing(vf, 'before-reply');
+    if (before?.replyAfterVfWrites === true) {
+      while (!this.#hasMbvficr(vf, 0)) await this.clock.sleep(1);
+    }
     const delivered = await this.writeMbx(vf, words, 'reply');
     await this.injectedPing(vf, 'after-reply');
     return delivered;
@@ -361,12 +372,13 @@ export abstract class SimPfBase {
     });
   }
 
-  /** Injected pings around a reply (faults). */
-  protected async injectedPing(vf: number, when: 'before-reply' | 'after-reply'): Promise<void> {
+  /** Injected pings around a reply (faults): the ping written, if one was due here. */
+  protected async injectedPing(vf: number, when: 'before-reply' | 'after-reply'): Promise<InjectedPing | undefined> {
     const next = this.faults.pings[0];
-    if (next === undefined || next.when !== when) return;
+    if (next === undefined || next.when !== when) return undefined;
     this.faults.takePing();
     await this.ping(vf, next.word);
+    return next;
   }
 
   /** Hardware PF reset: RSTI in every VF, mailbox state lost (§3.3), done through PF CTRL.RST. */

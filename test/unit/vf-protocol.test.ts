@@ -12,6 +12,7 @@ import {
 import { ApiVersion } from '../../src/hw/api.js';
 import { ready, vfRig } from '../helpers/mbx-vf.js';
 import { MAX_RESET_RESENDS } from '../../src/mbx/mailbox.js';
+import { PF_REPLY_GRACE_AFTER_PING_MS } from '../../src/hw/mailbox.js';
 import { unpackHashes } from '../../src/vf/multicast.js';
 import type { LinuxIxgbePf } from '../../src/sim/index.js';
 
@@ -411,6 +412,57 @@ describe('vf CTS loss, pings and recovery', () => {
     assert.equal(rig.links.length, 1);
     assert.equal(rig.vf.needsReset, false);
     assert.deepEqual(rig.tx, [[9, 0, 0, 0, 0], [9, 0, 0, 0, 0]]);
+  });
+
+  for (const family of ['82599', '82576'] as const) {
+    it(`${family}: a ping with CTS read in place of the reply after the PF took the request: re-sent after a short grace, not after the 1-s budget`, async () => {
+      // The stock ixgbe PF's link-up ping overwrote its own SET_VLAN reply 0.3 ms after writing it (session 9's
+      // reset storm): the request then waited out its whole budget. The PF had ACKed it, and it writes its reply
+      // in the same interrupt handler that ACKed it (ixgbe_msix_other → ixgbe_msg_task → ixgbe_rcv_msg_from_vf),
+      // so a reply that has not come within the grace never will.
+      const rig = await ready(vfRig(`sim:family=${family}`));
+      rig.sim.faults.injectPing(0x20000100, 'after-reply');
+      const t0 = rig.clock.now();
+      await rig.vf.setMac('02:00:00:00:00:31');
+      const waited = rig.clock.now() - t0;
+      assert.equal(rig.vf.counters.timeouts, 0, 'the lost reply was not waited out');
+      assert.ok(waited >= PF_REPLY_GRACE_AFTER_PING_MS && waited < 2 * PF_REPLY_GRACE_AFTER_PING_MS + 20, `re-sent after the grace (${waited} ms on the virtual clock)`);
+      assert.equal(rig.tx.length, 2);
+      assert.deepEqual(rig.tx[0], rig.tx[1]);
+    });
+  }
+
+  it('a ping read before the PF took the request (no PFACK yet): the reply may still come, so the whole budget is kept', async () => {
+    const rig = await ready(vfRig('sim', { interrupts: false }));
+    rig.sim.pf.autoRun = false; // the PF has not got round to our request yet
+    const pending = rig.vf.getQueues();
+    await rig.settle(2);
+    assert.equal(rig.tx.length, 1);
+    await rig.sim.pf.setLinkUp(false); // its link-down ping, with CTS
+    rig.sim.pf.autoRun = true;
+    assert.equal((await pending).txQueues, 4);
+    assert.deepEqual(rig.pfMessages, [0x20000100]);
+    // That ping flushed the request (the PF's write clears VFREQ), which the VF cannot see: it waited out
+    // the budget, as for a PF that is only slow, then sent the request again.
+    assert.equal(rig.vf.counters.timeouts, 1);
+    assert.equal(rig.tx.length, 2);
+  });
+
+  it('a PF handler held up between the ping and its reply until the VF sent again: the late reply answers the re-sent request, nothing stray is left for the next one', async () => {
+    const rig = await ready(vfRig('sim'));
+    rig.sim.faults.injectPing(0x20000100, 'before-reply', { replyAfterVfWrites: true });
+    assert.equal(await rig.vf.setVlan(100, true), undefined);
+    await rig.settle();
+    // The late reply overwrote the re-sent request (the PF's write flushes VFREQ): one reply for two sends.
+    assert.equal(rig.tx.length, 2);
+    assert.equal(rig.rx.filter((m) => (m[0]! & 0xffff) === 4).length, 1);
+    assert.equal(rig.pfMessages.filter((w) => w !== 0x20000100).length, 0, 'no stray reply reached the VF');
+    // The next request of the same kind is answered by its own reply.
+    assert.equal(await rig.vf.setVlan(200, true), undefined);
+    assert.equal(rig.rx.filter((m) => (m[0]! & 0xffff) === 4).length, 2);
+    const vlans = ixgbe(rig.sim.pf).vf(0).vlans;
+    assert.ok(vlans.has(100) && vlans.has(200), `the PF filters ${[...vlans].join(', ')}`);
+    assert.equal(rig.vf.needsReset, false);
   });
 
   it('a ping with CTS that overwrote the VF_RESET reply (rig: the link-up ping right after the reset): VF_RESET re-sent at once, no timeout', async () => {
