@@ -98,7 +98,8 @@ export const VF_RESET_RSTI_MAX_POLL_MS = 16;
  * (ixgbe_msix_other → ixgbe_msg_task → ixgbe_rcv_msg_from_vf; igb_msix_other → igb_msg_task →
  * igb_rcv_msg_from_vf), so the reply follows the ACK within microseconds on hardware (0.3 ms in the TCG
  * rig) or was overwritten by the ping already. A re-send after a reply that was only late is harmless:
- * the PF's reply write flushes the re-sent request (VFREQ) and answers it, the same request.
+ * the PF's reply write flushes the re-sent request's VFREQ (ixgbe_write_mbx_pf → ixgbe_check_for_msg_pf)
+ * and so answers it, and it is the same request.
  */
 export const PF_REPLY_GRACE_AFTER_PING_MS = 10;
 
