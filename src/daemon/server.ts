@@ -4,7 +4,8 @@
  * pipelined requests and per unread output (never by a connection's lifetime total: a program that keeps
  * one connection open is served for as long as it runs). Connections are capped in total and per uid,
  * with room always kept for root; a connection that sends no complete request within `idleTimeoutMs` is
- * closed; a refused peer gets one JSON line with the reason (exit code 3) before the close.
+ * closed; a refused peer gets one JSON line with the reason (exit code 3) before the close (who is let
+ * in, the caps and the refusal: admission.ts).
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
@@ -15,6 +16,7 @@ import type { Logger } from './log.js';
 import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
+import { isAllowedPeer, Refusals, roomFor } from './admission.js';
 import { checkSocketPathLength, fileIdOf, listenPublished, removeStaleSocket, resolveGroup, sameFile, type FileId } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
 import { PathWatch } from './path-watch.js';
@@ -32,18 +34,8 @@ export interface ServedDaemon {
   handle(req: Exclude<Request, { op: 'watch' }>, caller: PeerCredentials | null, reply: (outcome: RequestOutcome) => void): Promise<void>;
 }
 
-/** Connections served at once, all uids together. */
-export const MAX_CONNECTIONS = 64;
-/** Of those, kept free for root (uid 0): other uids together never take them. */
-export const ROOT_RESERVED_CONNECTIONS = 8;
-/** Connections one non-root uid may hold at once (its share of the cap). */
-export const MAX_CONNECTIONS_PER_UID = 16;
 /** Default: a connection with no complete request for this long (and no `watch`) is closed. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 5000;
-/** Refused sockets kept open briefly so the peer can read the reason (beyond this: closed at once). */
-const MAX_REFUSING = 64;
-/** How long a refused socket is drained before it is closed, ms. */
-const REFUSAL_LINGER_MS = 1000;
 /** The empty rest of a connection's input (shared: a zero-length Buffer is never written to). */
 const NO_BYTES = Buffer.alloc(0);
 /** At close: how long running requests may take to answer, and ended connections to go away. */
@@ -69,17 +61,6 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
 }
 
-/** Supplementary groups of a process (from /proc/<pid>/status), empty when unreadable. */
-async function supplementaryGroups(pid: number): Promise<number[]> {
-  try {
-    const text = await fsp.readFile(`/proc/${pid}/status`, 'utf8');
-    const line = text.split('\n').find((l) => l.startsWith('Groups:'));
-    return line === undefined ? [] : line.slice(7).trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
 export class ControlServer {
   /** The listening server (replaced when the socket is published again: #checkSocket). */
   #server: net.Server;
@@ -88,7 +69,7 @@ export class ControlServer {
   readonly #perUid = new Map<number, number>();
   /** The one `watch` subscription of each connection that has one (O(1) removal on close). */
   readonly #watchers = new Map<net.Socket, (event: DaemonEvent) => void>();
-  #refusing = 0;
+  readonly #refusals = new Refusals();
   /** Every accepted socket, served or being refused (all destroyed on close). */
   readonly #all = new Set<net.Socket>();
   /** Requests being handled now (close() lets them answer first). */
@@ -247,16 +228,6 @@ export class ControlServer {
     this.opts.logger.log('error', 'socket-path-problem', { socket: file, error, fix });
   }
 
-  async #allowed(creds: PeerCredentials): Promise<boolean> {
-    if (creds.uid === 0) return true;
-    if (typeof process.geteuid === 'function' && creds.uid === process.geteuid()) return true;
-    if (this.#gid !== null) {
-      if (creds.gid === this.#gid) return true;
-      if ((await supplementaryGroups(creds.pid)).includes(this.#gid)) return true;
-    }
-    return false;
-  }
-
   #send(socket: net.Socket, msg: Reply | { id: RequestId; event: DaemonEvent }): void {
     if (socket.destroyed || !socket.writable) return;
     if (socket.writableLength > MAX_BUFFERED_OUTPUT) {
@@ -265,50 +236,6 @@ export class ControlServer {
       return;
     }
     socket.write(`${JSON.stringify(msg)}\n`);
-  }
-
-  /**
-   * Says why (one JSON line, exit code 3), half-closes, and reads and drops what the peer sends for a
-   * moment: a client that wrote its request first then reads the reason instead of failing its write
-   * with EPIPE. Bounded: at most MAX_REFUSING sockets linger, each at most REFUSAL_LINGER_MS.
-   */
-  #refuse(socket: net.Socket, code: string, message: string, hint: string): void {
-    const reply: Reply = { id: null, ok: false, error: { code, message, hint, exitCode: 3 } };
-    const linger = this.#refusing < MAX_REFUSING;
-    if (!linger) {
-      socket.end(`${JSON.stringify(reply)}\n`, () => socket.destroy());
-      return;
-    }
-    this.#refusing += 1;
-    const timer = setTimeout(() => socket.destroy(), REFUSAL_LINGER_MS);
-    socket.once('close', () => {
-      clearTimeout(timer);
-      this.#refusing -= 1;
-    });
-    let dropped = 0;
-    socket.on('data', (chunk: Buffer) => {
-      dropped += chunk.length;
-      if (dropped > MAX_LINE_BYTES) socket.destroy();
-    });
-    socket.on('end', () => socket.destroy());
-    socket.end(`${JSON.stringify(reply)}\n`);
-    socket.resume();
-  }
-
-  /** Whether `uid` may take one more connection now (root: up to the cap; others: their share, outside root's room). */
-  #hasRoomFor(uid: number): { ok: true } | { ok: false; message: string; hint: string } {
-    const total = this.#connections.size;
-    if (total >= MAX_CONNECTIONS) return { ok: false, message: `the daemon already serves ${MAX_CONNECTIONS} connections`, hint: 'close idle ixgbevf watch sessions, then retry' };
-    if (uid === 0) return { ok: true };
-    const mine = this.#perUid.get(uid) ?? 0;
-    if (mine >= MAX_CONNECTIONS_PER_UID) {
-      return { ok: false, message: `uid ${uid} already has ${mine} connections to the daemon (at most ${MAX_CONNECTIONS_PER_UID} per user)`, hint: "close this user's idle ixgbevf watch sessions, then retry" };
-    }
-    const nonRoot = total - (this.#perUid.get(0) ?? 0);
-    if (nonRoot >= MAX_CONNECTIONS - ROOT_RESERVED_CONNECTIONS) {
-      return { ok: false, message: `the daemon's connections for non-root users are all in use (${nonRoot}; ${ROOT_RESERVED_CONNECTIONS} are kept for root)`, hint: 'close idle ixgbevf watch sessions, or retry as root' };
-    }
-    return { ok: true };
   }
 
   async #accept(socket: net.Socket): Promise<void> {
@@ -320,12 +247,12 @@ export class ControlServer {
     const creds = await (this.opts.peerCredentials ?? getPeerCredentials)(socket);
     if (creds === null) {
       this.opts.logger.log('warn', 'peer-refused', { reason: 'peer credentials unavailable (SO_PEERCRED needs the native addon): refusing' });
-      this.#refuse(socket, 'ERR_PEER_UNVERIFIED', 'the daemon cannot verify who you are (SO_PEERCRED unavailable: native addon missing or too old), so it refuses the connection', 'rebuild the native addon: npm run build (or npm rebuild ixgbevf-vfio)');
+      this.#refusals.refuse(socket, 'ERR_PEER_UNVERIFIED', 'the daemon cannot verify who you are (SO_PEERCRED unavailable: native addon missing or too old), so it refuses the connection', 'rebuild the native addon: npm run build (or npm rebuild ixgbevf-vfio)');
       return;
     }
-    if (!(await this.#allowed(creds))) {
+    if (!(await isAllowedPeer(creds, this.#gid))) {
       this.opts.logger.log('warn', 'peer-refused', { uid: creds.uid, gid: creds.gid, pid: creds.pid, reason: 'uid not allowed' });
-      this.#refuse(
+      this.#refusals.refuse(
         socket,
         'ERR_PEER_REFUSED',
         `uid ${creds.uid} may not use this daemon (allowed: root, uid ${process.geteuid?.() ?? '?'}${this.#gid === null ? '' : `, group ${this.#gid}`})`,
@@ -334,10 +261,10 @@ export class ControlServer {
       return;
     }
     if (socket.destroyed) return;
-    const room = this.#hasRoomFor(creds.uid);
+    const room = roomFor(creds.uid, this.#connections.size, this.#perUid);
     if (!room.ok) {
       this.opts.logger.log('warn', 'peer-refused', { uid: creds.uid, pid: creds.pid, reason: room.message });
-      this.#refuse(socket, 'ERR_TOO_MANY_CONNECTIONS', room.message, room.hint);
+      this.#refusals.refuse(socket, 'ERR_TOO_MANY_CONNECTIONS', room.message, room.hint);
       return;
     }
     this.#serve(socket, creds);

@@ -9,7 +9,7 @@ import { chmodSync } from 'node:fs';
 import { test } from 'node:test';
 import { RawConn, withReadyVf, type Reply } from '../helpers/cli-daemon.js';
 import { foreignClients, isRoot, OTHER_UID, startDirectDaemon } from '../helpers/daemon-direct.js';
-import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID } from '../../src/daemon/server.js';
+import { MAX_CONNECTIONS, MAX_CONNECTIONS_PER_UID } from '../../src/daemon/admission.js';
 import { MAX_LINE_BYTES } from '../../src/daemon/protocol.js';
 import { nativePeerCredentials } from '../helpers/cli-daemon.js';
 
