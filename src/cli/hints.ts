@@ -68,11 +68,19 @@ function simPhrasing(hint: string, t: HintTarget): string {
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ vlan 0\`?`, 'g'), spec('drop vlan= from'));
   h = h.replace(new RegExp(`\`?ip link set ${pf} mtu (\\d+)\`?`, 'g'), (_m, mtu: string) => (t.viaDaemon ? daemonSimFix('mtu', mtu, t) : spec(`add mtu=${mtu} to`)));
   h = h.replace(new RegExp(`\`?ip link set ${pf} up\`?`, 'g'), t.viaDaemon ? `ixgbevf sim pf-up${sock}` : spec('drop pf=down from'));
+  // A PF started silent stays silent: no `ixgbevf sim` action wakes it, the daemon's spec must change.
+  if (t.viaDaemon) h = h.replace(/\bdrop pf=silent from the sim spec\b/g, `stop the daemon, then start it without pf=silent: ixgbevf daemon ${simSpecWithout(t.vf, 'pf')}${t.socket === undefined ? '' : ` --socket ${t.socket}`}`);
   h = h.replace(new RegExp(`\`?ip link set ${pf} promisc on\`?`, 'g'), 'a promiscuous PF (not modelled by sim)');
   h = h.replace(new RegExp(`\`?ip (?:-d )?link show ${pf}\`?`, 'g'), t.viaDaemon ? `ixgbevf sim show${sock}` : `ixgbevf info ${t.vf}`);
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ state auto\`?`, 'g'), 'the simulated PF never disables link');
   h = h.replace(new RegExp(`;? ?\`?dmesg \\| grep(?: -i)? (?:${pf}|'vf \\d+')\`?(?: gives the PF's reason)?`, 'g'), '');
   return h;
+}
+
+/** `vf` (a sim spec) without `key`. */
+function simSpecWithout(vf: string, key: string): string {
+  const items = vf === 'sim' ? [] : vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
+  return items.length === 0 ? 'sim' : `sim:${items.join(',')}`;
 }
 
 /** `vf` (a sim spec) with `key=value` set: added, or in place of the key's old value. */

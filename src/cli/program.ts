@@ -37,7 +37,7 @@ export type { CliIo } from './context.js';
 /** The code of the stop after parsing in `parseOnly` mode. */
 const PARSED_ONLY = 'ixgbevf.parsedOnly';
 
-const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, trust=on|off, api=1.3, pf=up|down, mtu=, family=, vlan=)';
+const VF_HELP = 'VF: a PCI address (0000:03:10.0) or sim[:key=value,...] (mac=, trust=on|off, api=1.3, pf=up|down|silent, mtu=, family=, vlan=)';
 
 const BIND_SAFETY = `Safety: bind and unbind act only on Intel ixgbe/igb-family VFs (by PCI ID); any other device, and every PF
 (--force or not), is refused with exit 2. unbind takes a VF only from vfio-pci (or from the driver named with

@@ -25,6 +25,13 @@ export function explainError(err: unknown, handle: VfHandle, op: OpName, arg?: s
       details: { ...err.details, vf: handle.id },
     });
   }
+  if (err instanceof MailboxTimeoutError && sim && handle.sim?.vfInfo().pfAnswers === false) {
+    return new MailboxTimeoutError(`${err.message}: the simulated PF was started with pf=silent and never answers`, {
+      hint: 'drop pf=silent from the sim spec',
+      cause: err,
+      details: { ...err.details, vf: handle.id },
+    });
+  }
   if (err instanceof MailboxTimeoutError && !sim) {
     // The PF's silence: its driver gone, its interface down, or it busy elsewhere. doctor checks the first
     // two and prints their fixes (the mailbox layer's hint could only ask).

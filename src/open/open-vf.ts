@@ -93,7 +93,7 @@ export function simControl(sim: SimulatedVf): SimPfControl {
     vfInfo: (): SimVfView => {
       const state = pf.vf(vfIndex);
       const zero = /^0{2}(:0{2}){5}$/.test(state.mac);
-      return { ...state, mac: zero ? null : state.mac, trust: state.trusted, pfUp: pf.up };
+      return { ...state, mac: zero ? null : state.mac, trust: state.trusted, pfUp: pf.up, pfAnswers: !pf.faults.pfSilent };
     },
   };
 }

@@ -56,6 +56,8 @@ export interface SimVfView {
   trust: boolean;
   /** PF interface up (not holding the VF in reset). */
   pfUp: boolean;
+  /** The PF's driver answers the mailbox (false: started with `pf=silent`). */
+  pfAnswers: boolean;
   [key: string]: unknown;
 }
 

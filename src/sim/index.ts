@@ -91,6 +91,7 @@ function resolveSpec(opts: SimulatedPfOptions): SimSpec {
     trusted: pick('trusted'),
     newestApi: pick('newestApi'),
     pfUp: pick('pfUp'),
+    pfAnswers: pick('pfAnswers'),
     pfMtu: pick('pfMtu'),
     portVlan: pick('portVlan'),
     linkUp: pick('linkUp'),
@@ -108,6 +109,7 @@ export function createSimulatedPf(opts: SimulatedPfOptions = {}): SimulatedPf {
   const clock = opts.clock ?? systemClock;
   const faults = opts.faults ?? new SimFaults();
   if (opts.replyLatencyMs !== undefined) faults.replyLatencyMs = opts.replyLatencyMs;
+  if (!spec.pfAnswers) faults.pfSilent = true;
   const vfCount = opts.vfCount ?? 1;
   const vfIndex = opts.vfIndex ?? 0;
   const hw = new MailboxHardware({

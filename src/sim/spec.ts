@@ -25,6 +25,8 @@ export interface SimSpec {
   /** Newest mailbox API the simulated PF speaks (ixgbe families). */
   newestApi: ApiVersion;
   pfUp: boolean;
+  /** The PF's driver answers the mailbox (`pf=silent`: its interface is up, it never answers: a wedged PF driver). */
+  pfAnswers: boolean;
   pfMtu: number;
   /** Port VLAN (0 = none). */
   portVlan: number;
@@ -46,6 +48,7 @@ export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
   trusted: false,
   newestApi: ApiVersion.V1_7,
   pfUp: true,
+  pfAnswers: true,
   pfMtu: 1500,
   portVlan: 0,
   linkUp: true,
@@ -56,7 +59,7 @@ export const DEFAULT_SIM_SPEC: Readonly<SimSpec> = {
   defaultTc: 0,
 };
 
-const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up,mtu=9000,family=82599,vlan=5,link=up,rss=on,promisc=on,pfkernel=6.12,tcs=4,deftc=1)`;
+const HINT = `valid keys: ${SIM_SPEC_KEYS.join(', ')} (e.g. sim:mac=02:00:00:00:00:01,trust=on,api=1.3,pf=up (or down, silent),mtu=9000,family=82599,vlan=5,link=up,rss=on,promisc=on,pfkernel=6.12,tcs=4,deftc=1)`;
 const SPEAKABLE_APIS = ['1.0', '1.1', '1.2', '1.3', '1.4', '1.6', '1.7'];
 
 /** IEEE 802.1Qaz traffic classes at most. */
@@ -66,10 +69,11 @@ function fail(message: string): never {
   throw new InvalidArgumentError('ERR_INVALID_SIM_SPEC', message, { hint: HINT });
 }
 
-function onOff(key: string, value: string, on: string, off: string): boolean {
+function onOff(key: string, value: string, on: string, off: string, others: readonly string[] = []): boolean {
   if (value === on) return true;
   if (value === off) return false;
-  return fail(`sim spec: ${key}=${value} is not ${on} or ${off}`);
+  const allowed = [on, off, ...others];
+  return fail(`sim spec: ${key}=${value} is not ${allowed.slice(0, -1).join(', ')} or ${allowed.at(-1)!}`);
 }
 
 function intIn(key: string, value: string, min: number, max: number): number {
@@ -124,9 +128,17 @@ export function parseSimSpec(text: string): SimSpec {
         apiGiven = true;
         break;
       }
-      case 'pf':
-        spec.pfUp = onOff(key, value.toLowerCase(), 'up', 'down');
+      case 'pf': {
+        const state = value.toLowerCase();
+        if (state === 'silent') {
+          spec.pfUp = true;
+          spec.pfAnswers = false;
+        } else {
+          spec.pfUp = onOff(key, state, 'up', 'down', ['silent']);
+          spec.pfAnswers = true;
+        }
         break;
+      }
       case 'link':
         spec.linkUp = onOff(key, value.toLowerCase(), 'up', 'down');
         break;

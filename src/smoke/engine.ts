@@ -38,6 +38,8 @@ import {
   resetMac,
 } from './checks/index.js';
 import type { CheckDef, HeldRun, OpenRun, SmokeRun } from './context.js';
+import { explainError } from '../daemon/explain.js';
+import { MailboxTimeoutError } from '../errors.js';
 import { PendingRestores } from './restores.js';
 import { INTERRUPTED_EXIT, NOT_RUN_INTERRUPTED, Table, VALUE_FAILURE_EXIT } from './table.js';
 import type { SmokeHost, SmokeOptions, SmokeReport } from './types.js';
@@ -78,6 +80,14 @@ function defaultHost(opts: SmokeOptions): SmokeHost {
 /** The checks run while the VF is held and reset, in run order (api.coverage last: it judges every word sent). */
 const HELD_CHECKS: readonly CheckDef<HeldRun>[] = [resetMac, apiVersion, ...queryChecks, ...configChecks, ...pfChangeChecks, pfResetCheck, apiCoverage];
 
+/**
+ * A PF that did not answer, with the cause and fix the VF commands give (`ixgbevf doctor <vf>` on a real
+ * VF, the `pf=silent` key on sim) instead of the mailbox layer's question.
+ */
+function explainedSilence(err: unknown, run: SmokeRun): unknown {
+  return err instanceof MailboxTimeoutError && run.handle !== null ? explainError(err, run.handle, 'reset') : err;
+}
+
 /** Runs the smoke test; never throws for a failing check (bad options throw before anything runs). */
 export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   const started = performance.now();
@@ -107,7 +117,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   /** Runs a check; once the run is interrupted, skips it instead (a restore step still runs when it has something to put back). */
   async function step<R extends SmokeRun>(check: CheckDef<R>, r: R): Promise<void> {
     if (signal?.aborted === true && check.restores?.(r) !== true) table.skipInterrupted(check.id);
-    else await table.run(check.id, () => check.run(r));
+    else await table.run(check.id, () => check.run(r).catch((err: unknown) => Promise.reject(explainedSilence(err, r))));
   }
   const stopped = (why: string): string => (table.interrupted ? NOT_RUN_INTERRUPTED : why);
 

@@ -1,6 +1,7 @@
 /** Every VF command against `sim`, in-process: human and --json output, exit codes, error hints. */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { startDaemon } from '../helpers/cli-daemon.js';
 import { runCli } from '../helpers/cli-run.js';
 
 function json(stdout: string): Record<string, unknown> {
@@ -58,6 +59,40 @@ test('PF down: the reset is stuck → exit 4 with `ip link set <pf> up`', async 
   const j = await runCli(['set-mac', 'sim:pf=down', '02:00:00:00:00:01', '--json']);
   assert.equal(j.code, 4);
   assert.equal((json(j.stdout).error as { code: string }).code, 'ERR_PF_IN_RESET');
+});
+
+test('a PF that never answers (sim:pf=silent): every VF command ends with ERR_MBX_TIMEOUT, exit 4, cause and fix naming the key', async () => {
+  const spec = 'sim:pf=silent';
+  const commands = [['info', spec], ['set-mac', spec, '02:00:00:00:00:01'], ['mtu', spec, '1500'], ['vlan', spec, 'add', '5'], ['multicast', spec, '01:00:5e:00:00:01'], ['xcast', spec, 'multi'], ['link', spec]];
+  for (const argv of commands) {
+    const r = await runCli([...argv, '--timeout', '50']);
+    assert.equal(r.code, 4, `${argv.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, /^ixgbevf: error: the PF did not answer within 50 ms .*: the simulated PF was started with pf=silent and never answers$/m, argv.join(' '));
+    assert.match(r.stderr, /^ {2}fix: drop pf=silent from the sim spec$/m, argv.join(' '));
+    const j = await runCli([...argv, '--timeout', '50', '--json']);
+    assert.equal(j.code, 4);
+    const err = json(j.stdout).error as { code: string; hint: string; exitCode: number };
+    assert.deepEqual([err.code, err.hint, err.exitCode], ['ERR_MBX_TIMEOUT', 'drop pf=silent from the sim spec', 4], argv.join(' '));
+  }
+  // The fix works: the same commands without the key succeed.
+  for (const argv of commands) assert.equal((await runCli(argv.map((a) => (a === spec ? 'sim' : a)))).code, 0, argv.join(' '));
+});
+
+test('a silent PF behind a daemon: the fix restarts the daemon without pf=silent (no `ixgbevf sim` action wakes it)', async () => {
+  const spec = 'sim:pf=silent,trust=on';
+  const d = await startDaemon([spec, '--timeout', '50']);
+  try {
+    const r = await runCli(['set-mac', spec, '02:00:00:00:00:01', '--socket', d.socket]);
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /pf=silent and never answers/);
+    const fix = /^ {2}fix: stop the daemon, then start it without pf=silent: (ixgbevf daemon .*)$/m.exec(r.stderr);
+    assert.ok(fix !== null, r.stderr);
+    assert.equal(fix[1], `ixgbevf daemon sim:trust=on --socket ${d.socket}`);
+    const parsed = await runCli(fix[1]!.split(' ').slice(1), { parseOnly: true });
+    assert.equal(parsed.code, 0, parsed.stderr);
+  } finally {
+    await d.stop();
+  }
 });
 
 test('old PF (api=1.1): info shows 1.1; xcast needs 1.2 → exit 6', async () => {

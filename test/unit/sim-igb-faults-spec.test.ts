@@ -201,6 +201,7 @@ describe('sim: spec', () => {
       trusted: false,
       newestApi: ApiVersion.V1_7,
       pfUp: true,
+      pfAnswers: true,
       pfMtu: 1500,
       portVlan: 0,
       linkUp: true,
@@ -219,6 +220,7 @@ describe('sim: spec', () => {
       trusted: true,
       newestApi: ApiVersion.V1_3,
       pfUp: false,
+      pfAnswers: true,
       pfMtu: 9000,
       portVlan: 5,
       linkUp: false,
@@ -242,6 +244,7 @@ describe('sim: spec', () => {
     ['sim:family=82576,api=1.1', 'api'],
     ['sim:family=x550,rss=on', 'rss'],
     ['sim:promisc=yes', 'promisc'],
+    ['sim:pf=mute', 'pf'],
   ] as const) {
     it(`rejects ${spec}`, () => {
       assert.throws(
@@ -255,6 +258,15 @@ describe('sim: spec', () => {
       );
     });
   }
+
+  it('pf=silent: the PF interface is up and its driver never answers the mailbox (a wedged PF driver)', async () => {
+    assert.deepEqual([parseSimSpec('sim:pf=silent').pfUp, parseSimSpec('sim:pf=SILENT').pfAnswers], [true, false]);
+    assert.throws(() => parseSimSpec('sim:pf=mute'), /pf=mute is not up, down or silent/);
+    const vf = createSimulatedVf('sim:pf=silent');
+    assert.equal(vf.pf.up, true);
+    assert.equal(vf.pf.faults.pfSilent, true);
+    assert.equal(createSimulatedVf('sim').pf.faults.pfSilent, false);
+  });
 
   it('createSimulatedVf("sim:...") wires the knobs into the PF', async () => {
     const vf = createSimulatedVf('sim:mac=02:00:00:00:00:07,pf=down,family=e610');

@@ -325,6 +325,36 @@ describe('real-host environment (fake host and VFIO open)', () => {
   });
 });
 
+describe('a PF that never answers: reset.answer fails with the fix the VF commands give', () => {
+  test('sim:pf=silent: the key named, exit 4', async () => {
+    const r = await smokeOnSim('sim:pf=silent', { timeoutMs: 50 });
+    const c = r.byId['reset.answer']!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.reason, /did not answer within 50 ms.*pf=silent/);
+    assert.equal(c.hint, 'drop pf=silent from the sim spec');
+    assert.equal(r.report.exitCode, 4);
+  });
+
+  test('a real VF (VFIO handle, silent PF behind it): ixgbevf doctor <vf>, not a question', async () => {
+    const ADDR = '0000:03:10.0';
+    const open = async (_s: string, o?: OpenOptions): Promise<VfHandle> => {
+      const h = await openVf('sim:pf=silent', o);
+      return { ...h, id: ADDR, kind: 'vfio', pfName: 'enp3s0f0', sim: undefined };
+    };
+    const host = {
+      diagnose: async () => ({ target: ADDR as never, ok: true, checks: [] }),
+      readDriver: async () => 'vfio-pci',
+      bind: async () => ({ previousDriver: 'vfio-pci', changed: false }),
+      restore: async (_vf: string, d: string | null) => ({ driver: d }),
+    };
+    const r = await runSmoke({ spec: ADDR, openVf: open, host, timeoutMs: 50, macs: SMOKE_MACS });
+    const c = r.checks.find((x) => x.id === 'reset.answer')!;
+    assert.equal(c.status, 'fail');
+    assert.match(c.hint ?? '', /^ixgbevf doctor 0000:03:10\.0 {3}\(checks the PF's driver and that enp3s0f0 is up; /);
+    assert.doesNotMatch(c.hint ?? '', /\?/);
+  });
+});
+
 describe("release.restore: the PF's view of the VF put back (ixgbe keeps a VF's MAC after release)", () => {
   const asHostPf = (h: VfHandle, _pf: string | null, i: number | null): PfSide => ({ ...simPfSide(h.sim!, 'enp1s0f0', i ?? 0), kind: 'ip' });
 
