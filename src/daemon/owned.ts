@@ -292,34 +292,46 @@ export class OwnedVf {
     return this.exclusive(async () => {
       const gone = this.#unusable();
       if (gone !== null) throw gone;
-      const vf = this.handle.vf;
-      const replies: number[] = [];
-      this.#replies = replies;
       try {
-        try {
-          if (vf.needsReset) throw new ResetRequiredError('the mailbox needs a reset');
-          return accepted(await fn(vf), replies);
-        } catch (caught) {
-          let err = caught;
-          if (err instanceof MailboxTimeoutError) err = await timeoutOrResetRequired(vf, err);
-          if (!(err instanceof ResetRequiredError)) throw err;
-          this.ctx.logger.log('info', 'reset-required', { vf: this.id, reason: err.message });
-          try {
-            await this.bringUp();
-          } catch (bringUpError) {
-            if (bringUpError instanceof DeviceGoneError) void this.release(`device gone: ${bringUpError.message}`);
-            else queueMicrotask(() => this.startRecovery(`reset required: ${err.message}`));
-            throw bringUpError;
-          }
-          this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
-          this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
-          replies.length = 0;
-          return accepted(await fn(vf), replies);
-        }
-      } finally {
-        this.#replies = null;
+        return await this.#exchangeTurn(fn, accepted);
+      } catch (err) {
+        // The daemon let the VF go while this request waited for the PF (a stop, the kernel's request): the
+        // handle's close ended the wait with the VF layer's ERR_CLOSED, whose hint (openVf) means nothing to
+        // a client. Say what happened, as to a request that came a moment later (ERR_RELEASED, docs/daemon.md §3).
+        throw err instanceof DeviceGoneError && err.code === 'ERR_CLOSED' ? (this.#unusable() ?? err) : err;
       }
     });
+  }
+
+  /** One client request's mailbox turn (inside exclusive()): `fn`, and after a reset-required answer a bring-up and one retry. */
+  async #exchangeTurn<T, R>(fn: (vf: VfApi) => Promise<T>, accepted: (value: T, replies: number[]) => R): Promise<R> {
+    const vf = this.handle.vf;
+    const replies: number[] = [];
+    this.#replies = replies;
+    try {
+      try {
+        if (vf.needsReset) throw new ResetRequiredError('the mailbox needs a reset');
+        return accepted(await fn(vf), replies);
+      } catch (caught) {
+        let err = caught;
+        if (err instanceof MailboxTimeoutError) err = await timeoutOrResetRequired(vf, err);
+        if (!(err instanceof ResetRequiredError)) throw err;
+        this.ctx.logger.log('info', 'reset-required', { vf: this.id, reason: err.message });
+        try {
+          await this.bringUp();
+        } catch (bringUpError) {
+          if (bringUpError instanceof DeviceGoneError) void this.release(`device gone: ${bringUpError.message}`);
+          else queueMicrotask(() => this.startRecovery(`reset required: ${err.message}`));
+          throw bringUpError;
+        }
+        this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
+        this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
+        replies.length = 0;
+        return accepted(await fn(vf), replies);
+      }
+    } finally {
+      this.#replies = null;
+    }
   }
 
   /** Changes the desired state and queues it for the disk; resolves with whether it (or a later state) is durable. */
