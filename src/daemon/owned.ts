@@ -35,6 +35,10 @@ export class OwnedVf {
   #recovering: Promise<void> | null = null;
   #again = false;
   #inReset = false;
+  /** PF resets seen so far (the VF's `pf-reset` events). */
+  #pfResets = 0;
+  /** #pfResets when the last bring-up that succeeded began: that bring-up covers every reset up to it. */
+  #upAfterReset = -1;
   /** The PF's events, which end the recovery loop's waits. */
   readonly #pf: PfSignal;
   readonly #abort = new AbortController();
@@ -72,6 +76,7 @@ export class OwnedVf {
     const vf = handle.vf;
     const onReset = (reason: string): void => {
       if (this.#inReset) return; // our own reset's RSTD
+      this.#pfResets += 1;
       this.#event('pf-reset', { reason });
       // Routine (a PF down/up, a PF driver reload): info, not a warning.
       this.ctx.logger.log('info', 'pf-reset', { vf: this.id, reason });
@@ -124,6 +129,9 @@ export class OwnedVf {
   /** reset → negotiate (resetAndNegotiate, as every bring-up) → apply the desired state in Linux's order. Call inside exclusive(). */
   async bringUp(): Promise<ApplyFailure[]> {
     const vf = this.handle.vf;
+    const resetsSeen = this.#pfResets;
+    // Until this one succeeds, no bring-up covers the VF as it is now (a failed one leaves it reset, unconfigured).
+    this.#upAfterReset = -1;
     this.#inReset = true;
     try {
       // A reset that finds the PF still in reset arms the mailbox interrupt itself (src/vf/reset.ts), so
@@ -132,7 +140,19 @@ export class OwnedVf {
     } finally {
       this.#inReset = false;
     }
-    return this.#apply(vf);
+    const failures = await this.#apply(vf);
+    this.#upAfterReset = resetsSeen;
+    return failures;
+  }
+
+  /**
+   * A bring-up that began after the last PF reset seen succeeded, and the mailbox needs no reset: the VF is
+   * up with its desired state. A client request in flight when the PF reset brings the VF up itself (its
+   * reset-required retry); the recovery loop that the reset started then has nothing left to do, and a
+   * second VF reset would only drop the filters just re-applied.
+   */
+  #upToDate(): boolean {
+    return this.#upAfterReset === this.#pfResets && !this.handle.vf.needsReset;
   }
 
   async #apply(vf: VfApi): Promise<ApplyFailure[]> {
@@ -182,7 +202,7 @@ export class OwnedVf {
       this.#pf.reset();
       attempts += 1;
       try {
-        const failures = await this.exclusive(() => this.bringUp());
+        const failures = await this.exclusive(() => (!first && this.#upToDate() ? Promise.resolve(this.lastFailures) : this.bringUp()));
         if (this.#again) continue;
         this.state = 'ready';
         this.lastError = null;
@@ -324,8 +344,12 @@ export class OwnedVf {
           else queueMicrotask(() => this.startRecovery(`reset required: ${err.message}`));
           throw bringUpError;
         }
-        this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
-        this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
+        // With a recovery loop under way (the PF's reset event started it), the loop reports the recovery,
+        // once, with its attempts and times; reported here too, a watcher saw two `recovered` for one reset.
+        if (this.#recovering === null) {
+          this.ctx.logger.log('info', 'recovered', { vf: this.id, api: apiName(vf.api), reason: 'reset required' });
+          this.#event('recovered', { api: apiName(vf.api), reason: 'reset required' });
+        }
         replies.length = 0;
         return accepted(await fn(vf), replies);
       }

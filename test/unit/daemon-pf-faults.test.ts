@@ -49,3 +49,45 @@ test('a stop while clients wait on a silent PF: the request inside the mailbox g
   b.close();
   watch.close();
 });
+
+test('a PF reset in the middle of a client\'s request (resetMidTransaction): the request is answered once, the VF is reset once (by the request\'s retry, not again by the recovery loop) and watchers get one `recovered`', { timeout: 30_000 }, async () => {
+  const faults = new SimFaults();
+  const d = await startDirectDaemon(['sim'], { openVf: openVfWithFaults(faults), timeoutMs: HOUR, retryMinMs: HOUR, retryMaxMs: HOUR });
+  const c = await RawConn.open(d.socket);
+  const w = await RawConn.open(d.socket);
+  try {
+    await waitReady(c, 'sim');
+    assert.equal((await c.request<Reply>({ id: 1, op: 'vlan', vf: 'sim', action: 'add', vlan: 7 })).ok, true);
+    assert.equal((await w.request<Reply>({ id: 1, op: 'watch', vf: 'sim' })).ok, true);
+    const vf = d.daemon.vfs.get('sim')!.handle.vf;
+    let vfResets = 0;
+    const reset = vf.reset.bind(vf);
+    vf.reset = (...args: Parameters<typeof vf.reset>) => {
+      vfResets += 1;
+      return reset(...args);
+    };
+    // The PF reads (and ACKs) the set-mac, then goes down instead of answering, and comes back up.
+    faults.resetMidTransaction = { upAfterMs: 20 };
+    const r = await c.request<Reply>({ id: 2, op: 'set-mac', vf: 'sim', mac: '02:00:00:00:00:02' });
+    assert.equal(r.ok, true, JSON.stringify(r));
+    // The recovery the PF's reset event started has ended (it reports once, with its attempts).
+    await w.waitFor<{ event?: { type: string; attempts?: number } }>((l) => l.event?.type === 'recovered' && l.event.attempts !== undefined);
+    const status = await c.request<Reply>({ id: 3, op: 'status' });
+    const v = (status.result!.vfs as { state: string; recoveries: number; desired: { mac: string; vlans: number[] } }[])[0]!;
+    assert.equal(v.state, 'ready');
+    assert.deepEqual([v.desired.mac, v.desired.vlans], ['02:00:00:00:00:02', [7]]);
+    // Queued behind the status: anything the recovery loop still had to do has run by now.
+    await c.request<Reply>({ id: 4, op: 'link', vf: 'sim' });
+    const recovered = w.lines.filter((l) => (l as { event?: { type: string } }).event?.type === 'recovered');
+    assert.equal(recovered.length, 1, `one recovered event per PF reset: ${JSON.stringify(w.lines)}`);
+    assert.equal(vfResets, 1, 'one VF reset per PF reset (a second one drops the filters just re-applied)');
+    const pf = d.daemon.vfs.get('sim')!.handle.sim!.vfInfo() as unknown as { mac: string; vlans: Set<number> };
+    assert.equal(pf.mac, '02:00:00:00:00:02');
+    assert.ok(pf.vlans.has(7));
+    assert.deepEqual(d.log().filter((l) => l.level !== 'info').map((l) => l.event), []);
+  } finally {
+    c.close();
+    w.close();
+    await d.stop();
+  }
+});
