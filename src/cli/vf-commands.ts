@@ -6,14 +6,14 @@
  * in vf-ops.ts.
  */
 import { explainError, type OpName } from '../daemon/explain.js';
-import { DeviceGoneError, IxgbevfError } from '../errors.js';
+import { DeviceGoneError, EnvironmentError, IxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
 import type { DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
 import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
 import { shapeResult, type Result, type VfIdentity } from './results.js';
 import { VfRecovery, type RecoveryTuning } from './vf-recovery.js';
-import { openSession, owningDaemon, type Session } from './vf-session.js';
+import { openSession, owningDaemon, untilInterrupted, type Session } from './vf-session.js';
 
 export interface VfOp {
   name: OpName;
@@ -89,8 +89,9 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tun
     session.replies.length = 0;
     let raw: Result;
     try {
-      raw = await op.direct(session, ctx);
+      raw = await untilInterrupted(ctx, handle, () => op.direct(session, ctx));
     } catch (err) {
+      if (err instanceof EnvironmentError && err.code === 'ERR_INTERRUPTED') throw err;
       throw withPhrasedHint(explainError(err, handle, op.name, op.arg), target);
     }
     const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'direct', note: op.mutates ? releaseNote(handle, hold) : null });

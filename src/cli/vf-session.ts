@@ -40,6 +40,34 @@ export function waitForAbort(signal: AbortSignal): Promise<void> {
   });
 }
 
+/** Ctrl-C / SIGTERM while the PF had not answered yet: the command ends at once (exit 3), the VF released. */
+export function interruptedWaitingForPf(vf: string): EnvironmentError {
+  return new EnvironmentError('ERR_INTERRUPTED', `interrupted (Ctrl-C / SIGTERM) while waiting for the PF to answer for ${vf}; the VF was released, so nothing of this command stays on it`, {
+    hint: `ixgbevf info ${vf}`,
+    details: { vf },
+  });
+}
+
+/**
+ * Runs `work` on a VF opened here until Ctrl-C / SIGTERM: an abort closes the handle, which makes a wait for
+ * the PF (up to --timeout, which may be long) fail at once, and the command then fails ERR_INTERRUPTED
+ * instead of waiting the budget out and calling it a timeout.
+ */
+export async function untilInterrupted<T>(ctx: Ctx, handle: VfHandle, work: () => Promise<T>): Promise<T> {
+  const signal = ctx.io.signal;
+  if (signal.aborted) throw interruptedWaitingForPf(handle.id);
+  const onAbort = (): void => void handle.close().catch(() => undefined);
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await work();
+  } catch (err) {
+    if (signal.aborted) throw interruptedWaitingForPf(handle.id);
+    throw err;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 /** The daemon that owns `vf` with what its status says about the VF, or null (then: direct mode). */
 export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus; severalSimVfs: boolean } | null> {
   const client = await ctx.connectDaemon();
@@ -82,6 +110,7 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
   const replies: number[] = [];
   if (/[:,]family=(82576|I350)\b/i.test(vf)) ctx.familyKind = 'igbvf'; // traced before the open returns
   const openVf = await ctx.openVf();
+  if (ctx.io.signal.aborted) throw interruptedWaitingForPf(vf);
   const handle = await openVf(vf, {
     ...(ctx.timeoutMs === undefined ? {} : { timeoutMs: ctx.timeoutMs }),
     ...(ctx.poll ? { poll: true } : {}),
@@ -97,9 +126,10 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
   const session = { handle, replies };
   if (reset && handle.vf.lastReset === null) {
     try {
-      await resetAndNegotiate(handle.vf);
+      await untilInterrupted(ctx, handle, () => resetAndNegotiate(handle.vf));
     } catch (err) {
       await handle.close().catch(() => undefined);
+      if (err instanceof EnvironmentError && err.code === 'ERR_INTERRUPTED') throw err;
       throw withPhrasedHint(explainError(err, handle, 'reset'), { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false });
     }
   }
