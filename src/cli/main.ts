@@ -30,18 +30,35 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 // A reader that went away (EPIPE) is not an error of ours: drop further output and stop whatever streams.
+// Any other write error (a full disk: ENOSPC, EDQUOT; EIO) loses output the user asked for: further output
+// is dropped too, and after the command a one-line error on stderr says so and the exit code is 3
+// (environment) unless the command already failed with its own code. Never an uncaught exception.
+const quietlyClosed = new Set(['EPIPE', 'ECONNRESET', 'EBADF']);
 const closed = { stdout: false, stderr: false };
+const writeFailed: { stdout: NodeJS.ErrnoException | null; stderr: NodeJS.ErrnoException | null } = { stdout: null, stderr: null };
 const onStreamError = (name: 'stdout' | 'stderr') => (err: NodeJS.ErrnoException): void => {
-  if (err.code !== 'EPIPE' && err.code !== 'ECONNRESET' && err.code !== 'EBADF') throw err;
+  if (closed[name]) return; // the writes queued behind the first failure (ERR_STREAM_DESTROYED …)
   closed[name] = true;
+  if (!quietlyClosed.has(err.code ?? '')) writeFailed[name] = err;
   if (name === 'stdout') controller.abort();
 };
 process.stdout.on('error', onStreamError('stdout'));
 process.stderr.on('error', onStreamError('stderr'));
 const write = (name: 'stdout' | 'stderr', text: string): void => {
   if (closed[name]) return;
-  process[name].write(text);
+  try {
+    process[name].write(text);
+  } catch (err) {
+    onStreamError(name)(err as NodeJS.ErrnoException);
+  }
 };
+
+/** The one-line error for output that could not be written (stdout's: stderr may still work). */
+function writeFailure(err: NodeJS.ErrnoException): string {
+  const cause = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? `${err.code}: no space left where stdout goes` : `${err.code ?? 'error'}: ${String(err.message).split('\n')[0]}`;
+  const fix = err.code === 'ENOSPC' || err.code === 'EDQUOT' ? '\n  fix: df -h' : '';
+  return `ixgbevf: error: could not write the output to stdout (${cause}); the output is incomplete${fix}\n`;
+}
 
 // `watch sim` or `--hold` on the simulated VF waits on nothing the event loop counts (no socket, no fd):
 // this timer keeps the process alive until run() settles (it never fires in practice).
@@ -57,6 +74,12 @@ try {
   });
 } finally {
   clearInterval(keepAlive);
+}
+// A failed write reports its error a tick or two later (the stream destroys itself first): let it arrive.
+await new Promise((resolve) => setImmediate(resolve));
+if (writeFailed.stdout !== null) {
+  write('stderr', writeFailure(writeFailed.stdout));
+  if (code === 0) code = 3;
 }
 process.exitCode = code;
 process.off('SIGINT', onSignal);
