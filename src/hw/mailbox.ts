@@ -103,5 +103,12 @@ export const VF_RESET_RSTI_MAX_POLL_MS = 16;
  */
 export const PF_REPLY_GRACE_AFTER_PING_MS = 10;
 
+/**
+ * How many times one VF reset sends VF_RESET again after the PF began a reset of its own while it had the
+ * message (RSTI during the wait), each time once the PF is back (RSTI clear within
+ * VF_RESET_RSTI_TIMEOUT_MS). A PF that keeps resetting ends the reset with ResetRequiredError.
+ */
+export const MAX_VF_RESET_RESENDS_AFTER_PF_RESET = 3;
+
 /** Register value of a device that fell off the bus (IXGBE_FAILED_READ_REG, §11.4 #14). */
 export const REMOVED_REGISTER_VALUE = 0xffffffff;

@@ -47,6 +47,23 @@ export function pfResetDuringWait(phase: WaitPhase): ResetRequiredError {
   });
 }
 
+/**
+ * RSTI seen while VF_RESET waits for its PFACK or reply: the PF began a reset of its own after the
+ * message was written (the reset sequence sends VF_RESET only once RSTI is clear), and that reset drops
+ * the mailbox. `details.pfResetStarted` lets the reset sequence wait for the PF and send again.
+ */
+export function pfResetDuringVfReset(phase: WaitPhase): ResetRequiredError {
+  return new ResetRequiredError('the PF began a reset while it had our VF_RESET (its reset drops the message); the VF must reset again', {
+    hint: 'reset the VF again once the PF is back: resetAndNegotiate() (the daemon does this by itself)',
+    details: { phase, pfResetStarted: true },
+  });
+}
+
+/** The error pfResetDuringVfReset() makes. */
+export function isPfResetDuringVfReset(err: unknown): boolean {
+  return err instanceof ResetRequiredError && (err.details as { pfResetStarted?: unknown }).pfResetStarted === true;
+}
+
 export function needsResetFirst(request: number): ResetRequiredError {
   return new ResetRequiredError('the VF must be reset before it can talk to the PF again (an earlier timeout or loss of clear-to-send)', {
     hint: 'reset the VF (the daemon does this by itself); the PF forgot the VF configuration',

@@ -12,7 +12,7 @@ import { VF_RESET_REQUEST_WORD } from '../hw/messages.js';
 import { noIrqs, reusableTimerOf, systemClock, type Clock, type IrqSource, type ReusableTimer } from '../io.js';
 import type { MailboxCounters } from './counters.js';
 import { classifyWord, hex32, isReplyWord } from './codec.js';
-import { describeLoss, mailboxClosed, needsResetFirst, notClearToSend, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
+import { describeLoss, mailboxClosed, needsResetFirst, notClearToSend, pfResetDuringVfReset, pfResetDuringWait, pfTimeout, unsolicitedFlood } from './failures.js';
 import { createCounters } from './counters.js';
 import { AsyncMutex } from './mutex.js';
 import { legacyOps } from './ops-legacy.js';
@@ -404,7 +404,7 @@ export class Mailbox {
   /** Waits until `check()` holds (true) or `deadline` passes (false). */
   #waitFor(check: () => boolean, phase: WaitPhase, deadline: number): Promise<boolean> {
     // Only a request other than VF_RESET is cut short by a PF reset: then the check is wrapped.
-    const guarded = this.#whileOpen(this.#guardReset ? this.#resetGuarded(check, phase) : check);
+    const guarded = this.#whileOpen(this.#guardReset ? this.#resetGuarded(check, phase) : this.#timerOnly ? this.#pfResetStartGuarded(check, phase) : check);
     // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
     // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
     const byTimer = phase === 'lock' || this.#timerOnly;
@@ -417,6 +417,21 @@ export class Mailbox {
    */
   #pfTookRequest(): boolean {
     return this.#policy.writeWaitsForPfAck || this.#ops.writeAwaitsPfAck || (this.#control.shadow & MbxBit.PFACK) !== 0;
+  }
+
+  /**
+   * VF_RESET's waits end when RSTI shows: the reset sequence sent it only once RSTI was clear, so the PF
+   * has begun a reset since and dropped the message (igb_down → igb_reset, right after the going-down
+   * ping the VF reacts to). RSTD is not looked at: the VF's own CTRL.RST may still leave it to be seen.
+   */
+  #pfResetStartGuarded(check: () => boolean, phase: WaitPhase): () => boolean {
+    return () => {
+      if (phase !== 'lock' && this.#control.test(MbxBit.RSTI)) {
+        this.requireReset('the PF began a reset during VF_RESET', false);
+        throw pfResetDuringVfReset(phase);
+      }
+      return check();
+    };
   }
 
   #resetGuarded(check: () => boolean, phase: WaitPhase): () => boolean {

@@ -128,7 +128,11 @@ export class MailboxHardware implements VfPortHost {
     return this.vf(vf).mailboxBits();
   }
 
-  /** PF hardware reset (power-up, PF FLR, CTRL.RST): every VF mailbox becomes exactly RSTI, memory zeroed. */
+  /**
+   * PF hardware reset (power-up, PF FLR, CTRL.RST): every VF mailbox becomes exactly RSTI, memory zeroed,
+   * and the VFs' interrupt registers go back to their reset values (a device reset resets the VFs' register
+   * space too: the VF must program its mailbox interrupt again, as its reset sequence does).
+   */
   pfHardwareReset(): void {
     for (const port of this.#ports) {
       const s = port.state;
@@ -136,6 +140,7 @@ export class MailboxHardware implements VfPortHost {
       s.rsti = true;
       s.vfreq = s.vfack = s.vflre = false;
       s.mem.fill(0);
+      s.eims = s.eicr = s.eiac = s.eiam = s.ivarMisc = 0;
       this.faultPfuHeld.delete(port.index);
     }
     this.#ctrlExt = 0;

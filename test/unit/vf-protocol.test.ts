@@ -487,6 +487,48 @@ describe('vf CTS loss, pings and recovery', () => {
     assert.equal(rig.vf.counters.timeouts, 1);
   });
 
+  for (const family of ['82599', '82576'] as const) {
+    it(`${family}: the PF goes into reset after VF_RESET was sent (its reset drops the message): the reset waits for the PF to come back and sends VF_RESET again, no 1-s budget waited out`, async () => {
+      // The igb rig: the daemon starts its VF reset on the PF's going-down ping (0x100), before igb_down
+      // reaches its hardware reset; that reset drops our VF_RESET, and the write waited 1 s for a PFACK
+      // that never came, then the recovery's fallback timer retried (~2 s per PF down/up).
+      const rig = await ready(vfRig(`sim:family=${family},mac=02:11:22:33:44:55`));
+      const pf = rig.sim.pf;
+      pf.autoRun = false; // the PF is busy going down: our VF_RESET waits
+      const resetting = rig.vf.reset();
+      for (let i = 0; i < 50 && rig.tx.length === 0; i++) await rig.settle(1);
+      assert.deepEqual(rig.tx, [[0x00000001]]);
+      await pf.interfaceDown(); // RSTI: the PF's hardware reset, the mailbox forgotten
+      pf.autoRun = true;
+      await rig.settle(5);
+      await pf.interfaceUp(); // PFRSTD: RSTD
+      assert.deepEqual(await resetting, { permanentMac: '02:11:22:33:44:55', mcFilterType: 0 });
+      assert.equal(rig.vf.counters.timeouts, 0, 'nothing waited out its budget');
+      assert.deepEqual(rig.tx, [[0x00000001], [0x00000001]]);
+      assert.equal(rig.vf.needsReset, false);
+      assert.equal(await rig.vf.negotiateApi(), family === '82576' ? ApiVersion.V1_0 : ApiVersion.V1_7);
+      // The PF's reset cleared the VF's interrupt registers too: the mailbox interrupt was programmed again,
+      // so the PF's next reset reaches the VF as an event (the rig's daemon saw none before this).
+      const seen = rig.pfResets.length;
+      await pf.interfaceDown();
+      await rig.settle();
+      assert.ok(rig.pfResets.length > seen, 'the next PF reset raised pf-reset');
+    });
+  }
+
+  it('a PF that goes into reset after VF_RESET and stays down: PfResetTimeoutError (ERR_PF_IN_RESET) after the RSTI budget, not a mailbox timeout', async () => {
+    const rig = await ready(vfRig('sim'));
+    const pf = rig.sim.pf;
+    pf.autoRun = false;
+    const resetting = rig.vf.reset();
+    for (let i = 0; i < 50 && rig.tx.length === 0; i++) await rig.settle(1);
+    await pf.interfaceDown();
+    pf.autoRun = true;
+    await assert.rejects(resetting, (e: unknown) => e instanceof PfResetTimeoutError && e.code === 'ERR_PF_IN_RESET');
+    assert.equal(rig.vf.needsReset, true);
+    assert.deepEqual(rig.tx, [[0x00000001]]);
+  });
+
   it('a ping written just before the VF_RESET reply is overwritten by it (never seen): VF_RESET sent once', async () => {
     const rig = vfRig('sim:mac=02:11:22:33:44:55');
     rig.sim.faults.injectPing(0x20000100, 'before-reply');
