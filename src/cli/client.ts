@@ -29,6 +29,13 @@ const READ_BUFFER_BYTES = 64 * 1024;
  */
 export const DAEMON_REPLY_TIMEOUT_MS = 30_000;
 
+/**
+ * The longest reply line this client keeps reading (characters). A daemon's longest reply (status of every
+ * VF it owns) is a few KiB per VF; something that sends more without a newline is not an ixgbevf daemon
+ * (a socket of another program, a flood) and must not grow this process without bound until the timeout.
+ */
+export const MAX_REPLY_LINE_CHARS = 16 * 1024 * 1024;
+
 interface Pending {
   resolve(value: unknown): void;
   reject(err: Error): void;
@@ -173,6 +180,11 @@ function interruptedError(path: string): EnvironmentError {
   });
 }
 
+/** The start of a line a daemon sent, for a message: JSON-quoted (control characters escaped), at most 60 characters. */
+function quoted(line: string): string {
+  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+}
+
 /** A reply this client cannot read (not the protocol it speaks): an environment error, exit 3, never a crash. */
 export function unreadableReplyError(path: string, what: string): EnvironmentError {
   return new EnvironmentError('ERR_DAEMON_REPLY', `the daemon at ${path} sent a reply this command cannot read (${what})`, {
@@ -284,16 +296,27 @@ export class DaemonClient {
   }
 
   #onData(chunk: string): void {
+    if (this.#closeError !== null && this.socket.destroyed) return; // failed already: what still comes is not read
+    // Only the new chunk is searched for the newline (the buffer before it holds none).
+    let from = this.#buffer.length;
     this.#buffer += chunk;
     let nl: number;
-    while ((nl = this.#buffer.indexOf('\n')) !== -1) {
+    while ((nl = this.#buffer.indexOf('\n', from)) !== -1) {
+      from = 0;
       const line = this.#buffer.slice(0, nl);
       this.#buffer = this.#buffer.slice(nl + 1);
       let msg: { id?: unknown; ok?: boolean; result?: unknown; error?: WireError; event?: DaemonEvent };
       try {
         msg = JSON.parse(line) as typeof msg;
       } catch {
-        continue;
+        // Not JSON: not this protocol (a socket of another program at this path). Waiting on would only
+        // end in ERR_DAEMON_TIMEOUT, "stopped or hung", which it is not.
+        this.#failAll(unreadableReplyError(this.path, `a line that is not JSON: ${quoted(line)}`));
+        return;
+      }
+      if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+        this.#failAll(unreadableReplyError(this.path, `a line that is not a JSON object: ${quoted(line)}`));
+        return;
       }
       if (msg.event !== undefined && typeof msg.id === 'number') {
         this.#watchers.get(msg.id)?.(msg.event);
@@ -317,6 +340,10 @@ export class DaemonClient {
         else p.reject(unreadableReplyError(this.path, 'ok without a result'));
       } else if (typeof msg.error === 'object' && msg.error !== null) p.reject(wireToError(msg.error));
       else p.reject(unreadableReplyError(this.path, 'neither ok nor an error'));
+    }
+    if (this.#buffer.length > MAX_REPLY_LINE_CHARS) {
+      this.#buffer = '';
+      this.#failAll(unreadableReplyError(this.path, `a line longer than ${MAX_REPLY_LINE_CHARS} characters`));
     }
   }
 
