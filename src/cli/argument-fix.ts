@@ -7,6 +7,7 @@
  * `ixgbevf list`) is kept.
  */
 import type { Command, Option } from 'commander';
+import { parseTimeoutMs } from '../daemon/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
 
@@ -54,10 +55,39 @@ function positionalIndexes(cmd: Command, raw: readonly string[]): number[] {
   return at;
 }
 
+/**
+ * Options whose value every fix leaves valid, whichever bad value the error is about: a fix for a bad MTU
+ * typed with `--timeout 0` must not fail again on the timeout. Commander keeps the last of a repeated
+ * option, so each occurrence is checked (`--timeout 5 --timeout 0`).
+ */
+const CHECKED_OPTIONS: readonly { option: string; example: string; parse: (value: string) => unknown }[] = [{ option: '--timeout', example: '1000', parse: parseTimeoutMs }];
+
+/** `words` with every bad value of a checked option replaced by its example (`--timeout 0` and `--timeout=0` alike). */
+function withValidOptions(words: readonly string[]): string[] {
+  const out = [...words];
+  for (let i = 0; i < out.length; i++) {
+    const word = out[i]!;
+    if (word === '--') break;
+    const checked = CHECKED_OPTIONS.find((c) => word === c.option || word.startsWith(`${c.option}=`));
+    if (checked === undefined) continue;
+    if (word === checked.option) {
+      if (i + 1 < out.length && !attempt(checked.parse, out[i + 1]!).ok) out[i + 1] = checked.example;
+      i++;
+    } else if (!attempt(checked.parse, word.slice(checked.option.length + 1)).ok) {
+      out[i] = `${checked.option}=${checked.example}`;
+    }
+  }
+  return out;
+}
+
+/** `ixgbevf` and `words` (checked options made valid, withValidOptions) as one shell line. */
+function fixLine(words: readonly string[]): string {
+  return ['ixgbevf', ...withValidOptions(words)].map(shellWord).join(' ');
+}
+
 /** `ixgbevf` and `raw` with the word at `index` replaced by `example`, as one shell line. */
 function commandLine(raw: readonly string[], index: number, example: string): string {
-  const words = raw.map((w, i) => (i === index ? example : w));
-  return ['ixgbevf', ...words].map(shellWord).join(' ');
+  return fixLine(raw.map((w, i) => (i === index ? example : w)));
 }
 
 /** `err` with `hint` as its hint, when it is an InvalidArgumentError whose hint is not already a command (unless `overrideCommand`). */
@@ -111,7 +141,7 @@ export function parseArguments<const P extends readonly Positional[]>(cmd: Comma
     if (from !== -1) moved.add(from);
     words[index] = from !== -1 ? positionals[from]!.value : p.example;
   }
-  throw withFix(error, ['ixgbevf', ...words].map(shellWord).join(' '), moved.size > 0);
+  throw withFix(error, fixLine(words), moved.size > 0);
 }
 
 /**
@@ -136,15 +166,22 @@ export function parseOption<T>(cmd: Command, option: string, code: string, examp
   } catch (err) {
     if (!(err instanceof InvalidArgumentError) || err.code !== code) throw err;
     const raw = rawArgsOf(cmd);
-    const index = raw.findIndex((w) => w === option || w.startsWith(`${option}=`));
-    if (index === -1) throw withFix(err, null);
     const words = [...raw];
-    if (words[index] === option) {
-      if (index + 1 >= words.length) throw withFix(err, null);
-      words[index + 1] = example;
-    } else {
-      words[index] = `${option}=${example}`;
+    let found = false;
+    // Every occurrence (commander keeps the last one; a fix that kept an earlier bad one would fail again).
+    for (let i = 0; i < words.length; i++) {
+      if (words[i] === '--') break;
+      if (words[i] === option) {
+        if (i + 1 >= words.length) throw withFix(err, null);
+        words[i + 1] = example;
+        found = true;
+        i++;
+      } else if (words[i]!.startsWith(`${option}=`)) {
+        words[i] = `${option}=${example}`;
+        found = true;
+      }
     }
-    throw withFix(err, ['ixgbevf', ...words].map(shellWord).join(' '));
+    if (!found) throw withFix(err, null);
+    throw withFix(err, fixLine(words));
   }
 }

@@ -154,7 +154,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .description('reset + negotiate: permanent MAC, API version, queues, link, multicast filter type, mailbox counters')
     .addHelpText('after', examples('ixgbevf info sim', 'ixgbevf info sim:api=1.1 --json', 'ixgbevf info 0000:03:10.0'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), infoOp(), false);
+      const spec = vfArgument(cmd, vf); // before ctxOf: a bad --timeout's fix then keeps no bad VF
+      await runVfOp(ctxOf(cmd), spec, infoOp(), false);
     });
 
   const hold = (cmd: Command): Command => cmd.option('--hold', 'keep the VF (and its configuration, re-applied after a PF reset) until Ctrl-C');
@@ -210,14 +211,16 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .description('link state as the VF sees it, and whether the PF lets it have link')
     .addHelpText('after', examples('ixgbevf link sim', 'ixgbevf link sim:pf=down'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), linkOp(), false);
+      const spec = vfArgument(cmd, vf); // before ctxOf: a bad --timeout's fix then keeps no bad VF
+      await runVfOp(ctxOf(cmd), spec, linkOp(), false);
     });
 
   addCommon(program.command('watch').argument('<vf>', VF_HELP))
     .description('stream PF events (pings, resets, link changes, recoveries) until Ctrl-C; --json: one JSON object per line')
     .addHelpText('after', examples('ixgbevf watch 0000:03:10.0', 'ixgbevf watch sim --json'))
     .action(async (vf: string, _opts, cmd: Command) => {
-      await (await import('./watch.js')).watchVf(ctxOf(cmd), vfArgument(cmd, vf));
+      const spec = vfArgument(cmd, vf); // before ctxOf: a bad --timeout's fix then keeps no bad VF
+      await (await import('./watch.js')).watchVf(ctxOf(cmd), spec);
     });
 
   addCommon(program.command('mailbox').argument('<vf>', VF_HELP))
@@ -225,7 +228,8 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
     .option('--dump', 'also print the 16 mailbox words')
     .addHelpText('after', examples('ixgbevf mailbox sim --dump', 'ixgbevf mailbox 0000:03:10.0 --json'))
     .action(async (vf: string, opts: { dump?: boolean }, cmd: Command) => {
-      await runVfOp(ctxOf(cmd), vfArgument(cmd, vf), mailboxOp(opts.dump === true), false);
+      const spec = vfArgument(cmd, vf); // before ctxOf: a bad --timeout's fix then keeps no bad VF
+      await runVfOp(ctxOf(cmd), spec, mailboxOp(opts.dump === true), false);
     });
 
   addSmokeCommand(program, { addCommon, ctxOf, setExit, vfHelp: VF_HELP, vfArgument });
