@@ -25,6 +25,12 @@ export interface CliIo {
    * the command: listeners run synchronously and may only write (smoke names what it leaves changed).
    */
   abandon?: AbortSignal;
+  /**
+   * The `daemon` command calls this before it starts: the process's hangup handling (SIGHUP ends the other
+   * commands as SIGTERM does) steps aside, since the daemon handles SIGHUP itself (src/daemon/signals.ts:
+   * it stops, then ends by the signal).
+   */
+  leaveHangupToDaemon?: () => void;
   /** Opens a VF (default: `openVf` from src/open/open-vf.ts). */
   openVf?: OpenVfFn;
   /** Fake /sys, /dev, /proc, /etc/passwd (tests). Also from IXGBEVF_SYSFS_ROOT / IXGBEVF_DEV_ROOT / IXGBEVF_PROC_ROOT. */

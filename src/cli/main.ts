@@ -13,7 +13,7 @@ const onSignal = (sig: NodeJS.Signals): void => {
   signals += 1;
   if (signals > 1) {
     abandon.abort();
-    process.exit(sig === 'SIGINT' ? 130 : 143); // second Ctrl-C: give up waiting
+    process.exit(sig === 'SIGINT' ? 130 : sig === 'SIGHUP' ? 129 : 143); // second Ctrl-C: give up waiting
   }
   // Under a service manager (the daemon under systemd): STOPPING=1 first, not once run() gets to stop
   // (the daemon may still be starting), and no READY=1 after it. notify.js is loaded only then.
@@ -28,6 +28,11 @@ const onSignal = (sig: NodeJS.Signals): void => {
 };
 process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
+// A hangup (the terminal or SSH session closed) ends a command as SIGTERM does: `smoke` still puts the VF
+// and the PF back, `watch` / `--hold` release the VF. Its default action would kill the process on the
+// spot. The daemon handles SIGHUP itself (leaveHangupToDaemon).
+process.on('SIGHUP', onSignal);
+const leaveHangupToDaemon = (): void => void process.off('SIGHUP', onSignal);
 
 // A reader that went away (EPIPE) is not an error of ours: drop further output and stop whatever streams.
 // Any other write error (a full disk: ENOSPC, EDQUOT; EIO) loses output the user asked for: further output
@@ -71,6 +76,7 @@ try {
     env: process.env,
     signal: controller.signal,
     abandon: abandon.signal,
+    leaveHangupToDaemon,
   });
 } finally {
   clearInterval(keepAlive);
@@ -84,6 +90,7 @@ if (writeFailed.stdout !== null) {
 process.exitCode = code;
 process.off('SIGINT', onSignal);
 process.off('SIGTERM', onSignal);
+process.off('SIGHUP', onSignal);
 // Anything still holding the loop (a timer of a closed device, a half-closed socket) must not keep a
 // finished command alive; an unref'd timer only fires if something else does.
 setTimeout(() => process.exit(code), 200).unref();

@@ -254,6 +254,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
       // Each VF named here is checked before anything starts (a bad sim spec is exit 2 with a runnable fix).
       vfs.forEach((vf, i) => parseArgument(cmd, i, vf, 'sim', parseVfArgument));
       const ctx = ctxOf(cmd);
+      io.leaveHangupToDaemon?.();
       // The daemon (and prom-client, the config parser, the socket server) loads only for this command.
       const [{ daemonSettings }, { Daemon }, { createLogger }, { resolveGroupId }] = await Promise.all([
         import('../daemon/cli-options.js'),

@@ -1,6 +1,7 @@
 /**
  * The real `ixgbevf` process in hostile surroundings: a signal while a directly opened VF waits for a PF
- * that never answers (a long --timeout must not outlast Ctrl-C): a typed one-line error, exit 3.
+ * that never answers (a long --timeout must not outlast Ctrl-C): a typed one-line error, exit 3; a hangup
+ * (SIGHUP: the terminal or SSH session closed) ends a waiting command as SIGTERM does.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -42,3 +43,19 @@ test('SIGINT while waiting on a silent PF, text mode: the one-line error names t
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /^ixgbevf: error: interrupted \(Ctrl-C \/ SIGTERM\) while waiting for the PF to answer for sim:pf=silent[^\n]*\n {2}fix: ixgbevf info sim:pf=silent\n$/m);
 });
+
+for (const [args, ready] of [
+  [['watch', 'sim', '--json'], /"type":"watching"/],
+  [['set-mac', 'sim', '02:00:00:00:00:01', '--hold'], /holding sim/],
+] as const) {
+  test(`SIGHUP (the terminal or SSH session closed) ends ${args.join(' ')} as SIGTERM does: the VF released, exit 0, not killed by the signal`, async () => {
+    const p = spawnCliGuarded([...args], {}, 20_000);
+    await p.waitFor(ready);
+    p.child.kill('SIGHUP');
+    const r = await p.done;
+    assert.equal(r.hung, false);
+    assert.equal(r.signal, null, 'ended by itself, not by the signal');
+    assert.equal(r.code, 0, r.stderr);
+    assert.doesNotMatch(r.stderr, STACK);
+  });
+}
