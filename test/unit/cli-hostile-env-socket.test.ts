@@ -2,10 +2,13 @@
  * The real `ixgbevf` process talking to a socket that is not an ixgbevf daemon (a socket of another program
  * at $IXGBEVF_SOCKET or --socket, a flood): each is ERR_DAEMON_REPLY, exit 3, at once, with the line
  * quoted and escaped; never a TypeError and its stack (a `null` line), never 30 s of waiting called
- * "stopped or hung" (a line that is not JSON), never a buffer that grows without bound (no newline).
+ * "stopped or hung" (a line that is not JSON), never a buffer that grows without bound (no newline). A
+ * socket path longer than a Unix socket address holds is named as such (a daemon listening there read as
+ * "stale", and through $IXGBEVF_SOCKET the command silently went direct).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -100,5 +103,29 @@ test('a socket that floods without a newline: ERR_DAEMON_REPLY (a line too long)
     assert.match(doc.error.message, /a line longer than \d+ characters/);
   } finally {
     await s.close();
+  }
+});
+
+test('a socket path longer than sun_path holds, a server listening there: ERR_SOCKET_PATH_TOO_LONG (--socket: exit 2; $IXGBEVF_SOCKET: exit 3), never "stale" nor a silent one-shot change', async () => {
+  const long = path.join(dir, 'd'.repeat(100));
+  mkdirSync(long);
+  const sock = path.join(long, 'x.sock');
+  // Listening through a relative path (cwd = the long directory): the socket file exists at the long path.
+  const server = spawn(process.execPath, ['-e', "require('net').createServer(() => {}).listen('x.sock'); setTimeout(() => {}, 60000)"], { cwd: long, stdio: 'ignore' });
+  try {
+    for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 25));
+    assert.ok(existsSync(sock), 'the server listens');
+    const named = await spawnCliGuarded(['info', 'sim', '--socket', sock, '--json'], {}, 20_000).done;
+    assert.equal(named.code, 2, named.stdout + named.stderr);
+    const namedErr = (JSON.parse(named.stdout) as { error: { code: string; message: string; hint: string } }).error;
+    assert.equal(namedErr.code, 'ERR_SOCKET_PATH_TOO_LONG');
+    assert.match(namedErr.message, /is \d+ bytes; a Unix socket path holds at most 107/);
+    assert.equal(namedErr.hint, 'ixgbevf list --socket /run/ixgbevf/ixgbevf.sock');
+    const env = await spawnCliGuarded(['set-mac', 'sim', '02:00:00:00:00:01', '--json'], { IXGBEVF_SOCKET: sock }, 20_000).done;
+    assert.equal(env.code, 3, env.stdout + env.stderr);
+    assert.equal((JSON.parse(env.stdout) as { error: { code: string } }).error.code, 'ERR_SOCKET_PATH_TOO_LONG');
+    assert.doesNotMatch(env.stderr, STACK);
+  } finally {
+    server.kill('SIGKILL');
   }
 });
