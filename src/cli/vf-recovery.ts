@@ -16,7 +16,7 @@
 import { apiName } from '../hw/api.js';
 import { DeviceGoneError, type IxgbevfError } from '../errors.js';
 import { asIxgbevfError } from '../daemon/errors.js';
-import { PfSignal, type WakeReason } from '../daemon/pf-signal.js';
+import { PfSignal, pfResetEnd, type WakeReason } from '../daemon/pf-signal.js';
 import { isTransient } from '../daemon/reapply.js';
 import type { VfHandle } from '../open/types.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
@@ -199,7 +199,7 @@ export class VfRecovery<T = void> {
           this.report.attemptFailed(err, e, isTransient(err));
         }
         this.#attempting = false;
-        woken = await this.#pf.wait(delay);
+        woken = await this.#pf.wait(delay, e.code === 'ERR_PF_IN_RESET' ? pfResetEnd(vf) : undefined);
         if (woken === 'fallback') delay = Math.min(max, delay * 2);
         continue;
       } finally {

@@ -14,7 +14,7 @@ import { CoalescingCommitter } from './commit.js';
 import { asIxgbevfError, DaemonError } from './errors.js';
 import { explainError } from './explain.js';
 import type { ChangeOutcome, DaemonEvent, OwnedContext, OwnedState, Revision } from './owned-types.js';
-import { PfSignal, type WakeReason } from './pf-signal.js';
+import { PfSignal, pfResetEnd, type WakeReason } from './pf-signal.js';
 import { applyDesired, type ApplyFailure, type DesiredKey } from './reapply.js';
 import { reportAttemptFailed, reportRecovered, type RecoveryReportTarget } from './recovery-report.js';
 import { cloneState, type DesiredState, type StateProblem } from './state.js';
@@ -214,7 +214,7 @@ export class OwnedVf {
           attempts,
           inMs: Math.round(now - began),
           wokenBy: woken,
-          afterPfSignalMs: woken === 'pf-event' ? Math.round(now - wokeAt) : undefined,
+          afterPfSignalMs: woken === 'pf-event' || woken === 'pf-reset-done' ? Math.round(now - wokeAt) : undefined,
           mac: this.handle.vf.lastReset?.permanentMac ?? undefined,
           failures,
         });
@@ -231,7 +231,7 @@ export class OwnedVf {
           lastCode = e.code;
           reportAttemptFailed(this.#report, err, e);
         }
-        woken = await this.#pf.wait(delay);
+        woken = await this.#pf.wait(delay, e.code === 'ERR_PF_IN_RESET' ? pfResetEnd(this.handle.vf) : undefined);
         wokeAt = performance.now();
         if (woken === 'fallback') delay = Math.min(this.ctx.retryMaxMs, delay * 2);
       }

@@ -110,5 +110,14 @@ export const PF_REPLY_GRACE_AFTER_PING_MS = 10;
  */
 export const MAX_VF_RESET_RESENDS_AFTER_PF_RESET = 3;
 
+/**
+ * While the PF holds the VF in reset (RSTI) after a VF reset gave up waiting for it, how often the
+ * recovery reads VFMAILBOX to see the PF come back. The PF's "reset done" (CTRL_EXT.PFRSTD: RSTI clear,
+ * RSTD set) raises no VF interrupt (QEMU's igb_set_ctrlext), and the stock igb PF's next ping comes with
+ * its link, a second or more later: without this read the VF learns that the PF is back from the recovery's
+ * 1–2 s fallback timer. One register read per period, only while the PF is away.
+ */
+export const PF_RESET_END_CHECK_MS = 50;
+
 /** Register value of a device that fell off the bus (IXGBE_FAILED_READ_REG, §11.4 #14). */
 export const REMOVED_REGISTER_VALUE = 0xffffffff;

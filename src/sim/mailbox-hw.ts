@@ -267,11 +267,12 @@ export class MailboxHardware implements VfPortHost {
     if (offset === m.ctrlExt) {
       this.#ctrlExt = value;
       if (value & m.pfrstd) {
-        // PF reset done: RSTI → 0, RSTD → 1 in every VF (repeated writes re-raise RSTD [Q]).
+        // PF reset done: RSTI → 0, RSTD → 1 in every VF (repeated writes re-raise RSTD [Q]). No VF interrupt
+        // (QEMU's igb_set_ctrlext raises none; the Linux PFs' pings after it do): a VF that waits for the PF
+        // to come back sees RSTD only by reading VFMAILBOX.
         for (const port of this.#ports) {
           port.state.rsti = false;
           port.state.rstd = true;
-          port.raise();
         }
       }
       return;

@@ -97,6 +97,12 @@ export interface VfApi {
    */
   checkPfEvents(): Promise<PfEventCheck>;
 
+  /**
+   * Whether the PF holds the VF in reset now (RSTI: the PF is down or resetting). One VFMAILBOX read after
+   * any request in flight; consumes nothing. The PF's coming back (RSTI clear) raises no interrupt.
+   */
+  isPfHoldingReset(): Promise<boolean>;
+
   on<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;
   once<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;
   off<E extends keyof VfEvents>(event: E, listener: VfEvents[E]): this;

@@ -11,7 +11,7 @@
 import { DeviceGoneError, PfNackError } from '../errors.js';
 import { ApiVersion, NEGOTIATION_ORDER } from '../hw/api.js';
 import type { FamilyDescriptor } from '../hw/family.js';
-import { VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
+import { MbxBit, VF_RESET_RSTI_TIMEOUT_MS } from '../hw/mailbox.js';
 import { noIrqs, systemClock, type RegisterIo } from '../io.js';
 import { classifyWord } from '../mbx/codec.js';
 import { mailboxClosed } from '../mbx/failures.js';
@@ -315,6 +315,11 @@ export class Vf extends VfEventSource implements VfApi {
   checkPfEvents(): Promise<PfEventCheck> {
     this.#assertOpen();
     return this.#mbx.exclusive((s) => drainPfEvents(this.#mbx, s));
+  }
+
+  isPfHoldingReset(): Promise<boolean> {
+    this.#assertOpen();
+    return this.#mbx.exclusive((s) => Promise.resolve((s.readStatus() & MbxBit.RSTI) !== 0));
   }
 
   #onInterrupt(): void {

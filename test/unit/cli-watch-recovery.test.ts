@@ -79,7 +79,8 @@ for (const spec of ['sim', 'sim:family=82576']) {
       await handle.sim!.interfaceUp();
       const recovered = await w.waitFor((l) => l.type === 'recovered');
       assert.ok(w.lines().findIndex((l) => l.type === 'recovered') >= upAt, 'recovered after the PF came up');
-      assert.equal(recovered.wokenBy, 'pf-event', 'woken by the PF, not by the (1 h) fallback');
+      // The PF's ping on coming up, or its reset-done (RSTD, read while the PF held the VF in reset).
+      assert.ok(recovered.wokenBy === 'pf-event' || recovered.wokenBy === 'pf-reset-done', `woken by the PF, not by the (1 h) fallback: ${recovered.wokenBy}`);
       // Interrupt mode: one attempt while the PF was down, the next on its RSTD. Polling sees RSTI still set
       // at every poll (as the daemon's poll loop does), and each look may start another attempt.
       if (poll) assert.ok(recovered.attempts! >= 2, String(recovered.attempts));
@@ -94,6 +95,21 @@ for (const spec of ['sim', 'sim:family=82576']) {
     });
   }
 }
+
+test('watch: a PF that comes back without a ping (igb, no link): its reset-done (RSTD, no interrupt) ends the wait, not the 1-h fallback', { timeout: 30_000 }, async () => {
+  const w = watch('sim:family=82576,link=down', false);
+  await w.waitFor((l) => l.type === 'watching');
+  const { handle } = w.opened[0]!;
+  await handle.sim!.interfaceDown();
+  await w.waitFor((l) => l.type === 'waiting-for-pf');
+  await handle.sim!.interfaceUp();
+  const recovered = await w.waitFor((l) => l.type === 'recovered');
+  assert.equal(recovered.wokenBy, 'pf-reset-done');
+  assert.equal(recovered.attempts, 2);
+  assert.equal(handle.sim!.vfInfo().cts, true);
+  w.ctrlC();
+  assert.equal(await w.done, 0, w.stderr());
+});
 
 test('watch: Ctrl-C while the recovery waits for the PF (PF down) ends the watch and releases the VF', { timeout: 30_000 }, async () => {
   const w = watch('sim', false);

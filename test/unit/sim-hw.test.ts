@@ -189,8 +189,18 @@ describe('sim mailbox hardware: VF interrupt routing', () => {
     let c2 = 0;
     h2.vf(0).irqs.on(() => c2++);
     h2.pfRegs.write32(P.mailboxBase, PfMbxBit.STS);
-    h2.pfRegs.write32(P.ctrlExt, P.pfrstd);
+    h2.pfRegs.write32(P.mailboxBase, PfMbxBit.STS);
     assert.equal(c2, 2);
+  });
+
+  it('PFRSTD sets RSTD and clears RSTI but raises no VF interrupt (QEMU igb_set_ctrlext; the PF\'s pings after it do)', () => {
+    const h = hw({ deliverIrqAlways: true });
+    let count = 0;
+    h.vf(0).irqs.on(() => count++);
+    h.pfRegs.write32(P.ctrl, P.ctrlReset);
+    h.pfRegs.write32(P.ctrlExt, P.pfrstd);
+    assert.equal(count, 0);
+    assert.equal(h.peekVfMailbox(0) & 0xc0, 0x80, 'RSTD set, RSTI clear');
   });
 });
 
