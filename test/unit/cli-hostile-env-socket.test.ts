@@ -14,6 +14,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, test } from 'node:test';
 import { spawnCliGuarded } from '../helpers/cli-proc.js';
+import { runCli } from '../helpers/cli-run.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'ixgbevf-hostile-sock-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -127,5 +128,12 @@ test('a socket path longer than sun_path holds, a server listening there: ERR_SO
     assert.doesNotMatch(env.stderr, STACK);
   } finally {
     server.kill('SIGKILL');
+  }
+});
+
+test('the fixes of these errors are commands that parse', async () => {
+  for (const fix of ['ixgbevf list --socket /run/ixgbevf/ixgbevf.sock', 'ixgbevf list', 'ixgbevf info sim:pf=silent']) {
+    const parsed = await runCli(fix.split(' ').slice(1), { parseOnly: true });
+    assert.equal(parsed.code, 0, `${fix} parses: ${parsed.stderr}`);
   }
 });
