@@ -15,6 +15,11 @@ import { shellWord } from '../shell-word.js';
 
 export const DEFAULT_SOCKET = '/run/ixgbevf/ixgbevf.sock';
 
+/** A socket path as a message shows it: as it is, or JSON-quoted when it holds a control character (a message stays one line, no terminal escape). */
+export function at(path: string): string {
+  return /[\u0000-\u001f\u007f]/.test(path) ? JSON.stringify(path) : path;
+}
+
 /**
  * The buffer the socket reads replies into (reused for every read; a longer reply takes more reads).
  * Reading through `onread` skips the socket's Readable stream (no Buffer, push and 'data' event per
@@ -68,7 +73,7 @@ export function wireToError(e: WireError | undefined): DaemonError {
 /** The daemon closed (or reset) the connection without a reason line: an environment error, exit 3. */
 function closedError(path: string, err: NodeJS.ErrnoException | null): EnvironmentError {
   const how = err === null ? '' : ` (${err.code ?? err.message})`;
-  return new EnvironmentError('ERR_DAEMON_CLOSED', `the daemon at ${path} closed the connection without answering${how}: it refused this connection or stopped`, {
+  return new EnvironmentError('ERR_DAEMON_CLOSED', `the daemon at ${at(path)} closed the connection without answering${how}: it refused this connection or stopped`, {
     hint: 'journalctl -u ixgbevf (or the daemon\'s log on its stderr) says why',
     ...(err === null ? {} : { cause: err }),
     details: { socket: path, ...(err?.code === undefined ? {} : { errno: err.code }) },
@@ -153,7 +158,7 @@ export function unreachableError(path: string, errno: string): EnvironmentError 
     const present = errno === 'ECONNREFUSED';
     return new EnvironmentError(
       'ERR_DAEMON_UNREACHABLE',
-      `no daemon answers at ${path} (${why}), but ${daemon} holds ${path}.lock: ${present ? 'something else was put in the place of its socket' : 'its socket was removed while it runs'}`,
+      `no daemon answers at ${at(path)} (${why}), but ${daemon} holds ${at(path)}.lock: ${present ? 'something else was put in the place of its socket' : 'its socket was removed while it runs'}`,
       {
         hint: present
           ? `ls -l ${shellWord(path)}; if nothing should answer there: rm ${shellWord(path)} (the daemon then publishes its socket again)`
@@ -162,8 +167,8 @@ export function unreachableError(path: string, errno: string): EnvironmentError 
       },
     );
   }
-  return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${path} (${why})`, {
-    hint: `start one: ixgbevf daemon <vf> --socket ${path}   (or leave out --socket to change the VF directly)`,
+  return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${at(path)} (${why})`, {
+    hint: `start one: ixgbevf daemon <vf> --socket ${shellWord(path)}   (or leave out --socket to change the VF directly)`,
     details: { socket: path, errno },
   });
 }
@@ -177,7 +182,7 @@ const STATE_CHANGING_OPS: ReadonlySet<string> = new Set(['set-mac', 'mtu', 'vlan
  * of the VF, through the same socket: `--socket` kept only when the user named it).
  */
 function timeoutError(path: string, op: string, vf: unknown, explicit: boolean, ms: number): EnvironmentError {
-  const within = `the daemon at ${path} did not answer ${op} within ${Math.round(ms / 1000)} s: it is stopped or hung`;
+  const within = `the daemon at ${at(path)} did not answer ${op} within ${Math.round(ms / 1000)} s: it is stopped or hung`;
   const details = { socket: path, op, timeoutMs: ms };
   if (STATE_CHANGING_OPS.has(op) && typeof vf === 'string') {
     return new EnvironmentError('ERR_DAEMON_TIMEOUT', `${within}; the request was sent, and the daemon may still carry it out when it resumes`, {
@@ -193,7 +198,7 @@ function timeoutError(path: string, op: string, vf: unknown, explicit: boolean, 
 
 /** Ctrl-C / SIGTERM while waiting: the command ends at once (exit 3); the daemon finishes the request by itself. */
 function interruptedError(path: string): EnvironmentError {
-  return new EnvironmentError('ERR_INTERRUPTED', `interrupted while waiting for the daemon at ${path}; a request already sent is finished by the daemon`, {
+  return new EnvironmentError('ERR_INTERRUPTED', `interrupted while waiting for the daemon at ${at(path)}; a request already sent is finished by the daemon`, {
     hint: 'ixgbevf list (shows what the daemon holds now)',
     details: { socket: path },
   });
@@ -206,7 +211,7 @@ function quoted(line: string): string {
 
 /** A reply this client cannot read (not the protocol it speaks): an environment error, exit 3, never a crash. */
 export function unreadableReplyError(path: string, what: string): EnvironmentError {
-  return new EnvironmentError('ERR_DAEMON_REPLY', `the daemon at ${path} sent a reply this command cannot read (${what})`, {
+  return new EnvironmentError('ERR_DAEMON_REPLY', `the daemon at ${at(path)} sent a reply this command cannot read (${what})`, {
     hint: 'check that a daemon of this package and version listens there: systemctl status ixgbevf',
     details: { socket: path },
   });
@@ -305,13 +310,13 @@ export class DaemonClient {
         }
         if (err.code === 'EACCES' || err.code === 'EPERM') {
           return reject(
-            new EnvironmentError('ERR_DAEMON_ACCESS', `a daemon socket exists at ${path} but you may not connect to it (${err.code})`, {
+            new EnvironmentError('ERR_DAEMON_ACCESS', `a daemon socket exists at ${at(path)} but you may not connect to it (${err.code})`, {
               hint: 'run as root (sudo), or start the daemon with --group <group> and join that group',
               cause: err,
             }),
           );
         }
-        reject(new EnvironmentError('ERR_DAEMON_CONNECT', `cannot connect to the daemon at ${path} (${err.code ?? err.message})`, { hint: `ls -l ${path}`, cause: err }));
+        reject(new EnvironmentError('ERR_DAEMON_CONNECT', `cannot connect to the daemon at ${at(path)} (${err.code ?? err.message})`, { hint: `ls -l ${shellWord(path)}`, cause: err }));
       });
     });
   }

@@ -8,7 +8,7 @@
 import { explainError, type OpName } from '../daemon/explain.js';
 import { DeviceGoneError, EnvironmentError, IxgbevfError } from '../errors.js';
 import type { VfHandle } from '../open/types.js';
-import type { DaemonClient } from './client.js';
+import { at, type DaemonClient } from './client.js';
 import type { Ctx } from './context.js';
 import { phraseHint, withPhrasedHint, type HintTarget } from './hints.js';
 import { shapeResult, type Result, type VfIdentity } from './results.js';
@@ -73,7 +73,7 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tun
       client.close();
     }
     const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'daemon', identity });
-    present(ctx, op, doc, target, op.mutates ? [`(through the daemon at ${ctx.socketPath}: kept while it runs and re-applied after every PF reset)`] : []);
+    present(ctx, op, doc, target, op.mutates ? [`(through the daemon at ${at(ctx.socketPath)}: kept while it runs and re-applied after every PF reset)`] : []);
     const unsaved = doc.persistError as { message?: unknown; hint?: unknown } | null;
     if (unsaved !== null && typeof unsaved === 'object') {
       // Applied and held, but a daemon restart would not restore it: the user must know, with the fix.
@@ -96,7 +96,7 @@ export async function runVfOp(ctx: Ctx, vf: string, op: VfOp, hold: boolean, tun
     }
     const doc = shapeResult(raw, { op: op.name, mutates: op.mutates, spec: vf, via: 'direct', note: op.mutates ? releaseNote(handle, hold) : null });
     present(ctx, op, doc, target);
-    if (op.mutates) ctx.note(`no daemon at ${ctx.socketPath} owns ${handle.id}: changed it directly (one-shot).`);
+    if (op.mutates) ctx.note(`no daemon at ${at(ctx.socketPath)} owns ${handle.id}: changed it directly (one-shot).`);
     if (op.mutates && !hold) ctx.note(releaseNote(handle, false));
     if (hold) {
       ctx.note(`holding ${handle.id}: the configuration stays while this runs, re-applied after a PF reset. Ctrl-C releases it${handle.kind === 'sim' ? '' : ' (and vfio-pci resets the VF)'}.`);

@@ -5,7 +5,9 @@
  * fix is run again through the CLI (in-process, the simulated VF, no daemon): it succeeds.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { test } from 'node:test';
+import { shellWord } from '../../src/shell-word.js';
 import { runCli } from '../helpers/cli-run.js';
 
 /** A shell line split back into words (single quotes as shellWord writes them). */
@@ -48,4 +50,13 @@ test('the text form of such a fix is on the one error line, and it runs', async 
   const bad = await runCli(['mtu', 'sim', '99999', '--timeout=0']);
   assert.equal(bad.code, 2);
   assert.equal(bad.stderr, 'ixgbevf: error: invalid MTU 99999: must be from 68 to 9710 (try: ixgbevf mtu sim 1500 --timeout=1000)\n');
+});
+
+test('shellWord: a word with control characters is $\'…\'-quoted on one line, and bash reads every form back', () => {
+  for (const w of ['plain', 'a b', "it's", 'new\nline', 'esc\u001b[31m', "both'\n\\", '']) {
+    const quoted = shellWord(w);
+    assert.doesNotMatch(quoted, /[\u0000-\u001f\u007f]/, JSON.stringify(w));
+    const back = spawnSync('bash', ['-c', `printf %s ${quoted}`], { encoding: 'utf8' });
+    assert.equal(back.stdout, w, quoted);
+  }
 });

@@ -7,7 +7,7 @@
  * "stale", and through $IXGBEVF_SOCKET the command silently went direct).
  */
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -136,4 +136,23 @@ test('the fixes of these errors are commands that parse', async () => {
     const parsed = await runCli(fix.split(' ').slice(1), { parseOnly: true });
     assert.equal(parsed.code, 0, `${fix} parses: ${parsed.stderr}`);
   }
+});
+
+test('a socket path with a newline, an escape or a space: the error stays one line plus its fix, no raw control character, and the fix quotes the path so a shell reads it back', async () => {
+  for (const bad of [path.join(dir, 'a\u001b[31mx\ny.sock'), path.join(dir, 'a b.sock')]) {
+    const r = await runCli(['info', 'sim', '--socket', bad]);
+    assert.equal(r.code, 3, r.stderr);
+    const lines = r.stderr.split('\n');
+    assert.equal(lines.length, 3, r.stderr); // error line, fix line, the final newline
+    assert.match(lines[0]!, /^ixgbevf: error: no daemon answers at /);
+    assert.doesNotMatch(r.stderr, /[\u0000-\u0009\u000b-\u001f\u007f]/);
+    const word = /--socket (\$'(?:[^'\\]|\\.)*'|'[^']*'|\S+)/.exec(lines[1]!);
+    assert.ok(word !== null, lines[1]);
+    const back = spawnSync('bash', ['-c', `printf %s ${word[1]!}`], { encoding: 'utf8' });
+    assert.equal(back.stdout, bad, `the shell reads ${word[1]} back as the path`);
+  }
+  // The default socket from the environment: the one-shot note shows it escaped too.
+  const env = await runCli(['set-mac', 'sim', '02:00:00:00:00:01'], { env: { PATH: process.env.PATH, IXGBEVF_SOCKET: path.join(dir, 'e\u001b[31m.sock') } });
+  assert.equal(env.code, 0, env.stderr);
+  assert.doesNotMatch(env.stderr, /\u001b/);
 });
