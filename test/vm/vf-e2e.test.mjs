@@ -322,6 +322,9 @@ describe('e2e in the emulated rig (igb PF, vfio-pci)', { skip: skipUnlessNic('ig
       await daemon.waitLog('pf-reset', (l) => l.event === 'pf-reset' && l.vf === VF0, { from, timeoutMs: 20_000 });
       const rec = await daemon.waitLog('recovered', (l) => l.event === 'recovered' && l.vf === VF0, { from, timeoutMs: 30_000 });
       assert.equal(rec.failed, undefined, `re-applied everything: ${JSON.stringify(rec)}`);
+      // igb drops the VF_RESET sent on its going-down ping (igb_reset's hardware reset): it is sent again once
+      // the PF is back, in the same attempt or on the PF's reset-done, never on the recovery's fallback timer.
+      assert.notEqual(rec.wokenBy, 'fallback', `recovered on the PF's signals: ${JSON.stringify(rec)}`);
       await waitFor(`vf 0 MAC ${MAC_DAEMON} on the PF again`, async () => (await pfMacOf(0)) === MAC_DAEMON, { timeoutMs: 10_000 });
       t.diagnostic(`PF down/up → MAC back on the PF after ${Date.now() - t0} ms`);
       await waitFor('PF carrier', carrierOn, { timeoutMs: 10_000 });
