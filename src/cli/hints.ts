@@ -35,6 +35,7 @@ export function phraseHint(hint: string, t: HintTarget): string {
   h = h.replace(/\bresetAndNegotiate\(\)|\breset\(\) then negotiateApi\(\)|\bnegotiateApi\(\)/g, `ixgbevf info ${t.vf}`);
   h = h.replace(/read the link from VFLINKS instead \(link\(\)\)|\blink\(\)/g, `ixgbevf link ${t.vf}`);
   h = h.replace(/\buse xcast mode (none|multi|allmulti|promisc)\b/g, `ixgbevf xcast ${t.vf} $1`);
+  h = h.replace(/\bvf\.setXcastMode\('(none|multi|allmulti|promisc)'\)/g, `ixgbevf xcast ${t.vf} $1`);
   // "Negotiate a newer API": the CLI negotiates the highest the PF offers on every open, so the fix is a
   // PF that offers it (on sim: the api= key).
   h = h.replace(/negotiate (?:the mailbox )?API (?:after the VF reset )?\(?API ≥ (\d\.\d)\)?(?: first)?/g, (_m, v: string) =>

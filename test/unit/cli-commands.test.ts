@@ -95,6 +95,16 @@ test('a silent PF behind a daemon: the fix restarts the daemon without pf=silent
   }
 });
 
+test('a multicast list over 256: exit 2, and the way to every group is the xcast command, not a library call', async () => {
+  const groups = Array.from({ length: 257 }, (_, i) => `01:00:5e:00:${(i >> 8).toString(16).padStart(2, '0')}:${(i & 0xff).toString(16).padStart(2, '0')}`);
+  const r = await runCli(['multicast', 'sim', ...groups]);
+  assert.equal(r.code, 2, r.stderr);
+  assert.match(r.stderr, /ixgbevf xcast sim allmulti/);
+  assert.doesNotMatch(r.stderr, /setXcastMode/);
+  const j = await runCli(['multicast', 'sim', ...groups, '--json']);
+  assert.match((json(j.stdout).error as { hint: string }).hint, /ixgbevf xcast sim allmulti/);
+});
+
 test('old PF (api=1.1): info shows 1.1; xcast needs 1.2 → exit 6', async () => {
   const info = await runCli(['info', 'sim:api=1.1', '--json']);
   assert.equal(info.code, 0);
