@@ -38,9 +38,6 @@ export async function resetVf(s: MailboxSession, t: ResetTarget): Promise<ResetR
   mbx.setOps(legacyOps);
   regs.write32(family.regs.ctrl, family.ctrlReset);
   readRegister(regs, family.regs.status); // flush the posted write; all ones = the device is gone
-  // RSTD alone means the PF has just finished its reset; the read cleared it (read-to-clear), so the next
-  // read is clear. Read it now, not one pause later (the pause grows to VF_RESET_RSTI_MAX_POLL_MS): as
-  // ixgbevf_reset_hw_vf's loop, which reads again 5 µs later. RSTI still set shows again: keep waiting.
   await waitForPfOutOfReset(s, t);
   if (t.interrupts) enableMailboxInterrupt(regs, family);
   const reply = await sendVfReset(s, t);
