@@ -3,8 +3,9 @@
  * mailbox session: mask the VF's interrupts, back to the legacy discipline, CTRL.RST, wait until the PF
  * is out of reset (RSTI clear; a PF whose interface is down keeps it set), program the mailbox interrupt
  * (so the reset reply already comes with MSI-X; CTRL.RST is what can clear those registers; also when the
- * PF stays in reset, so its return raises the next event), then the
- * VF_RESET message (src/vf/messages/reset.ts) and its reply. The Vf facade forgets its negotiated state.
+ * PF stays in reset, so its return raises the next event), then the VF_RESET message
+ * (src/vf/messages/reset.ts) and its reply, sent again once the PF is back when the PF began a reset of
+ * its own while it had it (docs/protocol.md §10 #17). The Vf facade forgets its negotiated state.
  */
 import { PfResetTimeoutError, ResetRequiredError } from '../errors.js';
 import type { FamilyDescriptor } from '../hw/family.js';
