@@ -62,22 +62,33 @@ function positionalIndexes(cmd: Command, raw: readonly string[]): number[] {
  */
 const CHECKED_OPTIONS: readonly { option: string; example: string; parse: (value: string) => unknown }[] = [{ option: '--timeout', example: '1000', parse: parseTimeoutMs }];
 
-/** `words` with every bad value of a checked option replaced by its example (`--timeout 0` and `--timeout=0` alike). */
-function withValidOptions(words: readonly string[]): string[] {
+/**
+ * `words` with each value of `option` (`--opt v` and `--opt=v`, before a `--`) replaced by `fix(value)`,
+ * or kept where that is null. `found`: the option occurs; `missingValue`: it is the last word, with no value.
+ */
+function replaceOptionValues(words: readonly string[], option: string, fix: (value: string) => string | null): { words: string[]; found: boolean; missingValue: boolean } {
   const out = [...words];
+  let found = false;
   for (let i = 0; i < out.length; i++) {
     const word = out[i]!;
     if (word === '--') break;
-    const checked = CHECKED_OPTIONS.find((c) => word === c.option || word.startsWith(`${c.option}=`));
-    if (checked === undefined) continue;
-    if (word === checked.option) {
-      if (i + 1 < out.length && !attempt(checked.parse, out[i + 1]!).ok) out[i + 1] = checked.example;
+    if (word === option) {
+      found = true;
+      if (i + 1 >= out.length) return { words: out, found, missingValue: true };
+      out[i + 1] = fix(out[i + 1]!) ?? out[i + 1]!;
       i++;
-    } else if (!attempt(checked.parse, word.slice(checked.option.length + 1)).ok) {
-      out[i] = `${checked.option}=${checked.example}`;
+    } else if (word.startsWith(`${option}=`)) {
+      found = true;
+      const value = fix(word.slice(option.length + 1));
+      if (value !== null) out[i] = `${option}=${value}`;
     }
   }
-  return out;
+  return { words: out, found, missingValue: false };
+}
+
+/** `words` with every bad value of a checked option replaced by its example (`--timeout 0` and `--timeout=0` alike). */
+function withValidOptions(words: readonly string[]): string[] {
+  return CHECKED_OPTIONS.reduce((out, c) => replaceOptionValues(out, c.option, (value) => (attempt(c.parse, value).ok ? null : c.example)).words, [...words]);
 }
 
 /** `ixgbevf` and `words` (checked options made valid, withValidOptions) as one shell line. */
@@ -165,23 +176,9 @@ export function parseOption<T>(cmd: Command, option: string, code: string, examp
     return run();
   } catch (err) {
     if (!(err instanceof InvalidArgumentError) || err.code !== code) throw err;
-    const raw = rawArgsOf(cmd);
-    const words = [...raw];
-    let found = false;
     // Every occurrence (commander keeps the last one; a fix that kept an earlier bad one would fail again).
-    for (let i = 0; i < words.length; i++) {
-      if (words[i] === '--') break;
-      if (words[i] === option) {
-        if (i + 1 >= words.length) throw withFix(err, null);
-        words[i + 1] = example;
-        found = true;
-        i++;
-      } else if (words[i]!.startsWith(`${option}=`)) {
-        words[i] = `${option}=${example}`;
-        found = true;
-      }
-    }
-    if (!found) throw withFix(err, null);
+    const { words, found, missingValue } = replaceOptionValues(rawArgsOf(cmd), option, () => example);
+    if (!found || missingValue) throw withFix(err, null);
     throw withFix(err, fixLine(words));
   }
 }
