@@ -9,7 +9,7 @@ import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import { DaemonError } from '../daemon/errors.js';
 import type { DaemonEvent } from '../daemon/owned-types.js';
 import type { WireError } from '../daemon/protocol.js';
-import { UNIX_SOCKET_PATH_MAX } from '../daemon/unix-socket.js';
+import { fitsSocketAddress, UNIX_SOCKET_PATH_MAX } from '../daemon/unix-socket.js';
 import { loadNative } from '../native.js';
 import { shellWord } from '../shell-word.js';
 
@@ -43,18 +43,15 @@ export const DAEMON_REPLY_TIMEOUT_MS = 30_000;
 export const MAX_REPLY_LINE_CHARS = 16 * 1024 * 1024;
 
 /**
- * The longest path a Unix socket address holds (UNIX_SOCKET_PATH_MAX, the daemon's own bound). A longer
- * path does not reach the socket at it (libuv cuts it: a daemon listening there read as "stale", and the
- * default socket fell back to a one-shot change beside the daemon that owns the VF).
+ * A socket path too long to connect to or listen on (it does not fit a Unix socket address, the daemon's
+ * own bound: libuv cuts it, a daemon listening there read as "stale", and the default socket fell back to a
+ * one-shot change beside the daemon that owns the VF): an error (exit 2 when named with --socket, else 3), or null.
  */
-export const SOCKET_PATH_MAX_BYTES = UNIX_SOCKET_PATH_MAX;
-
-/** A socket path too long to connect to or listen on: an error (exit 2 when named with --socket, else 3), or null. */
 export function socketPathTooLong(path: string, explicit: boolean): InvalidArgumentError | EnvironmentError | null {
+  if (fitsSocketAddress(path)) return null;
   const bytes = Buffer.byteLength(path);
-  if (bytes <= SOCKET_PATH_MAX_BYTES) return null;
-  const message = `the socket path ${JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)} is ${bytes} bytes; a Unix socket path holds at most ${SOCKET_PATH_MAX_BYTES}`;
-  const details = { socket: path, bytes, maxBytes: SOCKET_PATH_MAX_BYTES };
+  const message = `the socket path ${JSON.stringify(path.length > 80 ? `${path.slice(0, 80)}…` : path)} is ${bytes} bytes; a Unix socket path holds at most ${UNIX_SOCKET_PATH_MAX}`;
+  const details = { socket: path, bytes, maxBytes: UNIX_SOCKET_PATH_MAX };
   return explicit
     ? new InvalidArgumentError('ERR_SOCKET_PATH_TOO_LONG', `--socket: ${message}`, { hint: `ixgbevf list --socket ${DEFAULT_SOCKET}`, details })
     : new EnvironmentError('ERR_SOCKET_PATH_TOO_LONG', `$IXGBEVF_SOCKET: ${message}`, { hint: `IXGBEVF_SOCKET=${DEFAULT_SOCKET} ixgbevf list`, details });

@@ -12,10 +12,15 @@ import { InvalidArgumentError } from '../errors.js';
 /** The longest Unix socket path the kernel takes (sun_path is 108 bytes with its NUL); a longer one it would cut. */
 export const UNIX_SOCKET_PATH_MAX = 107;
 
+/** `file` fits a Unix socket address (at most UNIX_SOCKET_PATH_MAX bytes): the kernel takes it whole. */
+export function fitsSocketAddress(file: string): boolean {
+  return Buffer.byteLength(file) <= UNIX_SOCKET_PATH_MAX;
+}
+
 /** Refuses a socket path the kernel would truncate (a truncated socket file would be left behind). Throws Error (callers wrap it). */
 export function checkSocketPathLength(file: string): void {
   const bytes = Buffer.byteLength(file);
-  if (bytes > UNIX_SOCKET_PATH_MAX) throw new Error(`${JSON.stringify(file.length > 60 ? `${file.slice(0, 60)}…` : file)} is ${bytes} bytes: a Unix socket path has at most ${UNIX_SOCKET_PATH_MAX}`);
+  if (!fitsSocketAddress(file)) throw new Error(`${JSON.stringify(file.length > 60 ? `${file.slice(0, 60)}…` : file)} is ${bytes} bytes: a Unix socket path has at most ${UNIX_SOCKET_PATH_MAX}`);
 }
 
 /** `--group NAME|GID` → gid, from /etc/group. */
@@ -127,7 +132,7 @@ export function sameFile(a: FileId | null, b: FileId | null): boolean {
 export async function listenPublished(server: net.Server, file: string, gid: number | null, failed: (err: NodeJS.ErrnoException) => Error): Promise<FileId> {
   // `.<name>.<pid>`, or the shorter `.<pid>` when that would not fit a socket path (a long path).
   const names = [`.${path.basename(file)}.${process.pid}`, `.${process.pid}`].map((n) => path.join(path.dirname(file), n));
-  const priv = names.find((n) => Buffer.byteLength(n) <= UNIX_SOCKET_PATH_MAX);
+  const priv = names.find(fitsSocketAddress);
   if (priv === undefined) {
     await listenOn(server, (done) => server.listen(file, done), failed, true);
     await setSocketAccess(file, gid);
