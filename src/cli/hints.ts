@@ -78,17 +78,20 @@ function simPhrasing(hint: string, t: HintTarget): string {
   return h;
 }
 
+/** The `key=value` items of `vf` (a sim spec) other than `key`'s. */
+function simItemsWithout(vf: string, key: string): string[] {
+  return vf === 'sim' ? [] : vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
+}
+
 /** `vf` (a sim spec) without `key`. */
 function simSpecWithout(vf: string, key: string): string {
-  const items = vf === 'sim' ? [] : vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
+  const items = simItemsWithout(vf, key);
   return items.length === 0 ? 'sim' : `sim:${items.join(',')}`;
 }
 
 /** `vf` (a sim spec) with `key=value` set: added, or in place of the key's old value. */
 function simSpecWith(vf: string, key: string, value: string): string {
-  if (vf === 'sim') return `sim:${key}=${value}`;
-  const items = vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
-  return `sim:${[...items, `${key}=${value}`].join(',')}`;
+  return `sim:${[...simItemsWithout(vf, key), `${key}=${value}`].join(',')}`;
 }
 
 /** The fix for a PF setting of a daemon-owned sim VF: its `ixgbevf sim` action, or the daemon restarted with the key. */
