@@ -199,7 +199,7 @@ export class VfRecovery<T = void> {
           this.report.attemptFailed(err, e, isTransient(err));
         }
         this.#attempting = false;
-        woken = await this.#pf.wait(delay, e.code === 'ERR_PF_IN_RESET' ? pfResetEnd(vf) : undefined);
+        woken = await this.#pf.wait(delay, pfResetEnd(e, vf));
         if (woken === 'fallback') delay = Math.min(max, delay * 2);
         continue;
       } finally {

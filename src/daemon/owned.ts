@@ -231,7 +231,7 @@ export class OwnedVf {
           lastCode = e.code;
           reportAttemptFailed(this.#report, err, e);
         }
-        woken = await this.#pf.wait(delay, e.code === 'ERR_PF_IN_RESET' ? pfResetEnd(this.handle.vf) : undefined);
+        woken = await this.#pf.wait(delay, pfResetEnd(e, this.handle.vf));
         wokeAt = performance.now();
         if (woken === 'fallback') delay = Math.min(this.ctx.retryMaxMs, delay * 2);
       }

@@ -10,8 +10,12 @@ import type { VfApi } from '../vf/types.js';
 
 export type WakeReason = 'pf-event' | 'pf-reset-done' | 'fallback' | 'closed';
 
-/** The check of PfSignal.wait's `resetEnd` for `vf`: the PF no longer holds it in reset. */
-export function pfResetEnd(vf: Pick<VfApi, 'isPfHoldingReset'>): { hasEnded: () => Promise<boolean>; everyMs: number } {
+/**
+ * PfSignal.wait's `resetEnd` after an attempt that failed with `failure`: when the PF held `vf` in reset
+ * (ERR_PF_IN_RESET), the check that it no longer does; else none.
+ */
+export function pfResetEnd(failure: { code: string }, vf: Pick<VfApi, 'isPfHoldingReset'>): { hasEnded: () => Promise<boolean>; everyMs: number } | undefined {
+  if (failure.code !== 'ERR_PF_IN_RESET') return undefined;
   return { hasEnded: async () => !(await vf.isPfHoldingReset()), everyMs: PF_RESET_END_CHECK_MS };
 }
 
