@@ -8,19 +8,25 @@
  * `ixgbevf bind`, smoke refuses it (exit 3, before any check runs) unless `--force`, which then passes
  * the override to the bind and reminds that the interface comes back down.
  *
+ * Bad options are refused before anything is opened or started (exit 2), each with the user's own command
+ * line made valid as the fix (smokeFixLine): a bad --reset-bound, --force without --bind, and --bind on the
+ * simulated VF (no PCI device: nothing on the host is touched). A named --socket where no daemon answers is
+ * exit 3 with the same test without --socket as the fix.
+ *
  * Ctrl-C / SIGTERM (ctx.io.signal) stops the checks and still runs the release steps (engine: opts.signal);
  * a one-line notice says so at once. The report is printed whole, `interrupted`, exit 3 (ERR_INTERRUPTED)
  * unless a check failed first. A second signal exits at once (src/cli/main.ts); right before, ctx.io.abandon
  * has this command name, one line each, what is still changed and the command that puts it back.
  */
 import type { Command } from 'commander';
-import { parseVfSpec } from '../daemon/validate.js';
-import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
+import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import { readDriver, readNetdevState, readPciDevice } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
+import { shellWord } from '../shell-word.js';
 import type { SmokeHost } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 import { unreadableReplyError } from './client.js';
@@ -37,9 +43,118 @@ export interface SmokeCliOptions {
 function parseBound(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) < 100 || Number(text) > 600_000) {
-    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `invalid --reset-bound ${JSON.stringify(text)}: expected milliseconds, 100..600000`);
+    throw new InvalidArgumentError('ERR_INVALID_RESET_BOUND', `invalid --reset-bound ${JSON.stringify(text)}: expected milliseconds, 100..600000`);
   }
   return Number(text);
+}
+
+/** A change to the user's smoke command line, for a fix: another VF, options left out (a flag, or an option with its value). */
+export interface SmokeLineChange {
+  vf?: string;
+  drop?: readonly string[];
+}
+
+/** `smoke`'s options (and the common ones) that take a value: their next word is that value. */
+const VALUE_OPTIONS: ReadonlySet<string> = new Set(['--pf', '--reset-bound', '--timeout', '--socket']);
+/** Values every fix leaves valid, whichever error it is for: a bad one is replaced by the example. */
+const CHECKED_VALUES: Readonly<Record<string, { example: string; parse: (value: string) => unknown }>> = {
+  '--timeout': { example: '1000', parse: parseTimeoutMs },
+  '--reset-bound': { example: '20000', parse: parseBound },
+};
+
+function validValue(option: string, value: string): string {
+  const checked = CHECKED_VALUES[option];
+  if (checked === undefined) return value;
+  try {
+    checked.parse(value);
+    return value;
+  } catch {
+    return checked.example;
+  }
+}
+
+/**
+ * The user's command line (commander's rawArgs, global options included) as a fix that parses as a whole:
+ * `ixgbevf`, the words typed with `change` applied (the VF replaced, options dropped), and a bad
+ * --timeout / --reset-bound replaced by a valid example.
+ */
+export function smokeFixLine(raw: readonly string[], change: SmokeLineChange = {}): string {
+  const drop = new Set(change.drop ?? []);
+  const out: string[] = [];
+  let positionals = 0; // the first is the command (smoke), the second the VF
+  const positional = (word: string): void => {
+    out.push(positionals === 1 && change.vf !== undefined ? change.vf : word);
+    positionals += 1;
+  };
+  for (let i = 0; i < raw.length; i++) {
+    const word = raw[i]!;
+    if (word === '--') {
+      out.push(word);
+      for (const rest of raw.slice(i + 1)) positional(rest);
+      break;
+    }
+    if (!word.startsWith('--')) {
+      positional(word);
+      continue;
+    }
+    const eq = word.indexOf('=');
+    const name = eq === -1 ? word : word.slice(0, eq);
+    const takesValue = VALUE_OPTIONS.has(name);
+    const value = eq !== -1 ? word.slice(eq + 1) : takesValue ? raw[i + 1] : undefined;
+    if (eq === -1 && takesValue) i++;
+    if (drop.has(name)) continue;
+    if (!takesValue) out.push(word);
+    else if (value !== undefined) out.push(...(eq === -1 ? [name, validValue(name, value)] : [`${name}=${validValue(name, value)}`]));
+  }
+  return ['ixgbevf', ...out].map(shellWord).join(' ');
+}
+
+/** The command line as commander received it (the program's rawArgs). */
+function rawArgsOf(cmd: Command): readonly string[] {
+  let root = cmd;
+  while (root.parent !== null) root = root.parent;
+  return (root as Command & { rawArgs?: string[] }).rawArgs ?? [];
+}
+
+/**
+ * The option combinations smoke refuses (exit 2), checked before anything is opened or started and before
+ * the common options are read, so each fix (the user's line, smokeFixLine) also carries a valid --timeout:
+ * a bad --reset-bound; --force without --bind; --bind on the simulated VF, which has no PCI device to move
+ * (nothing on the host is touched).
+ */
+export function checkSmokeOptions(vf: string, opts: SmokeCliOptions, fixLine: (change?: SmokeLineChange) => string): number | undefined {
+  let resetBoundMs: number | undefined;
+  try {
+    resetBoundMs = parseBound(opts.resetBound);
+  } catch (err) {
+    throw new InvalidArgumentError('ERR_INVALID_RESET_BOUND', (err as Error).message, { hint: fixLine() });
+  }
+  const isSim = vf === 'sim' || vf.startsWith('sim:');
+  if (isSim && opts.bind === true) {
+    throw new InvalidArgumentError('ERR_USAGE', `--bind moves a PCI VF to vfio-pci for the test: the simulated VF ${vf} has no PCI device to move (nothing was touched)`, {
+      hint: fixLine({ drop: ['--bind', '--force'] }),
+    });
+  }
+  if (opts.force === true && opts.bind !== true) {
+    throw new InvalidArgumentError('ERR_USAGE', '--force only applies with --bind (it lets --bind take a VF whose interface is up)', {
+      hint: isSim ? fixLine({ drop: ['--force'] }) : `ixgbevf smoke ${vf} --bind --force`,
+    });
+  }
+  return resetBoundMs;
+}
+
+/**
+ * A named socket where no daemon answers: exit 3 as for every command, but not with the VF commands' fix
+ * (start a daemon there: one that owns this VF would make the smoke test refuse it). The smoke test opens
+ * the VF itself, so the fix is the same test without --socket.
+ */
+function unreachableForSmoke(err: unknown, fixLine: (change?: SmokeLineChange) => string): unknown {
+  if (!isIxgbevfError(err) || err.code !== 'ERR_DAEMON_UNREACHABLE' || err.details['lockHolder'] !== undefined) return err;
+  return new EnvironmentError(err.code, err.message, {
+    hint: `${fixLine({ drop: ['--socket'] })}   (the smoke test opens the VF itself; --socket only names a daemon that must not own it)`,
+    details: err.details,
+    cause: err,
+  });
 }
 
 /** Refuses a VF a running daemon owns: VFIO allows one owner, and the smoke test resets the VF. */
@@ -99,17 +214,18 @@ function forcedBindHost(sysfs: SysfsOptions): SmokeHost {
   };
 }
 
-export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOptions): Promise<number> {
+export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOptions, fixLine: (change?: SmokeLineChange) => string): Promise<number> {
   const vf = parseVfSpec(vfArg);
   if (opts.pf !== undefined) validateIfname(opts.pf);
-  const resetBoundMs = parseBound(opts.resetBound);
+  const resetBoundMs = checkSmokeOptions(vf, opts, fixLine);
   const isSim = vf === 'sim' || vf.startsWith('sim:');
   const force = opts.force === true;
-  if (force && opts.bind !== true) {
-    throw new InvalidArgumentError('ERR_USAGE', '--force only applies with --bind (it lets --bind take a VF whose interface is up)', { hint: `ixgbevf smoke ${vf} --bind --force` });
+  try {
+    if (!isSim) await guardDaemon(ctx, vf);
+    else if (ctx.socketExplicit) (await ctx.connectDaemon())?.close(); // the sim smoke runs its own VF; a named socket must still answer
+  } catch (err) {
+    throw unreachableForSmoke(err, fixLine);
   }
-  if (!isSim) await guardDaemon(ctx, vf);
-  else if (ctx.socketExplicit) (await ctx.connectDaemon())?.close(); // the sim smoke runs its own VF; a named socket must still answer
   const inUse = !isSim && opts.bind === true ? await upInterfaces(vf, ctx.sysfs) : { driver: null, up: [], unknown: [] };
   if (inUse.unknown.length > 0 && inUse.up.length === 0 && !force) {
     const ifname = inUse.unknown[0]!;
@@ -189,6 +305,8 @@ export function addSmokeCommand(
     )
     .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
       const spec = deps.vfArgument(cmd, vf); // the VF before the options, as the VF commands check it
-      deps.setExit(await smokeCommand(deps.ctxOf(cmd), spec, opts));
+      const fixLine = (change?: SmokeLineChange): string => smokeFixLine(rawArgsOf(cmd), change);
+      checkSmokeOptions(spec, opts, fixLine); // before ctxOf: its --timeout fix then keeps no bad smoke option
+      deps.setExit(await smokeCommand(deps.ctxOf(cmd), spec, opts, fixLine));
     });
 }
