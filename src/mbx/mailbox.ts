@@ -57,10 +57,13 @@ export class Mailbox {
   #ops: MailboxOps = legacyOps;
   #needsReset = false;
   readonly #policy: MailboxPolicy;
-  /** While a non-RESET transaction runs: abort waits when the PF resets (RSTI/RSTD). */
-  #guardReset = false;
-  /** While VF_RESET runs: the VF's interrupts are masked (reset path), so waits poll on the timer. */
-  #timerOnly = false;
+  /**
+   * The transaction running now, which decides how its waits end and wake (#waitFor): `request` (any
+   * message but VF_RESET) is cut short when the PF resets (RSTI/RSTD) and waits on the interrupt;
+   * `vf-reset` ends when the PF begins a reset (RSTI) and polls on the timer, because the VF reset has
+   * masked the VF's interrupts. null: none (a read of a PF message outside a transaction).
+   */
+  #running: 'request' | 'vf-reset' | null = null;
   /** The two ways a wait runs (built once: a set-MAC waits several times). */
   readonly #waitOnInterrupts: WaitOptions;
   readonly #waitOnTimer: WaitOptions;
@@ -285,8 +288,7 @@ export class Mailbox {
       throw needsResetFirst(word0);
     }
     const count = Math.max(1, Math.min(replyWords, MAILBOX_WORDS));
-    this.#guardReset = !isReset;
-    this.#timerOnly = isReset;
+    this.#running = isReset ? 'vf-reset' : 'request';
     try {
       if (!isReset) {
         // A PF message waiting now would be overwritten by our request (Linux flushes it unseen).
@@ -375,8 +377,7 @@ export class Mailbox {
       if (err instanceof MailboxTimeoutError && this.#policy.timeoutIsSticky) this.#needsReset = true;
       throw err;
     } finally {
-      this.#guardReset = false;
-      this.#timerOnly = false;
+      this.#running = null;
     }
   }
 
@@ -390,7 +391,7 @@ export class Mailbox {
       // The bare NACK is the PF's answer to our ACK of a message while not CTS: already reported.
       const alreadyKnown = kind.kind === 'bare-nack' && this.#needsReset;
       this.requireReset(describeLoss(w0), !alreadyKnown);
-      if (this.#guardReset) throw notClearToSend(undefined, w0);
+      if (this.#running === 'request') throw notClearToSend(undefined, w0);
     }
     return reply;
   }
@@ -403,11 +404,12 @@ export class Mailbox {
 
   /** Waits until `check()` holds (true) or `deadline` passes (false). */
   #waitFor(check: () => boolean, phase: WaitPhase, deadline: number): Promise<boolean> {
-    // Only a request other than VF_RESET is cut short by a PF reset: then the check is wrapped.
-    const guarded = this.#whileOpen(this.#guardReset ? this.#resetGuarded(check, phase) : this.#timerOnly ? this.#pfResetStartGuarded(check, phase) : check);
+    // A request is cut short by a PF reset (RSTI/RSTD), VF_RESET by the start of one (RSTI): the check is wrapped.
+    const running = this.#running;
+    const guarded = this.#whileOpen(running === 'request' ? this.#resetGuarded(check, phase) : running === 'vf-reset' ? this.#pfResetStartGuarded(check, phase) : check);
     // No interrupt announces that the PF dropped PFU, and the VF reset masks the VF's interrupts until
     // its reply is in: those waits poll at the poll-mode interval, not the interrupt-mode fallback.
-    const byTimer = phase === 'lock' || this.#timerOnly;
+    const byTimer = phase === 'lock' || running === 'vf-reset';
     return waitUntil(guarded, deadline, byTimer ? this.#waitOnTimer : this.#waitOnInterrupts);
   }
 
