@@ -27,8 +27,10 @@ import { diagnose } from '../pci/doctor.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { shellWord } from '../shell-word.js';
-import type { SmokeHost } from '../smoke/index.js';
+import { parseSimSpec } from '../sim/spec.js';
+import type { SmokeHost, SmokeReport } from '../smoke/index.js';
 import type { Ctx } from './context.js';
+import { phraseHint } from './hints.js';
 import { unreadableReplyError } from './client.js';
 
 export interface SmokeCliOptions {
@@ -157,6 +159,46 @@ function unreachableForSmoke(err: unknown, fixLine: (change?: SmokeLineChange) =
   });
 }
 
+/** `vf` (a sim spec) with `key=value` in place of the key's old item, or without `key` (value null); null when that is no valid spec. */
+function simSpecChanged(vf: string, key: string, value: string | null): string | null {
+  const items = vf === 'sim' ? [] : vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
+  if (value !== null) items.push(`${key}=${value}`);
+  const spec = items.length === 0 ? 'sim' : `sim:${items.join(',')}`;
+  try {
+    parseSimSpec(spec);
+    return spec;
+  } catch {
+    return null;
+  }
+}
+
+/** The sim spec the first change a simulated-PF fix names leads to (`pf=up`, `drop pf=silent from the sim spec`), or null. */
+function specOfSimFix(hint: string, vf: string): string | null {
+  const m = /open the simulated VF with the PF setting `([a-z_]+)=([^`]+)`|\badd ([a-z_]+)=(\S+) to the sim spec|\bdrop ([a-z_]+)=\S* from the sim spec/.exec(hint);
+  if (m === null) return null;
+  if (m[1] !== undefined) return simSpecChanged(vf, m[1], m[2]!);
+  if (m[3] !== undefined) return simSpecChanged(vf, m[3], m[4]!);
+  return simSpecChanged(vf, m[5]!, null);
+}
+
+/**
+ * The report with each check's fix phrased for the command line, as the VF commands phrase theirs
+ * (src/cli/hints.ts: the PF's name for `<pf>`, a CLI command in place of a library call); a failed check on the
+ * simulated VF whose fix is a sim spec change also gets the smoke command that runs the test on that spec.
+ */
+function phrasedReport(report: SmokeReport, vf: string, fixLine: (change?: SmokeLineChange) => string): SmokeReport {
+  const target = { vf, kind: report.kind, pfName: report.pf, vfIndex: report.vfIndex, viaDaemon: false };
+  const isSim = vf === 'sim' || vf.startsWith('sim:');
+  const checks = report.checks.map((c) => {
+    if (c.hint === undefined) return c;
+    let hint = phraseHint(c.hint, target);
+    const spec = isSim && c.status === 'fail' ? specOfSimFix(hint, vf) : null;
+    if (spec !== null) hint = `${hint}: ${fixLine({ vf: spec })}`;
+    return hint === c.hint ? c : { ...c, hint };
+  });
+  return { ...report, checks };
+}
+
 /** Refuses a VF a running daemon owns: VFIO allows one owner, and the smoke test resets the VF. */
 async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
   let client;
@@ -278,6 +320,7 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
     signal.removeEventListener('abort', onInterrupt);
     abandon?.removeEventListener('abort', onAbandon);
   }
+  report = phrasedReport(report, vf, fixLine);
   ctx.print(report, formatSmokeReport(report));
   if (inUse.up.length > 0) {
     ctx.note(`note: ${inUse.up.join(', ')} was up before the test; --bind --force took the VF from ${inUse.driver ?? 'its driver'}. Once it is back there, bring the interface up again: ip link set ${inUse.up[0]!} up`);
