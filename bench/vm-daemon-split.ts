@@ -6,8 +6,9 @@
  * bench-only preload bench/daemon-split-preload.mjs) owns VF0; one connected client (dist/'s DaemonClient)
  * sends `cold` requests, then `warm-up` unmeasured ones, then `cold` more (warm). For each group it prints
  * the medians of the client's round trip and, inside the daemon, of 'data' → reply written, split for a
- * set-mac into 'data' → request in the mailbox → PF's reply copied out → reply written. What is left of the
- * round trip is the socket both ways, the two processes' wake-ups and the client's own work.
+ * set-mac into 'data' → request in the mailbox → PF's reply copied out → reply written, and layer by layer
+ * (the preload's marks: server → daemon → owned VF → VF → mailbox → PF → back). What is left of the round
+ * trip is the socket both ways, the two processes' wake-ups and the client's own work.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
@@ -26,6 +27,10 @@ const MACS = ['02:00:00:00:00:01', '02:00:00:00:00:02'];
 const dir = mkdtempSync('/tmp/bench-split-');
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const f3 = (x: number): string => x.toFixed(3);
+/** A request's marks in the daemon (bench/daemon-split-preload.mjs says what each is), ms. */
+type Marks = Record<string, number | undefined>;
+/** The layers a set-mac passes, in order. */
+const STEPS = ['data', 'handle', 'change', 'vfCall', 'mailbox', 'requestIn', 'replyOut', 'vfCallDone', 'changeDone', 'write'] as const;
 
 for (const [name, op, extra] of [['status', 'status', []], ['set-mac, no state dir', 'set-mac', []], ['set-mac, --state-dir', 'set-mac', ['--state-dir', join(dir, 'state')]]] as const) {
   const socket = join(dir, `${op}-${extra.length}.sock`);
@@ -56,12 +61,14 @@ for (const [name, op, extra] of [['status', 'status', []], ['set-mac, no state d
   client.close();
   child.kill('SIGTERM');
   await exited;
-  const inside = (JSON.parse(readFileSync(out, 'utf8')) as number[][]).slice(-total);
+  const inside = (JSON.parse(readFileSync(out, 'utf8')) as Marks[]).slice(-total);
   for (const [group, from] of [['cold', 0], ['warm', COLD + WARM_UP]] as const) {
     const rt = roundTrips.slice(from, from + COLD);
     const sp = inside.slice(from, from + COLD);
-    const col = (k: number): number => median(sp.map((s) => s[k]!).filter((v) => v !== undefined));
-    const split = op === 'set-mac' ? `; data → request in ${f3(col(1))}, request → reply out ${f3(col(2))}, reply → written ${f3(col(3))}` : '';
-    console.log(`${name.padEnd(22)} ${group} (${COLD}): round trip ${f3(median(rt))} ms; in the daemon data → reply written ${f3(col(0))} ms${split}; outside it ${f3(median(rt) - col(0))} ms`);
+    const between = (a: string, b: string): number => median(sp.filter((m) => m[a] !== undefined && m[b] !== undefined).map((m) => m[b]! - m[a]!));
+    const inDaemon = between('data', 'write');
+    const split = op === 'set-mac' ? `; data → request in ${f3(between('data', 'requestIn'))}, request → reply out ${f3(between('requestIn', 'replyOut'))}, reply → written ${f3(between('replyOut', 'write'))}` : '';
+    console.log(`${name.padEnd(22)} ${group} (${COLD}): round trip ${f3(median(rt))} ms; in the daemon data → reply written ${f3(inDaemon)} ms${split}; outside it ${f3(median(rt) - inDaemon)} ms`);
+    if (op === 'set-mac') console.log(`${''.padEnd(22)} ${group} by layer: ${STEPS.slice(1).map((step, i) => `${STEPS[i]} → ${step} ${f3(between(STEPS[i]!, step))}`).join(', ')}`);
   }
 }
