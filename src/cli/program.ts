@@ -382,7 +382,8 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
         return ExitCode.ok;
       }
       if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
-      const message = err.message.replace(/^error: /, '');
+      // One line, as the text mode's (commander's suggestion comes on a line of its own: joined).
+      const message = err.message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
       const hint = usageHints.get(program) ?? 'ixgbevf --help';
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint, exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
