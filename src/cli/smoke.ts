@@ -10,7 +10,8 @@
  *
  * Bad options are refused before anything is opened or started (exit 2), each with the user's own command
  * line made valid as the fix (smokeFixLine): a bad --reset-bound, --force without --bind, and --bind on the
- * simulated VF (no PCI device: nothing on the host is touched). A named --socket where no daemon answers is
+ * simulated VF (no PCI device: nothing on the host is touched), --pf on the simulated VF (its PF is
+ * simulated: a host interface's name in its report and restore commands would point at a real PF). A named --socket where no daemon answers is
  * exit 3 with the same test without --socket as the fix.
  *
  * Ctrl-C / SIGTERM (ctx.io.signal) stops the checks and still runs the release steps (engine: opts.signal);
@@ -121,8 +122,8 @@ function rawArgsOf(cmd: Command): readonly string[] {
 /**
  * The option combinations smoke refuses (exit 2), checked before anything is opened or started and before
  * the common options are read, so each fix (the user's line, smokeFixLine) also carries a valid --timeout:
- * a bad --reset-bound; --force without --bind; --bind on the simulated VF, which has no PCI device to move
- * (nothing on the host is touched).
+ * a bad --reset-bound or --pf; --force without --bind; --pf on the simulated VF (its PF is simulated); --bind
+ * on the simulated VF, which has no PCI device to move (nothing on the host is touched).
  */
 export function checkSmokeOptions(vf: string, opts: SmokeCliOptions, fixLine: (change?: SmokeLineChange) => string): number | undefined {
   let resetBoundMs: number | undefined;
@@ -132,6 +133,14 @@ export function checkSmokeOptions(vf: string, opts: SmokeCliOptions, fixLine: (c
     throw new InvalidArgumentError('ERR_INVALID_RESET_BOUND', (err as Error).message, { hint: fixLine() });
   }
   const isSim = vf === 'sim' || vf.startsWith('sim:');
+  if (opts.pf !== undefined) validateIfname(opts.pf);
+  if (isSim && opts.pf !== undefined) {
+    // The simulated PF would carry that name: the report, and every restore command the test prints, would
+    // then name a real interface of this host that the test never touched (ip link set eth0 vf 0 mac …).
+    throw new InvalidArgumentError('ERR_USAGE', `--pf names the PF interface of a PCI VF: the simulated VF ${vf} has a simulated PF (sim-pf0), not ${opts.pf}`, {
+      hint: fixLine({ drop: ['--pf'] }),
+    });
+  }
   if (isSim && opts.bind === true) {
     throw new InvalidArgumentError('ERR_USAGE', `--bind moves a PCI VF to vfio-pci for the test: the simulated VF ${vf} has no PCI device to move (nothing was touched)`, {
       hint: fixLine({ drop: ['--bind', '--force'] }),

@@ -99,3 +99,21 @@ test('a named socket where no daemon answers: exit 3, and the fix is the smoke t
     await fixRuns(doc.error.hint);
   }
 });
+
+test('--pf on the simulated VF is refused (exit 2): the report and its restore commands would name a real host interface the test never touched', async () => {
+  for (const argv of [
+    ['smoke', 'sim', '--pf', 'eth0', '--json'],
+    ['smoke', 'sim:pf=down', '--pf=eth0', '--allow-pf-changes', '--json'],
+  ]) {
+    const { r, doc } = await jsonError(argv);
+    assert.equal(r.code, 2, argv.join(' '));
+    assert.equal(doc.error.code, 'ERR_USAGE');
+    assert.match(doc.error.message, /--pf .*simulated PF/);
+    assert.doesNotMatch(doc.error.hint ?? '', /eth0/);
+  }
+  const { doc } = await jsonError(['smoke', 'sim', '--pf', 'eth0', '--allow-pf-changes', '--json']);
+  const again = await fixRuns(doc.error.hint);
+  assert.doesNotMatch(again.stdout, /eth0/, 'the fix runs on the simulated PF only');
+  // A bad interface name is still reported as one (before the sim rule).
+  assert.equal((await jsonError(['smoke', 'sim', '--pf', 'has space', '--json'])).doc.error.code, 'ERR_INVALID_IFNAME');
+});
