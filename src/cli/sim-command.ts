@@ -36,15 +36,17 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
     throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `unknown sim action ${JSON.stringify(actionArg)}: expected one of ${SIM_ACTIONS.join(', ')}`, { hint: 'ixgbevf sim --help' });
   }
   const action = actionArg as SimAction;
+  // Every fix below is an `ixgbevf sim …` command for the same daemon: --socket kept when named, --vf when given.
+  const socketKept = ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : '';
+  const kept = `${opts.vf === undefined ? '' : ` --vf ${shellWord(opts.vf)}`}${socketKept}`;
   let mac: string | null | undefined;
   if (action === 'admin-mac') {
-    if (macArg === undefined) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'sim admin-mac needs a MAC (or none to clear it)', { hint: 'ixgbevf sim admin-mac 02:00:00:00:00:aa' });
+    if (macArg === undefined) throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', 'sim admin-mac needs a MAC (or none to clear it)', { hint: `ixgbevf sim admin-mac 02:00:00:00:00:aa${kept}` });
     try {
       mac = macArg === 'none' ? null : parseUnicastMac(macArg);
     } catch (err) {
       // The fix is this command with a valid MAC, its --vf and --socket kept.
       if (!(err instanceof InvalidArgumentError)) throw err;
-      const kept = `${opts.vf === undefined ? '' : ` --vf ${shellWord(opts.vf)}`}${ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : ''}`;
       throw new InvalidArgumentError(err.code, err.message, { hint: `ixgbevf sim admin-mac 02:00:00:00:00:aa${kept}`, details: err.details });
     }
   } else if (macArg !== undefined) {
@@ -54,13 +56,19 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
   if (wanted !== undefined) {
     // Bad input before any daemon is asked (exit 2): --vf names a sim VF, and its spec must be valid.
     if (!isSimSpec(wanted)) {
-      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `--vf names a simulated VF (sim or sim:key=value,...), got ${wanted}`, { hint: `ixgbevf sim ${action} --vf sim` });
+      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `--vf names a simulated VF (sim or sim:key=value,...), got ${wanted}`, {
+        hint: `ixgbevf sim ${action}${mac === undefined ? '' : ` ${mac ?? 'none'}`} --vf sim${ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : ''}`,
+      });
     }
     checkSimSpec(wanted);
   }
-  const noDaemon = (why: string): EnvironmentError =>
+  // No daemon: start one that owns the sim VF asked for. A daemon that answers but owns no such VF keeps
+  // its socket (a second daemon there is refused by its lock): the fix shows what it owns.
+  const noDaemon = (why: string, answered = false): EnvironmentError =>
     new EnvironmentError('ERR_NO_SIM_DAEMON', `${why}: sim actions act on the simulated PF of a sim VF a daemon owns`, {
-      hint: `start one: ixgbevf daemon sim --socket ${ctx.socketPath}   (then run this again${ctx.socketExplicit ? '' : ` with --socket ${ctx.socketPath}`})`,
+      hint: answered
+        ? `ixgbevf list${ctx.socketExplicit ? ` --socket ${shellWord(ctx.socketPath)}` : ''}   (shows the VFs that daemon owns; a sim VF it does not own needs a daemon of its own on another socket)`
+        : `start one: ixgbevf daemon ${shellWord(wanted ?? 'sim')} --socket ${shellWord(ctx.socketPath)}   (then run this again${ctx.socketExplicit ? '' : ` with --socket ${shellWord(ctx.socketPath)}`})`,
       details: { socket: ctx.socketPath },
     });
   const client = await ctx.connectDaemon();
@@ -76,12 +84,12 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
     const sims = drivenSimVfs(status.vfs);
     let vf: string;
     if (wanted !== undefined) {
-      if (!sims.some((v) => v.id === wanted)) throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF ${wanted} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);
+      if (!sims.some((v) => v.id === wanted)) throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF ${wanted} (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`, true);
       vf = wanted;
     } else if (sims.length === 1) {
       vf = sims[0]!.id;
     } else if (sims.length === 0) {
-      throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`);
+      throw noDaemon(`the daemon at ${ctx.socketPath} owns no sim VF (it owns ${status.vfs.map((v) => v.id).join(', ') || 'nothing'})`, true);
     } else {
       throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', `the daemon owns several sim VFs (${sims.map((v) => v.id).join(', ')}): name one with --vf`, {
         // The user's command with --vf added: its MAC and --socket kept (the daemon is not the default one).
