@@ -6,7 +6,8 @@
  *
  * `--bind` takes the VF from its kernel driver for the test. A VF whose interface is up is in use: as
  * `ixgbevf bind`, smoke refuses it (exit 3, before any check runs) unless `--force`, which then passes
- * the override to the bind and reminds that the interface comes back down.
+ * the override to the bind and reminds that the interface comes back down. A PF or any other device than an
+ * ixgbe/igb VF is refused first (exit 2, as `ixgbevf bind`), whatever --force says.
  *
  * Bad options are refused before anything is opened or started (exit 2), each with the user's own command
  * line made valid as the fix (smokeFixLine): a bad --reset-bound, --force without --bind, and --bind on the
@@ -23,8 +24,10 @@ import type { Command } from 'commander';
 import { parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
-import { readDriver, readNetdevState, readPciDevice } from '../pci/discovery.js';
+import type { PciAddress } from '../pci/address.js';
+import { readDriver, readNetdevState } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
+import { requireFamilyVf } from '../pci/guard.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { shellWord } from '../shell-word.js';
@@ -238,8 +241,11 @@ async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
 async function upInterfaces(vf: string, sysfs: SysfsOptions): Promise<{ driver: string | null; up: string[]; unknown: string[] }> {
   let dev;
   try {
-    dev = await readPciDevice(vf, sysfs);
-  } catch {
+    dev = await requireFamilyVf(vf as PciAddress, 'bind', sysfs);
+  } catch (err) {
+    // A PF or any other device is never taken, --force or not (exit 2, as `ixgbevf bind`): its in-use fix
+    // would otherwise say to take the PF's own interface down, and every VF's traffic with it.
+    if (err instanceof InvalidArgumentError) throw err;
     return { driver: null, up: [], unknown: [] }; // not found: env.driver reports it in the table
   }
   const up: string[] = [];

@@ -107,8 +107,12 @@ export const releaseDriver: CheckDef = {
   id: 'release.driver',
   group: 'release',
   title: 'VF driver put back (--bind)',
-  async run({ opts, host, rebind, pending }) {
-    if (rebind === null) return skip(opts.bind === true ? 'the VF was already on vfio-pci: nothing to put back' : 'not asked (--bind moves the VF to vfio-pci and back)');
+  async run({ opts, host, rebind, pending, table }) {
+    if (rebind === null && opts.bind !== true) return skip('not asked (--bind moves the VF to vfio-pci and back)');
+    if (rebind === null) {
+      // env.driver passes without a rebind only when it found the VF on vfio-pci; a failed (or skipped) env.driver moved nothing.
+      return skip(table.status('env.driver') === 'pass' ? 'the VF was already on vfio-pci: nothing to put back' : 'the VF was not moved to vfio-pci (see env.driver): nothing to put back');
+    }
     const r = await host.restore(opts.spec, rebind.previous);
     if (r.driver !== rebind.previous) return fail(`the VF is now on ${r.driver ?? 'no driver'}, not ${rebind.previous ?? 'unbound'}`, rebind.previous === null ? `ixgbevf unbind ${opts.spec}` : `ixgbevf unbind ${opts.spec} --driver ${rebind.previous}`);
     pending.done(PENDING.driver);
