@@ -45,7 +45,8 @@ export const environmentChecks: readonly [CheckDef, CheckDef, CheckDef, CheckDef
       const warned = r.checks.filter((c) => c.status === 'warn');
       if (failed.length > 0) {
         return {
-          ...fail(failed.map((c) => c.message).join('; '), failed.map((c) => c.fix).filter((f) => f !== undefined).join('; ') || undefined, { checks: r.checks }),
+          // Each fix once: two failed doctor checks often share one (the vfio and vfio-pci modules: modprobe vfio-pci).
+          ...fail(failed.map((c) => c.message).join('; '), [...new Set(failed.map((c) => c.fix).filter((f) => f !== undefined))].join('; ') || undefined, { checks: r.checks }),
           exitCode: ExitCode.environment,
         };
       }
