@@ -12,7 +12,8 @@ export const TEST_VLAN = 3990;
 export const TEST_MTU = 1500;
 export const TEST_MULTICAST = ['01:00:5e:00:00:fb', '33:33:00:00:00:fb'];
 
-export type Outcome = { status: SmokeStatus; reason: string; hint?: string; details?: Record<string, unknown>; exitCode?: number };
+/** `code` / `exitCode`: a failure's own (default: ERR_ENVIRONMENT when only exitCode is given, else a wrong value: ERR_SMOKE_CHECK_FAILED, exit 1). */
+export type Outcome = { status: SmokeStatus; reason: string; hint?: string; details?: Record<string, unknown>; exitCode?: number; code?: string };
 
 export const pass = (reason: string, details?: Record<string, unknown>): Outcome => ({ status: 'pass', reason, ...(details ? { details } : {}) });
 export const fail = (reason: string, hint?: string, details?: Record<string, unknown>): Outcome => ({
@@ -25,6 +26,10 @@ export const skip = (reason: string, hint?: string): Outcome => ({ status: 'skip
 
 /** A judged failure with no typed error behind it (a wrong value): exit 1. */
 export const VALUE_FAILURE_EXIT = 1;
+/** Its code: every failed check has one (`error.code`), a wrong value too. */
+export const VALUE_FAILURE_CODE = 'ERR_SMOKE_CHECK_FAILED';
+/** A check that threw something untyped: a bug, as the daemon names one. */
+export const BUG_CODE = 'ERR_INTERNAL';
 
 /**
  * The run was interrupted (Ctrl-C / SIGTERM, `SmokeOptions.signal`): thrown by a check's wait so that the
@@ -92,8 +97,14 @@ export class Table {
       ...(outcome.hint === undefined ? {} : { hint: outcome.hint }),
       ...(err !== undefined
         ? { error: { code: err.code, message: err.message, exitCode: err.exitCode } }
-        : outcome.exitCode !== undefined
-          ? { error: { code: 'ERR_ENVIRONMENT', message: outcome.reason, exitCode: outcome.exitCode } }
+        : outcome.exitCode !== undefined || outcome.code !== undefined || outcome.status === 'fail'
+          ? {
+              error: {
+                code: outcome.code ?? (outcome.exitCode !== undefined ? 'ERR_ENVIRONMENT' : VALUE_FAILURE_CODE),
+                message: outcome.reason,
+                exitCode: outcome.exitCode ?? VALUE_FAILURE_EXIT,
+              },
+            }
           : {}),
       ...(outcome.details === undefined ? {} : { details: outcome.details }),
       ms: Math.round(ms),
@@ -117,7 +128,7 @@ export class Table {
       if (err instanceof NotSupportedError) return this.record(id, skip(notSupportedReason(err), err.hint), ms);
       if (isIxgbevfError(err)) return this.record(id, fail(err.message, err.hint, Object.keys(err.details).length ? err.details : undefined), ms, err);
       const e = err instanceof Error ? err : new Error(String(err));
-      return this.record(id, fail(`unexpected error (a bug): ${e.message}`, 'run again with --verbose and report it with the --json output'), ms);
+      return this.record(id, { ...fail(`unexpected error (a bug): ${e.message}`, 'run again with --verbose and report it with the --json output'), code: BUG_CODE }, ms);
     }
   }
 

@@ -83,7 +83,12 @@ export const environmentChecks: readonly [CheckDef, CheckDef, CheckDef, CheckDef
     async run(run) {
       const { handle, opts } = run;
       if (handle.pfName !== null && opts.pf !== undefined && opts.pf !== handle.pfName && handle.kind === 'vfio') {
-        return fail(`--pf ${opts.pf} is not this VF's PF: sysfs says ${handle.pfName}`, `drop --pf or use --pf ${handle.pfName}`);
+        // Bad input (exit 2), with the smoke command on the PF sysfs names as its fix.
+        return {
+          ...fail(`--pf ${opts.pf} is not this VF's PF: sysfs says ${handle.pfName}`, `ixgbevf smoke ${opts.spec} --pf ${handle.pfName}`),
+          code: 'ERR_WRONG_PF',
+          exitCode: ExitCode.badInput,
+        };
       }
       const pfName = opts.pf ?? handle.pfName;
       run.pfName = pfName;
