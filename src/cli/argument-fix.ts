@@ -101,6 +101,19 @@ function commandLine(raw: readonly string[], index: number, example: string): st
   return fixLine(raw.map((w, i) => (i === index ? example : w)));
 }
 
+/**
+ * For a command whose first argument is the VF: the user's command line with another VF in its place
+ * (every other word kept), so a fix that changes the sim spec is a command that runs. Null for a command
+ * without a VF argument, or when the VF cannot be found in the command line.
+ */
+export function commandOnVf(cmd: Command): ((vf: string) => string) | null {
+  if (cmd.registeredArguments[0]?.name() !== 'vf') return null;
+  const raw = rawArgsOf(cmd);
+  const index = positionalIndexes(cmd, raw)[0];
+  if (index === undefined) return null;
+  return (vf) => commandLine(raw, index, vf);
+}
+
 /** `err` with `hint` as its hint, when it is an InvalidArgumentError whose hint is not already a command (unless `overrideCommand`). */
 function withFix(err: unknown, hint: string | null, overrideCommand = false): unknown {
   if (hint === null || !(err instanceof InvalidArgumentError) || (!overrideCommand && err.hint?.startsWith('ixgbevf ') === true)) return err;

@@ -73,11 +73,15 @@ export class Ctx {
   familyKind: FamilyKindName = 'ixgbevf';
   /** The user named the socket (`--socket`): not reaching it is an error, never a silent one-shot change. */
   readonly socketExplicit: boolean;
+  /** A VF command's own command line with another VF in its place (argument-fix.ts commandOnVf), for fixes; else null. */
+  readonly commandOnVf: ((vf: string) => string) | null;
 
   constructor(
     readonly io: CliIo,
     opts: CommonOptions,
+    commandOnVf: ((vf: string) => string) | null = null,
   ) {
+    this.commandOnVf = commandOnVf;
     this.json = opts.json === true;
     this.verbose = opts.verbose === true;
     this.poll = opts.poll === true;

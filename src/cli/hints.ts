@@ -7,6 +7,7 @@
  */
 import { IxgbevfError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
+import { checkSimSpec } from '../open/arguments.js';
 
 export interface HintTarget {
   /** The VF as typed (`sim:…`, a PCI address). */
@@ -19,6 +20,8 @@ export interface HintTarget {
   socket?: string;
   /** That daemon owns other sim VFs too: its `ixgbevf sim …` actions must name this one (`--vf`). */
   severalSimVfs?: boolean;
+  /** The user's command line on another VF (direct CLI): a fix that changes the sim spec becomes that command. */
+  commandOn?: (vf: string) => string;
 }
 
 /** The options an `ixgbevf sim …` fix needs to reach this VF of this daemon: `--vf` when it owns several sim VFs, `--socket` when named. */
@@ -39,17 +42,26 @@ export function phraseHint(hint: string, t: HintTarget): string {
   // "Negotiate a newer API": the CLI negotiates the highest the PF offers on every open, so the fix is a
   // PF that offers it (on sim: the api= key).
   h = h.replace(/negotiate (?:the mailbox )?API (?:after the VF reset )?\(?API ≥ (\d\.\d)\)?(?: first)?/g, (_m, v: string) =>
-    t.kind === 'sim'
-      ? t.viaDaemon
-        ? daemonSimFix('api', v, t)
-        : `a simulated PF with API ≥ ${v}: the same command on ${simSpecWith(t.vf, 'api', v)} (or without the api= key)`
-      : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
+    t.kind === 'sim' ? simApiFix(v, t) : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
   );
+  // An operation the PF's kernel is too old for (src/vf/remedy.ts): on sim the PF's API is the api= key.
+  if (t.kind === 'sim') h = h.replace(/the PF's kernel \(ixgbe\) must be newer: mailbox API (\d\.\d)/g, (_m, v: string) => simApiFix(v, t));
   // Placeholders the caller can fill.
   if (t.pfName !== null && t.kind !== 'sim') h = h.replace(/<pf-netdev>|<pf>/g, t.pfName);
   if (t.vfIndex !== null) h = h.replace(/<n>/g, String(t.vfIndex));
   if (t.kind === 'sim') h = simPhrasing(h, t);
   return h;
+}
+
+/**
+ * A simulated PF that offers mailbox API ≥ `v`: the daemon restarted with it, or (direct) the same command
+ * on a spec with api=v (without its pfkernel= key when that kernel's PF would not speak v) — the command
+ * itself when the CLI knows its command line.
+ */
+function simApiFix(v: string, t: HintTarget): string {
+  if (t.viaDaemon) return daemonSimFix('api', v, t);
+  const spec = [simSpecWith(t.vf, 'api', v), simSpecWith(simSpecWithout(t.vf, 'pfkernel'), 'api', v)].find(isValidSimSpec) ?? `sim:api=${v}`;
+  return `a simulated PF with API ≥ ${v}: ${t.commandOn === undefined ? `the same command on ${spec}` : t.commandOn(spec)} (or without the api= key)`;
 }
 
 /** On `sim` there is no PF interface: the PF's knobs are `ixgbevf sim` actions (daemon) or spec keys. */
@@ -76,6 +88,15 @@ function simPhrasing(hint: string, t: HintTarget): string {
   h = h.replace(new RegExp(`\`?ip link set ${pf} vf \\S+ state auto\`?`, 'g'), 'the simulated PF never disables link');
   h = h.replace(new RegExp(`;? ?\`?dmesg \\| grep(?: -i)? (?:${pf}|'vf \\d+')\`?(?: gives the PF's reason)?`, 'g'), '');
   return h;
+}
+
+function isValidSimSpec(spec: string): boolean {
+  try {
+    checkSimSpec(spec);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The `key=value` items of `vf` (a sim spec) other than `key`'s. */

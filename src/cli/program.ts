@@ -22,7 +22,7 @@ import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { checkSimSpec } from '../open/arguments.js';
-import { parseArgument, parseArguments, parseOption, type Positional } from './argument-fix.js';
+import { commandOnVf, parseArgument, parseArguments, parseOption, type Positional } from './argument-fix.js';
 import { Ctx, type CliIo, type CommonOptions } from './context.js';
 import { addSimCommand } from './sim-command.js';
 import { addCompletionCommands } from './completion-command.js';
@@ -110,7 +110,7 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
   });
 
   // A bad --timeout's fix is the same command line with --timeout 1000 (argument-fix.ts).
-  const ctxOf = (cmd: Command): Ctx => parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }));
+  const ctxOf = (cmd: Command): Ctx => parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }, commandOnVf(cmd)));
   /** The VF argument (the first); a bad sim spec's fix is the same command on plain `sim`. */
   const vfArgument = (cmd: Command, vf: string): string => parseArgument(cmd, 0, vf, 'sim', parseVfArgument);
   /** The VF as the first of several positional arguments (parseArguments: a fix valid as a whole). */

@@ -45,6 +45,8 @@ function hintTarget(ctx: Ctx, vf: string, id: VfIdentity, viaDaemon: boolean, se
     viaDaemon,
     ...(ctx.socketExplicit ? { socket: ctx.socketPath } : {}),
     ...(severalSimVfs ? { severalSimVfs } : {}),
+    // Directly, a fix that changes the sim spec is the user's own command on the new spec.
+    ...(!viaDaemon && ctx.commandOnVf !== null ? { commandOn: ctx.commandOnVf } : {}),
   };
 }
 

@@ -81,7 +81,7 @@ export async function watchVf(ctx: Ctx, vf: string, tuning: RecoveryTuning = {})
   const v = handle.vf;
   const emit = (type: DaemonEvent['type'], fields: Record<string, unknown> = {}): void =>
     eventLine(ctx, { type, vf: handle.id, time: new Date().toISOString(), ...fields });
-  const target: HintTarget = { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false };
+  const target: HintTarget = { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false, ...(ctx.commandOnVf === null ? {} : { commandOn: ctx.commandOnVf }) };
   /** Why the watch ended other than by Ctrl-C / the kernel's request (the device is gone): the exit's error. */
   let gone: IxgbevfError | null = null;
   const onMessage = (word: number): void => emit('pf-message', { word: hex32(word), ...pick(decodeWord(word, handle.family.kind)) });

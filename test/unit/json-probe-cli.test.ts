@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { runCli } from '../helpers/cli-run.js';
-import { oneDocument } from '../helpers/json-probe-contract.js';
+import { commandsIn, oneDocument } from '../helpers/json-probe-contract.js';
 
 /** `args` with `--json` after and before the command: both give the same document and exit code. */
 async function bothPlaces(args: string[], exit: number): Promise<Record<string, unknown>> {
@@ -33,5 +33,22 @@ test('usage errors from commander (unknown option with a suggestion) are one-lin
     const error = doc['error'] as { code: string; message: string };
     assert.equal(error.code, 'ERR_USAGE');
     assert.match(error.message, /unknown option .*\(Did you mean/, 'the suggestion is kept, on the same line');
+  }
+});
+
+test('an operation the simulated PF\'s API is too old for: the fix is the same command on a spec with that API, and it runs', async () => {
+  for (const [args, exit] of [
+    [['xcast', 'sim:api=1.1', 'multi'], 6], // the PF's kernel too old (remedy pf-kernel)
+    [['xcast', 'sim:api=1.1,pfkernel=6.1', 'multi', '--timeout', '500'], 6],
+    [['mtu', 'sim:api=1.0,mtu=9000', '9000'], 2], // a jumbo MTU at API 1.0 (the PF jumbo): bad input whose fix is a command line
+    [['mtu', 'sim:mtu=9000,api=1.0,pfkernel=6.1', '9000'], 2],
+  ] as const) {
+    const doc = await bothPlaces([...args], exit);
+    const hint = (doc['error'] as { hint: string }).hint;
+    const [fix] = commandsIn(hint);
+    assert.ok(fix !== undefined && fix.includes('api='), `${args.join(' ')}: ${hint}`);
+    const fixed = await runCli(fix.split(' '));
+    assert.equal(fixed.code, 0, `${args.join(' ')}: its fix ixgbevf ${fix} fails: ${fixed.stdout}`);
+    assert.deepEqual(Object.keys(JSON.parse(fixed.stdout) as object).slice(0, 2), ['vf', 'via'], 'the fix kept --json');
   }
 });
