@@ -42,7 +42,8 @@ import { explainError } from '../daemon/explain.js';
 import { MailboxTimeoutError } from '../errors.js';
 import { PendingRestores } from './restores.js';
 import { INTERRUPTED_EXIT, NOT_RUN_INTERRUPTED, Table, VALUE_FAILURE_EXIT } from './table.js';
-import type { SmokeHost, SmokeOptions, SmokeReport } from './types.js';
+import { shellWord } from '../shell-word.js';
+import type { SmokeCheck, SmokeHost, SmokeOptions, SmokeReport } from './types.js';
 
 export { SMOKE_CHECKS } from './checks/index.js';
 
@@ -156,9 +157,18 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   return report();
 }
 
+/**
+ * A failure the check has no fix for (a value the PF got wrong: nothing on this host changes it) gets the
+ * next step docs/hardware.md asks for: the run again with the mailbox trace, for the report.
+ */
+function withReportFix(c: SmokeCheck, spec: string): SmokeCheck {
+  if (c.status !== 'fail' || c.hint !== undefined) return c;
+  return { ...c, hint: `ixgbevf smoke ${shellWord(spec)} --verbose --json > smoke.json 2> smoke-trace.txt (send both with the PF's dmesg: docs/hardware.md)` };
+}
+
 function buildReport(run: SmokeRun, started: number): SmokeReport {
   const { opts, table } = run;
-  const checks = table.ordered();
+  const checks = table.ordered().map((c) => withReportFix(c, opts.spec));
   const summary = {
     passed: checks.filter((c) => c.status === 'pass').length,
     failed: checks.filter((c) => c.status === 'fail').length,

@@ -1,6 +1,6 @@
 /**
- * Every failed smoke check carries `error` with a stable `code` and its exit code, a wrong value too
- * (ERR_SMOKE_CHECK_FAILED, exit 1), an untyped throw (ERR_INTERNAL, exit 1: a bug), and a --pf that is not
+ * Every failed smoke check carries `error` with a stable `code` and its exit code, and a fix: a wrong value
+ * too (ERR_SMOKE_CHECK_FAILED, exit 1; the fix is the run with the trace, for the report), an untyped throw (ERR_INTERNAL, exit 1: a bug), and a --pf that is not
  * the VF's PF is bad input (ERR_WRONG_PF, exit 2) whose fix is the smoke command on the right PF.
  */
 import assert from 'node:assert/strict';
@@ -61,4 +61,17 @@ test('--pf naming another PF than sysfs: env.pf-view fails with ERR_WRONG_PF, ex
   assert.equal(c.error?.exitCode, 2);
   assert.equal(c.hint, `ixgbevf smoke ${ADDR} --pf enp3s0f0`);
   assert.equal(report.exitCode, 2);
+});
+
+test('a wrong value whose check names no fix (GET_LINK_STATE says enabled, the view says disable): the fix is the run with the trace, for the report', async () => {
+  const lying = (h: VfHandle, pf: string | null, i: number | null): PfSide => {
+    const real = simPfSide(h.sim!, pf ?? 'sim-pf0', i ?? 0);
+    return { ...real, view: async () => ({ ...(await real.view()), linkState: 'disable' }) };
+  };
+  const { report, byId } = await smokeOnSim('sim', { pfSide: lying });
+  const c = byId['query.link-state']!;
+  assert.equal(c.status, 'fail', c.reason);
+  assert.equal(c.error?.code, 'ERR_SMOKE_CHECK_FAILED');
+  assert.equal(c.hint, "ixgbevf smoke sim --verbose --json > smoke.json 2> smoke-trace.txt (send both with the PF's dmesg: docs/hardware.md)");
+  for (const f of report.checks.filter((x) => x.status === 'fail')) assert.ok(f.hint !== undefined && f.error !== undefined, `${f.id}: a fix and a code`);
 });
