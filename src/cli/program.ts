@@ -106,6 +106,20 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
         throw new InvalidArgumentError('ERR_USAGE', `option ${flag} does not apply to ${action.name()}`, { hint: `ixgbevf ${action.name()} --help` });
       }
     }
+    // An option missing its value takes the next word, even another option (`--socket --json`): that is a
+    // missing argument (exit 2), not a socket named "--json" (and --json not taken: the mode run() printed in).
+    // (`--socket=--json` names that path on purpose.)
+    const raw = (program as Command & { rawArgs?: string[] }).rawArgs ?? [];
+    const tookTheNextWord = (flag: string | undefined, value: string): boolean => raw.some((w, i) => w === flag && raw[i + 1] === value);
+    for (const owner of [action, program]) {
+      for (const o of owner.options) {
+        const value: unknown = owner.getOptionValue(o.attributeName());
+        if (!(o.required || o.optional) || owner.getOptionValueSource(o.attributeName()) !== 'cli' || typeof value !== 'string' || !tookTheNextWord(o.long, value)) continue;
+        if ([...action.options, ...program.options].some((known) => known.long !== undefined && value.split('=')[0] === known.long)) {
+          throw new InvalidArgumentError('ERR_USAGE', `option '${o.flags}' argument missing (it took the option ${value} as its value)`, { hint: `ixgbevf ${action.name()} --help` });
+        }
+      }
+    }
     if (io.parseOnly === true) throw new CommanderError(0, PARSED_ONLY, 'parsed');
   });
 

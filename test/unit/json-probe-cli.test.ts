@@ -52,3 +52,22 @@ test('an operation the simulated PF\'s API is too old for: the fix is the same c
     assert.deepEqual(Object.keys(JSON.parse(fixed.stdout) as object).slice(0, 2), ['vf', 'via'], 'the fix kept --json');
   }
 });
+
+test('an option whose value is missing takes no other option as its value: `--socket --json` is a usage error (exit 2), not a socket named --json', async () => {
+  for (const args of [
+    ['info', 'sim', '--socket'],
+    ['set-mac', 'sim', '02:00:00:00:00:01', '--timeout'],
+    ['list', '--socket'],
+    ['sim', 'show', '--vf'],
+  ]) {
+    const doc = await bothPlaces(args, 2); // `… --socket --json` and `--json … --socket`
+    assert.equal((doc['error'] as { code: string }).code, 'ERR_USAGE', args.join(' '));
+    assert.match((doc['error'] as { message: string }).message, /argument missing/, args.join(' '));
+  }
+  const text = await runCli(['info', 'sim', '--timeout', '--verbose']);
+  assert.equal(text.code, 2, text.stderr);
+  assert.match(text.stderr, /^ixgbevf: error: option '--timeout <ms>' argument missing .*\(try: ixgbevf info --help\)$/m);
+  // A value given with `=` is the user's own, even one that looks like an option.
+  const named = await runCli(['info', 'sim', '--socket=--json', '--json']);
+  assert.equal((JSON.parse(named.stdout) as { error: { code: string } }).error.code, 'ERR_DAEMON_UNREACHABLE');
+});
