@@ -113,8 +113,14 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
     pending: opts.pending ?? new PendingRestores(),
     rebind: null,
   };
-  const report = (): SmokeReport => buildReport(run, started);
   const signal = opts.signal;
+  /**
+   * The signal came before the checks ended (the run stopped at a failed open or reset meanwhile, or the
+   * check running when it came was the last): the report still says interrupted, as the notice on stderr
+   * did, and keeps the failed check's exit code.
+   */
+  let signalledDuringChecks = false;
+  const report = (): SmokeReport => buildReport(run, started, signalledDuringChecks);
   /** Runs a check; once the run is interrupted, skips it instead (a restore step still runs when it has something to put back). */
   async function step<R extends SmokeRun>(check: CheckDef<R>, r: R): Promise<void> {
     if (signal?.aborted === true && check.restores?.(r) !== true) table.skipInterrupted(check.id);
@@ -126,6 +132,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
   const [driver, doctor, open, pfView] = environmentChecks;
   for (const check of [driver, doctor, open]) await step(check, run);
   if (run.handle === null) {
+    signalledDuringChecks = signal?.aborted === true;
     table.skipRest(stopped('not run: the VF could not be opened (env.open failed)'));
     await table.run(releaseDriver.id, () => releaseDriver.run(run));
     return report();
@@ -143,6 +150,7 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
       for (const check of HELD_CHECKS) await step(check, held);
     }
   } finally {
+    signalledDuringChecks = signal?.aborted === true;
     // Release: whatever happened above, interrupted or not (these steps get no signal: they run to their end).
     if (run.reset !== null && !table.has(releaseRestore.id)) {
       // A check stopped by Ctrl-C may leave the VF in reset (pf.reset): reset it again, so that it can put its own MAC back.
@@ -166,7 +174,7 @@ function withReportFix(c: SmokeCheck, spec: string): SmokeCheck {
   return { ...c, hint: `ixgbevf smoke ${shellWord(spec)} --verbose --json > smoke.json 2> smoke-trace.txt (send both with the PF's dmesg: docs/hardware.md)` };
 }
 
-function buildReport(run: SmokeRun, started: number): SmokeReport {
+function buildReport(run: SmokeRun, started: number, signalledDuringChecks: boolean): SmokeReport {
   const { opts, table } = run;
   const checks = table.ordered().map((c) => withReportFix(c, opts.spec));
   const summary = {
@@ -175,7 +183,7 @@ function buildReport(run: SmokeRun, started: number): SmokeReport {
     skipped: checks.filter((c) => c.status === 'skip').length,
   };
   const firstFail = checks.find((c) => c.status === 'fail');
-  const interrupted = table.interrupted;
+  const interrupted = table.interrupted || signalledDuringChecks;
   const h = run.handle;
   return {
     tool: 'ixgbevf smoke',
