@@ -4,6 +4,7 @@
  */
 import { apiName } from '../hw/api.js';
 import { NotSupportedError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 import { linkReport, unlessNotSupported } from '../daemon/link-report.js';
 import type { VfHandle } from '../open/types.js';
 import type { VfApi } from '../vf/types.js';
@@ -25,7 +26,7 @@ function pfAnswer(result: Result): string {
 }
 
 function header(result: Result): string {
-  return `${String(result.vf)}${result.family === undefined ? '' : ` (${String(result.family)}${result.api === undefined ? '' : `, API ${String(result.api)}`})`}`;
+  return `${String(result.vf)}${result.family === undefined ? '' : ` (${String(result.family)}${result.api === undefined || result.api === null ? '' : `, API ${String(result.api)}`})`}`;
 }
 
 function describeVf(handle: VfHandle): Result {
@@ -199,12 +200,15 @@ export function mailboxOp(dump: boolean): VfOp {
     direct: async (s) => {
       const { handle } = s;
       const regs = handle.regs;
-      if (regs === undefined) throw new NotSupportedError(`${handle.id} gives no register access for a dump`, { hint: 'ixgbevf info <vf>   (it shows the counters)' });
+      if (regs === undefined) throw new NotSupportedError(`${handle.id} gives no register access for a dump`, { hint: `ixgbevf info ${shellWord(handle.id)}   (it shows the counters)` });
       const map = handle.family.regs;
       const register = regs.read32(map.mailbox) >>> 0;
       const words = Array.from({ length: 16 }, (_, i) => regs.read32(map.mailboxMemory + 4 * i) >>> 0);
       return {
         ...describeVf(handle),
+        // Read without a reset, so nothing was negotiated here: the VF object's API would be its 1.0 default,
+        // not what the PF agreed to (through the daemon: the API it negotiated).
+        api: null,
         register: hex32(register),
         registerOffset: hex32(map.mailbox),
         bits: mailboxBits(register),

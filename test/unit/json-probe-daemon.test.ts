@@ -57,3 +57,16 @@ test('sim --vf naming a sim VF this daemon does not own: the fix is to look at w
   assert.doesNotMatch(errorOf(doc).hint, /ixgbevf daemon .*--socket/, 'a daemon already answers on that socket');
   assert.deepEqual(commandsIn(errorOf(doc).hint), [`list --socket ${sock}`]);
 });
+
+test('mailbox: directly the API is null (read without a reset, nothing negotiated), through the daemon the API it negotiated; never a made-up 1.0', async () => {
+  const info = await oneDocument(await runCli(['info', 'sim', '--json']), 'info sim');
+  assert.equal(info['api'], '1.7');
+  const direct = await oneDocument(await runCli(['mailbox', 'sim', '--json']), 'mailbox sim');
+  assert.equal(direct['api'], null, 'the direct mailbox read negotiated nothing');
+  const viaDaemon = await oneDocument(await runCli(['mailbox', 'sim', '--socket', sock, '--json']), 'mailbox sim --socket');
+  assert.equal(viaDaemon['via'], 'daemon');
+  assert.equal(viaDaemon['api'], '1.7');
+  assert.deepEqual(Object.keys(viaDaemon), Object.keys(direct), 'one shape on both paths');
+  const text = await runCli(['mailbox', 'sim']);
+  assert.match(text.stdout, /^sim \(82599\)$/m, 'the text header claims no API either');
+});
