@@ -10,10 +10,11 @@
  * ixgbe/igb VF is refused first (exit 2, as `ixgbevf bind`), whatever --force says.
  *
  * Bad options are refused before anything is opened or started (exit 2), each with the user's own command
- * line made valid as the fix (smokeFixLine): a bad --reset-bound, --force without --bind, and --bind on the
+ * line made valid as the fix (smokeFixLine): a bad --reset-bound, --force without --bind, --bind on the
  * simulated VF (no PCI device: nothing on the host is touched), --pf on the simulated VF (its PF is
- * simulated: a host interface's name in its report and restore commands would point at a real PF). A named --socket where no daemon answers is
- * exit 3 with the same test without --socket as the fix.
+ * simulated: a host interface's name in its report and restore commands would point at a real PF). A named
+ * --socket where no daemon answers is exit 3 with the same test without --socket as the fix. The report's
+ * fixes are phrased for the command line (phrasedReport).
  *
  * Ctrl-C / SIGTERM (ctx.io.signal) stops the checks and still runs the release steps (engine: opts.signal);
  * a one-line notice says so at once. The report is printed whole, `interrupted`, exit 3 (ERR_INTERRUPTED)
