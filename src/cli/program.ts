@@ -19,6 +19,7 @@ import {
   XCAST_MODES,
 } from '../daemon/validate.js';
 import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
+import { shellWord } from '../shell-word.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { checkSimSpec } from '../open/arguments.js';
@@ -402,7 +403,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint, exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
     }
-    return reportError(err, io, wantsJson, verbose);
+    return reportError(err, io, wantsJson, verbose, argv);
   }
   return exitCode;
 }
@@ -415,20 +416,30 @@ function helpCommandOf(helpText: string): string {
   return words.slice(0, end === -1 ? words.length : end).join(' ');
 }
 
-/** Prints an error (cause, fix; a stack only for bugs with --verbose) and returns its exit code. */
-export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boolean): number {
+/**
+ * Prints an error (cause, fix; a stack only for bugs with --verbose) and returns its exit code. The cause
+ * is one line in both modes. A bug (an untyped error, exit 1) is this process's own, not the daemon's: its
+ * fix is the same command with --verbose (the stack trace to report), or with it already, the version.
+ */
+export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boolean, argv: readonly string[] = []): number {
+  const typed = isIxgbevfError(err);
   const e = asIxgbevfError(err);
+  const message = e.message.trim().replace(/\s*\n\s*/g, ' ');
+  const hint = typed
+    ? e.hint
+    : verbose
+      ? 'ixgbevf --version   (this is a bug: report it with that version and the stack trace printed on stderr)'
+      : `${['ixgbevf', ...argv.filter((a) => a !== '--verbose'), '--verbose'].map(shellWord).join(' ')}   (prints the stack trace: this is a bug, report it with that)`;
   if (json) {
-    io.stdout(`${JSON.stringify({ error: { code: e.code, message: e.message, ...(e.hint === undefined ? {} : { hint: e.hint }), exitCode: e.exitCode } })}\n`);
+    io.stdout(`${JSON.stringify({ error: { code: e.code, message, ...(hint === undefined ? {} : { hint }), exitCode: e.exitCode } })}\n`);
   } else if (e instanceof InvalidArgumentError) {
-    io.stderr(`ixgbevf: error: ${e.message}${e.hint === undefined ? '' : ` (try: ${e.hint})`}\n`);
+    io.stderr(`ixgbevf: error: ${message}${hint === undefined ? '' : ` (try: ${hint})`}\n`);
   } else {
-    io.stderr(`ixgbevf: error: ${e.message}\n`);
-    if (e.hint !== undefined) io.stderr(`  fix: ${e.hint}\n`);
+    io.stderr(`ixgbevf: error: ${message}\n`);
+    if (hint !== undefined) io.stderr(`  fix: ${hint}\n`);
   }
-  if (!isIxgbevfError(err)) {
+  if (!typed) {
     if (verbose && err instanceof Error && err.stack !== undefined) io.stderr(`${err.stack}\n`);
-    else if (!json) io.stderr('  (this is a bug; run again with --verbose for the stack trace)\n');
   } else if (verbose && e.cause instanceof Error && e.cause.stack !== undefined) {
     io.stderr(`  cause: ${e.cause.stack}\n`);
   }

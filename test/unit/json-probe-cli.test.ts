@@ -71,3 +71,23 @@ test('an option whose value is missing takes no other option as its value: `--so
   const named = await runCli(['info', 'sim', '--socket=--json', '--json']);
   assert.equal((JSON.parse(named.stdout) as { error: { code: string } }).error.code, 'ERR_DAEMON_UNREACHABLE');
 });
+
+test('a bug (an untyped error, exit 1): a one-line message, and a fix for this command (rerun with --verbose), not the daemon\'s "report it with the daemon log"', async () => {
+  const boom = (): Promise<never> => Promise.reject(new Error('boom\n  second line'));
+  for (const args of [['info', 'sim'], ['set-mac', 'sim', '02:00:00:00:00:01']]) {
+    const j = await runCli([...args, '--json'], { openVf: boom });
+    const doc = await oneDocument(j, `${args.join(' ')} (bug)`);
+    const error = doc['error'] as { code: string; message: string; hint: string };
+    assert.equal(j.code, 1);
+    assert.equal(error.code, 'ERR_INTERNAL');
+    assert.equal(error.message, 'internal error: boom second line');
+    assert.deepEqual(commandsIn(error.hint), [`${args.join(' ')} --json --verbose`]);
+    assert.doesNotMatch(error.hint, /daemon/);
+    const text = await runCli(args, { openVf: boom });
+    assert.equal(text.code, 1);
+    assert.equal(text.stderr, `ixgbevf: error: internal error: boom second line\n  fix: ixgbevf ${args.join(' ')} --verbose   (prints the stack trace: this is a bug, report it with that)\n`);
+    const verbose = await runCli([...args, '--json', '--verbose'], { openVf: boom });
+    assert.match(verbose.stderr, /^Error: boom\n {2}second line\n {4}at /, 'the stack on stderr');
+    assert.deepEqual(commandsIn((JSON.parse(verbose.stdout) as { error: { hint: string } }).error.hint), ['--version']);
+  }
+});
