@@ -213,7 +213,7 @@ function phrasedReport(report: SmokeReport, vf: string, fixLine: (change?: Smoke
 }
 
 /** Refuses a VF a running daemon owns: VFIO allows one owner, and the smoke test resets the VF. */
-async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
+async function guardDaemon(ctx: Ctx, vf: string, fixLine: (change?: SmokeLineChange) => string): Promise<void> {
   let client;
   try {
     client = await ctx.connectDaemon();
@@ -228,7 +228,8 @@ async function guardDaemon(ctx: Ctx, vf: string): Promise<void> {
     if (!Array.isArray(status.vfs)) throw unreadableReplyError(ctx.socketPath, 'status without a list of VFs');
     if (status.vfs.some((v) => v.id === vf && v.state !== 'released')) {
       throw new EnvironmentError('ERR_OWNED_BY_DAEMON', `${vf} is owned by the daemon at ${ctx.socketPath}: the smoke test needs the VF for itself`, {
-        hint: 'stop the daemon (systemctl stop ixgbevf, or SIGTERM it), run the smoke test, start the daemon again',
+        // Once the daemon is stopped its socket no longer answers: the test to run then names none (a named one must answer).
+        hint: `stop the daemon (systemctl stop ixgbevf, or SIGTERM it), then: ${fixLine({ drop: ['--socket'] })}; then start the daemon again`,
       });
     }
   } catch (err) {
@@ -279,7 +280,7 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
   const isSim = vf === 'sim' || vf.startsWith('sim:');
   const force = opts.force === true;
   try {
-    if (!isSim) await guardDaemon(ctx, vf);
+    if (!isSim) await guardDaemon(ctx, vf, fixLine);
     else if (ctx.socketExplicit) (await ctx.connectDaemon())?.close(); // the sim smoke runs its own VF; a named socket must still answer
   } catch (err) {
     throw unreachableForSmoke(err, fixLine);
