@@ -353,8 +353,8 @@ export function addSmokeCommand(
   deps
     .addCommon(program.command('smoke').argument('<vf>', deps.vfHelp))
     .description('hardware smoke test: check by check (pass/fail/skip with the reason) whether this driver works against the VF\'s PF')
-    .option('--pf <ifname>', 'the PF netdev (default: from sysfs); its `ip -j -d link show` is the PF view the checks compare with')
-    .option('--bind', 'move the VF to vfio-pci for the test and put it back afterwards (refused while its interface is up)')
+    .option('--pf <ifname>', 'the PF netdev (default: from sysfs); its `ip -j -d link show` is the PF view the checks compare with (a PCI VF only: sim has its own PF)')
+    .option('--bind', 'move the VF to vfio-pci for the test and put it back afterwards (refused while its interface is up; a PCI VF only)')
     .option('--force', 'with --bind: take the VF even when its network interface is up (and nothing else)')
     .option('--allow-pf-changes', 'opt-in: set an admin MAC and toggle trust on the PF (restored afterwards)')
     .option('--allow-pf-reset', 'opt-in: take the PF interface down and up (traffic on the PF stops for seconds)')
