@@ -54,6 +54,12 @@ export interface CommonOptions {
 
 let defaultOpenVf: Promise<OpenVfFn> | undefined;
 
+/**
+ * The outputs that already carry their command's `--json` result document: an error after it (`--hold`
+ * ended by ERR_RELEASED) goes to stderr, so stdout stays that one document (run() in program.ts).
+ */
+export const resultDocumentPrinted = new WeakSet<CliIo>();
+
 /** src/open/open-vf.ts, loaded on first use (list/doctor/bind never need it). */
 function loadOpenVf(): Promise<OpenVfFn> {
   defaultOpenVf ??= (async () => {
@@ -112,8 +118,10 @@ export class Ctx {
 
   /** Prints the result: the JSON document, or the human lines. */
   print(doc: unknown, human: readonly string[]): void {
-    if (this.json) this.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
-    else if (human.length > 0) this.io.stdout(`${human.join('\n')}\n`);
+    if (this.json) {
+      this.io.stdout(`${JSON.stringify(doc, null, 2)}\n`);
+      resultDocumentPrinted.add(this.io);
+    } else if (human.length > 0) this.io.stdout(`${human.join('\n')}\n`);
   }
 
   /** A remark for people (stderr, never in --json mode). */

@@ -24,7 +24,7 @@ import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
 import { checkSimSpec } from '../open/arguments.js';
 import { commandOnVf, parseArgument, parseArguments, parseOption, type Positional } from './argument-fix.js';
-import { Ctx, type CliIo, type CommonOptions } from './context.js';
+import { Ctx, resultDocumentPrinted, type CliIo, type CommonOptions } from './context.js';
 import { addSimCommand } from './sim-command.js';
 import { addCompletionCommands } from './completion-command.js';
 import { exitCodeSummary } from './exit-codes.js';
@@ -403,7 +403,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint, exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
     }
-    return reportError(err, io, wantsJson, verbose, argv);
+    // After the result document (a `--hold` the kernel ended: ERR_RELEASED) stdout stays that one document:
+    // the error is the stderr line, its exit code the command's.
+    return reportError(err, io, wantsJson && !resultDocumentPrinted.has(io), verbose, argv);
   }
   return exitCode;
 }

@@ -7,7 +7,9 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import type { OpenVfFn } from '../../src/daemon/daemon.js';
 import { runCli } from '../helpers/cli-run.js';
+import { testOpenVf } from '../helpers/cli-sim.js';
 import { commandsIn, oneDocument } from '../helpers/json-probe-contract.js';
 
 /** `args` with `--json` after and before the command: both give the same document and exit code. */
@@ -90,4 +92,31 @@ test('a bug (an untyped error, exit 1): a one-line message, and a fix for this c
     assert.match(verbose.stderr, /^Error: boom\n {2}second line\n {4}at /, 'the stack on stderr');
     assert.deepEqual(commandsIn((JSON.parse(verbose.stdout) as { error: { hint: string } }).error.hint), ['--version']);
   }
+});
+
+test('--hold --json ended by the kernel asking for the VF back: stdout stays the one result document, the error (exit 7) is the stderr line', async () => {
+  // The simulated VF never gets a release request by itself: the opener hands its listener to the test.
+  let release: (() => void) | null = null;
+  const openVf: OpenVfFn = async (spec, options) => {
+    const handle = await testOpenVf(spec, options);
+    return Object.assign(Object.create(handle) as typeof handle, {
+      onReleaseRequested: (listener: () => void) => {
+        release = listener;
+        return () => undefined;
+      },
+    });
+  };
+  let stdoutSoFar = '';
+  const asked = setInterval(() => {
+    if (release !== null && stdoutSoFar.includes('"mac"')) {
+      clearInterval(asked);
+      release();
+    }
+  }, 10);
+  const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--hold', '--json'], { openVf, onOutput: (o) => void (stdoutSoFar = o.stdout) });
+  clearInterval(asked);
+  assert.equal(r.code, 7, r.stderr);
+  const doc = JSON.parse(r.stdout) as Record<string, unknown>; // one document, or this throws
+  assert.equal(doc['mac'], '02:00:00:00:00:01');
+  assert.match(r.stderr, /^ixgbevf: error: the kernel asked for sim back .*\n {2}fix: ixgbevf list\n$/);
 });
