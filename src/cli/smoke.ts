@@ -26,7 +26,7 @@ import { parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import type { PciAddress } from '../pci/address.js';
-import { readDriver, readNetdevState } from '../pci/discovery.js';
+import { readDriver, readNetdevState, requirePciDevice } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
 import { requireFamilyVf } from '../pci/guard.js';
 import { validateIfname } from '../pci/iplink.js';
@@ -263,6 +263,7 @@ async function upInterfaces(vf: string, sysfs: SysfsOptions): Promise<{ driver: 
 /** The real host with the bind's in-use check overridden: only for `--bind --force`, after the user said so. */
 function forcedBindHost(sysfs: SysfsOptions): SmokeHost {
   return {
+    requireDevice: async (vf) => void (await requirePciDevice(vf, sysfs)),
     diagnose: (vf) => diagnose(vf, sysfs),
     readDriver: (vf) => readDriver(vf as never, sysfs),
     bind: async (vf) => {

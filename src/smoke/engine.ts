@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { apiName } from '../hw/api.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
-import { readDriver } from '../pci/discovery.js';
+import { readDriver, requirePciDevice } from '../pci/discovery.js';
 import { diagnose } from '../pci/doctor.js';
 import { resetAndNegotiate } from '../vf/bring-up.js';
 import {
@@ -65,6 +65,7 @@ function defaultMacs(): { test: string; other: string; admin: string } {
 function defaultHost(opts: SmokeOptions): SmokeHost {
   const sysfs = opts.sysfs ?? {};
   return {
+    requireDevice: async (vf) => void (await requirePciDevice(vf, sysfs)),
     diagnose: (vf) => diagnose(vf, sysfs),
     readDriver: (vf) => readDriver(vf as never, sysfs),
     bind: async (vf) => {
@@ -130,10 +131,13 @@ export async function runSmoke(opts: SmokeOptions): Promise<SmokeReport> {
 
   // Environment: until the VF is open.
   const [driver, doctor, open, pfView] = environmentChecks;
-  for (const check of [driver, doctor, open]) await step(check, run);
+  await step(driver, run);
+  // No device at that address (a typo): doctor and open would only fail again on it.
+  const noDevice = table.results.get(driver.id)?.error?.code === 'ERR_DEVICE_NOT_FOUND';
+  if (!noDevice) for (const check of [doctor, open]) await step(check, run);
   if (run.handle === null) {
     signalledDuringChecks = signal?.aborted === true;
-    table.skipRest(stopped('not run: the VF could not be opened (env.open failed)'));
+    table.skipRest(stopped(noDevice ? 'not run: there is no PCI device at that address (env.driver failed)' : 'not run: the VF could not be opened (env.open failed)'));
     await table.run(releaseDriver.id, () => releaseDriver.run(run));
     return report();
   }

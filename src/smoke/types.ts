@@ -78,6 +78,8 @@ export interface SmokeReport {
 
 /** Host-side operations (real sysfs by default; tests inject fakes). */
 export interface SmokeHost {
+  /** Throws ERR_DEVICE_NOT_FOUND when there is no PCI device at `vf` (absent: not checked, as in tests' fake hosts). */
+  requireDevice?(vf: string): Promise<void>;
   diagnose(vf: string): Promise<DoctorReport>;
   readDriver(vf: string): Promise<string | null>;
   bind(vf: string): Promise<{ previousDriver: string | null; changed: boolean }>;

@@ -61,6 +61,24 @@ test('smoke --bind on an address with no device: env.driver fails (exit 3), rele
   assert.deepEqual(f.kernel.writes, []);
 });
 
+for (const bind of [false, true]) {
+  test(`smoke on an address with no device${bind ? ' --bind' : ''}: one failure, env.driver's ERR_DEVICE_NOT_FOUND with ixgbevf list as its fix (not ixgbevf bind); doctor and open not run`, async () => {
+    const f = tree();
+    const r = await runCli(['smoke', '0000:09:00.0', ...(bind ? ['--bind'] : []), '--json'], { sysfs: f.opts, openVf: noOpen });
+    const doc = JSON.parse(r.stdout) as Doc & { summary: { failed: number } };
+    assert.equal(r.code, 3);
+    const byId = new Map(doc.checks!.map((c) => [c.id, c]));
+    assert.equal(byId.get('env.driver')?.error?.code, 'ERR_DEVICE_NOT_FOUND');
+    assert.equal((byId.get('env.driver') as { hint?: string }).hint, 'ixgbevf list');
+    for (const id of ['env.doctor', 'env.open']) {
+      assert.equal(byId.get(id)?.status, 'skip', id);
+      assert.match(byId.get(id)!.reason, /no PCI device at that address/);
+    }
+    assert.equal(doc.summary.failed, 1);
+    assert.deepEqual(f.kernel.writes, []);
+  });
+}
+
 test('smoke --bind on a VF already on vfio-pci: release.driver still says so', async () => {
   const f = new FakeSys(sriov82599({ vfDrivers: ['vfio-pci', 'ixgbevf'] }).spec);
   fakes.push(f);

@@ -19,6 +19,8 @@ export const environmentChecks: readonly [CheckDef, CheckDef, CheckDef, CheckDef
     async run(run) {
       const { host, opts } = run;
       if (run.isSim) return skip('simulated VF: no PCI device to bind');
+      // A typo'd address has no driver either: say there is no device, not "bind it" (that fails on it too).
+      await host.requireDevice?.(opts.spec);
       const driver = await host.readDriver(opts.spec);
       if (driver === 'vfio-pci') return pass('on vfio-pci');
       if (opts.bind !== true) {
