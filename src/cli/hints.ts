@@ -29,20 +29,25 @@ function simActionOptions(t: HintTarget): string {
   return `${t.severalSimVfs === true ? ` --vf ${shellWord(t.vf)}` : ''}${t.socket === undefined ? '' : ` --socket ${t.socket}`}`;
 }
 
+/** ` --socket PATH` when the user named the daemon's socket: a fix without it would change the VF directly. */
+function onSocket(t: HintTarget): string {
+  return t.socket === undefined ? '' : ` --socket ${shellWord(t.socket)}`;
+}
+
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /** Rewrites one hint for the CLI. Pure; unknown text passes through. */
 export function phraseHint(hint: string, t: HintTarget): string {
   let h = hint;
-  // Library calls → the CLI command that does the same.
-  h = h.replace(/\bresetAndNegotiate\(\)|\breset\(\) then negotiateApi\(\)|\bnegotiateApi\(\)/g, `ixgbevf info ${t.vf}`);
-  h = h.replace(/read the link from VFLINKS instead \(link\(\)\)|\blink\(\)/g, `ixgbevf link ${t.vf}`);
-  h = h.replace(/\buse xcast mode (none|multi|allmulti|promisc)\b/g, `ixgbevf xcast ${t.vf} $1`);
-  h = h.replace(/\bvf\.setXcastMode\('(none|multi|allmulti|promisc)'\)/g, `ixgbevf xcast ${t.vf} $1`);
+  // Library calls → the CLI command that does the same (through the daemon at the socket the user named).
+  h = h.replace(/\bresetAndNegotiate\(\)|\breset\(\) then negotiateApi\(\)|\bnegotiateApi\(\)/g, `ixgbevf info ${t.vf}${onSocket(t)}`);
+  h = h.replace(/read the link from VFLINKS instead \(link\(\)\)|\blink\(\)/g, `ixgbevf link ${t.vf}${onSocket(t)}`);
+  h = h.replace(/\buse xcast mode (none|multi|allmulti|promisc)\b/g, (_m, mode: string) => `ixgbevf xcast ${t.vf} ${mode}${onSocket(t)}`);
+  h = h.replace(/\bvf\.setXcastMode\('(none|multi|allmulti|promisc)'\)/g, (_m, mode: string) => `ixgbevf xcast ${t.vf} ${mode}${onSocket(t)}`);
   // "Negotiate a newer API": the CLI negotiates the highest the PF offers on every open, so the fix is a
   // PF that offers it (on sim: the api= key).
   h = h.replace(/negotiate (?:the mailbox )?API (?:after the VF reset )?\(?API ≥ (\d\.\d)\)?(?: first)?/g, (_m, v: string) =>
-    t.kind === 'sim' ? simApiFix(v, t) : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf})`,
+    t.kind === 'sim' ? simApiFix(v, t) : `a PF driver that offers mailbox API ≥ ${v} (the API it agreed to: ixgbevf info ${t.vf}${onSocket(t)})`,
   );
   // An operation the PF's kernel is too old for (src/vf/remedy.ts): on sim the PF's API is the api= key.
   if (t.kind === 'sim') h = h.replace(/the PF's kernel \(ixgbe\) must be newer: mailbox API (\d\.\d)/g, (_m, v: string) => simApiFix(v, t));

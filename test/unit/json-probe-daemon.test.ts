@@ -70,3 +70,13 @@ test('mailbox: directly the API is null (read without a reset, nothing negotiate
   const text = await runCli(['mailbox', 'sim']);
   assert.match(text.stdout, /^sim \(82599\)$/m, 'the text header claims no API either');
 });
+
+test('a VF command through the daemon at a named --socket: a fix that is another VF command keeps --socket (without it the fix would change the VF directly, not through the daemon)', async () => {
+  const r = await runCli(['xcast', 'sim', 'promisc', '--socket', sock, '--json']);
+  const doc = await oneDocument(r, 'xcast sim promisc --socket');
+  assert.equal(r.code, 6);
+  assert.equal(errorOf(doc).hint, `ixgbevf xcast sim allmulti --socket ${sock}`);
+  const fixed = await runCli([...commandsIn(errorOf(doc).hint)[0]!.split(' '), '--json']);
+  assert.equal(fixed.code, 0, fixed.stdout);
+  assert.equal((JSON.parse(fixed.stdout) as { via: string }).via, 'daemon');
+});
