@@ -39,6 +39,10 @@ const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Rewrites one hint for the CLI. Pure; unknown text passes through. */
 export function phraseHint(hint: string, t: HintTarget): string {
   let h = hint;
+  // An API too old: the library offers 'negotiate first (API ≥ 1.1)' or 'a newer PF kernel (the API the
+  // operation needs)'. The CLI always negotiates the newest API the PF offers, so only the second is a fix
+  // here (the first, phrased as a PF with API ≥ 1.1, would fail again for an operation that needs 1.2).
+  if (/must be newer: mailbox API \d\.\d/.test(h)) h = h.split('; or ').filter((alt) => !/^negotiate (?:the mailbox )?API\b/.test(alt.trim())).join('; or ');
   // Library calls → the CLI command that does the same (through the daemon at the socket the user named).
   h = h.replace(/\bresetAndNegotiate\(\)|\breset\(\) then negotiateApi\(\)|\bnegotiateApi\(\)/g, `ixgbevf info ${t.vf}${onSocket(t)}`);
   h = h.replace(/read the link from VFLINKS instead \(link\(\)\)|\blink\(\)/g, `ixgbevf link ${t.vf}${onSocket(t)}`);

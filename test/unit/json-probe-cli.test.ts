@@ -120,3 +120,11 @@ test('--hold --json ended by the kernel asking for the VF back: stdout stays the
   assert.equal(doc['mac'], '02:00:00:00:00:01');
   assert.match(r.stderr, /^ixgbevf: error: the kernel asked for sim back .*\n {2}fix: ixgbevf list\n$/);
 });
+
+test('an operation that needs a newer API than the PF agreed to: one fix, for the API it needs (not also "API ≥ 1.1", which fails again)', async () => {
+  const doc = await bothPlaces(['xcast', 'sim:api=1.0', 'multi'], 6);
+  const hint = (doc['error'] as { hint: string }).hint;
+  assert.deepEqual(commandsIn(hint), ['xcast sim:api=1.2 multi --json'], hint);
+  assert.doesNotMatch(hint, /1\.1/);
+  assert.equal((await runCli(['xcast', 'sim:api=1.2', 'multi'])).code, 0);
+});
