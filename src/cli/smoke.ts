@@ -32,7 +32,7 @@ import { requireFamilyVf } from '../pci/guard.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { shellWord } from '../shell-word.js';
-import { parseSimSpec } from '../sim/spec.js';
+import { checkSimSpec } from '../open/arguments.js';
 import type { SmokeHost, SmokeReport } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 import { phraseHint } from './hints.js';
@@ -178,7 +178,7 @@ function simSpecChanged(vf: string, key: string, value: string | null): string |
   if (value !== null) items.push(`${key}=${value}`);
   const spec = items.length === 0 ? 'sim' : `sim:${items.join(',')}`;
   try {
-    parseSimSpec(spec);
+    checkSimSpec(spec);
     return spec;
   } catch {
     return null;
