@@ -200,7 +200,7 @@ function specOfSimFix(hint: string, vf: string): string | null {
  * simulated VF whose fix is a sim spec change also gets the smoke command that runs the test on that spec.
  */
 function phrasedReport(report: SmokeReport, vf: string, fixLine: (change?: SmokeLineChange) => string): SmokeReport {
-  const target = { vf, kind: report.kind, pfName: report.pf, vfIndex: report.vfIndex, viaDaemon: false };
+  const target = { vf, kind: report.kind, pfName: report.pf, vfIndex: report.vfIndex, viaDaemon: false, commandOn: (spec: string) => fixLine({ vf: spec }) };
   const isSim = vf === 'sim' || vf.startsWith('sim:');
   const checks = report.checks.map((c) => {
     if (c.hint === undefined) return c;

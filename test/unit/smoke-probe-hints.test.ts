@@ -46,3 +46,12 @@ test('the table prints the same fix under the failed check', async () => {
   const fix = r.stdout.split('\n').find((l) => /^\s+fix: /.test(l));
   assert.match(fix ?? '', /: ixgbevf smoke sim:pf=up$/);
 });
+
+test('a check skipped for the simulated PF\'s API (sim:api=1.1) names the smoke command on a spec with that API, options kept', async () => {
+  const r = await runCli(['smoke', 'sim:api=1.1', '--poll', '--json']);
+  assert.equal(r.code, 0);
+  const doc = JSON.parse(r.stdout) as Doc;
+  const reta = doc.checks.find((c) => c.id === 'query.reta')!;
+  assert.equal(reta.status, 'skip');
+  assert.match(reta.hint ?? '', /: ixgbevf smoke sim:api=1\.2 --poll --json /);
+});
