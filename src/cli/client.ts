@@ -145,7 +145,7 @@ function probeLock(file: string): LockHolder | null {
 }
 
 /** No daemon answers at a socket the user named (`--socket`): exit 3, never a silent one-shot change. */
-export function unreachableError(path: string, errno: string): EnvironmentError {
+export function unreachableError(path: string, errno: string, vf?: string): EnvironmentError {
   const why = errno === 'ECONNREFUSED' ? refusedBecause(path) : errno === 'ENOENT' ? 'no such socket' : errno;
   const holder = lockHolder(`${path}.lock`);
   if (holder !== null) {
@@ -165,7 +165,10 @@ export function unreachableError(path: string, errno: string): EnvironmentError 
     );
   }
   return new EnvironmentError('ERR_DAEMON_UNREACHABLE', `no daemon answers at ${at(path)} (${why})`, {
-    hint: `start one: ixgbevf daemon <vf> --socket ${shellWord(path)}   (or leave out --socket to change the VF directly)`,
+    hint:
+      vf === undefined
+        ? `ixgbevf list   (the VFs of this host; then start a daemon for one: ixgbevf daemon VF --socket ${shellWord(path)})`
+        : `start one: ixgbevf daemon ${shellWord(vf)} --socket ${shellWord(path)}   (or leave out --socket to change the VF directly)`,
     details: { socket: path, errno },
   });
 }
@@ -221,6 +224,8 @@ export interface ConnectOptions {
   signal?: AbortSignal;
   /** Reply bound per request, ms (default DAEMON_REPLY_TIMEOUT_MS). */
   replyTimeoutMs?: number;
+  /** The VF the command is for: an unreachable daemon's fix starts one for it. */
+  vf?: string;
 }
 
 export class DaemonClient {
@@ -303,7 +308,7 @@ export class DaemonClient {
       });
       socket.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'ENOENT' || err.code === 'ECONNREFUSED' || err.code === 'ENOTDIR') {
-          return opts.explicit === true ? reject(unreachableError(path, err.code)) : resolve(null);
+          return opts.explicit === true ? reject(unreachableError(path, err.code, opts.vf)) : resolve(null);
         }
         if (err.code === 'EACCES' || err.code === 'EPERM') {
           return reject(

@@ -143,8 +143,11 @@ export class Ctx {
     this.io.stderr(`mbx ${arrow} ${first === undefined ? '' : describeWord(first, this.familyKind)}  [${words}]\n`);
   }
 
-  /** The running daemon, or null (no socket / nothing listening, only for a socket the user did not name). */
-  connectDaemon(): Promise<DaemonClient | null> {
-    return DaemonClient.connect(this.socketPath, { explicit: this.socketExplicit, signal: this.io.signal });
+  /**
+   * The running daemon, or null (no socket / nothing listening, only for a socket the user did not name).
+   * `vf`: the VF the command is for, named in the fix when the daemon cannot be reached.
+   */
+  connectDaemon(vf?: string): Promise<DaemonClient | null> {
+    return DaemonClient.connect(this.socketPath, { explicit: this.socketExplicit, signal: this.io.signal, ...(vf === undefined ? {} : { vf }) });
   }
 }

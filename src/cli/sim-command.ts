@@ -71,7 +71,7 @@ export async function simCommand(ctx: Ctx, actionArg: string, macArg: string | u
         : `start one: ixgbevf daemon ${shellWord(wanted ?? 'sim')} --socket ${shellWord(ctx.socketPath)}   (then run this again${ctx.socketExplicit ? '' : ` with --socket ${shellWord(ctx.socketPath)}`})`,
       details: { socket: ctx.socketPath },
     });
-  const client = await ctx.connectDaemon();
+  const client = await ctx.connectDaemon(wanted ?? 'sim');
   if (client === null) {
     // A daemon that holds the socket's lock while its socket is gone (removed under it): starting one is
     // refused by that lock, so say which daemon it is and what to do about the path (client.ts).

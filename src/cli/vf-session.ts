@@ -70,7 +70,7 @@ export async function untilInterrupted<T>(ctx: Ctx, handle: VfHandle, work: () =
 
 /** The daemon that owns `vf` with what its status says about the VF, or null (then: direct mode). */
 export async function owningDaemon(ctx: Ctx, vf: string): Promise<{ client: DaemonClient; identity: DaemonVfStatus; severalSimVfs: boolean } | null> {
-  const client = await ctx.connectDaemon();
+  const client = await ctx.connectDaemon(vf);
   if (client === null) return null;
   try {
     const status = await client.request<{ vfs: DaemonVfStatus[] }>('status');

@@ -194,7 +194,7 @@ test('a named socket that does not answer while a daemon holds <socket>.lock: th
   assert.equal(none.code, 3, none.stderr);
   const e = jsonError(none);
   assert.equal(e.message, `no daemon answers at ${socket} (no such socket)`);
-  assert.match(e.hint, /^start one: ixgbevf daemon <vf> --socket /);
+  assert.match(e.hint, /^start one: ixgbevf daemon sim --socket /);
 });
 
 test('ixgbevf sim through the default socket while a daemon holds its lock (its socket removed): the daemon is named, not "start one"', { skip: needsAddon, timeout: GUARD_MS }, async () => {

@@ -25,7 +25,7 @@ test('--socket naming a missing socket: exit 3 with code, message and hint; noth
   const r = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--socket', missing]);
   assert.equal(r.code, 3, r.stderr);
   assert.match(r.stderr, /ixgbevf: error: no daemon answers at .*missing\.sock \(no such socket\)/);
-  assert.match(r.stderr, /fix: start one: ixgbevf daemon <vf> --socket /);
+  assert.match(r.stderr, /fix: start one: ixgbevf daemon sim --socket /);
   assert.doesNotMatch(r.stdout, /MAC set/);
   const j = await runCli(['info', 'sim', '--socket', missing, '--json']);
   assert.equal(j.code, 3);
@@ -34,6 +34,11 @@ test('--socket naming a missing socket: exit 3 with code, message and hint; noth
   assert.match(err.hint, /ixgbevf daemon/);
   const list = await runCli(['list', '--socket', missing], { sysfs: { sysRoot: dir } });
   assert.equal(list.code, 3, list.stdout + list.stderr);
+  // The fix names the VF the command was for, and pastes into a shell: no <vf> placeholder (a shell reads
+  // `<vf> --socket` as two redirections). A command for no VF (list) gets the list of VFs first.
+  for (const out of [r.stderr, j.stdout, list.stderr]) assert.doesNotMatch(out, /<vf>/);
+  assert.match(err.hint, /^start one: ixgbevf daemon sim --socket /);
+  assert.match(list.stderr, /fix: ixgbevf list {3}\(the VFs of this host; then start a daemon for one: ixgbevf daemon VF --socket /);
 });
 
 test('--socket naming a stale socket (a file nothing listens on): exit 3', async () => {
