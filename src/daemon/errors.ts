@@ -13,7 +13,8 @@ export class DaemonError extends IxgbevfError {
 /** Anything thrown, as an IxgbevfError (a non-typed error is a bug: exit 1, code ERR_INTERNAL). */
 export function asIxgbevfError(err: unknown): IxgbevfError {
   if (isIxgbevfError(err)) return err;
-  const message = err instanceof Error ? err.message : String(err);
+  // One line, as every error's cause (a client prints it on one line, a log line holds it as one field).
+  const message = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
   return new DaemonError('ERR_INTERNAL', `internal error: ${message}`, Codes.bug, {
     hint: 'this is a bug: please report it with the daemon log',
     cause: err,
