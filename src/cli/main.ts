@@ -4,8 +4,6 @@
  * the event loop's lifetime (a command waiting for Ctrl-C keeps the process alive), signals, and output
  * into a closed pipe (`ixgbevf --help | head -1` ends quietly, as `ls | head` does).
  */
-import { run } from './program.js';
-
 const controller = new AbortController();
 const abandon = new AbortController(); // the second signal: a command's last words (written synchronously), then exit
 let signals = 0;
@@ -33,6 +31,9 @@ process.on('SIGTERM', onSignal);
 // spot. The daemon handles SIGHUP itself (leaveHangupToDaemon).
 process.on('SIGHUP', onSignal);
 const leaveHangupToDaemon = (): void => void process.off('SIGHUP', onSignal);
+// Loaded only now, with the handlers in place: a signal while the CLI's modules load (tens of ms) ends the
+// command as one later does (one --json document, `smoke` interrupted), not the process on the spot.
+const { run } = await import('./program.js');
 
 // A reader that went away (EPIPE) is not an error of ours: drop further output and stop whatever streams.
 // Any other write error (a full disk: ENOSPC, EDQUOT; EIO) loses output the user asked for: further output
@@ -88,9 +89,13 @@ if (writeFailed.stdout !== null) {
   if (code === 0) code = 3;
 }
 process.exitCode = code;
-process.off('SIGINT', onSignal);
-process.off('SIGTERM', onSignal);
-process.off('SIGHUP', onSignal);
+// The command is done and has said so: a signal from now on is ignored, and the process ends with the
+// command's own code (left to the default action, it would die with 130 after a complete report).
+const ignoreSignal = (): void => undefined;
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.off(sig, onSignal);
+  process.on(sig, ignoreSignal);
+}
 // Anything still holding the loop (a timer of a closed device, a half-closed socket) must not keep a
 // finished command alive; an unref'd timer only fires if something else does.
 setTimeout(() => process.exit(code), 200).unref();
