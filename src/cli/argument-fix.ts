@@ -10,6 +10,7 @@ import type { Command, Option } from 'commander';
 import { parseTimeoutMs } from '../daemon/validate.js';
 import { InvalidArgumentError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
+import { DEFAULT_SOCKET } from './client.js';
 
 /** The command line as the user typed it (commander keeps the program's arguments). */
 function rawArgsOf(cmd: Command): readonly string[] {
@@ -60,7 +61,20 @@ function positionalIndexes(cmd: Command, raw: readonly string[]): number[] {
  * typed with `--timeout 0` must not fail again on the timeout. Commander keeps the last of a repeated
  * option, so each occurrence is checked (`--timeout 5 --timeout 0`).
  */
-const CHECKED_OPTIONS: readonly { option: string; example: string; parse: (value: string) => unknown }[] = [{ option: '--timeout', example: '1000', parse: parseTimeoutMs }];
+const CHECKED_OPTIONS: readonly { option: string; example: string; parse: (value: string) => unknown }[] = [
+  { option: '--timeout', example: '1000', parse: parseTimeoutMs },
+  { option: '--socket', example: DEFAULT_SOCKET, parse: checkSocketOption },
+];
+
+/** A --socket value: a path (an empty one names no socket). Throws InvalidArgumentError ERR_INVALID_ARGUMENT. */
+export function checkSocketOption(value: string): string {
+  if (value.trim() === '') {
+    throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', "--socket needs the path of the daemon's socket, got an empty one", {
+      hint: `give the daemon's socket, e.g. --socket ${DEFAULT_SOCKET}, or leave --socket out`,
+    });
+  }
+  return value;
+}
 
 /**
  * `words` with each value of `option` (`--opt v` and `--opt=v`, before a `--`) replaced by `fix(value)`,

@@ -9,8 +9,8 @@ import { parseTimeoutMs } from '../daemon/validate.js';
 import type { MailboxTraceEvent } from '../open/types.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { DaemonClient, DEFAULT_SOCKET } from './client.js';
+import { checkSocketOption } from './argument-fix.js';
 import { describeWord, type FamilyKindName } from './format.js';
-import { InvalidArgumentError } from '../errors.js';
 
 export interface CliIo {
   stdout(text: string): void;
@@ -92,11 +92,7 @@ export class Ctx {
     this.verbose = opts.verbose === true;
     this.poll = opts.poll === true;
     this.timeoutMs = opts.timeout === undefined ? undefined : parseTimeoutMs(opts.timeout);
-    if (opts.socket !== undefined && opts.socket.trim() === '') {
-      throw new InvalidArgumentError('ERR_INVALID_ARGUMENT', '--socket needs the path of the daemon\'s socket, got an empty one', {
-        hint: `ixgbevf list --socket ${DEFAULT_SOCKET}`,
-      });
-    }
+    if (opts.socket !== undefined) checkSocketOption(opts.socket);
     // An empty $IXGBEVF_SOCKET is unset (as a shell's `IXGBEVF_SOCKET= cmd` means), never the path "".
     this.socketPath = opts.socket ?? (io.env.IXGBEVF_SOCKET || undefined) ?? DEFAULT_SOCKET;
     this.socketExplicit = opts.socket !== undefined;

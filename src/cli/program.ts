@@ -125,7 +125,12 @@ export function createProgram(io: CliIo, setExit: (code: number) => void = () =>
   });
 
   // A bad --timeout's fix is the same command line with --timeout 1000 (argument-fix.ts).
-  const ctxOf = (cmd: Command): Ctx => parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }, commandOnVf(cmd)));
+  // An empty --socket's fix is the same command line with the default socket named (every other fix also
+  // makes an empty --socket valid: argument-fix.ts).
+  const ctxOf = (cmd: Command): Ctx =>
+    parseOption(cmd, '--socket', 'ERR_INVALID_ARGUMENT', DEFAULT_SOCKET, () =>
+      parseOption(cmd, '--timeout', 'ERR_INVALID_TIMEOUT', '1000', () => new Ctx(io, { ...program.opts<CommonOptions>(), ...cmd.opts<CommonOptions>() }, commandOnVf(cmd))),
+    );
   /** The VF argument (the first); a bad sim spec's fix is the same command on plain `sim`. */
   const vfArgument = (cmd: Command, vf: string): string => parseArgument(cmd, 0, vf, 'sim', parseVfArgument);
   /** The VF as the first of several positional arguments (parseArguments: a fix valid as a whole). */

@@ -296,3 +296,21 @@ test('--socket naming a daemon that released the VF (the kernel took it back): e
     await d.close();
   }
 });
+
+test('an empty --socket: exit 2, and the fix is the same command with the default socket named, which parses; a fix for another bad value makes the empty --socket valid too', async () => {
+  const empty = await runCli(['info', 'sim', '--socket', '', '--json']);
+  assert.equal(empty.code, 2, empty.stderr);
+  const err = (JSON.parse(empty.stdout) as { error: { code: string; hint: string } }).error;
+  assert.equal(err.code, 'ERR_INVALID_ARGUMENT');
+  assert.equal(err.hint, 'ixgbevf info sim --socket /run/ixgbevf/ixgbevf.sock --json', 'was ixgbevf list --socket …, whatever the command');
+  const joined = await runCli(['set-mac', 'sim', '02:00:00:00:00:01', '--socket=']);
+  assert.equal(joined.code, 2);
+  assert.match(joined.stderr, /\(try: ixgbevf set-mac sim 02:00:00:00:00:01 --socket=\/run\/ixgbevf\/ixgbevf\.sock\)/);
+  const badMtu = await runCli(['mtu', 'sim', '0', '--socket', '']);
+  assert.equal(badMtu.code, 2);
+  assert.match(badMtu.stderr, /\(try: ixgbevf mtu sim 1500 --socket \/run\/ixgbevf\/ixgbevf\.sock\)/);
+  for (const fix of [err.hint, 'ixgbevf mtu sim 1500 --socket /run/ixgbevf/ixgbevf.sock']) {
+    const parsed = await runCli(fix.split(' ').slice(1), { parseOnly: true });
+    assert.equal(parsed.code, 0, `${fix} parses: ${parsed.stderr}`);
+  }
+});
