@@ -22,7 +22,7 @@
  * has this command name, one line each, what is still changed and the command that puts it back.
  */
 import type { Command } from 'commander';
-import { parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
+import { isSimSpec, parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import type { PciAddress } from '../pci/address.js';
@@ -306,7 +306,12 @@ export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOption
   const { signal, abandon } = ctx.io;
   const onInterrupt = (): void => ctx.io.stderr('ixgbevf: smoke interrupted: stopping the checks, then restoring the VF and the PF (Ctrl-C again abandons the restore)\n');
   const onAbandon = (): void => {
-    // Synchronous, right before the process exits: only what is known now.
+    // Synchronous, right before the process exits: only what is known now. The simulated VF and its PF
+    // end with this process: nothing of theirs is left to restore (no `ip link set sim-pf0 …`).
+    if (isSimSpec(vf)) {
+      ctx.io.stderr('ixgbevf: smoke restore abandoned: nothing is left changed: the simulated VF and its PF end with this process\n');
+      return;
+    }
     const left = pending.list();
     if (left.length === 0) ctx.io.stderr('ixgbevf: smoke restore abandoned: nothing the test changed is known to be left changed\n');
     for (const c of left) ctx.io.stderr(`ixgbevf: smoke restore abandoned: left changed: ${c.what}; restore: ${c.restore}\n`);

@@ -69,12 +69,13 @@ export async function releaseView(handle: VfHandle, pf: PfSide | null, view0: Pf
 
 /**
  * Once the VF is held and reset, the checks may leave a test MAC in the PF's view that the PF keeps after
- * release (ixgbe; igb forgets it, and the simulated PF ends with this process, so nothing of it is left
- * for a command to restore: there is no `sim-pf0` interface): pending until release.restore puts it back.
+ * release (ixgbe; igb forgets it, and the simulated PF ends with this process unless the test may change
+ * it, as restoreView judges): pending until release.restore puts it back.
  */
 export function notePendingMac(run: HeldRun): void {
   const { pf, initialView: view0, handle } = run;
-  if (pf === null || view0 === null || handle.family.kind === 'igbvf' || pf.kind === 'sim') return;
+  if (pf === null || view0 === null || handle.family.kind === 'igbvf') return;
+  if (pf.kind === 'sim' && run.opts.allowPfChanges !== true) return;
   run.pending.add(PENDING.vfMac, {
     what: `${pf.pfName} vf ${pf.vfIndex} mac: the PF may keep a test MAC (it had ${show(view0.mac)})`,
     restore: `ip link set ${pf.pfName} vf ${pf.vfIndex} mac ${view0.mac ?? '00:00:00:00:00:00'}`,
