@@ -11,14 +11,15 @@ import { InvalidArgumentError, showValue } from '../errors.js';
  * One way to fix a refusal, independent of the interface that prints it:
  * - `pf-vf`: a per-VF setting on the PF (`ip link set <pf> vf <n> <setting> <value>`);
  * - `pf`: a setting of the PF itself (`ip link set <pf> <setting> <value>`; `up` has no value);
- * - `vf-step`: something the VF side does first (negotiate the API after a reset);
+ * - `vf-step`: something the VF side does first (negotiate the API after a reset: at least `atLeast`,
+ *   default 1.1, the first API past the one a reset leaves);
  * - `vf-value`: ask for another value (an MTU in range, another xcast mode);
  * - `pf-kernel`: the PF's kernel is too old for the message.
  */
 export type Remedy =
   | { readonly kind: 'pf-vf'; readonly setting: 'trust' | 'mac' | 'vlan' | 'query_rss' | 'state'; readonly value: string }
   | { readonly kind: 'pf'; readonly setting: 'mtu' | 'promisc' | 'up'; readonly value?: string }
-  | { readonly kind: 'vf-step'; readonly step: 'negotiate-api' | 'reset' }
+  | { readonly kind: 'vf-step'; readonly step: 'negotiate-api' | 'reset'; readonly atLeast?: string }
   | { readonly kind: 'vf-value'; readonly what: 'mtu' | 'xcast'; readonly value: string }
   | { readonly kind: 'pf-kernel'; readonly needs: string };
 
@@ -54,7 +55,7 @@ export function renderRemedy(r: Remedy, target: RemedyTarget): string {
       return `on the host: \`${cmd}\``;
     }
     case 'vf-step':
-      return r.step === 'negotiate-api' ? 'negotiate the mailbox API after the VF reset (API ≥ 1.1)' : 'reset the VF';
+      return r.step === 'negotiate-api' ? `negotiate the mailbox API after the VF reset (API ≥ ${r.atLeast ?? '1.1'})` : 'reset the VF';
     case 'vf-value':
       return r.what === 'mtu' ? `use an MTU in ${r.value}` : `use xcast mode ${r.value}`;
     case 'pf-kernel':

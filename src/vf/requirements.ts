@@ -58,7 +58,7 @@ export function requireSupported(r: Requirement, family: FamilyDescriptor, api: 
   if (!apiAtLeast(api, r.minApi)) {
     const remedies: Remedy[] =
       api === ApiVersion.V1_0
-        ? [{ kind: 'vf-step', step: 'negotiate-api' }, { kind: 'pf-kernel', needs: `mailbox API ${apiName(r.minApi)}` }]
+        ? [{ kind: 'vf-step', step: 'negotiate-api', atLeast: apiName(r.minApi) }, { kind: 'pf-kernel', needs: `mailbox API ${apiName(r.minApi)}` }]
         : [{ kind: 'pf-kernel', needs: `mailbox API ${apiName(r.minApi)}` }];
     throw new NotSupportedError(`${r.name} needs mailbox API ${apiName(r.minApi)}; the PF agreed to ${apiName(api)}`, {
       hint: remedies.map((x) => renderRemedy(x, { kind: 'host', pf: '<pf>', vf: '<n>' })).join('; or '),

@@ -100,6 +100,15 @@ describe('vf requirements', () => {
     requireSupported(Requirements.GET_QUEUES, ixgbe, ApiVersion.V1_1);
     requireSupported(Requirements.GET_LINK_STATE, ixgbe, ApiVersion.V1_7);
   });
+  it('at API 1.0 (nothing negotiated), the negotiate fix names the API the message needs: 1.2 for UPDATE_XCAST_MODE, not 1.1, which fails again', () => {
+    assert.throws(
+      () => requireSupported(Requirements.UPDATE_XCAST_MODE, ixgbe, ApiVersion.V1_0),
+      (e: unknown) =>
+        e instanceof NotSupportedError &&
+        /^negotiate the mailbox API after the VF reset \(API ≥ 1\.2\); or the PF's kernel \(ixgbe\) must be newer: mailbox API 1\.2$/.test(e.hint ?? '') &&
+        JSON.stringify(e.details.remedies) === '[{"kind":"vf-step","step":"negotiate-api","atLeast":"1.2"},{"kind":"pf-kernel","needs":"mailbox API 1.2"}]',
+    );
+  });
   it('gates by family: igb has no SET_MACVLAN (0x06 is SET_PROMISC there), ixgbe no SET_PROMISC', () => {
     assert.throws(() => requireSupported(Requirements.SET_MACVLAN, igb, ApiVersion.V1_0), /does not exist in the igbvf mailbox/);
     assert.throws(() => requireSupported(Requirements.IGB_SET_PROMISC, ixgbe, ApiVersion.V1_0), NotSupportedError);
