@@ -59,6 +59,12 @@ export function phraseHint(hint: string, t: HintTarget): string {
   if (t.pfName !== null && t.kind !== 'sim') h = h.replace(/<pf-netdev>|<pf>/g, t.pfName);
   if (t.vfIndex !== null) h = h.replace(/<n>/g, String(t.vfIndex));
   if (t.kind === 'sim') h = simPhrasing(h, t);
+  // Directly on sim, a fix that changes the spec ends with the user's own command on the changed spec, so
+  // the fix is a command that runs (through a daemon, simPhrasing gave its `ixgbevf sim` action already).
+  if (t.kind === 'sim' && !t.viaDaemon && t.commandOn !== undefined) {
+    const spec = specOfSimFix(h, t.vf);
+    if (spec !== null && spec !== t.vf) h = `${h}: ${t.commandOn(spec)}`;
+  }
   return h;
 }
 
@@ -122,6 +128,21 @@ function simSpecWithout(vf: string, key: string): string {
 /** `vf` (a sim spec) with `key=value` set: added, or in place of the key's old value. */
 function simSpecWith(vf: string, key: string, value: string): string {
   return `sim:${[...simItemsWithout(vf, key), `${key}=${value}`].join(',')}`;
+}
+
+/** `vf` (a sim spec) with `key` set to `value` (null: dropped), if that is a valid spec; else null. */
+function simSpecChanged(vf: string, key: string, value: string | null): string | null {
+  const spec = value === null ? simSpecWithout(vf, key) : simSpecWith(vf, key, value);
+  return isValidSimSpec(spec) ? spec : null;
+}
+
+/** The sim spec the first change a simulated-PF fix names leads to (`add trust=on to the sim spec`, `drop pf=silent from the sim spec`), or null. */
+export function specOfSimFix(hint: string, vf: string): string | null {
+  const m = /open the simulated VF with the PF setting `([a-z_]+)=([^`]+)`|\badd ([a-z_]+)=(\S+) to the sim spec|\bdrop ([a-z_]+)=\S* from the sim spec/.exec(hint);
+  if (m === null) return null;
+  if (m[1] !== undefined) return simSpecChanged(vf, m[1], m[2]!);
+  if (m[3] !== undefined) return simSpecChanged(vf, m[3], m[4]!);
+  return simSpecChanged(vf, m[5]!, null);
 }
 
 /** The fix for a PF setting of a daemon-owned sim VF: its `ixgbevf sim` action, or the daemon restarted with the key. */

@@ -32,7 +32,6 @@ import { requireFamilyVf } from '../pci/guard.js';
 import { validateIfname } from '../pci/iplink.js';
 import type { SysfsOptions } from '../pci/sysfs.js';
 import { shellWord } from '../shell-word.js';
-import { checkSimSpec } from '../open/arguments.js';
 import type { SmokeHost, SmokeReport } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 import { phraseHint } from './hints.js';
@@ -172,41 +171,16 @@ function unreachableForSmoke(err: unknown, fixLine: (change?: SmokeLineChange) =
   });
 }
 
-/** `vf` (a sim spec) with `key=value` in place of the key's old item, or without `key` (value null); null when that is no valid spec. */
-function simSpecChanged(vf: string, key: string, value: string | null): string | null {
-  const items = vf === 'sim' ? [] : vf.slice('sim:'.length).split(',').filter((item) => item.split('=')[0]!.trim().toLowerCase() !== key);
-  if (value !== null) items.push(`${key}=${value}`);
-  const spec = items.length === 0 ? 'sim' : `sim:${items.join(',')}`;
-  try {
-    checkSimSpec(spec);
-    return spec;
-  } catch {
-    return null;
-  }
-}
-
-/** The sim spec the first change a simulated-PF fix names leads to (`pf=up`, `drop pf=silent from the sim spec`), or null. */
-function specOfSimFix(hint: string, vf: string): string | null {
-  const m = /open the simulated VF with the PF setting `([a-z_]+)=([^`]+)`|\badd ([a-z_]+)=(\S+) to the sim spec|\bdrop ([a-z_]+)=\S* from the sim spec/.exec(hint);
-  if (m === null) return null;
-  if (m[1] !== undefined) return simSpecChanged(vf, m[1], m[2]!);
-  if (m[3] !== undefined) return simSpecChanged(vf, m[3], m[4]!);
-  return simSpecChanged(vf, m[5]!, null);
-}
-
 /**
  * The report with each check's fix phrased for the command line, as the VF commands phrase theirs
- * (src/cli/hints.ts: the PF's name for `<pf>`, a CLI command in place of a library call); a failed check on the
- * simulated VF whose fix is a sim spec change also gets the smoke command that runs the test on that spec.
+ * (src/cli/hints.ts: the PF's name for `<pf>`, a CLI command in place of a library call); on the simulated VF
+ * a fix that is a sim spec change ends with the smoke command that runs the test on that spec.
  */
 function phrasedReport(report: SmokeReport, vf: string, fixLine: (change?: SmokeLineChange) => string): SmokeReport {
   const target = { vf, kind: report.kind, pfName: report.pf, vfIndex: report.vfIndex, viaDaemon: false, commandOn: (spec: string) => fixLine({ vf: spec }) };
-  const isSim = vf === 'sim' || vf.startsWith('sim:');
   const checks = report.checks.map((c) => {
     if (c.hint === undefined) return c;
-    let hint = phraseHint(c.hint, target);
-    const spec = isSim && c.status === 'fail' ? specOfSimFix(hint, vf) : null;
-    if (spec !== null) hint = `${hint}: ${fixLine({ vf: spec })}`;
+    const hint = phraseHint(c.hint, target);
     return hint === c.hint ? c : { ...c, hint };
   });
   return { ...report, checks };

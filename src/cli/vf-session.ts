@@ -130,7 +130,14 @@ export async function openSession(ctx: Ctx, vf: string, reset: boolean): Promise
     } catch (err) {
       await handle.close().catch(() => undefined);
       if (err instanceof EnvironmentError && err.code === 'ERR_INTERRUPTED') throw err;
-      throw withPhrasedHint(explainError(err, handle, 'reset'), { vf, kind: handle.kind, pfName: handle.pfName, vfIndex: handle.vfIndex, viaDaemon: false });
+      throw withPhrasedHint(explainError(err, handle, 'reset'), {
+        vf,
+        kind: handle.kind,
+        pfName: handle.pfName,
+        vfIndex: handle.vfIndex,
+        viaDaemon: false,
+        ...(ctx.commandOnVf === null ? {} : { commandOn: ctx.commandOnVf }),
+      });
     }
   }
   return session;

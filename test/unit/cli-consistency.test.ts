@@ -53,7 +53,8 @@ test('--json errors carry the exit code (typed errors and usage errors)', async 
 test('xcast: a downgrade (asked allmulti, granted multi) is a warning on stderr, in both output modes', async () => {
   const r = await runCli(['xcast', 'sim:trust=off', 'allmulti']);
   assert.equal(r.code, 0, r.stderr);
-  assert.match(r.stderr, /^ixgbevf: warning: the PF granted multi, not allmulti: allmulti needs a trusted VF \(add trust=on to the sim spec\)$/m);
+  // The fix ends with the command on the changed spec, which runs and gets allmulti.
+  assert.match(r.stderr, /^ixgbevf: warning: the PF granted multi, not allmulti: allmulti needs a trusted VF \(add trust=on to the sim spec\): ixgbevf xcast sim:trust=on allmulti$/m);
   assert.doesNotMatch(r.stdout, /granted less|needs a trusted/);
   const j = await runCli(['xcast', 'sim:trust=off', 'allmulti', '--json']);
   assert.equal((JSON.parse(j.stdout) as { granted: string }).granted, 'multi');
@@ -75,4 +76,21 @@ test('one MTU range everywhere: help says 68–9710, 67 and 9711 are refused, 68
   }
   assert.equal((await runCli(['mtu', 'sim', '68'])).code, 0);
   assert.equal((await runCli(['vlan', 'sim', 'add', '4095'])).code, 2);
+});
+
+test('directly on sim, a fix that changes the spec ends with the same command on the changed spec, and that command runs', async () => {
+  const cases: { args: string[]; fix: RegExp }[] = [
+    { args: ['set-mac', 'sim:pf=down', '02:00:00:00:00:01'], fix: /fix: drop pf=down from the sim spec: ixgbevf set-mac sim 02:00:00:00:00:01$/m },
+    { args: ['set-mac', 'sim:pf=silent,trust=on', '02:00:00:00:00:01', '--timeout', '50'], fix: /fix: drop pf=silent from the sim spec: ixgbevf set-mac sim:trust=on 02:00:00:00:00:01 --timeout 50$/m },
+    { args: ['set-mac', 'sim:mac=02:00:00:00:00:aa,trust=off', '02:00:00:00:00:01'], fix: /fix: add trust=on to the sim spec {3}\(or make it the admin MAC: add mac=02:00:00:00:00:01 to the sim spec\): ixgbevf set-mac sim:mac=02:00:00:00:00:aa,trust=on 02:00:00:00:00:01$/m },
+    { args: ['mtu', 'sim:mtu=1500', '9000'], fix: /fix: add mtu=9000 to the sim spec \(then retry\), or choose a smaller MTU: ixgbevf mtu sim:mtu=9000 9000$/m },
+  ];
+  for (const { args, fix } of cases) {
+    const r = await runCli(args);
+    assert.notEqual(r.code, 0, `${args.join(' ')} fails`);
+    assert.match(r.stderr, fix);
+    const command = fix.exec(r.stderr)![0].replace(/^.*: (ixgbevf .*)$/, '$1');
+    const again = await runCli(command.split(' ').slice(1));
+    assert.equal(again.code, 0, `${command}: ${again.stderr}`);
+  }
 });
