@@ -118,6 +118,11 @@ export function isIxgbevfError(err: unknown): err is IxgbevfError {
   return err instanceof IxgbevfError;
 }
 
+/** `text` as one line: trimmed, each line break (with the blanks around it) made one space. An error's cause is one line wherever it is printed or logged. */
+export function oneLine(text: string): string {
+  return text.trim().replace(/\s*\n\s*/g, ' ');
+}
+
 // How a caller's value appears in an error message and in an error's `details`: neither helper ever
 // throws, whatever the value (a BigInt, a Symbol, an object without a prototype, a circular object, one
 // whose toString throws), and what `detailValue` returns always survives JSON.stringify (`--json` prints

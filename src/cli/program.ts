@@ -18,7 +18,7 @@ import {
   parseXcastMode,
   XCAST_MODES,
 } from '../daemon/validate.js';
-import { ExitCode, InvalidArgumentError, isIxgbevfError } from '../errors.js';
+import { ExitCode, InvalidArgumentError, isIxgbevfError, oneLine } from '../errors.js';
 import { shellWord } from '../shell-word.js';
 import { MTU_MAX, MTU_MIN, VLAN_ID_MAX } from '../hw/messages.js';
 import { DEFAULT_SOCKET } from './client.js';
@@ -365,7 +365,7 @@ function usageErrorLine(program: Command, hint: string, wantsJson: boolean): (s:
   return (s, write) => {
     usageHints.set(program, hint);
     if (wantsJson) return;
-    const line = s.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+    const line = oneLine(s.trim().replace(/^error: /, ''));
     write(`ixgbevf: error: ${line} (try: ${hint})\n`);
   };
 }
@@ -403,7 +403,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       }
       if (err.code === 'commander.executeSubCommandAsync' || err.code === PARSED_ONLY) return ExitCode.ok;
       // One line, as the text mode's (commander's suggestion comes on a line of its own: joined).
-      const message = err.message.replace(/^error: /, '').trim().replace(/\s*\n\s*/g, ' ');
+      const message = oneLine(err.message.replace(/^error: /, ''));
       const hint = usageHints.get(program) ?? 'ixgbevf --help';
       if (wantsJson) io.stdout(`${JSON.stringify({ error: { code: 'ERR_USAGE', message, hint, exitCode: ExitCode.badInput } })}\n`);
       return ExitCode.badInput;
@@ -431,7 +431,7 @@ function helpCommandOf(helpText: string): string {
 export function reportError(err: unknown, io: CliIo, json: boolean, verbose: boolean, argv: readonly string[] = []): number {
   const typed = isIxgbevfError(err);
   const e = asIxgbevfError(err);
-  const message = e.message.trim().replace(/\s*\n\s*/g, ' ');
+  const message = oneLine(e.message);
   const hint = typed
     ? e.hint
     : verbose

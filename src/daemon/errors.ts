@@ -1,5 +1,5 @@
 /** Errors the daemon makes up itself, and errors carried over the socket (any exit code). */
-import { IxgbevfError, type ErrorDetails, type ExitCode, ExitCode as Codes, isIxgbevfError } from '../errors.js';
+import { IxgbevfError, type ErrorDetails, type ExitCode, ExitCode as Codes, isIxgbevfError, oneLine } from '../errors.js';
 
 /** An error with a chosen exit code: used for daemon-side conditions and for replies read off the socket. */
 export class DaemonError extends IxgbevfError {
@@ -14,7 +14,7 @@ export class DaemonError extends IxgbevfError {
 export function asIxgbevfError(err: unknown): IxgbevfError {
   if (isIxgbevfError(err)) return err;
   // One line, as every error's cause (a client prints it on one line, a log line holds it as one field).
-  const message = (err instanceof Error ? err.message : String(err)).trim().replace(/\s*\n\s*/g, ' ');
+  const message = oneLine(err instanceof Error ? err.message : String(err));
   return new DaemonError('ERR_INTERNAL', `internal error: ${message}`, Codes.bug, {
     hint: 'this is a bug: please report it with the daemon log',
     cause: err,
