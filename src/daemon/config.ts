@@ -3,7 +3,8 @@
  * state, the control socket, the state directory, the socket group, the log format, the metrics address,
  * poll mode and the mailbox timeout. Validated field by field: every bad field is named by its path
  * (`vfs["0000:03:10.0"].mtu`) in one ERR_CONFIG_INVALID error (exit 2). The file must be root's or the
- * daemon's and not writable by group or others (it decides what the daemon does to devices as root).
+ * daemon's and not writable by group or others, and so must the way to it (trusted-path.ts): it decides
+ * what the daemon does to devices as root.
  */
 import fsp from 'node:fs/promises';
 import { constants } from 'node:fs';
@@ -12,7 +13,7 @@ import { DEFAULT_CONFIG_FILE } from './defaults.js';
 import type { LogFormat } from './log.js';
 import { parseMetricsAddress } from './metrics-server.js';
 import { emptyState, type DesiredState } from './state.js';
-import { isTrustedOwner } from './state-dir.js';
+import { checkTrustedFilePath, isTrustedOwner } from './trusted-path.js';
 import { parseMtu, parseMulticastMac, parseUnicastMac, parseVfSpec, parseVlanId, parseXcastMode } from './validate.js';
 import { checkSocketPathLength } from './unix-socket.js';
 
@@ -197,6 +198,9 @@ function configError(file: string, problems: ConfigProblem[]): InvalidArgumentEr
 export async function loadConfig(file: string): Promise<DaemonConfig> {
   let text: string;
   try {
+    // The way to it first: another user's symlink on it, or a directory above it that another user may
+    // write in, would let that user choose the file the daemon obeys (trusted-path.ts).
+    await checkTrustedFilePath(file, (what, hint) => new EnvironmentError('ERR_CONFIG_UNTRUSTED', `refusing ${file}: ${what}`, { hint }));
     // O_NONBLOCK: a FIFO at the path must not hang the start (it is then refused: not a regular file).
     const fh = await fsp.open(file, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
     try {

@@ -1,60 +1,24 @@
 /**
- * Is the state directory safe for a root daemon to write in? As sshd's StrictModes: the directory and
- * every directory above it (each symlink resolved to the real directory, component by component) must be
- * owned by root or by the daemon's uid and not writable by group or others — except a root-owned sticky
- * directory above it (/tmp), where others may create entries but not replace ours; and every symlink on
- * the way owned by root or the daemon's uid. Anything else lets another user swap a component or plant a
- * symlink at a name the daemon writes.
+ * Is the state directory safe for a root daemon to write in? The StrictModes rule of trusted-path.ts for
+ * the directory and everything above it, the state directory itself with no sticky exception (the daemon
+ * writes there). Creates it (0700) if needed, and checks it again while the daemon runs.
  */
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
+import { checkDirectory, checkSymlinkOwners, checkTree, type Refuse } from './trusted-path.js';
+
+export { daemonUid, isTrustedOwner } from './trusted-path.js';
 
 /** The lock file in the state directory (src/daemon/file-lock.ts): never a state file, never cleaned up. */
 export const STATE_LOCK_FILE = 'daemon.lock';
-
-const S_ISVTX = 0o1000;
-const GROUP_OTHER_WRITE = 0o022;
-
-/** The daemon's effective uid (0 where the platform has none). */
-export function daemonUid(): number {
-  return typeof process.geteuid === 'function' ? process.geteuid() : 0;
-}
-
-/** Uids whose files and directories the daemon trusts: root and itself. */
-export function isTrustedOwner(uid: number): boolean {
-  return uid === 0 || uid === daemonUid();
-}
-
-function octal(mode: number): string {
-  return `0${(mode & 0o7777).toString(8).padStart(3, '0')}`;
-}
-
-/** Every directory from `/` down to `dir` (absolute, normalised). */
-function prefixes(dir: string): string[] {
-  const parts = path.resolve(dir).split(path.sep).filter(Boolean);
-  const out: string[] = [path.sep];
-  for (let i = 0; i < parts.length; i++) out.push(path.join(path.sep, ...parts.slice(0, i + 1)));
-  return out;
-}
 
 function unsafe(dir: string, what: string, hint: string): EnvironmentError {
   return new EnvironmentError('ERR_STATE_DIR_UNSAFE', `refusing state directory ${dir}: ${what}`, { hint });
 }
 
-/** Checks one real (symlink-free) directory; `isTarget`: the state directory itself (no sticky exception). */
-function checkDirectory(stateDir: string, real: string, st: Stats, isTarget: boolean): void {
-  if (!st.isDirectory()) throw unsafe(stateDir, `${real} is not a directory`, `ls -ld ${real}`);
-  if (!isTrustedOwner(st.uid)) {
-    throw unsafe(stateDir, `${real} is owned by uid ${st.uid} (only root or the daemon's uid ${daemonUid()} may own it)`, `chown root ${real}`);
-  }
-  if ((st.mode & GROUP_OTHER_WRITE) !== 0) {
-    const stickyRoot = !isTarget && st.uid === 0 && (st.mode & S_ISVTX) !== 0;
-    if (!stickyRoot) {
-      throw unsafe(stateDir, `${real} is writable by ${(st.mode & 0o002) !== 0 ? 'every user' : 'its group'} (mode ${octal(st.mode)})`, `chmod go-w ${real}`);
-    }
-  }
-}
+/** The refusal of `stateDir`, for the checks of trusted-path.ts. */
+const refusing = (stateDir: string): Refuse => (what, hint) => unsafe(stateDir, what, hint);
 
 /**
  * Creates the state directory if needed (mode 0700) and checks it and everything above it. Returns its
@@ -72,41 +36,8 @@ export async function prepareStateDir(dir: string): Promise<string> {
   }
 }
 
-/** Symlinks followed while resolving one path, at most (the kernel's own limit is 40). */
-const MAX_SYMLINK_HOPS = 40;
-
-/**
- * Every symlink met while resolving `p`, component by component and inside link targets too, must be
- * owned by root or the daemon's uid (the kernel's protected_symlinks rule, applied to every component):
- * another user's link in a sticky directory (/tmp) would otherwise send the daemon into a directory that
- * user chose, however safe that directory itself is.
- */
-async function checkSymlinkOwners(stateDir: string, p: string, hops = 0): Promise<void> {
-  let at: string = path.sep;
-  for (const part of path.resolve(p).split(path.sep).filter(Boolean)) {
-    const next = path.join(at, part);
-    let st: Stats;
-    try {
-      st = await fsp.lstat(next);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return; // the rest is created by us, checked after
-      throw err;
-    }
-    if (!st.isSymbolicLink()) {
-      at = next;
-      continue;
-    }
-    if (!isTrustedOwner(st.uid)) {
-      throw unsafe(stateDir, `${next} is a symlink owned by uid ${st.uid} (only root or the daemon's uid ${daemonUid()} may own a link on the way)`, `pass the real directory instead: ls -l ${next}`);
-    }
-    if (hops + 1 > MAX_SYMLINK_HOPS) throw unsafe(stateDir, `more than ${MAX_SYMLINK_HOPS} symlinks on the way`, `ls -l ${next}`);
-    await checkSymlinkOwners(stateDir, path.resolve(at, await fsp.readlink(next)), hops + 1);
-    at = await fsp.realpath(next);
-  }
-}
-
 async function prepare(abs: string): Promise<string> {
-  await checkSymlinkOwners(abs, abs);
+  await checkSymlinkOwners(abs, refusing(abs));
   // What exists already must be safe before we create anything below it.
   let existing = abs;
   for (;;) {
@@ -119,7 +50,7 @@ async function prepare(abs: string): Promise<string> {
     }
   }
   if (existing !== abs) {
-    await checkTree(abs, existing, false);
+    await checkTree(existing, false, refusing(abs));
     try {
       await fsp.mkdir(abs, { recursive: true, mode: 0o700 });
     } catch (err) {
@@ -129,23 +60,7 @@ async function prepare(abs: string): Promise<string> {
       });
     }
   }
-  return checkTree(abs, abs, true);
-}
-
-/** Checks every prefix of `upTo` (each resolved with realpath, and every directory above that). */
-async function checkTree(stateDir: string, upTo: string, includesTarget: boolean): Promise<string> {
-  const seen = new Set<string>();
-  const realTarget = await fsp.realpath(upTo);
-  for (const given of prefixes(upTo)) {
-    const real = await fsp.realpath(given);
-    for (const dir of prefixes(real)) {
-      if (seen.has(dir)) continue;
-      seen.add(dir);
-      const st = await fsp.lstat(dir);
-      checkDirectory(stateDir, dir, st, includesTarget && dir === realTarget);
-    }
-  }
-  return realTarget;
+  return checkTree(abs, true, refusing(abs));
 }
 
 /**
@@ -171,8 +86,8 @@ export async function recheckStateDir(real: string): Promise<Stats> {
     });
   }
   try {
-    await checkSymlinkOwners(real, real);
-    const now = await checkTree(real, real, true);
+    await checkSymlinkOwners(real, refusing(real));
+    const now = await checkTree(real, true, refusing(real));
     if (now !== real) throw unsafe(real, `it now resolves to ${now}`, `ls -ld ${real}`);
   } catch (err) {
     if (err instanceof EnvironmentError) throw err;
@@ -195,7 +110,7 @@ function recheckFailed(dir: string, err: unknown): EnvironmentError {
  */
 export function heldDirectoryProblem(dir: string, st: Stats): EnvironmentError | null {
   try {
-    checkDirectory(dir, dir, st, true);
+    checkDirectory(dir, st, false, refusing(dir));
     return null;
   } catch (err) {
     if (err instanceof EnvironmentError) {

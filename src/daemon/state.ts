@@ -16,7 +16,7 @@ import { constants as fsc, promises as fsp } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { loadNative, type NativeAddon } from '../native.js';
-import { isTrustedOwner } from './state-dir.js';
+import { isTrustedOwner } from './trusted-path.js';
 import { DirectoryFd, type DirectoryEvent } from './state-dir-fd.js';
 import { fsync, rename, unlink } from './fd-ops.js';
 import type { XcastModeName } from '../vf/types.js';

@@ -6,7 +6,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, lchownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { daemonSettings } from '../../src/daemon/cli-options.js';
@@ -198,4 +198,53 @@ test('config: socket and stateDir with a control character, or a socket path the
   assert.match(nul.find((p) => p.path === 'socket')!.problem, /control character/);
   const long = problemsOf({ vfs: { sim: {} }, socket: `/run/${'x'.repeat(120)}.sock` });
   assert.match(long[0]!.problem, /a Unix socket path has at most 107/);
+});
+
+const isRoot = process.getuid?.() === 0;
+const OTHER_UID = 65534;
+
+test('loadConfig: the way to the file is checked as the state directory is: a directory another user may write in (not sticky) is refused, exit 3', async () => {
+  const base = tempDir();
+  const open = path.join(base, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777); // not sticky: anyone may replace the root-owned file in it
+  const file = path.join(open, 'daemon.json');
+  writeFileSync(file, '{"vfs":{"sim":{}}}', { mode: 0o600 });
+  await assert.rejects(loadConfig(file), (e: ConfigError) => e.code === 'ERR_CONFIG_UNTRUSTED' && e.exitCode === 3 && /is writable by every user \(mode 0777\)/.test(e.message) && e.hint === `chmod go-w ${open}`);
+  // A root-owned sticky directory (as /tmp) is safe: others cannot replace our file there.
+  chmodSync(open, 0o1777);
+  assert.deepEqual([...(await loadConfig(file)).vfs.keys()], ['sim']);
+  chmodSync(open, 0o755);
+  assert.deepEqual([...(await loadConfig(file)).vfs.keys()], ['sim']);
+});
+
+test("loadConfig: another user's symlink on the way is refused (exit 3), also behind root's own link; root's own link is followed", { skip: isRoot ? false : 'needs root to lchown' }, async () => {
+  const base = tempDir();
+  const sticky = path.join(base, 'tmp');
+  mkdirSync(sticky);
+  chmodSync(sticky, 0o1777); // as /tmp
+  const real = path.join(base, 'etc.json');
+  writeFileSync(real, '{"vfs":{"sim":{}}}', { mode: 0o600 });
+  const planted = path.join(sticky, 'daemon.json');
+  symlinkSync(real, planted);
+  lchownSync(planted, OTHER_UID, OTHER_UID);
+  await assert.rejects(loadConfig(planted), (e: ConfigError) => e.code === 'ERR_CONFIG_UNTRUSTED' && e.exitCode === 3 && /is a symlink owned by uid 65534/.test(e.message));
+  const rootLink = path.join(base, 'via-root.json');
+  symlinkSync(planted, rootLink);
+  await assert.rejects(loadConfig(rootLink), (e: ConfigError) => e.code === 'ERR_CONFIG_UNTRUSTED' && /is a symlink owned by uid 65534/.test(e.message));
+  lchownSync(planted, 0, 0);
+  assert.deepEqual([...(await loadConfig(rootLink)).vfs.keys()], ['sim']);
+});
+
+test('the real daemon refuses a config file in a directory anyone may write in: exit 3 with the chmod fix, nothing opened', { skip: isRoot ? false : 'the tree must be root-owned' }, () => {
+  const base = tempDir();
+  const open = path.join(base, 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const file = path.join(open, 'daemon.json');
+  writeFileSync(file, '{"vfs":{"sim":{}}}', { mode: 0o600 });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'daemon', '--config', file, '--socket', path.join(base, 'd.sock')], { encoding: 'utf8', timeout: 30_000 });
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, /^ixgbevf: error: refusing .*daemon\.json: .*open is writable by every user \(mode 0777\)$/m);
+  assert.match(r.stderr, new RegExp(`^ {2}fix: chmod go-w ${open.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`, 'm'));
 });
