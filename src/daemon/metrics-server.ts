@@ -15,7 +15,7 @@ import { EnvironmentError, InvalidArgumentError } from '../errors.js';
 import { shellWord } from '../shell-word.js';
 import type { Logger } from './log.js';
 import { PathWatch } from './path-watch.js';
-import { checkSocketPathLength, fileIdOf, listenOn, listenPublished, removeStaleSocket, sameFile, type FileId } from './unix-socket.js';
+import { checkSocketDirectory, checkSocketPathLength, fileIdOf, listenOn, listenPublished, removeStaleSocket, sameFile, type FileId } from './unix-socket.js';
 
 export type MetricsAddress = { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string };
 
@@ -180,6 +180,7 @@ export class MetricsServer {
         cause: err,
       });
     if (address.kind === 'unix') {
+      await checkSocketDirectory('metrics socket', address.path);
       await removeStaleSocket(address.path, {
         notSocket: (file) => new EnvironmentError('ERR_METRICS_PATH', `${file} exists and is not a socket; not removing it`, { hint: `choose another path with --metrics, or rm ${file}` }),
         live: (file) => new EnvironmentError('ERR_METRICS_IN_USE', `another process serves ${file}`, { hint: 'choose another path with --metrics' }),

@@ -17,7 +17,7 @@ import type { DaemonEvent } from './owned-types.js';
 import type { RequestOutcome } from './wire.js';
 import { getPeerCredentials, type PeerCredentials } from './peercred.js';
 import { isAllowedPeer, Refusals, roomFor } from './admission.js';
-import { checkSocketPathLength, fileIdOf, listenPublished, removeStaleSocket, resolveGroup, sameFile, type FileId } from './unix-socket.js';
+import { checkSocketDirectory, checkSocketPathLength, fileIdOf, listenPublished, removeStaleSocket, resolveGroup, sameFile, type FileId } from './unix-socket.js';
 import { takeLock, type HeldLock } from './file-lock.js';
 import { PathWatch } from './path-watch.js';
 import { requestFixCommand } from './request-fix.js';
@@ -121,6 +121,9 @@ export class ControlServer {
         cause: err,
       });
     });
+    // Another user who may write in the socket's directory could put a listener of theirs in its place
+    // (the clients would talk to it) or aim the lock and stale-socket handling elsewhere (trusted-path.ts).
+    await checkSocketDirectory('control socket', file);
     // One daemon per socket path: the lock comes before the stale-socket check, so two daemons started at
     // once never both find the path stale (one would unlink the other's fresh socket and both stay up).
     this.#lock = takeLock(`${file}.lock`, () =>

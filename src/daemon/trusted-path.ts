@@ -114,3 +114,12 @@ export async function checkTrustedFilePath(file: string, refuse: Refuse): Promis
   await checkSymlinkOwners(file, refuse);
   await checkTree(path.dirname(await fsp.realpath(file)), false, refuse);
 }
+
+/**
+ * A directory the daemon creates names in (its sockets): every symlink on the way trusted, and it and every
+ * directory above it trusted (a root-owned sticky one allowed: others cannot replace our names there).
+ */
+export async function checkTrustedDirectoryPath(dir: string, refuse: Refuse): Promise<void> {
+  await checkSymlinkOwners(dir, refuse);
+  await checkTree(dir, false, refuse);
+}

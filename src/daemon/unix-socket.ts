@@ -2,12 +2,31 @@
  * The daemon's Unix socket files (the control socket and a `--metrics` socket path): a file left by a
  * daemon that died is removed, but never a file that is not a socket or a socket something still answers
  * on; the socket is created private (umask 0177, so never briefly open to others), then 0600, or 0660
- * and the `--group` gid. Also `--group NAME|GID` → gid (from /etc/group) and a server's listen as a promise.
+ * and the `--group` gid, in a directory no other user may write in (checkSocketDirectory). Also `--group
+ * NAME|GID` → gid (from /etc/group) and a server's listen as a promise.
  */
 import { promises as fsp } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import { InvalidArgumentError } from '../errors.js';
+import { EnvironmentError, InvalidArgumentError } from '../errors.js';
+import { checkTrustedDirectoryPath } from './trusted-path.js';
+
+/**
+ * The directory of a socket the daemon publishes (`what`: "control socket", "metrics socket") must be
+ * trusted as the state directory is (trusted-path.ts; a root-owned sticky one such as /tmp allowed):
+ * ERR_SOCKET_DIR_UNSAFE, exit 3, otherwise.
+ */
+export async function checkSocketDirectory(what: string, file: string): Promise<void> {
+  const dir = path.dirname(path.resolve(file));
+  try {
+    await checkTrustedDirectoryPath(dir, (problem, hint) => new EnvironmentError('ERR_SOCKET_DIR_UNSAFE', `refusing the ${what} ${file}: ${problem}`, { hint }));
+  } catch (err) {
+    if (err instanceof EnvironmentError) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return; // no such directory: the listen says so, in its own words
+    throw new EnvironmentError('ERR_SOCKET_DIR', `cannot check the directory of the ${what} ${file} (${code ?? String(err)})`, { hint: `ls -ld ${dir}`, cause: err });
+  }
+}
 
 /** The longest Unix socket path the kernel takes (sun_path is 108 bytes with its NUL); a longer one it would cut. */
 export const UNIX_SOCKET_PATH_MAX = 107;
