@@ -13,7 +13,7 @@ import { shellWord } from '../shell-word.js';
 import { DEFAULT_SOCKET } from './client.js';
 
 /** The command line as the user typed it (commander keeps the program's arguments). */
-function rawArgsOf(cmd: Command): readonly string[] {
+export function rawArgsOf(cmd: Command): readonly string[] {
   let root = cmd;
   while (root.parent !== null) root = root.parent;
   return (root as Command & { rawArgs?: string[] }).rawArgs ?? [];

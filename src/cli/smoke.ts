@@ -22,7 +22,7 @@
  * has this command name, one line each, what is still changed and the command that puts it back.
  */
 import type { Command } from 'commander';
-import { isSimSpec, parseTimeoutMs, parseVfSpec } from '../daemon/validate.js';
+import { isSimSpec, parseTimeoutMs } from '../daemon/validate.js';
 import { EnvironmentError, InvalidArgumentError, isIxgbevfError } from '../errors.js';
 import { bindToVfio, unbindDevice } from '../pci/bind.js';
 import type { PciAddress } from '../pci/address.js';
@@ -35,6 +35,7 @@ import { shellWord } from '../shell-word.js';
 import type { SmokeHost, SmokeReport } from '../smoke/index.js';
 import type { Ctx } from './context.js';
 import { phraseHint } from './hints.js';
+import { rawArgsOf } from './argument-fix.js';
 import { unreadableReplyError } from './client.js';
 
 export interface SmokeCliOptions {
@@ -115,13 +116,6 @@ export function smokeFixLine(raw: readonly string[], change: SmokeLineChange = {
   return ['ixgbevf', ...out].map(shellWord).join(' ');
 }
 
-/** The command line as commander received it (the program's rawArgs). */
-function rawArgsOf(cmd: Command): readonly string[] {
-  let root = cmd;
-  while (root.parent !== null) root = root.parent;
-  return (root as Command & { rawArgs?: string[] }).rawArgs ?? [];
-}
-
 /**
  * The option combinations smoke refuses (exit 2), checked before anything is opened or started and before
  * the common options are read, so each fix (the user's line, smokeFixLine) also carries a valid --timeout:
@@ -135,7 +129,7 @@ export function checkSmokeOptions(vf: string, opts: SmokeCliOptions, fixLine: (c
   } catch (err) {
     throw new InvalidArgumentError('ERR_INVALID_RESET_BOUND', (err as Error).message, { hint: fixLine() });
   }
-  const isSim = vf === 'sim' || vf.startsWith('sim:');
+  const isSim = isSimSpec(vf);
   if (opts.pf !== undefined) validateIfname(opts.pf);
   if (isSim && opts.pf !== undefined) {
     // The simulated PF would carry that name: the report, and every restore command the test prints, would
@@ -248,11 +242,9 @@ function forcedBindHost(sysfs: SysfsOptions): SmokeHost {
   };
 }
 
-export async function smokeCommand(ctx: Ctx, vfArg: string, opts: SmokeCliOptions, fixLine: (change?: SmokeLineChange) => string): Promise<number> {
-  const vf = parseVfSpec(vfArg);
-  if (opts.pf !== undefined) validateIfname(opts.pf);
-  const resetBoundMs = checkSmokeOptions(vf, opts, fixLine);
-  const isSim = vf === 'sim' || vf.startsWith('sim:');
+/** Runs the test on `vf` (parsed by the action, its options checked there: checkSmokeOptions, which gave `resetBoundMs`). */
+export async function smokeCommand(ctx: Ctx, vf: string, opts: SmokeCliOptions, resetBoundMs: number | undefined, fixLine: (change?: SmokeLineChange) => string): Promise<number> {
+  const isSim = isSimSpec(vf);
   const force = opts.force === true;
   try {
     if (!isSim) await guardDaemon(ctx, vf, fixLine);
@@ -346,7 +338,7 @@ export function addSmokeCommand(
     .action(async (vf: string, opts: SmokeCliOptions, cmd: Command) => {
       const spec = deps.vfArgument(cmd, vf); // the VF before the options, as the VF commands check it
       const fixLine = (change?: SmokeLineChange): string => smokeFixLine(rawArgsOf(cmd), change);
-      checkSmokeOptions(spec, opts, fixLine); // before ctxOf: its --timeout fix then keeps no bad smoke option
-      deps.setExit(await smokeCommand(deps.ctxOf(cmd), spec, opts, fixLine));
+      const resetBoundMs = checkSmokeOptions(spec, opts, fixLine); // before ctxOf: its --timeout fix then keeps no bad smoke option
+      deps.setExit(await smokeCommand(deps.ctxOf(cmd), spec, opts, resetBoundMs, fixLine));
     });
 }
