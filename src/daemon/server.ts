@@ -115,15 +115,16 @@ export class ControlServer {
       throw new InvalidArgumentError('ERR_SOCKET_PATH', `cannot use ${(err as Error).message}`, { hint: 'choose a shorter path: --socket /run/ixgbevf/ixgbevf.sock' });
     }
     if (this.opts.group !== undefined) this.#gid = await resolveGroup(this.opts.group, this.opts.groupFile);
+    // Another user who may write in the socket's directory could put a listener of theirs in its place
+    // (the clients would talk to it) or aim the lock and stale-socket handling elsewhere (trusted-path.ts).
+    // Checked before the directory is created, so nothing is made inside a tree that is refused.
+    await checkSocketDirectory('control socket', file);
     await fsp.mkdir(path.dirname(file), { recursive: true, mode: 0o755 }).catch((err: NodeJS.ErrnoException) => {
       throw new EnvironmentError('ERR_SOCKET_DIR', `cannot create ${path.dirname(file)} (${err.code ?? err.message})`, {
         hint: `run the daemon as root, or choose a writable place: --socket /tmp/ixgbevf.sock`,
         cause: err,
       });
     });
-    // Another user who may write in the socket's directory could put a listener of theirs in its place
-    // (the clients would talk to it) or aim the lock and stale-socket handling elsewhere (trusted-path.ts).
-    await checkSocketDirectory('control socket', file);
     // One daemon per socket path: the lock comes before the stale-socket check, so two daemons started at
     // once never both find the path stale (one would unlink the other's fresh socket and both stay up).
     this.#lock = takeLock(`${file}.lock`, () =>

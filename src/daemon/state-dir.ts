@@ -6,7 +6,7 @@
 import { promises as fsp, type Stats } from 'node:fs';
 import path from 'node:path';
 import { EnvironmentError } from '../errors.js';
-import { checkDirectory, checkSymlinkOwners, checkTree, type Refuse } from './trusted-path.js';
+import { checkDirectory, checkSymlinkOwners, checkTree, nearestExisting, type Refuse } from './trusted-path.js';
 
 export { daemonUid, isTrustedOwner } from './trusted-path.js';
 
@@ -39,16 +39,7 @@ export async function prepareStateDir(dir: string): Promise<string> {
 async function prepare(abs: string): Promise<string> {
   await checkSymlinkOwners(abs, refusing(abs));
   // What exists already must be safe before we create anything below it.
-  let existing = abs;
-  for (;;) {
-    try {
-      await fsp.lstat(existing);
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existing === path.sep) throw err;
-      existing = path.dirname(existing);
-    }
-  }
+  const existing = await nearestExisting(abs);
   if (existing !== abs) {
     await checkTree(existing, false, refusing(abs));
     try {

@@ -115,11 +115,27 @@ export async function checkTrustedFilePath(file: string, refuse: Refuse): Promis
   await checkTree(path.dirname(await fsp.realpath(file)), false, refuse);
 }
 
+/** `p` itself when it exists, else its nearest existing ancestor (what is there before anything is created below it). */
+export async function nearestExisting(p: string): Promise<string> {
+  let existing = path.resolve(p);
+  for (;;) {
+    try {
+      await fsp.lstat(existing);
+      return existing;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT' || existing === path.sep) throw err;
+      existing = path.dirname(existing);
+    }
+  }
+}
+
 /**
- * A directory the daemon creates names in (its sockets): every symlink on the way trusted, and it and every
- * directory above it trusted (a root-owned sticky one allowed: others cannot replace our names there).
+ * A directory the daemon creates names in (its sockets), checked before it is created: every symlink on the
+ * way trusted, and it (or, while it does not exist yet, its nearest existing ancestor) and every directory
+ * above trusted (a root-owned sticky one allowed: others cannot replace our names there). What the daemon
+ * then creates below is its own.
  */
 export async function checkTrustedDirectoryPath(dir: string, refuse: Refuse): Promise<void> {
   await checkSymlinkOwners(dir, refuse);
-  await checkTree(dir, false, refuse);
+  await checkTree(await nearestExisting(dir), false, refuse);
 }

@@ -23,7 +23,7 @@ export async function checkSocketDirectory(what: string, file: string): Promise<
   } catch (err) {
     if (err instanceof EnvironmentError) throw err;
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') return; // no such directory: the listen says so, in its own words
+    if (code === 'ENOTDIR') return; // a file on the way: the mkdir or the listen says so, in its own words
     throw new EnvironmentError('ERR_SOCKET_DIR', `cannot check the directory of the ${what} ${file} (${code ?? String(err)})`, { hint: `ls -ld ${dir}`, cause: err });
   }
 }

@@ -34,6 +34,17 @@ test('a control socket in a directory anyone may write in (not sticky): refused,
   assert.ok(!existsSync(socket) && !existsSync(`${socket}.lock`), 'no socket, no lock file');
 });
 
+test('a control socket whose directory does not exist yet, below such a directory: refused before anything is created there', { skip: isRoot ? false : 'the tree must be root-owned' }, () => {
+  const open = path.join(tempDir(), 'open');
+  mkdirSync(open);
+  chmodSync(open, 0o777);
+  const socket = path.join(open, 'run', 'ixgbevf', 'd.sock');
+  const r = daemon(['--socket', socket]);
+  assert.equal(r.status, 3, r.stderr);
+  assert.match(r.stderr, new RegExp(`^ixgbevf: error: refusing the control socket ${esc(socket)}: ${esc(open)} is writable by every user \\(mode 0777\\)$`, 'm'));
+  assert.ok(!existsSync(path.join(open, 'run')), 'no directory made inside the refused tree');
+});
+
 test('a --metrics socket in such a directory: refused the same way, exit 3', { skip: isRoot ? false : 'the tree must be root-owned' }, () => {
   const base = tempDir();
   const open = path.join(base, 'open');
